@@ -1,0 +1,201 @@
+"""The ticket: its states and the moves allowed between them.
+
+A ticket row is one *visit*: a transfer closes the visit (``transferred``) and opens a new one
+with the same number and the original issue time. Times are epoch seconds passed in by the
+caller; this module never reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from queue_core.domain.errors import IllegalMove
+
+
+class Status(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    FINISHED = "finished"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    TRANSFERRED = "transferred"
+
+
+#: The moves a ticket may make, by action, as (from states) -> to state.
+MOVES: dict[str, tuple[frozenset[Status], Status]] = {
+    "call": (frozenset({Status.WAITING}), Status.CALLED),
+    "recall": (frozenset({Status.CALLED, Status.SERVING}), Status.CALLED),
+    "start": (frozenset({Status.CALLED}), Status.SERVING),
+    "skip": (frozenset({Status.CALLED}), Status.SKIPPED),
+    "finish": (frozenset({Status.CALLED, Status.SERVING}), Status.FINISHED),
+    "transfer": (frozenset({Status.CALLED, Status.SERVING, Status.WAITING}), Status.TRANSFERRED),
+    "cancel": (frozenset({Status.WAITING, Status.SKIPPED}), Status.CANCELLED),
+    "reassign": (frozenset({Status.SKIPPED}), Status.WAITING),
+}
+
+#: States in which a ticket is still in the hall's hands (not closed).
+OPEN_STATES = frozenset({Status.WAITING, Status.CALLED, Status.SERVING, Status.SKIPPED})
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """One visit of a customer's ticket.
+
+    ``queued_at`` is what routing ages from: the issue time, kept across transfers, and reset
+    only by a reassign to the back of the queue. ``front_at`` is set by a reassign to the front;
+    ``front_counter`` limits that front place to one counter. ``target_counter`` reserves a
+    transferred ticket for one counter.
+    """
+
+    id: str
+    number: str
+    service: str
+    tier: str
+    tier_rank: int
+    green_channel: bool
+    status: Status
+    issued_at: float
+    queued_at: float
+    business_day: str
+    origin_id: str | None = None
+    visit: int = 1
+    counter: int | None = None
+    target_counter: int | None = None
+    front_at: float | None = None
+    front_counter: int | None = None
+    called_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    call_count: int = 0
+    teller: str | None = None
+    rating: int | None = None
+    appointment: str | None = None
+    card_hash: str | None = field(default=None, repr=False)
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status is Status.WAITING
+
+
+def check_move(ticket: Ticket, action: str) -> Status:
+    """The state ``action`` leads to from the ticket's state, or ``IllegalMove``."""
+    sources, target = MOVES[action]
+    if ticket.status not in sources:
+        raise IllegalMove(
+            f"ticket {ticket.number} is {ticket.status.value}: cannot {action}",
+            code=f"cannot_{action}_{ticket.status.value}",
+        )
+    return target
+
+
+def call(ticket: Ticket, counter: int, now: float, teller: str | None = None) -> Ticket:
+    """A counter calls a waiting ticket."""
+    status = check_move(ticket, "call")
+    return replace(
+        ticket,
+        status=status,
+        counter=counter,
+        called_at=now,
+        call_count=ticket.call_count + 1,
+        teller=teller,
+        front_at=None,
+        front_counter=None,
+    )
+
+
+def recall(ticket: Ticket, now: float) -> Ticket:
+    """Announce the current ticket again; a serving ticket stays serving."""
+    check_move(ticket, "recall")
+    return replace(ticket, call_count=ticket.call_count + 1)
+
+
+def start(ticket: Ticket, now: float) -> Ticket:
+    """The called customer arrived at the counter."""
+    return replace(ticket, status=check_move(ticket, "start"), started_at=now)
+
+
+def skip(ticket: Ticket, now: float) -> Ticket:
+    """The called customer did not come (a no-show)."""
+    return replace(ticket, status=check_move(ticket, "skip"), finished_at=now)
+
+
+def finish(ticket: Ticket, now: float, rating: int | None = None) -> Ticket:
+    """Service done; ``started_at`` defaults to the call when the teller never pressed start."""
+    status = check_move(ticket, "finish")
+    return replace(
+        ticket,
+        status=status,
+        finished_at=now,
+        started_at=ticket.started_at if ticket.started_at is not None else ticket.called_at,
+        rating=rating,
+    )
+
+
+def cancel(ticket: Ticket, now: float) -> Ticket:
+    """The lobby manager withdraws a waiting or skipped ticket."""
+    return replace(ticket, status=check_move(ticket, "cancel"), finished_at=now)
+
+
+def reassign(
+    ticket: Ticket, now: float, front: bool, counter: int | None = None
+) -> Ticket:
+    """A skipped ticket waits again: at the front (optionally for one counter) or at the back."""
+    status = check_move(ticket, "reassign")
+    return replace(
+        ticket,
+        status=status,
+        counter=None,
+        finished_at=None,
+        called_at=None,
+        started_at=None,
+        queued_at=ticket.queued_at if front else now,
+        front_at=now if front else None,
+        front_counter=counter if front else None,
+    )
+
+
+def transfer(
+    ticket: Ticket,
+    now: float,
+    new_id: str,
+    service: str | None = None,
+    counter: int | None = None,
+) -> tuple[Ticket, Ticket]:
+    """Close this visit and open the next: same number and issue time, new service or counter.
+
+    Returns ``(closed_visit, new_visit)``.
+    """
+    status = check_move(ticket, "transfer")
+    if service is None and counter is None:
+        raise IllegalMove("a transfer needs a service or a counter", code="transfer_target_missing")
+    if service == ticket.service and counter is None and ticket.status is Status.WAITING:
+        raise IllegalMove(
+            f"ticket {ticket.number} already waits for {service}", code="transfer_same_service"
+        )
+    closed = replace(
+        ticket,
+        status=status,
+        finished_at=now,
+        started_at=ticket.started_at,
+    )
+    opened = replace(
+        ticket,
+        id=new_id,
+        status=Status.WAITING,
+        service=service if service is not None else ticket.service,
+        target_counter=counter,
+        origin_id=ticket.origin_id or ticket.id,
+        visit=ticket.visit + 1,
+        counter=None,
+        called_at=None,
+        started_at=None,
+        finished_at=None,
+        call_count=0,
+        teller=None,
+        rating=None,
+        front_at=None,
+        front_counter=None,
+    )
+    return closed, opened
