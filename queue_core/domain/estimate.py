@@ -86,3 +86,27 @@ def estimate_wait(
         soonest = heapq.heappop(free)
         heapq.heappush(free, soonest + times.mean(service))
     return free[0]
+
+
+def estimate_all(
+    ordered: Iterable[str],
+    counters: Iterable[CounterLoad],
+    now: float,
+    times: ServiceTimes,
+) -> list[float] | None:
+    """The estimated wait of every ticket of a queue at once, in one pass.
+
+    ``ordered`` lists the service of each waiting ticket in call order; the result gives, for
+    each position, the seconds until that ticket is called (the same as ``estimate_wait`` with
+    everything before it as ``ahead``). None when no counter is open for the queue.
+    """
+    free = sorted(remaining(c, now, times) for c in counters)
+    if not free:
+        return None
+    heapq.heapify(free)
+    waits: list[float] = []
+    for service in ordered:
+        soonest = heapq.heappop(free)
+        waits.append(soonest)
+        heapq.heappush(free, soonest + times.mean(service))
+    return waits
