@@ -1,0 +1,150 @@
+// The pages' HTTP client for /api/v1: bearer token, the engine's error shape, and
+// refusals turned into plain words (explain). Like queue_core/client.py, for the browser.
+
+export const API = "/api/v1";
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export class Api {
+  constructor(token, { base = "", fetchImpl = (...a) => fetch(...a), timeoutMs = 8000 } = {}) {
+    this.token = token;
+    this.base = base;
+    this.fetchImpl = fetchImpl;
+    this.timeoutMs = timeoutMs;
+  }
+
+  async raw(method, path, body, headers = {}) {
+    const url = this.base + (path.startsWith(API) ? path : API + path);
+    const h = { ...headers };
+    if (this.token) h.Authorization = `Bearer ${this.token}`;
+    if (body !== undefined) h["Content-Type"] = "application/json";
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), this.timeoutMs);
+    try {
+      return await this.fetchImpl(url, {
+        method, headers: h, signal: ctrl.signal,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (exc) {
+      throw new ApiError(0, "engine_unavailable", String(exc && exc.message || exc));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // One request; resolves to the JSON body, or null for 204 / an empty body.
+  async request(method, path, body) {
+    const response = await this.raw(method, path, body);
+    if (response.status >= 400) {
+      let code = "http_error";
+      let message = `HTTP ${response.status}`;
+      try {
+        const err = (await response.json()).error;
+        code = String(err.code);
+        message = String(err.message);
+      } catch (_) { /* not the engine's error shape */ }
+      throw new ApiError(response.status, code, message);
+    }
+    if (response.status === 204) return null;
+    const text = await response.text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  get(path) { return this.request("GET", path); }
+  post(path, body = {}) { return this.request("POST", path, body); }
+  del(path) { return this.request("DELETE", path); }
+  counter(number, action, body = {}) { return this.post(`/counters/${number}/${action}`, body); }
+}
+
+// Log in as staff; resolves to {token, role, counter}.
+export async function login(loginName, pin, counter) {
+  const body = { login: loginName, pin };
+  if (counter !== null && counter !== undefined && counter !== "") body.counter = Number(counter);
+  return new Api(null).post("/auth/login", body);
+}
+
+const ACTION_WORDS = {
+  zh: {
+    call: "叫号", call_next: "叫号", recall: "重呼", start: "开始办理", skip: "过号", finish: "完成",
+    transfer: "转移", cancel: "取消", reassign: "重新排队", move: "改业务", pause: "暂停",
+    resume: "恢复", open: "开窗", close: "关窗", rating: "评价", rate: "评价",
+  },
+  en: {
+    call: "call", call_next: "call", recall: "recall", start: "start", skip: "skip",
+    finish: "finish", transfer: "transfer", cancel: "cancel", reassign: "reassign",
+    move: "move", pause: "pause", resume: "resume", open: "open", close: "close",
+    rating: "rate", rate: "rate",
+  },
+};
+
+const STATUS_WORDS = {
+  zh: {
+    waiting: "等候中", called: "已叫号", serving: "办理中", finished: "已完成", skipped: "已过号",
+    cancelled: "已取消", transferred: "已转移", open: "开放", paused: "暂停", closed: "关闭",
+    none: "无当前客户", rated: "已评价",
+  },
+  en: {
+    waiting: "waiting", called: "called", serving: "being served", finished: "finished",
+    skipped: "skipped", cancelled: "cancelled", transferred: "transferred", open: "open",
+    paused: "paused", closed: "closed", none: "no current customer", rated: "already rated",
+  },
+};
+
+export function statusWord(status, lang = "zh") {
+  return (STATUS_WORDS[lang] || STATUS_WORDS.zh)[status] || status;
+}
+
+const FIXED = {
+  zh: {
+    engine_unavailable: "连接不上叫号服务器，请稍候重试",
+    unauthorized: "登录已失效，请重新登录",
+    invalid_credentials: "工号或密码错误",
+    forbidden: "没有权限执行此操作",
+    not_found: "找不到该票号或窗口",
+    login_locked: "密码错误次数过多，请稍后再试",
+    rate_limited: "操作太频繁，请稍后再试",
+    store_unavailable: "服务器数据暂不可用，请稍后再试",
+    nobody_waiting: "目前没有等候的客户",
+    transfer_same_service: "该客户已在此业务排队",
+    transfer_target_missing: "请选择要转往的业务或窗口",
+  },
+  en: {
+    engine_unavailable: "Cannot reach the queue server; please try again shortly",
+    unauthorized: "Your session has ended; please log in again",
+    invalid_credentials: "Wrong login or PIN",
+    forbidden: "You are not allowed to do this",
+    not_found: "No such ticket or counter",
+    login_locked: "Too many wrong PINs; please wait and try again",
+    rate_limited: "Too many requests; please wait a moment",
+    store_unavailable: "The server's data store is unavailable; try again shortly",
+    nobody_waiting: "Nobody is waiting",
+    transfer_same_service: "The customer already waits for that business",
+    transfer_target_missing: "Choose a business or counter to transfer to",
+  },
+};
+
+// A refusal from the engine in plain words for the person at the screen.
+export function explain(err, lang = "zh") {
+  const code = err && err.code ? err.code : "http_error";
+  const fixed = (FIXED[lang] || FIXED.zh)[code];
+  if (fixed) return fixed;
+  const m = /^cannot_([a-z_]+?)_(waiting|called|serving|finished|skipped|cancelled|transferred|open|paused|closed|none|rated)$/.exec(code);
+  if (m) {
+    const action = (ACTION_WORDS[lang] || ACTION_WORDS.zh)[m[1]] || m[1].replace(/_/g, " ");
+    const state = statusWord(m[2], lang);
+    return lang === "en"
+      ? `Cannot ${action}: it is ${state} now`
+      : `不能${action}：当前状态为「${state}」`;
+  }
+  const message = err && err.message ? err.message : code;
+  if (err && (err.status === 422 || code === "validation_error" || code === "invalid_input")) {
+    return lang === "en" ? `Invalid input: ${message}` : `输入有误：${message}`;
+  }
+  return lang === "en" ? `Refused: ${message}` : `操作未完成：${message}`;
+}

@@ -1,0 +1,144 @@
+// The teller's caller as pure state: engine events and action answers in, screen model out.
+// No DOM, no clock, no network: `now` (epoch seconds) and the domain's MOVES are passed in.
+
+const LIVE = new Set(["called", "serving"]);
+
+export function initial(counter) {
+  return { counter: Number(counter), info: null, queue: {}, seq: null, flash: null };
+}
+
+function withCurrent(state, ticket) {
+  const info = { ...(state.info || { number: state.counter, state: "open" }), current: ticket };
+  return { ...state, info };
+}
+
+// The counter as GET /counters, a counter.updated event or a snapshot describes it.
+export function applyCounter(state, counter) {
+  if (!counter || Number(counter.number) !== state.counter) return state;
+  return { ...state, info: { ...counter } };
+}
+
+// A ticket seen in an event or in an action's answer: it becomes, stays, or stops being ours.
+export function applyTicket(state, ticket) {
+  if (!ticket) return state;
+  const current = state.info && state.info.current;
+  const ours = Number(ticket.counter) === state.counter;
+  if (ours && LIVE.has(ticket.status)) {
+    if (current && current.id !== ticket.id && LIVE.has(current.status)) {
+      // An older event about a ticket we already moved past: keep the newer one.
+      if ((current.called_at || "") > (ticket.called_at || "")) return state;
+    }
+    return withCurrent(state, ticket);
+  }
+  if (current && current.id === ticket.id) return withCurrent(state, LIVE.has(ticket.status) ? ticket : null);
+  return state;
+}
+
+export function applyEvent(state, event) {
+  const data = event.data || {};
+  let next = { ...state, seq: event.seq ?? state.seq };
+  if (event.type === "snapshot") {
+    const mine = (data.counters || []).find((c) => Number(c.number) === state.counter);
+    next = mine ? applyCounter(next, mine) : next;
+    return { ...next, queue: data.queue || next.queue };
+  }
+  if (event.type === "counter.updated") return applyCounter(next, data.counter);
+  if (event.type && event.type.startsWith("ticket.")) {
+    if (data.queue) next = { ...next, queue: data.queue };
+    next = applyTicket(next, data.ticket);
+    if (event.type === "ticket.recalled" && data.ticket && Number(data.ticket.counter) === state.counter) {
+      next = { ...next, flash: { kind: "recalled", seq: event.seq } };
+    }
+    return next;
+  }
+  return next;
+}
+
+function allowed(moves, action, status) {
+  const move = moves[action];
+  return Boolean(move && status && move.from.includes(status));
+}
+
+// Which actions make sense now. The ticket moves come from the domain (MOVES); the counter's
+// open / paused / closed rules are the engine's: call only when open and nobody is at the desk.
+export function actions(state, moves) {
+  const info = state.info;
+  const counterState = info ? info.state : null;
+  const ticket = info && info.current && LIVE.has(info.current.status) ? info.current : null;
+  const status = ticket ? ticket.status : null;
+  const open = counterState === "open";
+  return {
+    call_next: open && !ticket,
+    call: open && !ticket,
+    recall: allowed(moves, "recall", status),
+    start: allowed(moves, "start", status),
+    skip: allowed(moves, "skip", status),
+    finish: allowed(moves, "finish", status),
+    transfer: allowed(moves, "transfer", status),
+    pause: open,
+    resume: counterState === "paused",
+    open: counterState === "closed",
+    close: (open || counterState === "paused") && !ticket,
+  };
+}
+
+export function waitingFor(state) {
+  const info = state.info;
+  if (!info) return null;
+  const services = info.services || [];
+  let total = 0;
+  let known = false;
+  for (const code of services) {
+    const q = state.queue[code];
+    if (q && typeof q.waiting === "number") { total += q.waiting; known = true; }
+  }
+  if (known) return total;
+  if (typeof info.waiting === "number") return info.waiting;
+  if (Array.isArray(info.waiting)) return info.waiting.length;
+  return null;
+}
+
+function seconds(iso) {
+  if (!iso) return null;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms / 1000;
+}
+
+// The screen model: what the caller page shows at `now` (epoch seconds).
+export function model(state, now, moves) {
+  const info = state.info;
+  const t = info && info.current && LIVE.has(info.current.status) ? info.current : null;
+  let ticket = null;
+  if (t) {
+    const issued = seconds(t.issued_at);
+    const called = seconds(t.called_at);
+    const started = seconds(t.started_at);
+    ticket = {
+      id: t.id,
+      number: t.number,
+      status: t.status,
+      service: t.service,
+      serviceName: t.service_name || t.service,
+      serviceNameEn: t.service_name_en || t.service_name || t.service,
+      tier: t.tier,
+      tierName: t.tier_name || t.tier,
+      vip: Boolean(t.tier && t.tier !== "normal"),
+      green: Boolean(t.green_channel),
+      waitedS: issued === null ? null : Math.max(0, (called ?? now) - issued),
+      sinceCallS: called === null ? null : Math.max(0, now - called),
+      servingS: started === null ? null : Math.max(0, now - started),
+      callCount: t.call_count ?? null,
+      visit: t.visit ?? 1,
+    };
+  }
+  return {
+    counter: info ? {
+      number: info.number, name: info.name, nameEn: info.name_en || info.name,
+      state: info.state, reason: info.paused_reason || null, teller: info.teller || null,
+      services: info.services || [],
+    } : null,
+    ticket,
+    waiting: waitingFor(state),
+    actions: actions(state, moves),
+  };
+}
