@@ -1,0 +1,76 @@
+"""Find a font that really draws Chinese, or refuse to start.
+
+pygame's built-in font has no CJK glyphs: it draws every Chinese character as the same empty
+box, which on a hall display means numbers without counters. So a candidate font is accepted
+only if two different Chinese characters come out as two different images.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+import pygame
+
+#: Debian's CJK fonts, most compact first: WenQuanYi Micro Hei (fonts-wqy-microhei, ~5 MB,
+#: hinted for screens) is the default; Noto Sans CJK and WenQuanYi Zen Hei are fallbacks.
+CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+PROBE = ("号", "窗")
+
+
+class FontMissing(RuntimeError):
+    """No font on this machine can draw Chinese: the display must not start."""
+
+
+def draws_chinese(path: str | Path) -> bool:
+    """True when ``path`` loads and draws two different CJK characters differently."""
+    if not pygame.font.get_init():
+        pygame.font.init()
+    try:
+        font = pygame.font.Font(str(path), 32)
+        images = [pygame.image.tobytes(font.render(ch, True, (255, 255, 255)), "RGBA")
+                  for ch in PROBE]  # fmt: skip
+    except (OSError, pygame.error, FileNotFoundError):
+        return False
+    blank = bytes(len(images[0]))
+    return images[0] != images[1] and images[0] != blank
+
+
+def fontconfig_candidates() -> list[str]:
+    """Fonts that fontconfig says cover Chinese (when fc-list is installed)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return []
+    try:
+        out = subprocess.run([fc_list, ":lang=zh", "file"], capture_output=True, text=True,
+                             timeout=10, check=False).stdout  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return sorted(line.split(":")[0].strip() for line in out.splitlines() if line.strip())
+
+
+def find_cjk_font(preferred: str | None = None, extra: Iterable[str] = ()) -> Path:
+    """The first font that draws Chinese: ``preferred``, ``extra``, the Debian ones, fontconfig."""
+    tried: list[str] = []
+    for path in [*([preferred] if preferred else []), *extra, *CANDIDATES]:
+        tried.append(path)
+        if Path(path).is_file() and draws_chinese(path):
+            return Path(path)
+    for path in fontconfig_candidates():
+        tried.append(path)
+        if draws_chinese(path):
+            return Path(path)
+    raise FontMissing(
+        "no font on this machine can draw Chinese; install fonts-wqy-microhei "
+        '(or fonts-noto-cjk), or set [display] font = "/path/to/font.ttc". Tried: '
+        + ", ".join(tried)
+    )

@@ -1,0 +1,138 @@
+"""From ``HallState`` to what the screen shows this instant: the ``ScreenModel``.
+
+Pure: the time and the link state are passed in. The drawing code only places what this
+model says; every decision (what flashes, which calls are VIP, what the marquee reads,
+which counters are out of service) is made here, where a test can read it without pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from display.settings import BranchSettings
+from display.state import Call, HallState
+
+WEEKDAYS_ZH = "一二三四五六日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+#: Flash period: half a second on, half a second off.
+FLASH_HALF_PERIOD_S = 0.5
+
+
+class CallKind(StrEnum):
+    NORMAL = "normal"
+    VIP = "vip"
+    GREEN = "green"
+
+
+@dataclass(frozen=True, slots=True)
+class CallLine:
+    number: str
+    counter: str
+    counter_en: str
+    kind: CallKind
+    recall: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLine:
+    name: str
+    name_en: str
+    waiting: int
+    next: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CounterLine:
+    name: str
+    name_en: str
+    state: str  # "paused" | "closed"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenModel:
+    title: str
+    title_en: str
+    date: str
+    date_en: str
+    clock: str
+    current: CallLine | None
+    #: None when the current call is not flashing; else which half of the flash is showing.
+    flash_on: bool | None
+    recent: tuple[CallLine, ...]
+    services: tuple[ServiceLine, ...]
+    out_of_service: tuple[CounterLine, ...]
+    marquee: str
+    offline: bool
+    english: bool
+
+
+def zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone(timedelta(hours=8))  # China Standard Time: the branches' own zone
+
+
+def kind_of(call: Call, settings: BranchSettings) -> CallKind:
+    """Green channel first (the care a customer needs), then VIP, else normal."""
+    if call.green_channel:
+        return CallKind.GREEN
+    if settings.is_vip(call.tier, call.service):
+        return CallKind.VIP
+    return CallKind.NORMAL
+
+
+def call_line(call: Call, settings: BranchSettings) -> CallLine:
+    return CallLine(call.number, call.counter_name, call.counter_name_en,
+                    kind_of(call, settings), call.recall)  # fmt: skip
+
+
+def flash_phase(call: Call | None, now: float, flash_s: float) -> bool | None:
+    if call is None or not call.live:
+        return None
+    elapsed = now - call.seen_at
+    if elapsed < 0 or elapsed >= flash_s:
+        return None
+    return int(elapsed / FLASH_HALF_PERIOD_S) % 2 == 0
+
+
+def marquee_text(state: HallState, now: float) -> str:
+    texts = [a.text for a in state.announcements if a.until is None or a.until > now]
+    return "　　◆　　".join(texts)
+
+
+def screen(state: HallState, settings: BranchSettings, now: float, online: bool) -> ScreenModel:
+    """What the screen shows at ``now`` (epoch seconds) with the event link ``online`` or not."""
+    shown = settings.display
+    local = datetime.fromtimestamp(now, zone(settings.timezone))
+    calls = state.calls
+    current = calls[0] if calls else None
+    recent = calls[1 : 1 + shown.recent_calls]
+    services = tuple(
+        ServiceLine(s.name, s.name_en, s.waiting, s.next[: shown.get_ready]) for s in state.services
+    )
+    out = tuple(
+        CounterLine(c.name, c.name_en, c.state, c.reason)
+        for c in state.counters
+        if c.state in ("paused", "closed")
+    )
+    return ScreenModel(
+        title=state.branch_name or settings.name,
+        title_en=state.branch_name_en or settings.name_en,
+        date=f"{local.year}年{local.month}月{local.day}日 星期{WEEKDAYS_ZH[local.weekday()]}",
+        date_en=f"{WEEKDAYS_EN[local.weekday()]} {local.day} {MONTHS_EN[local.month - 1]}",
+        clock=local.strftime("%H:%M:%S"),
+        current=call_line(current, settings) if current else None,
+        flash_on=flash_phase(current, now, shown.flash_s),
+        recent=tuple(call_line(c, settings) for c in recent),
+        services=services,
+        out_of_service=out,
+        marquee=marquee_text(state, now),
+        offline=not online,
+        english=shown.english,
+    )

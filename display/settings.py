@@ -1,0 +1,133 @@
+"""What the hall display takes from the branch configuration (``GET /branch``).
+
+The ``[display]`` and ``[voice]`` sections of the branch TOML are free-form for the engine;
+this module reads the keys the display understands, with defaults, so that an older or
+smaller config still gives a working screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_TEMPLATE_ZH = "请 {number} 号 到 {counter} 号窗口 办理业务"
+DEFAULT_TEMPLATE_EN = "Number {number}, please go to counter {counter}"
+
+
+@dataclass(frozen=True, slots=True)
+class DisplaySettings:
+    """How the screen looks: ``[display]`` of the branch config."""
+
+    english: bool = True
+    recent_calls: int = 8
+    get_ready: int = 5
+    flash_s: float = 6.0
+    #: Calls of these services are set apart as VIP even for a normal-tier ticket.
+    vip_services: frozenset[str] = frozenset()
+    #: A call older than this (by its event time) when it reaches the display does not flash.
+    fresh_s: float = 60.0
+    font: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceSettings:
+    """What the hall hears: ``[voice]`` of the branch config."""
+
+    enabled: bool = True
+    repeat: int = 2
+    english: bool = False
+    chime: bool = True
+    template_zh: str = DEFAULT_TEMPLATE_ZH
+    template_en: str = DEFAULT_TEMPLATE_EN
+    voice_zh: str = "cmn"
+    voice_en: str = "en"
+    #: A call that reaches the display later than this after it happened is shown, not spoken.
+    max_age_s: float = 60.0
+    #: A folder of recorded segments (``zh/请.wav``, ``zh/3.wav``…) used before espeak-ng.
+    segments_dir: str | None = None
+    #: Pause between the repetitions of one call, seconds.
+    gap_s: float = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class BranchSettings:
+    """The branch as the display needs it: names, tier ranks and the two sections above."""
+
+    name: str = ""
+    name_en: str = ""
+    timezone: str = "Asia/Shanghai"
+    tier_ranks: Mapping[str, int] = field(default_factory=dict)
+    display: DisplaySettings = field(default_factory=DisplaySettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+
+    def is_vip(self, tier: str | None, service: str | None) -> bool:
+        """A ticket of a tier ranked above the base tier, or of a VIP service."""
+        if service is not None and service in self.display.vip_services:
+            return True
+        return tier is not None and self.tier_ranks.get(tier, 0) > 0
+
+
+def _int(section: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    return max(low, min(high, int(value)))
+
+
+def _float(section: Mapping[str, Any], key: str, default: float) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    return max(0.0, float(value))
+
+
+def _str(section: Mapping[str, Any], key: str, default: str) -> str:
+    value = section.get(key)
+    return value if isinstance(value, str) and value.strip() else default
+
+
+def display_settings(section: Mapping[str, Any]) -> DisplaySettings:
+    vip = section.get("vip_services", [])
+    font = section.get("font")
+    return DisplaySettings(
+        english=bool(section.get("english", True)),
+        recent_calls=_int(section, "recent_calls", 8, 1, 10),
+        get_ready=_int(section, "get_ready", 5, 0, 5),
+        flash_s=_float(section, "flash_s", 6.0),
+        vip_services=frozenset(str(s) for s in vip) if isinstance(vip, list) else frozenset(),
+        fresh_s=_float(section, "fresh_s", 60.0),
+        font=font if isinstance(font, str) and font else None,
+    )
+
+
+def voice_settings(section: Mapping[str, Any]) -> VoiceSettings:
+    segments = section.get("segments_dir")
+    return VoiceSettings(
+        enabled=bool(section.get("enabled", True)),
+        repeat=_int(section, "repeat", 2, 1, 5),
+        english=bool(section.get("english", False)),
+        chime=bool(section.get("chime", True)),
+        template_zh=_str(section, "template_zh", DEFAULT_TEMPLATE_ZH),
+        template_en=_str(section, "template_en", DEFAULT_TEMPLATE_EN),
+        voice_zh=_str(section, "voice_zh", "cmn"),
+        voice_en=_str(section, "voice_en", "en"),
+        max_age_s=_float(section, "max_age_s", 60.0),
+        segments_dir=segments if isinstance(segments, str) and segments else None,
+        gap_s=_float(section, "gap_s", 0.6),
+    )
+
+
+def branch_settings(branch: Mapping[str, Any]) -> BranchSettings:
+    """Read the body of ``GET /branch``."""
+    info = branch.get("branch") or {}
+    tiers = branch.get("tiers") or []
+    ranks = {str(t["code"]): int(t.get("rank", 0)) for t in tiers if "code" in t}
+    return BranchSettings(
+        name=str(info.get("name", "")),
+        name_en=str(info.get("name_en") or ""),
+        timezone=str(info.get("timezone") or "Asia/Shanghai"),
+        tier_ranks=ranks,
+        display=display_settings(branch.get("display") or {}),
+        voice=voice_settings(branch.get("voice") or {}),
+    )
