@@ -1,0 +1,5 @@
+"""``python -m display``: the same as ``branchq display``."""
+
+from display.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,331 @@
+"""``branchq display``: wire the engine's event stream to the screen and the voice.
+
+One asyncio loop in the main thread runs four tasks: following ``/events`` (snapshot or
+replay, then live events, reconnecting with the last ``seq``), drawing frames (woken at once
+by a new event, else at the frame rate while something moves), speaking the queued calls
+one at a time, and reporting the display's health to the engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pygame
+
+from display.announce import SETTLES_CALL, AnnouncementQueue, Segment, phrase, text_of
+from display.fonts import FontMissing, find_cjk_font
+from display.screen import ScreenModel, screen
+from display.settings import BranchSettings, branch_settings
+from display.sound import LogSpeaker, SegmentBank, Speaker, compose, open_speaker
+from display.state import HallState, apply, call_of
+from display.view import Painter
+from queue_core.client import AsyncEngineClient, EngineError, EventStream
+
+log = logging.getLogger("display")
+
+HEALTH_EVERY_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    engine: str
+    token: str
+    fullscreen: bool = False
+    size: tuple[int, int] | None = None
+    screenshot: Path | None = None
+    exit_after: float | None = None
+    fps: float = 30.0
+    voice: bool = True
+    font: str | None = None
+
+
+class HallDisplay:
+    """The running display: its state, screen, voice queue and link to the engine."""
+
+    def __init__(
+        self,
+        options: Options,
+        surface: pygame.Surface,
+        font: Path,
+        speaker: Speaker,
+        clock: Callable[[], float] = time.time,
+        cache: Path | None = None,
+    ) -> None:
+        self.options = options
+        self.surface = surface
+        self.painter = Painter(surface, font)
+        self.font = font
+        self.speaker = speaker
+        self.clock = clock
+        self.cache = cache
+        self.settings = BranchSettings()
+        self.state = HallState()
+        self.queue = AnnouncementQueue(self.settings.voice.repeat, self.settings.voice.max_age_s)
+        self.bank: SegmentBank | None = None
+        self.client = AsyncEngineClient(options.engine, options.token)
+        self.stream = EventStream(options.engine, options.token, on_state=self._link_changed)
+        self.dirty = asyncio.Event()
+        self.link_changed = asyncio.Event()
+        self.stopping = asyncio.Event()
+        self.auth_error = ""
+        self.reconnects = 0
+        self.offline_since: float | None = self.clock()
+        self.spoken: deque[str] = deque(maxlen=50)  # what the hall heard, newest last
+        self.event_to_frame_s: deque[float] = deque(maxlen=1000)
+        self._event_waiting_since: float | None = None
+        self.frames = 0
+
+    # Events in
+    def on_event(self, event: dict[str, Any]) -> None:
+        """Apply one engine event: new state, and a call to say when it is one."""
+        now = self.clock()
+        fresh = self.settings.display.fresh_s
+        self.state = apply(self.state, event, now, fresh)
+        call = call_of(event, now, fresh)
+        if call is not None and self.options.voice and self.settings.voice.enabled:
+            self.queue.offer(call, now)
+        elif event.get("type") in SETTLES_CALL:
+            ticket = (event.get("data") or {}).get("ticket") or {}
+            self.queue.settle(str(ticket.get("id", "")))
+        if self._event_waiting_since is None:
+            self._event_waiting_since = time.perf_counter()
+        self.dirty.set()
+
+    def _link_changed(self, connected: bool) -> None:
+        now = self.clock()
+        if connected:
+            if self.offline_since is not None:
+                log.info("event link back after %.1f s offline", now - self.offline_since)
+            self.offline_since = None
+        else:
+            self.offline_since = now
+            self.reconnects += 1
+            log.warning("event link lost; reconnecting from seq %s", self.stream.last_seq)
+        self.link_changed.set()
+        self.dirty.set()
+
+    def configure(self, branch: dict[str, Any]) -> None:
+        """Take the branch's settings from ``GET /branch``."""
+        self.settings = branch_settings(branch)
+        voice = self.settings.voice
+        self.queue.repeat, self.queue.max_age_s = voice.repeat, voice.max_age_s
+        if self.options.voice and voice.enabled:
+            self.bank = SegmentBank(voice, self.cache)
+        self.dirty.set()
+
+    async def follow_events(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                async for event in self.stream:
+                    self.on_event(event)
+            except EngineError as exc:  # the token was refused: say so on screen, retry slowly
+                self.auth_error = exc.message
+                log.error("event stream refused: %s", exc)
+                self.dirty.set()
+                await asyncio.sleep(30)
+
+    async def load_branch(self) -> None:
+        delay = 0.5
+        while not self.stopping.is_set():
+            try:
+                branch = await self.client.request("GET", "/branch")
+                self.configure(branch)
+                if self.bank is not None:
+                    await asyncio.to_thread(self.bank.warm, warm_segments(branch, self.settings))
+                return
+            except EngineError as exc:
+                log.info("branch settings not loaded yet (%s); retrying", exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+    # Screen out
+    def model(self) -> ScreenModel:
+        return screen(self.state, self.settings, self.clock(), self.stream.connected)
+
+    def draw(self) -> ScreenModel:
+        model = self.model()
+        self.painter.draw(model, self.clock())
+        pygame.display.flip()
+        self.frames += 1
+        if self._event_waiting_since is not None:
+            self.event_to_frame_s.append(time.perf_counter() - self._event_waiting_since)
+            self._event_waiting_since = None
+        return model
+
+    def handle_input(self) -> None:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT or (
+                event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q)
+            ):
+                self.stopping.set()
+            elif event.type == pygame.VIDEORESIZE:
+                self.painter.resize(pygame.display.get_surface())
+
+    async def show_frames(self) -> None:
+        while not self.stopping.is_set():
+            self.dirty.clear()
+            self.handle_input()
+            model = self.draw()
+            moving = bool(model.marquee) or model.flash_on is not None
+            now = self.clock()
+            wait = 1 / self.options.fps if moving else 1.0 - (now % 1.0) + 0.01
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.dirty.wait(), wait)
+
+    # Voice out
+    async def speak(self) -> None:
+        while not self.stopping.is_set():
+            if not self.speaker.busy():
+                utterance = self.queue.take()
+                if utterance is not None:
+                    voice = self.settings.voice
+                    pcm = await asyncio.to_thread(compose, utterance, voice, self.bank)
+                    text = text_of(utterance.call, voice)
+                    self.speaker.play(pcm, text)
+                    self.spoken.append(f"{utterance.call.number}@{utterance.call.counter}")
+            await asyncio.sleep(0.05)
+
+    # Health out
+    def health(self) -> tuple[str, dict[str, Any]]:
+        source = self.bank.source if self.bank is not None else "off"
+        last = self.state.last_event_seen_at
+        detail: dict[str, Any] = {
+            "connected": self.stream.connected,
+            "last_seq": self.stream.last_seq,
+            "last_event_at": datetime.fromtimestamp(last, UTC).isoformat() if last else None,
+            "reconnects": self.reconnects,
+            "screen": "x".join(map(str, self.surface.get_size())),
+            "font": self.font.name,
+            "voice": source,
+            "speaker": self.speaker.name,
+            "calls_to_announce": len(self.queue),
+        }
+        degraded = source in ("none",) or isinstance(self.speaker, LogSpeaker)
+        return ("warning" if degraded and self.options.voice else "ok"), detail
+
+    async def report_health(self) -> None:
+        while not self.stopping.is_set():
+            if self.stream.connected:
+                status, detail = self.health()
+                try:
+                    await self.client.report_health(status, detail)
+                except EngineError as exc:
+                    log.info("health report not delivered: %s", exc)
+            self.link_changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.link_changed.wait(), HEALTH_EVERY_S)
+
+    async def run(self) -> int:
+        tasks = [
+            asyncio.create_task(coro)
+            for coro in (self.follow_events(), self.load_branch(), self.show_frames(),
+                         self.speak(), self.report_health())
+        ]  # fmt: skip
+        try:
+            if self.options.exit_after is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), self.options.exit_after)
+            else:
+                await self.stopping.wait()
+        finally:
+            self.stopping.set()
+            self.stream.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if self.options.screenshot is not None:
+                self.painter.draw(self.model(), self.clock())
+                pygame.image.save(self.surface, str(self.options.screenshot))
+                log.info("screenshot saved to %s", self.options.screenshot)
+            await self.client.aclose()
+        return 0
+
+
+def warm_segments(branch: dict[str, Any], settings: BranchSettings) -> Iterable[Segment]:
+    """Every segment a call of this branch can need: prefixes, digits, counters, words."""
+    voice = settings.voice
+    prefixes = {str(s.get("prefix") or s.get("code", "")) for s in branch.get("services") or []}
+    counters = [int(c["number"]) for c in branch.get("counters") or [] if "number" in c]
+    languages = [("zh", voice.template_zh)] + ([("en", voice.template_en)] if voice.english else [])
+    for lang, template in languages:
+        yield from phrase(template, lang, "".join(sorted(prefixes)) + "0123456789", 0)
+        for number in counters:
+            yield Segment(lang, str(number))
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(part) for part in text.lower().split("x"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT, not {text!r}") from exc
+    if w < 320 or h < 240:
+        raise argparse.ArgumentTypeError("size must be at least 320x240")
+    return w, h
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="branchq display", description="The hall display.")
+    p.add_argument("--engine", required=True, help="engine base URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--token", required=True, help="the display's device token")
+    p.add_argument("--fullscreen", action="store_true", help="take the whole screen")
+    p.add_argument("--size", type=parse_size, help="window size WxH (default 1920x1080)")
+    p.add_argument("--screenshot", type=Path, help="save the screen to this PNG on exit")
+    p.add_argument("--exit-after", type=float, help="quit after this many seconds")
+    p.add_argument("--fps", type=float, default=30.0, help="frame rate while things move")
+    p.add_argument("--no-voice", action="store_true", help="show calls without speaking them")
+    p.add_argument("--font", help="a font file that draws Chinese (else found on the system)")
+    p.add_argument("--log-level", default="INFO")
+    return p
+
+
+def open_screen(options: Options) -> pygame.Surface:
+    pygame.display.init()
+    pygame.display.set_caption("BranchQ")
+    if options.fullscreen:
+        size = options.size or (0, 0)
+        surface = pygame.display.set_mode(size, pygame.FULLSCREEN)
+        pygame.mouse.set_visible(False)
+        return surface
+    return pygame.display.set_mode(options.size or (1920, 1080))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    options = Options(
+        engine=args.engine, token=args.token, fullscreen=args.fullscreen, size=args.size,
+        screenshot=args.screenshot, exit_after=args.exit_after, fps=max(1.0, args.fps),
+        voice=not args.no_voice, font=args.font,
+    )  # fmt: skip
+    pygame.font.init()
+    try:
+        font = find_cjk_font(options.font or os.environ.get("BRANCHQ_FONT"))
+    except FontMissing as exc:
+        log.critical("%s", exc)
+        return 2
+    surface = open_screen(options)
+    speaker: Speaker = open_speaker() if options.voice else LogSpeaker()
+    log.info("display %s on %s, font %s, sound %s", "x".join(map(str, surface.get_size())),
+             options.engine, font.name, speaker.name)  # fmt: skip
+    try:
+        display = HallDisplay(options, surface, font, speaker)
+        return asyncio.run(display.run())
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        pygame.quit()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
