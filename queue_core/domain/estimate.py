@@ -5,14 +5,29 @@ free after its current customer's expected remaining time; each ticket ahead tak
 free counter for the mean recent service time of its own service; the ticket's wait is when
 a counter next comes free after all of them. Service times come from the recent history
 (``ServiceTimes``), falling back to the branch's configured expectation.
+
+Two refinements, measured in ``docs/wait-estimate.md`` (``branchq compare``):
+
+- A ticket ahead is not always a customer: some walked away or miss the call, and then the
+  counter only spends the grace time before skipping. ``ServiceTimes`` learns the share of calls
+  that end in a skip and how long a skip takes, and ``expected_visit`` weighs the two. With no
+  skip recorded it equals ``mean``, so ``estimate_wait`` is unchanged on a fresh history.
+- ``forecast_calls`` plays the counters forward with the real routing rules
+  (:mod:`queue_core.domain.routing`): each counter's own services and preference order, the
+  care window, tiers and aging, and the customers expected to arrive meanwhile (``Arrivals``),
+  who may overtake a waiting ticket under priority. That is what makes an estimate honest for a
+  normal customer on a VIP-heavy morning, where "people ahead" alone is too optimistic.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from queue_core.domain.routing import CounterView, Policy, choose_next, group_key
+from queue_core.domain.tickets import Status, Ticket
 
 #: Beyond this many people ahead the counters are played forward in bulk, not one by one.
 _EXACT_LIMIT = 400
@@ -36,12 +51,36 @@ class ServiceTimes:
     defaults: Mapping[str, float]
     window: int = 30
     recent: dict[str, deque[float]] = field(default_factory=dict)
+    #: Recent calls' outcomes, True when the customer came (a window over all services).
+    shows: deque[bool] = field(default_factory=lambda: deque(maxlen=100))
+    #: Recent skips' durations (called → skipped): what a no-show costs a counter.
+    skips: deque[float] = field(default_factory=lambda: deque(maxlen=50))
 
     def record(self, service: str, seconds: float) -> None:
         """Add one finished service's duration (called → finished)."""
         if seconds <= 0:
             return
         self.recent.setdefault(service, deque(maxlen=self.window)).append(seconds)
+        self.shows.append(True)
+
+    def record_skip(self, service: str, seconds: float) -> None:
+        """Add one skip (a called customer who did not come) and how long the counter waited."""
+        self.shows.append(False)
+        if seconds > 0:
+            self.skips.append(seconds)
+
+    def show_rate(self) -> float:
+        """The share of calls that find their customer, shrunk towards 1 on a short window."""
+        prior = 10
+        return (sum(self.shows) + prior) / (len(self.shows) + prior)
+
+    def expected_visit(self, service: str) -> float:
+        """Expected seconds a counter spends on one ticket ahead: a service or a skip."""
+        mean = self.mean(service)
+        if not self.skips:
+            return mean
+        rate = self.show_rate()
+        return rate * mean + (1.0 - rate) * (sum(self.skips) / len(self.skips))
 
     def mean(self, service: str) -> float:
         """The mean of the recent window, shrunk towards the default while the window is short."""
@@ -79,12 +118,12 @@ def estimate_wait(
         return None
     ahead_list = list(ahead)
     if len(ahead_list) > _EXACT_LIMIT:
-        work = sum(free) + sum(times.mean(s) for s in ahead_list)
+        work = sum(free) + sum(times.expected_visit(s) for s in ahead_list)
         return work / len(free)
     heapq.heapify(free)
     for service in ahead_list:
         soonest = heapq.heappop(free)
-        heapq.heappush(free, soonest + times.mean(service))
+        heapq.heappush(free, soonest + times.expected_visit(service))
     return free[0]
 
 
@@ -108,5 +147,166 @@ def estimate_all(
     for service in ordered:
         soonest = heapq.heappop(free)
         waits.append(soonest)
-        heapq.heappush(free, soonest + times.mean(service))
+        heapq.heappush(free, soonest + times.expected_visit(service))
     return waits
+
+
+#: A class of arriving customers: (service, tier, tier rank, green channel).
+ArrivalClass = tuple[str, str, int, bool]
+
+
+@dataclass(slots=True)
+class Arrivals:
+    """Recent issues by customer class, to expect how many more arrive while a ticket waits."""
+
+    window_s: float = 1800.0
+    seen: deque[tuple[float, ArrivalClass]] = field(default_factory=deque)
+
+    def record(self, ticket: Ticket) -> None:
+        """Note one issued ticket (call in issue order)."""
+        self.seen.append(
+            (
+                ticket.issued_at,
+                (ticket.service, ticket.tier, ticket.tier_rank, ticket.green_channel),
+            )
+        )
+
+    def rates(self, now: float) -> dict[ArrivalClass, float]:
+        """Arrivals per second of each class over the last ``window_s`` seconds."""
+        while self.seen and self.seen[0][0] < now - self.window_s:
+            self.seen.popleft()
+        counts: dict[ArrivalClass, int] = {}
+        for _, cls in self.seen:
+            counts[cls] = counts.get(cls, 0) + 1
+        return {cls: n / self.window_s for cls, n in counts.items()}
+
+    def expected(self, now: float, horizon_s: float) -> list[Ticket]:
+        """Customers expected within ``horizon_s``: each class evenly at its recent rate.
+
+        A class seen once in the window arrives every ``window_s`` seconds, the first half a
+        gap from now; these stand-ins only take part in a forecast, never in a queue.
+        """
+        found: list[Ticket] = []
+        for cls, rate in self.rates(now).items():
+            gap = 1.0 / rate
+            at = now + gap / 2.0
+            k = 0
+            while at <= now + horizon_s:
+                found.append(_stand_in(cls, at, k))
+                at += gap
+                k += 1
+        return sorted(found, key=lambda t: t.issued_at)
+
+
+def _stand_in(cls: ArrivalClass, at: float, k: int) -> Ticket:
+    service, tier, rank, green = cls
+    return Ticket(
+        id=f"~{service}{tier}{int(green)}{k}",
+        number="~",
+        service=service,
+        tier=tier,
+        tier_rank=rank,
+        green_channel=green,
+        status=Status.WAITING,
+        issued_at=at,
+        queued_at=at,
+        business_day="",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CounterState:
+    """An open counter as a forecast sees it: its routing view and its current customer."""
+
+    view: CounterView
+    busy_since: float | None = None
+    busy_service: str | None = None
+
+    def load(self) -> CounterLoad:
+        return CounterLoad(self.view.number, self.busy_since, self.busy_service)
+
+
+class _Heads:
+    """Waiting tickets by routing group; within a group the order is first come, first served,
+    so only each group's head can be called next (routing's rule 3)."""
+
+    def __init__(self, tickets: Iterable[Ticket]) -> None:
+        self.groups: dict[object, deque[Ticket]] = {}
+        for ticket in sorted(tickets, key=lambda t: (t.queued_at, t.issued_at, t.number, t.id)):
+            self.add(ticket)
+
+    def add(self, ticket: Ticket) -> None:
+        # A ticket at the front is ordered by its own rule: it forms a group of its own.
+        key = (group_key(ticket), ticket.id if ticket.front_at is not None else None)
+        self.groups.setdefault(key, deque()).append(ticket)
+
+    def heads(self) -> list[Ticket]:
+        return [group[0] for group in self.groups.values() if group]
+
+    def remove_head(self, ticket: Ticket) -> None:
+        key = (group_key(ticket), ticket.id if ticket.front_at is not None else None)
+        self.groups[key].popleft()
+
+
+def forecast_calls(
+    waiting: Sequence[Ticket],
+    counters: Sequence[CounterState],
+    now: float,
+    policy: Policy,
+    times: ServiceTimes,
+    *,
+    arrivals: Arrivals | None = None,
+    targets: Collection[str] | None = None,
+    horizon_s: float = 4 * 3600.0,
+) -> dict[str, float]:
+    """Seconds from ``now`` until each waiting ticket is called, by ticket id.
+
+    The open ``counters`` are played forward: a counter comes free after its current
+    customer's expected remaining time, calls whom the routing ``policy`` gives it, and is busy
+    for that ticket's expected visit (``ServiceTimes.expected_visit``). Customers expected to
+    arrive (``arrivals``) join the queue at their time and may be called first. Tickets no open
+    counter can call, or not called within ``horizon_s``, are left out. With ``targets`` the play
+    stops once those tickets are called.
+    """
+    heads = _Heads(t for t in waiting if t.status is Status.WAITING)
+    wanted = set(targets) if targets is not None else {t.id for t in waiting if t.is_waiting}
+    coming = deque(arrivals.expected(now, horizon_s) if arrivals is not None else [])
+    free = [(now + remaining(c.load(), now, times), c.view.number) for c in counters]
+    views = {c.view.number: c.view for c in counters}
+    heapq.heapify(free)
+    found: dict[str, float] = {}
+    while free and wanted:
+        at, number = heapq.heappop(free)
+        if at > now + horizon_s:
+            break
+        while coming and coming[0].issued_at <= at:
+            heads.add(coming.popleft())
+        chosen = choose_next(views[number], heads.heads(), at, policy)
+        if chosen is None:
+            if coming:
+                heapq.heappush(free, (max(at, coming[0].issued_at), number))
+            continue
+        heads.remove_head(chosen)
+        if chosen.id in wanted:
+            wanted.discard(chosen.id)
+            found[chosen.id] = at - now
+        heapq.heappush(free, (at + times.expected_visit(chosen.service), number))
+    return found
+
+
+def forecast_wait(
+    ticket: Ticket,
+    waiting: Sequence[Ticket],
+    counters: Sequence[CounterState],
+    now: float,
+    policy: Policy,
+    times: ServiceTimes,
+    arrivals: Arrivals | None = None,
+) -> float | None:
+    """Seconds until ``ticket`` (one of ``waiting``, or a new one) is called; None if no open
+    counter can call it. See :func:`forecast_calls`."""
+    pool = list(waiting) if any(t.id == ticket.id for t in waiting) else [*waiting, ticket]
+    found = forecast_calls(
+        pool, counters, now, policy, times, arrivals=arrivals, targets=[ticket.id]
+    )
+    return found.get(ticket.id)

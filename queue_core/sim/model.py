@@ -1,0 +1,378 @@
+"""One simulated branch day: a discrete-event simulation over the engine's own rules.
+
+Tickets are the domain's ``Ticket`` rows and change only through its moves (``call``,
+``start``, ``skip``, ``finish``); who is called comes from a ``Selector`` (the engine's
+``choose_next`` or a compared rule). Customers arrive as a Poisson stream per service with
+hourly rates; each has a patience after which they walk away (their ticket stays in the queue
+and is skipped when called, as in a real hall) and may miss the call anyway (a no-show).
+Doors close at closing time; counters go on serving those inside for up to ``overtime_s``.
+All randomness comes from one seeded ``random.Random``; the day's clock is simulated.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from queue_core.domain import tickets as moves
+from queue_core.domain.estimate import Arrivals, CounterState, ServiceTimes
+from queue_core.domain.figures import CounterSpan
+from queue_core.domain.numbering import format_number
+from queue_core.domain.routing import CounterView, Policy
+from queue_core.domain.tickets import Status, Ticket
+from queue_core.sim.scenario import Scenario
+from queue_core.sim.selectors import EnginePolicy, Selector, rank
+
+
+class Kind(IntEnum):
+    """Event kinds; at equal times lower kinds go first (a counter frees before it calls)."""
+
+    FREE = 0
+    CLOSE = 1
+    OPEN = 2
+    ARRIVAL = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """What only the simulation knows of a customer: when they give up, and whether they come."""
+
+    arrival: float
+    service: str
+    tier: str
+    green: bool
+    patience_s: float
+    misses_call: bool
+    service_s: float
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened to one customer, with the estimates their ticket got at issue."""
+
+    ticket_id: str
+    service: str
+    tier: str
+    tier_rank: int
+    green: bool
+    arrival: float
+    called_at: float | None = None
+    result: str = "waiting"  # served | no_show | abandoned | waiting
+    estimates: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def wait_s(self) -> float | None:
+        return None if self.called_at is None else self.called_at - self.arrival
+
+
+@dataclass(slots=True)
+class Counter:
+    spec_open: tuple[tuple[float, float], ...]
+    view: CounterView
+    open: bool = False
+    closing: bool = False
+    current: str | None = None
+    busy_since: float | None = None
+    opened_at: float | None = None
+
+
+@dataclass
+class DayState:
+    """The hall as an estimator may see it when a ticket is issued (no knowledge of the future)."""
+
+    now: float
+    waiting: list[Ticket]
+    counters: dict[int, Counter]
+    tickets: dict[str, Ticket]
+    times: ServiceTimes
+    plain_times: ServiceTimes
+    arrivals: Arrivals
+    policy: Policy
+    last_called: dict[object, float] = field(default_factory=dict)
+
+    def open_counters(self, service: str | None = None) -> list[CounterState]:
+        """Open counters (that serve ``service``), with their current customer's service."""
+        found = []
+        for c in self.counters.values():
+            if not c.open or c.closing or (service and service not in c.view.services):
+                continue
+            busy = self.tickets[c.current].service if c.current else None
+            found.append(CounterState(c.view, c.busy_since if c.current else None, busy))
+        return found
+
+
+#: An estimator: the hall at issue and the new ticket → seconds until it is called, or None.
+Estimator = Callable[[DayState, Ticket], float | None]
+
+
+@dataclass
+class DayResult:
+    """A simulated day: the final ticket rows, each customer's outcome, and the counters' log."""
+
+    scenario: str
+    selector: str
+    seed: int
+    open_at: float
+    tickets: list[Ticket]
+    outcomes: list[Outcome]
+    calls: int
+    overtakes: int
+    spans: list[CounterSpan]
+    end_at: float
+
+    def count(self, result: str) -> int:
+        return sum(1 for o in self.outcomes if o.result == result)
+
+
+def _lognormal(rng: random.Random, mean: float, cv: float) -> float:
+    sigma2 = math.log(1.0 + cv * cv)
+    return rng.lognormvariate(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2))
+
+
+def _pick(rng: random.Random, shares: Sequence[tuple[str, float]]) -> str:
+    x = rng.random()
+    for name, share in shares:
+        x -= share
+        if x < 0:
+            return name
+    return shares[-1][0]
+
+
+def customers(scenario: Scenario, rng: random.Random) -> list[Customer]:
+    """The day's customers: Poisson arrivals per service at each hour's rate, in time order."""
+    found: list[Customer] = []
+    for spec in scenario.services:
+        for hour, rate in enumerate(spec.arrivals):
+            if rate <= 0:
+                continue
+            t = hour * 3600.0 + rng.expovariate(rate / 3600.0)
+            while t < (hour + 1) * 3600.0 and t < scenario.day_s:
+                green_share = spec.green_share if spec.green_share is not None else None
+                patience = (
+                    rng.expovariate(1.0 / scenario.patience_mean_s)
+                    if scenario.patience_mean_s
+                    else math.inf
+                )
+                found.append(
+                    Customer(
+                        arrival=t,
+                        service=spec.code,
+                        tier=_pick(rng, spec.tiers or scenario.tiers),
+                        green=rng.random()
+                        < (green_share if green_share is not None else scenario.green_share),
+                        patience_s=patience,
+                        misses_call=rng.random() < scenario.no_show,
+                        service_s=_lognormal(rng, spec.mean_s, spec.cv),
+                    )
+                )
+                t += rng.expovariate(rate / 3600.0)
+    return sorted(found, key=lambda c: c.arrival)
+
+
+def _rating(rng: random.Random, wait_s: float) -> int | None:
+    """A customer's rating (six in ten rate): worse after a long wait. Assumed shares."""
+    if rng.random() > 0.6:
+        return None
+    table = (
+        (0.70, 0.25, 0.05, 0.0, 0.0)
+        if wait_s <= 180
+        else (0.40, 0.40, 0.15, 0.05, 0.0)
+        if wait_s <= 600
+        else (0.20, 0.30, 0.30, 0.15, 0.05)
+    )
+    return 5 - int(_pick(rng, [(str(i), p) for i, p in enumerate(table)]))
+
+
+class Day:
+    """The event loop of one day. ``run`` returns the ``DayResult``."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        selector: Selector,
+        seed: int,
+        estimators: Mapping[str, Estimator] | None = None,
+        people: Sequence[Customer] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.selector = selector
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.people = list(people) if people is not None else customers(scenario, self.rng)
+        self.estimators = dict(estimators or {})
+        self.t0 = scenario.open_at
+        defaults = {s.code: s.mean_s for s in scenario.services}
+        policy = selector.policy if isinstance(selector, EnginePolicy) else Policy()
+        counters = {
+            c.number: Counter(c.open, CounterView(c.number, c.services, c.prefers_green))
+            for c in scenario.counters
+        }
+        self.state = DayState(
+            now=self.t0, waiting=[], counters=counters, tickets={},
+            times=ServiceTimes(defaults), plain_times=ServiceTimes(defaults),
+            arrivals=Arrivals(), policy=policy,
+        )  # fmt: skip
+        self.outcomes: dict[str, Outcome] = {}
+        self.who: dict[str, Customer] = {}
+        self.events: list[tuple[float, int, int, object]] = []
+        self.order = 0
+        self.seq: dict[str, int] = {}
+        self.calls = 0
+        self.overtakes = 0
+        self.spans: list[CounterSpan] = []
+
+    def push(self, at: float, kind: Kind, data: object) -> None:
+        self.order += 1
+        heapq.heappush(self.events, (at, int(kind), self.order, data))
+
+    def run(self) -> DayResult:
+        last_close = self.scenario.day_s
+        for person in self.people:
+            self.push(self.t0 + person.arrival, Kind.ARRIVAL, person)
+        for number, counter in self.state.counters.items():
+            for start, end in counter.spec_open:
+                # Counters open at closing time keep serving those inside, up to the overtime.
+                stop = end + self.scenario.overtime_s if end >= last_close else end
+                self.push(self.t0 + start, Kind.OPEN, number)
+                self.push(self.t0 + stop, Kind.CLOSE, number)
+        end_at = self.t0
+        while self.events:
+            at, kind, _, data = heapq.heappop(self.events)
+            self.state.now = end_at = at
+            if kind == Kind.ARRIVAL:
+                assert isinstance(data, Customer)
+                self.arrive(data, at)
+            elif kind == Kind.FREE:
+                assert isinstance(data, int)
+                self.free(data, at)
+            elif kind == Kind.OPEN:
+                assert isinstance(data, int)
+                self.open(data, at)
+            else:
+                assert isinstance(data, int)
+                self.close(data, at)
+        return self.result(end_at)
+
+    def arrive(self, person: Customer, now: float) -> None:
+        prefix = person.service
+        self.seq[prefix] = self.seq.get(prefix, 0) + 1
+        number = format_number(prefix, self.seq[prefix])
+        ticket = Ticket(
+            id=f"{number}-{self.seed}", number=number, service=person.service,
+            tier=person.tier, tier_rank=self.scenario.tier_ranks.get(person.tier, 0),
+            green_channel=person.green, status=Status.WAITING, issued_at=now, queued_at=now,
+            business_day=self.scenario.date,
+        )  # fmt: skip
+        state = self.state
+        state.tickets[ticket.id] = ticket
+        state.waiting.append(ticket)
+        self.who[ticket.id] = person
+        outcome = Outcome(
+            ticket.id, ticket.service, ticket.tier, ticket.tier_rank, ticket.green_channel, now
+        )
+        for name, estimator in self.estimators.items():
+            outcome.estimates[name] = estimator(state, ticket)
+        self.outcomes[ticket.id] = outcome
+        state.arrivals.record(ticket)
+        self.dispatch(now)
+
+    def dispatch(self, now: float) -> None:
+        for counter in self.state.counters.values():
+            if counter.open and not counter.closing and counter.current is None:
+                self.call(counter, now)
+
+    def call(self, counter: Counter, now: float) -> None:
+        state = self.state
+        chosen = self.selector.choose(counter.view, state.waiting, now)
+        if chosen is None:
+            return
+        self.calls += 1
+        if any(rank(t) > rank(chosen) for t in state.waiting if t.service in counter.view.services):
+            self.overtakes += 1
+        state.waiting.remove(chosen)
+        ticket = moves.call(chosen, counter.view.number, now, f"t{counter.view.number:02d}")
+        person = self.who[ticket.id]
+        outcome = self.outcomes[ticket.id]
+        outcome.called_at = now
+        state.last_called[(ticket.service, ticket.tier_rank, ticket.green_channel)] = now - (
+            ticket.issued_at
+        )
+        state.last_called[ticket.service] = now - ticket.issued_at
+        counter.current, counter.busy_since = ticket.id, now
+        gone = now - ticket.issued_at > person.patience_s
+        if gone or person.misses_call:
+            outcome.result = "abandoned" if gone else "no_show"
+            self.push(now + self.scenario.grace_s, Kind.FREE, counter.view.number)
+        else:
+            ticket = moves.start(ticket, now)
+            self.push(now + person.service_s, Kind.FREE, counter.view.number)
+        state.tickets[ticket.id] = ticket
+
+    def free(self, number: int, now: float) -> None:
+        state = self.state
+        counter = state.counters[number]
+        assert counter.current is not None and counter.busy_since is not None
+        ticket = state.tickets[counter.current]
+        spent = now - counter.busy_since
+        if ticket.status is Status.SERVING:
+            wait = (ticket.called_at or now) - ticket.issued_at
+            ticket = moves.finish(ticket, now, _rating(self.rng, wait))
+            self.outcomes[ticket.id].result = "served"
+            state.times.record(ticket.service, spent)
+            state.plain_times.record(ticket.service, spent)
+        else:
+            ticket = moves.skip(ticket, now)
+            state.times.record_skip(ticket.service, spent)
+        state.tickets[ticket.id] = ticket
+        counter.current = counter.busy_since = None
+        if counter.closing:
+            self.shut(counter, now)
+        else:
+            self.call(counter, now)
+
+    def open(self, number: int, now: float) -> None:
+        counter = self.state.counters[number]
+        counter.open, counter.closing, counter.opened_at = True, False, now
+        if counter.current is None:
+            self.call(counter, now)
+
+    def close(self, number: int, now: float) -> None:
+        counter = self.state.counters[number]
+        if counter.current is not None:
+            counter.closing = True
+        else:
+            self.shut(counter, now)
+
+    def shut(self, counter: Counter, now: float) -> None:
+        if counter.opened_at is not None:
+            teller = f"t{counter.view.number:02d}"
+            self.spans.append(
+                CounterSpan(counter.view.number, "open", counter.opened_at, now, teller)
+            )
+        counter.open, counter.closing, counter.opened_at = False, False, None
+
+    def result(self, end_at: float) -> DayResult:
+        for ticket in self.state.waiting:
+            outcome = self.outcomes[ticket.id]
+            gone = end_at - ticket.issued_at > self.who[ticket.id].patience_s
+            outcome.result = "abandoned" if gone else "waiting"
+        return DayResult(
+            scenario=self.scenario.name, selector=self.selector.name, seed=self.seed,
+            open_at=self.t0, tickets=list(self.state.tickets.values()),
+            outcomes=list(self.outcomes.values()), calls=self.calls,
+            overtakes=self.overtakes, spans=self.spans, end_at=end_at,
+        )  # fmt: skip
+
+
+def simulate_day(
+    scenario: Scenario,
+    selector: Selector,
+    seed: int,
+    estimators: Mapping[str, Estimator] | None = None,
+) -> DayResult:
+    """Simulate one day of ``scenario`` with ``selector`` choosing the calls."""
+    return Day(scenario, selector, seed, estimators).run()
