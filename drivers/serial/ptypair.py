@@ -24,7 +24,7 @@ class PtyPair:
         if socat is None:
             raise RuntimeError("socat is not installed (Debian package socat)")
         self.proc = subprocess.Popen(
-            [socat, "-d0", f"pty,raw,echo=0,link={self.a}", f"pty,raw,echo=0,link={self.b}"],
+            [socat, f"pty,raw,echo=0,link={self.a}", f"pty,raw,echo=0,link={self.b}"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
