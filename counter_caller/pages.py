@@ -77,7 +77,7 @@ def rules_js() -> Response:
 
 
 def resolve_asset(path: str) -> Path | None:
-    """The file under ``web/`` that ``path`` names, or None (outside ``web/``, missing, odd type)."""
+    """The file under ``web/`` that ``path`` names; None if outside it, missing or of odd type."""
     candidate = (WEB / path).resolve()
     if not candidate.is_relative_to(WEB) or not candidate.is_file():
         return None

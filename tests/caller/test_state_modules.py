@@ -7,10 +7,21 @@ from typing import Any
 from playwright.sync_api import Page
 
 TICKET = {
-    "id": "t1", "number": "A001", "service": "A", "service_name": "个人现金业务", "tier": "gold",
-    "tier_name": "金卡客户", "green_channel": True, "status": "called", "counter": 3,
-    "issued_at": "2026-03-02T09:00:00+08:00", "called_at": "2026-03-02T09:04:00+08:00",
-    "started_at": None, "finished_at": None, "call_count": 1, "visit": 1,
+    "id": "t1",
+    "number": "A001",
+    "service": "A",
+    "service_name": "个人现金业务",
+    "tier": "gold",
+    "tier_name": "金卡客户",
+    "green_channel": True,
+    "status": "called",
+    "counter": 3,
+    "issued_at": "2026-03-02T09:00:00+08:00",
+    "called_at": "2026-03-02T09:04:00+08:00",
+    "started_at": None,
+    "finished_at": None,
+    "call_count": 1,
+    "visit": 1,
 }
 COUNTER = {"number": 3, "name": "3号窗口", "services": ["A", "B"], "state": "open", "current": None}
 NOW = 1772413500.0  # 2026-03-02T09:05:00+08:00
@@ -31,7 +42,9 @@ def test_rules_module_carries_the_domains_moves(page: Page, pages_server: str) -
     assert set(moves["finish"]["from"]) == {"called", "serving"}
 
 
-def test_called_ticket_enables_start_skip_finish_but_not_call(page: Page, pages_server: str) -> None:
+def test_called_ticket_enables_start_skip_finish_but_not_call(
+    page: Page, pages_server: str
+) -> None:
     model = run(
         page,
         pages_server,
@@ -98,9 +111,9 @@ def test_refusals_are_explained_in_plain_words(page: Page, pages_server: str) ->
         """return [m.explain(new m.ApiError(409, 'cannot_finish_waiting', 'x'), 'zh'),
                    m.explain(new m.ApiError(409, 'cannot_skip_serving', 'x'), 'en'),
                    m.explain(new m.ApiError(0, 'engine_unavailable', 'x'), 'zh'),
-                   m.explain(new m.ApiError(409, 'counter_closed', 'Counter 3 is closed'), 'en')];""",
+                   m.explain(new m.ApiError(409, 'counter_closed', 'Counter 3 closed'), 'en')];""",
     )
     assert words[0] == "不能完成：当前状态为「等候中」"
     assert words[1] == "Cannot skip: it is being served now"
     assert "连接不上" in words[2]
-    assert words[3] == "Refused: Counter 3 is closed"
+    assert words[3] == "Refused: Counter 3 closed"

@@ -1,0 +1,182 @@
+// The lobby console as pure state: events and API answers in, the hall's model out.
+// Queue order is the engine's (GET /queue): this module never sorts waiting tickets itself.
+
+const LIVE = new Set(["called", "serving"]);
+export const THRESHOLD_S = 180;
+
+function seconds(iso) {
+  if (iso === null || iso === undefined) return null;
+  if (typeof iso === "number") return iso;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms / 1000;
+}
+
+export function initial() {
+  return {
+    seq: null, counters: {}, summary: {}, queue: null, skipped: {}, announcements: {},
+    devices: {}, lastCalls: [], queueDirty: true,
+  };
+}
+
+function putCounter(state, counter) {
+  if (!counter || counter.number === undefined) return state;
+  return { ...state, counters: { ...state.counters, [counter.number]: counter } };
+}
+
+export function setCounters(state, list) {
+  const counters = {};
+  for (const c of list || []) counters[c.number] = c;
+  return { ...state, counters };
+}
+
+export function setQueue(state, queue) {
+  return { ...state, queue, queueDirty: false };
+}
+
+export function setSkipped(state, tickets) {
+  const skipped = {};
+  for (const t of tickets || []) if (t.status === "skipped") skipped[t.id] = t;
+  return { ...state, skipped };
+}
+
+export function setAnnouncements(state, list) {
+  const announcements = {};
+  for (const a of list || []) if (a.active !== false) announcements[a.id] = a;
+  return { ...state, announcements };
+}
+
+export function setDevices(state, list) {
+  const devices = {};
+  for (const d of list || []) devices[d.name] = d;
+  return { ...state, devices };
+}
+
+function ticketSeen(state, ticket) {
+  if (!ticket) return state;
+  let next = state;
+  const skipped = { ...state.skipped };
+  if (ticket.status === "skipped") skipped[ticket.id] = ticket;
+  else delete skipped[ticket.id];
+  next = { ...next, skipped };
+  // Keep the counters' "current" in step between counter.updated events.
+  if (ticket.counter !== null && ticket.counter !== undefined && next.counters[ticket.counter]) {
+    const c = next.counters[ticket.counter];
+    if (LIVE.has(ticket.status)) next = putCounter(next, { ...c, current: ticket });
+    else if (c.current && c.current.id === ticket.id) next = putCounter(next, { ...c, current: null });
+  }
+  return next;
+}
+
+export function applyEvent(state, event) {
+  const data = event.data || {};
+  let next = { ...state, seq: event.seq ?? state.seq };
+  switch (event.type) {
+    case "snapshot":
+      next = setCounters(next, data.counters);
+      next = setAnnouncements(next, data.announcements);
+      return { ...next, summary: data.queue || {}, lastCalls: data.last_calls || [], queueDirty: true };
+    case "counter.updated":
+      return putCounter(next, data.counter);
+    case "announcement": {
+      const announcements = { ...next.announcements };
+      if (data.active === false) delete announcements[data.id];
+      else announcements[data.id] = data;
+      return { ...next, announcements };
+    }
+    case "device.updated":
+      return data.device ? { ...next, devices: { ...next.devices, [data.device.name]: data.device } } : next;
+    default:
+      break;
+  }
+  if (event.type && event.type.startsWith("ticket.")) {
+    next = ticketSeen(next, data.ticket);
+    if (data.new_ticket) next = ticketSeen(next, data.new_ticket);
+    if (data.queue) next = { ...next, summary: data.queue };
+    if (event.type === "ticket.called" && data.ticket) {
+      next = { ...next, lastCalls: [{ ticket: data.ticket, counter: data.counter, at: event.at }, ...next.lastCalls].slice(0, 10) };
+    }
+    return { ...next, queueDirty: true };
+  }
+  return next;
+}
+
+function ticketRow(t, now) {
+  const issued = seconds(t.issued_at);
+  const waited = issued === null ? null : Math.max(0, now - issued);
+  return {
+    id: t.id, number: t.number, service: t.service, tier: t.tier, tierName: t.tier_name || t.tier,
+    vip: Boolean(t.tier && t.tier !== "normal"), green: Boolean(t.green_channel),
+    waitedS: waited, over: waited !== null && waited > THRESHOLD_S, visit: t.visit || 1,
+    counter: t.counter ?? null, status: t.status,
+  };
+}
+
+// The hall at `now`: every service's queue in the engine's order, counters, skipped tickets.
+export function hall(state, now, branch) {
+  const services = (branch && branch.services) || [];
+  const lists = {};
+  for (const s of (state.queue && state.queue.services) || []) lists[s.code] = s.waiting || [];
+  const codes = services.length ? services.map((s) => s.code) : Object.keys(lists);
+  const queues = codes.map((code) => {
+    const info = services.find((s) => s.code === code) || { code };
+    const tickets = (lists[code] || []).map((t) => ticketRow(t, now));
+    const summary = state.summary[code] || {};
+    return {
+      code, name: info.name || code, nameEn: info.name_en || info.name || code,
+      waiting: lists[code] ? tickets.length : summary.waiting ?? 0,
+      estimatedWaitS: summary.estimated_wait_s ?? null,
+      longestS: tickets.reduce((m, t) => Math.max(m, t.waitedS || 0), 0),
+      tickets,
+    };
+  });
+  const counters = Object.values(state.counters)
+    .sort((a, b) => Number(a.number) - Number(b.number))
+    .map((c) => ({
+      number: c.number, name: c.name, nameEn: c.name_en || c.name, state: c.state,
+      reason: c.paused_reason || null, teller: c.teller || null, services: c.services || [],
+      current: c.current && LIVE.has(c.current.status) ? ticketRow(c.current, now) : null,
+      waiting: typeof c.waiting === "number" ? c.waiting : Array.isArray(c.waiting) ? c.waiting.length : null,
+    }));
+  const skipped = Object.values(state.skipped)
+    .map((t) => ({ ...ticketRow(t, now), skippedAt: seconds(t.finished_at) }))
+    .sort((a, b) => (a.skippedAt || 0) - (b.skippedAt || 0));
+  const announcements = Object.values(state.announcements);
+  const totalWaiting = queues.reduce((n, q) => n + q.waiting, 0);
+  return { queues, counters, skipped, announcements, totalWaiting };
+}
+
+function healthOf(device) {
+  const status = device.status || null;
+  if (status === "error") return "error";
+  if (status === "warning") return "warning";
+  if (!device.reported_at && !device.connected) return "unknown";
+  if (device.role === "display" && device.connected === false) return "warning";
+  return status === "ok" ? "ok" : device.connected ? "ok" : "unknown";
+}
+
+// What each detail means to the lobby manager: paper, signs answering, the display's link.
+function notes(detail) {
+  const out = [];
+  if (!detail || typeof detail !== "object") return out;
+  if ("paper" in detail) out.push({ key: "paper", value: String(detail.paper) });
+  for (const [k, v] of Object.entries(detail)) {
+    if (k === "paper") continue;
+    if (v !== null && typeof v === "object") out.push({ key: k, value: JSON.stringify(v) });
+    else out.push({ key: k, value: String(v) });
+  }
+  return out;
+}
+
+export function devices(state, now) {
+  return Object.values(state.devices)
+    .map((d) => {
+      const reported = seconds(d.reported_at);
+      return {
+        name: d.name, role: d.role, health: healthOf(d), status: d.status || null,
+        connected: Boolean(d.connected), lastSeq: d.last_seq_sent ?? null,
+        reportedAgoS: reported === null ? null : Math.max(0, now - reported),
+        notes: notes(d.detail),
+      };
+    })
+    .sort((a, b) => (a.role + a.name).localeCompare(b.role + b.name));
+}

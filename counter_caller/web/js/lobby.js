@@ -1,0 +1,392 @@
+// The lobby manager's console: wiring of lobby-state and figures (pure) to the DOM, the API
+// and the events. Three tabs: the hall live, the devices before opening, the day's figures.
+
+import { Api, ApiError, explain, login, statusWord } from "./api.js";
+import { barChart } from "./charts.js";
+import { EventStream } from "./events.js";
+import * as fig from "./figures.js";
+import { clock, dayOf, duration, escapeHtml as esc } from "./format.js";
+import * as i18n from "./i18n.js";
+import { t } from "./i18n.js";
+import * as lobby from "./lobby-state.js";
+import * as session from "./session.js";
+import { STRINGS } from "./lobby-strings.js";
+
+const KEY = "branchq.lobby";
+const $ = (sel) => document.querySelector(sel);
+let api = null;
+let stream = null;
+let branch = { services: [], tiers: [], counters: [] };
+let state = lobby.initial();
+let tab = "hall";
+let stats = null;
+let queueTimer = null;
+
+const now = () => Date.now() / 1000;
+const lang = () => i18n.current();
+const dur = (s) => duration(s, lang());
+
+function say(text, kind = "ok") {
+  const el = $("#message");
+  el.textContent = text;
+  el.className = `message ${kind}`;
+  el.setAttribute("role", kind === "error" ? "alert" : "status");
+}
+
+async function run(work, done) {
+  try {
+    const result = await work();
+    if (done) say(typeof done === "function" ? done(result) : done);
+    return result;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return relogin();
+    say(explain(err, lang()), "error");
+    return undefined;
+  }
+}
+
+function serviceName(code) {
+  const s = (branch.services || []).find((x) => x.code === code);
+  return s ? i18n.named(s) : code;
+}
+
+function counterOptions(selected = "") {
+  const opts = [`<option value="">${esc(t("any.counter"))}</option>`];
+  for (const c of branch.counters || []) {
+    opts.push(`<option value="${c.number}"${String(selected) === String(c.number) ? " selected" : ""}>${esc(i18n.named(c))}</option>`);
+  }
+  return opts.join("");
+}
+
+function badges(tk) {
+  const out = [];
+  if (tk.vip) out.push(`<span class="badge vip">${esc(tk.tierName)}</span>`);
+  if (tk.green) out.push(`<span class="badge green">${esc(t("green"))}</span>`);
+  if (tk.visit > 1) out.push(`<span class="badge">${esc(t("transferred"))}</span>`);
+  return out.join("");
+}
+
+function renderCounters(model) {
+  $("#counters").innerHTML = model.counters.map((c) => {
+    const cur = c.current;
+    const ops = [];
+    if (c.state !== "open") ops.push(`<button type="button" data-op="counter" data-action="${c.state === "paused" ? "resume" : "open"}" data-counter="${c.number}">${esc(t(c.state === "paused" ? "op.resume" : "op.open"))}</button>`);
+    if (c.state === "open") ops.push(`<button type="button" data-op="counter" data-action="pause" data-counter="${c.number}">${esc(t("op.pause"))}</button>`);
+    if (c.state !== "closed") ops.push(`<button type="button" data-op="counter" data-action="close" data-counter="${c.number}">${esc(t("op.close"))}</button>`);
+    return `<div class="counter state-${esc(c.state)}" data-counter="${c.number}">
+      <div class="head"><strong>${esc(lang() === "en" ? c.nameEn : c.name)}</strong><span class="chip state-${esc(c.state)}">${esc(statusWord(c.state, lang()))}</span></div>
+      <div class="cur ${cur ? esc(cur.status) : ""}">${cur ? esc(cur.number) : "—"}</div>
+      <div class="muted">${cur ? `${esc(statusWord(cur.status, lang()))} · ${esc(t("waited", { w: dur(cur.waitedS) }))}` : esc(c.reason || "")}</div>
+      <div class="muted">${esc(c.teller || "")}${c.waiting !== null ? ` · ${esc(t("counter.waiting", { n: c.waiting }))}` : ""}</div>
+      <div class="ops">${ops.join("")}</div></div>`;
+  }).join("");
+}
+
+function renderQueues(model) {
+  const moveOptions = (code) => (branch.services || []).filter((s) => s.code !== code)
+    .map((s) => `<option value="${esc(s.code)}">${esc(s.code)} ${esc(i18n.named(s))}</option>`).join("");
+  $("#queues").innerHTML = model.queues.map((q) => `
+    <div class="queue" data-service="${esc(q.code)}">
+      <h3><span>${esc(q.code)} ${esc(lang() === "en" ? q.nameEn : q.name)}</span><span class="count">${q.waiting}</span></h3>
+      <ol>${q.tickets.map((tk) => `
+        <li data-ticket="${esc(tk.id)}" data-number="${esc(tk.number)}"><span class="num">${esc(tk.number)}</span>${badges(tk)}
+          <span class="wait${tk.over ? " over" : ""}">${esc(dur(tk.waitedS))}</span>
+          <span class="ops">
+            <select data-op="move" data-ticket="${esc(tk.id)}" aria-label="${esc(t("op.move"))}"><option value="">${esc(t("op.move"))}</option>${moveOptions(q.code)}</select>
+            <button type="button" data-op="cancel" data-ticket="${esc(tk.id)}" data-number="${esc(tk.number)}">${esc(t("op.cancel"))}</button>
+          </span></li>`).join("")}
+      </ol>
+    </div>`).join("");
+}
+
+function renderSkipped(model) {
+  $("#skipped-count").textContent = String(model.skipped.length);
+  $("#skipped").innerHTML = model.skipped.length ? model.skipped.map((tk) => `
+    <div class="row" data-ticket="${esc(tk.id)}" data-number="${esc(tk.number)}">
+      <span class="num">${esc(tk.number)}</span>${badges(tk)}
+      <span class="ago">${esc(serviceName(tk.service))}${tk.counter ? ` · ${esc(t("at.counter", { n: tk.counter }))}` : ""}</span>
+      <span class="spacer"></span>
+      <select data-role="reassign-counter" aria-label="${esc(t("reassign.counter"))}">${counterOptions()}</select>
+      <button type="button" data-op="reassign" data-position="front" data-ticket="${esc(tk.id)}">${esc(t("op.front"))}</button>
+      <button type="button" data-op="reassign" data-position="back" data-ticket="${esc(tk.id)}">${esc(t("op.back"))}</button>
+      <button type="button" data-op="cancel" data-ticket="${esc(tk.id)}" data-number="${esc(tk.number)}">${esc(t("op.cancel"))}</button>
+    </div>`).join("") : `<p class="muted">${esc(t("skipped.none"))}</p>`;
+}
+
+function renderAnnouncements(model) {
+  $("#announcements").innerHTML = model.announcements.map((a) => `
+    <div class="ann" data-announcement="${esc(a.id)}"><span>${esc(a.text)}${a.until ? ` <small class="muted">→ ${esc(clock(a.until))}</small>` : ""}</span>
+      <button type="button" data-op="end-announcement" data-id="${esc(a.id)}">${esc(t("ann.end"))}</button></div>`).join("");
+}
+
+function renderHall() {
+  // Keep a half-made choice (an open select) from being wiped by a live update.
+  const active = document.activeElement;
+  if (active && active.tagName === "SELECT" && $("#tab-hall").contains(active)) return;
+  const model = lobby.hall(state, now(), branch);
+  renderCounters(model);
+  renderQueues(model);
+  renderSkipped(model);
+  renderAnnouncements(model);
+}
+
+function renderDevices() {
+  const rows = lobby.devices(state, now());
+  $("#devices tbody").innerHTML = rows.map((d) => `
+    <tr data-device="${esc(d.name)}"><td>${esc(d.name)}</td><td>${esc(t(`role.${d.role}`))}</td>
+      <td class="health ${esc(d.health)}">${esc(t(`health.${d.health}`))}</td>
+      <td>${esc(d.connected ? t("yes") : t("no"))}</td>
+      <td>${d.reportedAgoS === null ? "–" : esc(t("ago", { d: dur(d.reportedAgoS) }))}</td>
+      <td>${d.lastSeq === null ? "–" : `#${esc(d.lastSeq)}`}</td>
+      <td>${d.notes.map((n) => `<span class="note">${esc(t(`detail.${n.key}`, {}) === `detail.${n.key}` ? n.key : t(`detail.${n.key}`))}: ${esc(n.value)}</span>`).join("<br>")}</td></tr>`).join("")
+    || `<tr><td colspan="7" class="muted">–</td></tr>`;
+}
+
+function renderFigures() {
+  if (!stats) return;
+  const s = fig.summary(stats);
+  const pct = (v) => (v === null ? "–" : `${Math.round(v * 100)}%`);
+  const cards = [
+    ["fig.issued", s.issued ?? "–"], ["fig.served", s.served ?? "–"], ["fig.waiting", s.waiting ?? "–"],
+    ["fig.noshow", s.skipped ?? "–"], ["fig.cancelled", s.cancelled ?? "–"],
+    ["fig.mean", dur(s.mean)], ["fig.p90", dur(s.p90)], ["fig.over", pct(s.overShare), s.overShare !== null && s.overShare > 0.2],
+    ["fig.vip", s.vip ?? "–"], ["fig.green", s.green ?? "–"],
+    ["fig.rating", s.ratingMean === null ? "–" : `${s.ratingMean.toFixed(2)} (${s.ratingCount})`],
+  ];
+  $("#cards").innerHTML = cards.map(([k, v, bad]) => `<div class="card${bad ? " bad" : ""}" data-figure="${k}"><div class="muted">${esc(t(k))}</div><div class="v">${esc(v)}</div></div>`).join("");
+  const hourly = fig.hourly(stats).map((r) => ({ label: r.label, value: r.mean === null ? 0 : Math.round(r.mean) }));
+  $("#chart-hourly").innerHTML = barChart(hourly, { line: s.threshold, lineLabel: t("fig.line"), format: (v) => dur(v), title: t("fig.hourly") });
+  $("#chart-counters").innerHTML = barChart(fig.servedBy(stats, "by_counter"), { title: t("fig.counters"), color: "#1f7a3a" });
+  $("#chart-tellers").innerHTML = barChart(fig.servedBy(stats, "by_teller"), { title: t("fig.tellers"), color: "#6b4fbb" });
+  $("#chart-ratings").innerHTML = barChart(fig.ratingDistribution(stats), { title: t("fig.ratings"), color: "#a86400" });
+}
+
+function render() {
+  if (!api) return;
+  if (tab === "hall") renderHall();
+  if (tab === "devices") renderDevices();
+  if (tab === "figures") renderFigures();
+}
+
+async function loadQueue() {
+  const queue = await api.get("/queue");
+  state = lobby.setQueue(state, queue);
+  render();
+}
+
+function scheduleQueue() {
+  if (queueTimer) return;
+  queueTimer = setTimeout(async () => {
+    queueTimer = null;
+    try { await loadQueue(); } catch (_) { state = { ...state, queueDirty: true }; }
+  }, 80);
+}
+
+async function loadSkipped() {
+  // Skipped tickets of the day, so a reload still lists them; events keep the list live after.
+  try {
+    const list = await api.get("/tickets?status=skipped");
+    state = lobby.setSkipped(state, Array.isArray(list) ? list : list.tickets || []);
+  } catch (err) {
+    if (!(err instanceof ApiError) || ![404, 405, 422].includes(err.status)) throw err;
+  }
+}
+
+async function loadDevices() {
+  state = lobby.setDevices(state, await api.get("/devices"));
+  render();
+}
+
+async function loadFigures() {
+  const date = $("#fig-date").value || dayOf(new Date());
+  stats = await run(() => api.get(`/stats/daily?date=${encodeURIComponent(date)}`));
+  render();
+}
+
+async function downloadCsv() {
+  const date = $("#fig-date").value || dayOf(new Date());
+  await run(async () => {
+    const response = await api.raw("GET", `/stats/daily.csv?date=${encodeURIComponent(date)}`);
+    if (response.status >= 400) throw new ApiError(response.status, "http_error", `HTTP ${response.status}`);
+    const url = URL.createObjectURL(await response.blob());
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `branchq-${date}.csv`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  });
+}
+
+async function onClick(e) {
+  const el = e.target.closest("[data-op]");
+  if (!el || el.tagName === "SELECT") return;
+  const op = el.dataset.op;
+  if (op === "counter") {
+    const body = el.dataset.action === "pause" ? { reason: t("reason.lobby") } : {};
+    await run(() => api.counter(el.dataset.counter, el.dataset.action, body),
+      t("done.counter", { n: el.dataset.counter, a: t(`op.${el.dataset.action}`) }));
+  } else if (op === "reassign") {
+    const row = el.closest(".row");
+    const counter = row.querySelector("[data-role=reassign-counter]").value;
+    const body = { position: el.dataset.position };
+    if (counter) body.counter = Number(counter);
+    await run(() => api.post(`/tickets/${el.dataset.ticket}/reassign`, body),
+      t(el.dataset.position === "front" ? "done.front" : "done.back", { n: row.dataset.number }));
+  } else if (op === "cancel") {
+    if (!window.confirm(t("confirm.cancel", { n: el.dataset.number }))) return;
+    await run(() => api.post(`/tickets/${el.dataset.ticket}/cancel`), t("done.cancel", { n: el.dataset.number }));
+  } else if (op === "end-announcement") {
+    await run(() => api.del(`/announcements/${el.dataset.id}`), t("done.ann.end"));
+  }
+}
+
+async function onChange(e) {
+  const el = e.target;
+  if (el.dataset.op !== "move" || !el.value) return;
+  const li = el.closest("li");
+  const service = el.value;
+  el.blur();
+  await run(() => api.post(`/tickets/${el.dataset.ticket}/move`, { service }),
+    t("done.move", { n: li.dataset.number, s: serviceName(service) }));
+  render();
+}
+
+function fillForms() {
+  $("#issue-service").innerHTML = (branch.services || []).map((s) => `<option value="${esc(s.code)}">${esc(s.code)} ${esc(i18n.named(s))}</option>`).join("");
+  $("#issue-tier").innerHTML = (branch.tiers || [{ code: "normal", name: "普通客户" }]).map((tr) => `<option value="${esc(tr.code)}">${esc(i18n.named(tr))}</option>`).join("");
+  $("#branch-name").textContent = branch.branch ? i18n.named(branch.branch) : "";
+}
+
+function showTab(name) {
+  tab = name;
+  for (const id of ["hall", "devices", "figures"]) $(`#tab-${id}`).hidden = id !== name;
+  document.querySelectorAll("#tabs button").forEach((b) => b.classList.toggle("on", b.dataset.tab === name));
+  if (name === "devices") run(loadDevices);
+  if (name === "figures") loadFigures();
+  render();
+}
+
+function setLink(up) {
+  $("#link").className = `link ${up ? "up" : "down"}`;
+  $("#link-text").dataset.i18n = up ? "link.up" : "link.down";
+  $("#link-text").textContent = t(up ? "link.up" : "link.down");
+}
+
+function relogin() {
+  if (stream) stream.stop();
+  stream = null;
+  api = null;
+  session.clear(KEY);
+  for (const id of ["hall", "devices", "figures"]) $(`#tab-${id}`).hidden = true;
+  $("#tabs").hidden = true;
+  $("#logout").hidden = true;
+  $("#login").hidden = false;
+  say(t("msg.relogin"), "error");
+}
+
+async function refreshAll() {
+  state = lobby.setCounters(state, await api.get("/counters"));
+  await loadSkipped();
+  state = lobby.setAnnouncements(state, await api.get("/announcements"));
+  await loadQueue();
+}
+
+async function begin(saved) {
+  api = new Api(saved.token);
+  try {
+    const me = await api.get("/auth/me");
+    if (!["lobby", "admin"].includes(me.role)) throw new ApiError(403, "forbidden", me.role);
+    $("#user-name").textContent = me.name || me.login || "";
+    branch = await api.get("/branch");
+    await refreshAll();
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      relogin();
+      return say(explain(err, lang()), "error");
+    }
+    say(explain(err, lang()), "error");
+  }
+  $("#login").hidden = true;
+  $("#tabs").hidden = false;
+  $("#logout").hidden = false;
+  fillForms();
+  showTab(tab);
+  stream = new EventStream({
+    token: saved.token,
+    onEvent: (event) => {
+      state = lobby.applyEvent(state, event);
+      if (state.queueDirty) scheduleQueue();
+      render();
+    },
+    onState: (up) => { setLink(up); if (up) refreshAll().then(render).catch(() => {}); },
+    onDown: async () => {
+      try { await api.get("/auth/me"); } catch (err) {
+        if (err instanceof ApiError && err.status === 401) relogin();
+      }
+    },
+  }).start();
+}
+
+function bind() {
+  document.addEventListener("click", onClick);
+  document.addEventListener("change", onChange);
+  document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
+  $("#fig-refresh").addEventListener("click", loadFigures);
+  $("#fig-csv").addEventListener("click", downloadCsv);
+  $("#lang").addEventListener("click", () => {
+    i18n.setLang(lang() === "en" ? "zh" : "en");
+    $("#lang").textContent = lang() === "en" ? "中文" : "EN";
+    setLink(stream ? stream.connected : false);
+    if (api) fillForms();
+    render();
+  });
+  $("#logout").addEventListener("click", async () => {
+    try { await api.post("/auth/logout"); } catch (_) { /* leaving anyway */ }
+    session.clear(KEY);
+    location.reload();
+  });
+  $("#login").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const got = await login($("#login-name").value.trim(), $("#login-pin").value);
+      $("#login-pin").value = "";
+      await begin(session.save(KEY, { token: got.token, role: got.role }));
+    } catch (err) {
+      say(explain(err, lang()), "error");
+    }
+  });
+  $("#issue-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { service: $("#issue-service").value, tier: $("#issue-tier").value, green_channel: $("#issue-green").checked };
+    const ticket = await run(() => api.post("/tickets", body), (tk) => t("done.issue", { n: tk.number }));
+    if (ticket) {
+      $("#issued").textContent = ticket.number;
+      $("#issue-green").checked = false;
+    }
+  });
+  $("#announce-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = $("#ann-text").value.trim();
+    if (!text) return;
+    const body = { text };
+    const minutes = Number($("#ann-minutes").value);
+    if (minutes > 0) body.until = new Date(Date.now() + minutes * 60000).toISOString();
+    const posted = await run(() => api.post("/announcements", body), t("done.ann"));
+    if (posted) { $("#ann-text").value = ""; $("#ann-minutes").value = ""; }
+  });
+}
+
+function main() {
+  i18n.setup(STRINGS);
+  $("#lang").textContent = lang() === "en" ? "中文" : "EN";
+  $("#fig-date").value = dayOf(new Date());
+  bind();
+  setInterval(() => { if (api && tab !== "figures") render(); }, 1000);
+  const saved = session.load(KEY);
+  if (saved) begin(saved);
+  else $("#login-name").focus();
+}
+
+main();
