@@ -58,14 +58,18 @@ def fontconfig_candidates() -> list[str]:
     return sorted(line.split(":")[0].strip() for line in out.splitlines() if line.strip())
 
 
-def find_cjk_font(preferred: str | None = None, extra: Iterable[str] = ()) -> Path:
-    """The first font that draws Chinese: ``preferred``, ``extra``, the Debian ones, fontconfig."""
+def find_cjk_font(
+    preferred: str | None = None,
+    candidates: Iterable[str] = CANDIDATES,
+    use_fontconfig: bool = True,
+) -> Path:
+    """The first font that draws Chinese: ``preferred``, then Debian's, then fontconfig's."""
     tried: list[str] = []
-    for path in [*([preferred] if preferred else []), *extra, *CANDIDATES]:
+    for path in [*([preferred] if preferred else []), *candidates]:
         tried.append(path)
         if Path(path).is_file() and draws_chinese(path):
             return Path(path)
-    for path in fontconfig_candidates():
+    for path in fontconfig_candidates() if use_fontconfig else []:
         tried.append(path)
         if draws_chinese(path):
             return Path(path)

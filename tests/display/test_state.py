@@ -1,0 +1,243 @@
+"""The hall display's pure state and screen model: events in, what the hall sees out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from display.screen import CallKind, screen
+from display.settings import BranchSettings, DisplaySettings, branch_settings
+from display.state import MAX_CALLS, HallState, apply, parse_time
+from tests.display.events import called, queue, snapshot, ticket_event
+
+T0 = 1_790_000_000.0
+SETTINGS = BranchSettings(tier_ranks={"normal": 0, "gold": 1}, display=DisplaySettings(flash_s=6))
+
+
+def run(events: list[dict[str, Any]], start: HallState | None = None, now: float = T0) -> HallState:
+    state = start or HallState()
+    for event in events:
+        state = apply(state, event, now)
+    return state
+
+
+def test_snapshot_names_the_branch_and_lists_waiting_by_service_in_config_order() -> None:
+    state = run([snapshot(40, T0, queue=queue(B=["B003"], A=["A010", "A011"]))])
+    model = screen(state, SETTINGS, T0, online=True)
+    assert model.title == "城东支行"
+    assert [(s.name, s.waiting, s.next) for s in model.services] == [
+        ("个人现金业务", 2, ("A010", "A011")),
+        ("个人非现金业务", 1, ("B003",)),
+        ("贵宾业务", 0, ()),
+    ]
+    assert state.last_seq == 40
+
+
+def test_snapshot_calls_are_shown_newest_first_but_do_not_flash() -> None:
+    last = [
+        {
+            "ticket": {"id": "2", "number": "A002"},
+            "counter": {"number": 2, "name": "2号窗口"},
+            "at": "2026-11-29T09:01:00+08:00",
+        },
+        {
+            "ticket": {"id": "1", "number": "A001"},
+            "counter": {"number": 1, "name": "1号窗口"},
+            "at": "2026-11-29T09:00:00+08:00",
+        },
+    ]
+    model = screen(run([snapshot(5, T0, last_calls=last)]), SETTINGS, T0, online=True)
+    assert model.current is not None and model.current.number == "A002"
+    assert model.current.counter == "2号窗口"
+    assert [c.number for c in model.recent] == ["A001"]
+    assert model.flash_on is None
+
+
+def test_a_live_call_becomes_current_and_flashes_for_flash_s_only() -> None:
+    state = run([snapshot(1, T0), called(2, "A012", 3, T0)])
+    assert screen(state, SETTINGS, T0 + 0.1, True).flash_on is True
+    assert screen(state, SETTINGS, T0 + 0.7, True).flash_on is False
+    assert screen(state, SETTINGS, T0 + 6.5, True).flash_on is None
+    current = screen(state, SETTINGS, T0 + 7, True).current
+    assert current is not None and (current.number, current.counter) == ("A012", "3号窗口")
+
+
+def test_recall_moves_the_ticket_back_on_top_once_and_flashes_again() -> None:
+    state = run([snapshot(1, T0), called(2, "A001", 1, T0), called(3, "A002", 2, T0)])
+    state = run([called(4, "A001", 1, T0 + 30, recall=True, count=2)], state, now=T0 + 30)
+    model = screen(state, SETTINGS, T0 + 30.2, True)
+    assert model.current is not None and model.current.number == "A001"
+    assert model.current.recall
+    assert [c.number for c in model.recent] == ["A002"]
+    assert model.flash_on is True
+
+
+def test_get_ready_keeps_the_engines_order_and_follows_every_ticket_event() -> None:
+    # The engine's call order puts a green-channel A015 before A013: the display keeps it.
+    state = run(
+        [snapshot(1, T0), ticket_event(2, "issued", "A015", T0, queue(A=["A015", "A013", "A014"]))]
+    )
+    assert screen(state, SETTINGS, T0, True).services[0].next == ("A015", "A013", "A014")
+    state = run([called(3, "A015", 8, T0, q=queue(A=["A013", "A014"]))], state)
+    assert screen(state, SETTINGS, T0, True).services[0].next == ("A013", "A014")
+
+
+def test_get_ready_shows_as_many_numbers_as_configured() -> None:
+    settings = branch_settings({"display": {"get_ready": 3}})
+    state = run([snapshot(1, T0, queue=queue(A=["A1", "A2", "A3", "A4", "A5"]))])
+    assert screen(state, settings, T0, True).services[0].next == ("A1", "A2", "A3")
+
+
+def test_paused_and_closed_counters_are_listed_until_they_open_again() -> None:
+    counters = [
+        {"number": 4, "name": "4号窗口", "state": "open"},
+        {"number": 6, "name": "6号窗口", "state": "closed"},
+    ]
+    state = run(
+        [
+            snapshot(1, T0, counters=counters),
+            {
+                "seq": 2,
+                "type": "counter.updated",
+                "data": {
+                    "counter": {
+                        "number": 4,
+                        "name": "4号窗口",
+                        "state": "paused",
+                        "paused_reason": "lunch",
+                    }
+                },
+            },
+        ]
+    )
+    out = screen(state, SETTINGS, T0, True).out_of_service
+    assert [(c.name, c.state, c.reason) for c in out] == [
+        ("4号窗口", "paused", "lunch"),
+        ("6号窗口", "closed", ""),
+    ]
+    state = run(
+        [
+            {
+                "seq": 3,
+                "type": "counter.updated",
+                "data": {"counter": {"number": 4, "name": "4号窗口", "state": "open"}},
+            }
+        ],
+        state,
+    )
+    assert [c.name for c in screen(state, SETTINGS, T0, True).out_of_service] == ["6号窗口"]
+
+
+def test_announcements_scroll_until_ended_or_expired() -> None:
+    state = run(
+        [
+            snapshot(1, T0),
+            {
+                "seq": 2,
+                "type": "announcement",
+                "data": {"id": "n1", "text": "养老金今日发放", "until": None, "active": True},
+            },
+            {
+                "seq": 3,
+                "type": "announcement",
+                "data": {
+                    "id": "n2",
+                    "text": "午间暂停",
+                    "until": "2026-09-21T12:00:00+00:00",
+                    "active": True,
+                },
+            },
+        ]
+    )
+    noon = parse_time("2026-09-21T12:00:00+00:00")
+    assert noon is not None
+    before = screen(state, SETTINGS, noon - 60, True).marquee
+    after = screen(state, SETTINGS, noon + 60, True).marquee
+    assert "养老金今日发放" in before and "午间暂停" in before
+    assert "养老金今日发放" in after and "午间暂停" not in after
+    state = run(
+        [
+            {
+                "seq": 4,
+                "type": "announcement",
+                "data": {"id": "n1", "text": "养老金今日发放", "active": False},
+            }
+        ],
+        state,
+    )
+    assert "养老金" not in screen(state, SETTINGS, T0, True).marquee
+
+
+def test_vip_and_green_channel_calls_are_set_apart() -> None:
+    state = run(
+        [
+            snapshot(1, T0),
+            called(2, "A003", 8, T0, green=True),
+            called(3, "V001", 7, T0, tier="gold"),
+            called(4, "A004", 1, T0),
+        ]
+    )
+    model = screen(state, SETTINGS, T0, True)
+    kinds = {c.number: c.kind for c in (model.current, *model.recent) if c}
+    assert kinds == {"A004": CallKind.NORMAL, "V001": CallKind.VIP, "A003": CallKind.GREEN}
+
+
+def test_a_vip_service_is_set_apart_even_for_a_normal_tier_ticket() -> None:
+    settings = branch_settings(
+        {"tiers": [{"code": "normal", "rank": 0}], "display": {"vip_services": ["V"]}}
+    )
+    state = run([snapshot(1, T0), called(2, "V002", 7, T0)])
+    current = screen(state, settings, T0, True).current
+    assert current is not None and current.kind is CallKind.VIP
+
+
+def test_a_call_replayed_long_after_it_happened_is_shown_but_does_not_flash() -> None:
+    state = run([snapshot(1, T0), called(2, "A020", 5, T0 - 600)])
+    model = screen(state, SETTINGS, T0, True)
+    assert model.current is not None and model.current.number == "A020"
+    assert model.flash_on is None
+
+
+def test_offline_mark_follows_the_link() -> None:
+    state = run([snapshot(1, T0)])
+    assert screen(state, SETTINGS, T0, online=False).offline
+    assert not screen(state, SETTINGS, T0, online=True).offline
+
+
+def test_state_stays_bounded_after_a_long_day_of_calls() -> None:
+    state = run([snapshot(1, T0)])
+    for i in range(3000):
+        state = apply(state, called(2 + i, f"A{i % 1000:03d}", 1 + i % 8, T0 + i), T0 + i)
+        state = apply(
+            state,
+            {
+                "seq": 10**5 + i,
+                "type": "announcement",
+                "data": {"id": str(i), "text": f"通知{i}", "active": True},
+            },
+            T0 + i,
+        )
+    assert len(state.calls) == MAX_CALLS
+    assert len(state.announcements) <= 20
+    assert screen(state, SETTINGS, T0 + 3000, True).recent[0].number == "A998"
+
+
+def test_branch_settings_read_the_display_and_voice_sections() -> None:
+    settings = branch_settings(
+        {
+            "branch": {"name": "城东支行", "name_en": "Chengdong", "timezone": "Asia/Shanghai"},
+            "tiers": [{"code": "normal", "rank": 0}, {"code": "gold", "rank": 1}],
+            "display": {"english": False, "recent_calls": 9, "get_ready": 4, "flash_s": 5},
+            "voice": {"repeat": 3, "english": True, "template_zh": "请{number}号到{counter}号窗口"},
+        }
+    )
+    assert (settings.display.english, settings.display.recent_calls) == (False, 9)
+    assert (settings.voice.repeat, settings.voice.english) == (3, True)
+    assert settings.voice.template_zh == "请{number}号到{counter}号窗口"
+    assert settings.is_vip("gold", "A") and not settings.is_vip("normal", "A")
+
+
+def test_the_clock_shows_the_branchs_local_time() -> None:
+    model = screen(run([snapshot(1, T0)]), SETTINGS, 1_790_000_000.0, True)
+    # 1 790 000 000 s is 2026-09-21 14:13:20 UTC, 22:13:20 in China.
+    assert model.clock == "22:13:20"
+    assert model.date == "2026年9月21日 星期一"
