@@ -1,0 +1,166 @@
+"""What signs and keypads show for the engine's events, and what key presses ask for."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+import pytest
+
+from drivers.serial.board import Board
+from drivers.serial.keypad import CounterAction, RateTicket, Refused
+from drivers.serial.layout import BusLayout
+from drivers.serial.messages import KeyCode, KeypadShow, ShowText
+from drivers.serial.sign import columns_of, fit
+from tests.support.engine import DEMO_CONFIG
+
+K = KeyCode
+
+
+def demo_branch(**signs: Any) -> dict[str, Any]:
+    """``GET /branch`` of the demo branch, as far as the bus needs it."""
+    config = tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
+    return {"services": config["services"], "counters": config["counters"], "signs": signs}
+
+
+def ticket(number: str, counter: int | None = 3, status: str = "called") -> dict[str, Any]:
+    return {"id": f"id-{number}", "number": number, "counter": counter, "status": status}
+
+
+def counter(number: int, state: str = "open", current: dict[str, Any] | None = None) -> Any:
+    return {"number": number, "state": state, "current": current}
+
+
+def event(kind: str, **data: Any) -> dict[str, Any]:
+    return {"seq": 1, "type": kind, "at": "2026-11-28T10:00:00+08:00", "data": data}
+
+
+QUEUE = {"A": {"waiting": 4}, "B": {"waiting": 2}, "C": {"waiting": 9}}
+
+
+@pytest.fixture
+def board() -> Board:
+    board = Board(BusLayout.from_branch(demo_branch()))
+    snapshot = {"counters": [counter(n) for n in range(1, 9)], "queue": QUEUE}
+    board.apply(event("snapshot", **snapshot))
+    return board
+
+
+def test_a_snapshot_puts_the_welcome_text_on_every_sign_and_counts_on_keypads() -> None:
+    board = Board(BusLayout.from_branch(demo_branch()))
+    counters = [counter(n) for n in range(1, 9)]
+    counters[4] = counter(5, "paused")
+    counters[2] = counter(3, current=ticket("A012"))
+    out = board.apply(event("snapshot", counters=counters, queue=QUEUE))
+    signs = {m.address: m.text for m in out if isinstance(m, ShowText)}
+    assert signs[1] == "欢迎光临" and signs[5] == "暂停服务" and signs[3] == "A012"
+    assert all(m.flash_s == 0 for m in out if isinstance(m, ShowText))
+    keypads = {m.address: (m.number, m.waiting) for m in out if isinstance(m, KeypadShow)}
+    assert keypads[103] == ("A012", 6)  # counter 3 serves A and B: 4 + 2
+    assert keypads[105] == ("", 9)
+
+
+def test_a_call_flashes_the_number_on_that_counters_sign_only(board: Board) -> None:
+    out = board.apply(
+        event("ticket.called", ticket=ticket("A012"), counter={"number": 3, "name": "3号窗口"})
+    )
+    assert ShowText(3, "A012", 6) in out
+    assert [m.address for m in out if isinstance(m, ShowText)] == [3]
+    assert KeypadShow(103, "A012", 6) in out
+
+
+def test_a_recall_flashes_again_and_a_repeated_state_sends_nothing(board: Board) -> None:
+    called = ticket("A012")
+    board.apply(event("ticket.called", ticket=called, counter={"number": 3}))
+    assert board.apply(event("counter.updated", counter=counter(3, current=called))) == []
+    again = board.apply(event("ticket.recalled", ticket=called, counter={"number": 3}))
+    assert again == [ShowText(3, "A012", 6)]
+
+
+def test_pause_shows_the_pause_text_and_resume_brings_back_the_number(board: Board) -> None:
+    called = ticket("B004", counter=4)
+    board.apply(event("ticket.called", ticket=called, counter={"number": 4}))
+    out = board.apply(event("counter.updated", counter=counter(4, "paused", called)))
+    assert out == [ShowText(4, "暂停服务", 0)]
+    out = board.apply(event("counter.updated", counter=counter(4, "open", called)))
+    assert out == [ShowText(4, "B004", 0)]
+
+
+def test_finishing_shows_the_welcome_text_again(board: Board) -> None:
+    called = ticket("A012")
+    board.apply(event("ticket.called", ticket=called, counter={"number": 3}))
+    out = board.apply(event("ticket.finished", ticket={**called, "status": "finished"}))
+    assert ShowText(3, "欢迎光临", 0) in out
+
+
+def test_a_ticket_issued_updates_the_waiting_count_of_the_counters_that_serve_it(
+    board: Board,
+) -> None:
+    out = board.apply(
+        event(
+            "ticket.issued",
+            ticket=ticket("C010", None, "waiting"),
+            queue={**QUEUE, "C": {"waiting": 10}},
+        )
+    )
+    assert sorted(m.address for m in out) == [105, 106]
+    assert KeypadShow(106, "", 12) in out
+
+
+def test_sign_texts_come_from_the_branch_configuration() -> None:
+    board = Board(BusLayout.from_branch(demo_branch(welcome="您好", number_format="请{number}")))
+    out = board.apply(event("snapshot", counters=[counter(1)], queue={}))
+    assert ShowText(1, "您好", 0) in out
+    out = board.apply(event("ticket.called", ticket=ticket("A001", 1), counter={"number": 1}))
+    assert ShowText(1, "请A001", 6) in out
+
+
+def test_text_is_cut_to_the_signs_columns() -> None:
+    assert columns_of("暂停服务") == 8 and columns_of("A012") == 4
+    assert fit("请A012号到3号窗口", 8) == "请A012号"
+
+
+def test_keypad_keys_become_counter_actions(board: Board) -> None:
+    assert board.press(103, K.CALL_NEXT) == CounterAction(3, "call-next")
+    assert board.press(103, K.RECALL) == CounterAction(3, "recall")
+    assert board.press(103, K.SKIP) == CounterAction(3, "skip")
+    assert board.press(103, K.START) == CounterAction(3, "start")
+    assert board.press(103, K.FINISH) == CounterAction(3, "finish")
+    assert board.press(103, K.PAUSE) == CounterAction(3, "pause")
+    board.apply(event("counter.updated", counter=counter(3, "paused")))
+    assert board.press(103, K.PAUSE) == CounterAction(3, "resume")
+
+
+def test_transfer_digit_confirm_transfers_to_the_service_with_that_digit(board: Board) -> None:
+    assert board.press(104, K.TRANSFER) is None
+    assert board.press(104, K.DIGIT_3) is None
+    assert board.press(104, K.CONFIRM) == CounterAction(4, "transfer", {"service": "C"})
+    board.press(104, K.TRANSFER)
+    board.press(104, K.DIGIT_9)
+    assert isinstance(board.press(104, K.CONFIRM), Refused)
+    board.press(104, K.TRANSFER)
+    board.press(104, K.CANCEL)
+    assert isinstance(board.press(104, K.DIGIT_1), Refused)
+
+
+def test_evaluation_finishes_with_a_rating_or_rates_the_customer_just_finished(
+    board: Board,
+) -> None:
+    called = ticket("A012")
+    board.apply(event("ticket.called", ticket=called, counter={"number": 3}))
+    assert board.press(103, K.EVAL_4) == CounterAction(3, "finish", {"rating": 4})
+    board.apply(event("ticket.finished", ticket={**called, "status": "finished"}))
+    assert board.press(103, K.EVAL_5) == RateTicket("id-A012", 5)
+    assert isinstance(board.press(101, K.EVAL_5), Refused)
+
+
+def test_three_evaluation_keys_map_to_one_three_five() -> None:
+    board = Board(BusLayout.from_branch(demo_branch(rating_keys=3)))
+    board.apply(event("snapshot", counters=[counter(2, current=ticket("A001", 2))], queue={}))
+    assert board.press(102, K.EVAL_1) == CounterAction(2, "finish", {"rating": 1})
+    assert board.press(102, K.EVAL_3) == CounterAction(2, "finish", {"rating": 5})
+    assert isinstance(board.press(102, K.EVAL_5), Refused)
+
+
+def test_a_keypad_of_no_counter_is_refused(board: Board) -> None:
+    assert isinstance(board.press(199, K.CALL_NEXT), Refused)
