@@ -66,6 +66,13 @@ class Board:
             return Refused(f"keypad {keypad} belongs to no counter")
         return self.inputs[keypad].press(key, counter.view)
 
+    def keypad_content(self, keypad: int) -> KeypadShow | None:
+        """What keypad ``keypad`` should show now."""
+        counter = self._counter_of_keypad(keypad)
+        if counter is None:
+            return None
+        return KeypadShow(keypad, counter.current_number or "", counter.waiting)
+
     def everything(self) -> list[Output]:
         """Every sign's and keypad's content, steady (after the bus was reopened)."""
         self._signs.clear()

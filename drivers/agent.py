@@ -1,0 +1,219 @@
+"""``branchq signs``: drive the branch's LED counter signs and teller keypads from the engine.
+
+Follows the event stream (snapshot, then live events; replay after a reconnect) and shows on
+each sign what its counter is doing; polls the keypads and acts on the engine as that
+counter's keypad (the ``sign`` device token may act on counters that have a keypad); tells
+the engine which devices stopped answering (``POST /devices/health``).
+
+    branchq signs --engine http://127.0.0.1:8000 --token demo-signs --port /dev/ttyUSB0
+
+``--port`` takes a device path or a pyserial URL (``loop://``, ``socket://host:port``).
+The bus runs in its own thread (pyserial blocks); everything else is one asyncio loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from drivers.serial.board import Board
+from drivers.serial.bus import Bus, open_port
+from drivers.serial.keypad import CounterAction, RateTicket, Refused
+from drivers.serial.layout import BusLayout
+from drivers.serial.messages import KeyCode, KeypadShow
+from drivers.serial.protocol import DIALECTS, dialect_named
+from drivers.serial.scheduler import BusScheduler
+from queue_core.client import AsyncEngineClient, EngineError, EngineUnavailable, EventStream
+
+log = logging.getLogger("branchq.signs")
+NOTICE_S = 3.0  # how long a keypad shows "Err"/"---" before its number again
+
+
+@dataclass
+class BusOptions:
+    port: str
+    baud: int = 9600
+    dialect: str | None = None  # None: the branch's [signs] dialect
+    reply_timeout: float = 0.1
+    retries: int = 2
+    pace: bool = False  # wait the wire time of each frame (ptys and sockets send instantly)
+
+
+@dataclass
+class SignsAgent:
+    """The wiring: engine events → board → bus; keypad keys → board → engine."""
+
+    client: AsyncEngineClient
+    stream: EventStream
+    board: Board
+    scheduler: BusScheduler
+    keys: asyncio.Queue[tuple[int, tuple[KeyCode, ...]]] = field(default_factory=asyncio.Queue)
+    health: asyncio.Queue[tuple[str, dict[str, Any]]] = field(default_factory=asyncio.Queue)
+    actions_done: int = 0
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Let the bus thread hand key presses and health changes to the loop."""
+
+        def on_keys(address: int, keys: tuple[KeyCode, ...]) -> None:
+            loop.call_soon_threadsafe(self.keys.put_nowait, (address, keys))
+
+        def on_health(status: str, detail: dict[str, Any]) -> None:
+            loop.call_soon_threadsafe(self.health.put_nowait, (status, detail))
+
+        self.scheduler.on_keys = on_keys
+        self.scheduler.on_health = on_health
+
+    async def follow_events(self) -> None:
+        async for event in self.stream:
+            for message in self.board.apply(event):
+                self.scheduler.submit(message)
+
+    async def handle_keys(self) -> None:
+        while True:
+            address, keys = await self.keys.get()
+            for key in keys:
+                await self._press(address, key)
+
+    async def _press(self, address: int, key: KeyCode) -> None:
+        action = self.board.press(address, key)
+        if action is None:
+            return
+        if isinstance(action, Refused):
+            log.info("keypad %s: %s ignored (%s)", address, key.value, action.reason)
+            self._notice(address, "---")
+            return
+        try:
+            if isinstance(action, CounterAction):
+                result = await self.client.counter_action(
+                    action.counter, action.action, action.body
+                )
+                if action.action == "call-next" and result is None:
+                    self._notice(address, "000")  # nobody waits for this counter
+            elif isinstance(action, RateTicket):
+                await self.client.request(
+                    "POST", f"/tickets/{action.ticket_id}/rating", {"rating": action.rating}
+                )
+            self.actions_done += 1
+        except EngineError as exc:
+            log.warning("keypad %s: %s refused: %s", address, key.value, exc)
+            self._notice(address, "Err")
+
+    def _notice(self, address: int, text: str) -> None:
+        """Show a short answer on the keypad, then what it showed before."""
+        before = self.board.keypad_content(address)
+        self.scheduler.submit(KeypadShow(address, text, before.waiting if before else 0))
+        if before is not None:
+            asyncio.get_running_loop().call_later(NOTICE_S, self.scheduler.submit, before)
+
+    async def report_health(self) -> None:
+        status, detail = self.scheduler.health()
+        while True:
+            with contextlib.suppress(EngineError):
+                await self.client.report_health(status, detail)
+            status, detail = await self.health.get()
+            while not self.health.empty():  # only the latest matters
+                status, detail = self.health.get_nowait()
+
+
+async def load_layout(client: AsyncEngineClient, retry_s: float = 2.0) -> BusLayout:
+    """``GET /branch``, waiting for the engine if it is not up yet."""
+    while True:
+        try:
+            return BusLayout.from_branch(await client.request("GET", "/branch"))
+        except EngineUnavailable as exc:
+            log.info("engine not reachable (%s); retrying", exc)
+            await asyncio.sleep(retry_s)
+
+
+async def run(engine: str, token: str, options: BusOptions, exit_after: float | None) -> int:
+    client = AsyncEngineClient(engine, token)
+    try:
+        layout = await load_layout(client)
+        dialect = dialect_named(options.dialect or layout.settings.dialect)
+        try:
+            port = open_port(options.port, options.baud)
+        except Exception as exc:  # pyserial raises SerialException or ValueError
+            await client.report_health("error", {"port": options.port, "error": str(exc)})
+            log.error("cannot open %s: %s", options.port, exc)
+            return 2
+        bus = Bus(
+            port,
+            dialect,
+            reply_timeout=options.reply_timeout,
+            retries=options.retries,
+            pace_baud=options.baud if options.pace else None,
+        )
+        scheduler = BusScheduler(bus, layout.sign_addresses, layout.keypad_addresses)
+        agent = SignsAgent(client, EventStream(engine, token), Board(layout), scheduler)
+        agent.attach(asyncio.get_running_loop())
+        stop = threading.Event()
+        thread = threading.Thread(target=scheduler.run, args=(stop,), name="bus", daemon=True)
+        thread.start()
+        log.info(
+            "signs %s, keypads %s on %s (%s)",
+            layout.sign_addresses,
+            layout.keypad_addresses,
+            options.port,
+            dialect.name,
+        )
+        tasks = [
+            asyncio.create_task(agent.follow_events()),
+            asyncio.create_task(agent.handle_keys()),
+            asyncio.create_task(agent.report_health()),
+        ]
+        try:
+            done, _ = await asyncio.wait(
+                tasks, timeout=exit_after, return_when=asyncio.FIRST_EXCEPTION
+            )
+            for task in done:
+                task.result()  # an unauthorized token ends the agent with its error
+        finally:
+            agent.stream.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            stop.set()
+            thread.join(timeout=5)
+            bus.close()
+        return 0
+    finally:
+        await client.aclose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="branchq signs", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", required=True, help="engine URL, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--token", required=True, help="the sign device's token")
+    parser.add_argument("--port", required=True, help="serial device or pyserial URL")
+    parser.add_argument("--baud", type=int, default=9600)
+    parser.add_argument("--dialect", choices=sorted(DIALECTS), default=None)
+    parser.add_argument("--reply-timeout", type=float, default=0.1, metavar="SECONDS")
+    parser.add_argument("--retries", type=int, default=2)
+    parser.add_argument("--pace", action="store_true", help="emulate the baud rate's wire time")
+    parser.add_argument("--exit-after", type=float, default=None, metavar="SECONDS")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    options = BusOptions(
+        args.port, args.baud, args.dialect, args.reply_timeout, args.retries, args.pace
+    )
+    try:
+        return asyncio.run(run(args.engine, args.token, options, args.exit_after))
+    except EngineError as exc:
+        log.error("%s", exc)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
