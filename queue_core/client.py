@@ -217,9 +217,7 @@ class AsyncEngineClient:
     async def counter_action(
         self, number: int, action: str, body: Json | None = None
     ) -> Json | None:
-        result: Json | None = await self.request(
-            "POST", _Paths.counter(number, action), body or {}
-        )
+        result: Json | None = await self.request("POST", _Paths.counter(number, action), body or {})
         return result
 
     async def report_health(self, status: str, detail: Json | None = None) -> Json:
@@ -278,9 +276,9 @@ class EventStream:
                     async for raw in ws:
                         event: Json = json.loads(raw)
                         seq = int(event.get("seq", 0))
-                        if event.get("type") != "snapshot" and self.last_seq is not None:
-                            if seq <= self.last_seq:
-                                continue
+                        replayed = self.last_seq is not None and seq <= self.last_seq
+                        if replayed and event.get("type") != "snapshot":
+                            continue
                         self.last_seq = seq
                         yield event
                         if self._stop:
@@ -288,7 +286,7 @@ class EventStream:
             except asyncio.CancelledError:
                 self._set_connected(False)
                 raise
-            except (OSError, websockets.WebSocketException, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, websockets.WebSocketException) as exc:
                 if isinstance(exc, websockets.InvalidStatus) and exc.response.status_code in (
                     401,
                     403,

@@ -138,15 +138,14 @@ def cancel(ticket: Ticket, now: float) -> Ticket:
     return replace(ticket, status=check_move(ticket, "cancel"), finished_at=now)
 
 
-def reassign(
-    ticket: Ticket, now: float, front: bool, counter: int | None = None
-) -> Ticket:
+def reassign(ticket: Ticket, now: float, front: bool, counter: int | None = None) -> Ticket:
     """A skipped ticket waits again: at the front (optionally for one counter) or at the back."""
     status = check_move(ticket, "reassign")
     return replace(
         ticket,
         status=status,
         counter=None,
+        teller=None,
         finished_at=None,
         called_at=None,
         started_at=None,

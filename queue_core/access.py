@@ -1,0 +1,217 @@
+"""Who is calling and what they may do: tokens, staff logins, roles, rate limits.
+
+Roles (API.md): kiosk issues tickets; display and sign read and subscribe; a teller acts on
+its own counter; lobby does everything a teller can on any counter plus queue management;
+admin everything. Added here: a ``sign`` device may act on the counters that have a hardware
+keypad (``keypad_address``), as that counter's keypad; a ``rating`` device posts ratings for
+its own counter.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from queue_core.config import BranchConfig
+from queue_core.domain.errors import Forbidden, InvalidInput, TooMany, Unauthorized
+from queue_core.security import hash_token, new_token, verify_pin
+from queue_core.store import Store
+from queue_core.store.models import LoginFailure, SessionRow
+
+STAFF_ROLES = frozenset({"teller", "lobby", "admin"})
+MANAGERS = frozenset({"lobby", "admin"})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller of a request."""
+
+    kind: str  # "staff" | "device"
+    name: str  # staff login or device name
+    role: str
+    counter: int | None = None
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in MANAGERS
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+class RateLimiter:
+    """A token bucket per caller: ``per_minute`` sustained, ``burst`` at once."""
+
+    def __init__(self, per_minute: float, burst: int, clock: Callable[[], float]) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = burst
+        self.clock = clock
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def take(self, who: str) -> None:
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.setdefault(who, _Bucket(float(self.burst), now))
+            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
+            bucket.stamp = now
+            if bucket.tokens < 1:
+                raise TooMany("too many tickets from this kiosk; wait a moment", "rate_limited")
+            bucket.tokens -= 1
+
+
+class Access:
+    """Authentication and authorization against the branch config and the sessions table."""
+
+    SESSION_CACHE_S = 30.0
+
+    def __init__(self, config: BranchConfig, store: Store, clock: Callable[[], float]) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        # Hashes are computed once at start; clear PINs and tokens are not kept.
+        self._pins = {s.login: (s.hashed_pin(), s) for s in config.staff}
+        self._devices = [(d.hashed_token(), d) for d in config.devices]
+        self._sessions: dict[str, tuple[Principal, float, float]] = {}
+        self._lock = threading.Lock()
+        rate = float(config.kiosk.get("rate_per_minute", 30))
+        self.kiosk_limit = RateLimiter(rate, int(config.kiosk.get("burst", 5)), clock)
+
+    # Authentication
+    def authenticate(self, token: str | None) -> Principal:
+        """The principal of a bearer token, or ``Unauthorized``."""
+        if not token:
+            raise Unauthorized("missing bearer token", "unauthorized")
+        digest = hash_token(token)
+        found: Principal | None = None
+        for stored, device in self._devices:  # constant time per comparison, all compared
+            if hmac.compare_digest(stored, digest):
+                found = Principal("device", device.name, device.role, device.counter)
+        if found is not None:
+            return found
+        return self._session(digest)
+
+    def _session(self, digest: str) -> Principal:
+        now = self.clock()
+        with self._lock:
+            cached = self._sessions.get(digest)
+        if cached and cached[2] > now and cached[1] > now:
+            return cached[0]
+        with self.store.read() as session:
+            row = session.get(SessionRow, digest)
+            if row is None or row.expires_at <= now:
+                raise Unauthorized("the token is unknown or has expired", "unauthorized")
+            principal = Principal("staff", row.login, row.role, row.counter)
+            expires = row.expires_at
+        with self._lock:
+            self._sessions[digest] = (principal, expires, now + self.SESSION_CACHE_S)
+        return principal
+
+    def login(self, login: str, pin: str, counter: int | None) -> tuple[str, Principal]:
+        """Check a staff PIN (with lockout after repeated failures) and open a session."""
+        now = self.clock()
+        sec = self.config.security
+        with self.store.write() as uow:
+            fail = uow.session.get(LoginFailure, login)
+            if fail and fail.locked_until > now:
+                wait = int(fail.locked_until - now) + 1
+                raise TooMany(f"too many wrong PINs; try again in {wait} s", "login_locked")
+        entry = self._pins.get(login)
+        ok = entry is not None and verify_pin(pin, entry[0])
+        if not ok:
+            self._record_failure(login, now)
+            raise Unauthorized("wrong login or PIN", "bad_credentials")
+        assert entry is not None
+        staff = entry[1]
+        if staff.role == "teller" and counter is None:
+            raise InvalidInput("a teller logs in at a counter", "counter_required")
+        if counter is not None and self.config.counter(counter) is None:
+            raise InvalidInput(f"no counter {counter}", "unknown_counter")
+        token = new_token()
+        principal = Principal("staff", staff.login, staff.role, counter)
+        with self.store.write() as uow:
+            uow.session.execute(delete(LoginFailure).where(LoginFailure.login == login))
+            uow.session.add(
+                SessionRow(
+                    token_hash=hash_token(token),
+                    login=staff.login,
+                    role=staff.role,
+                    counter=counter,
+                    created_at=now,
+                    expires_at=now + sec.session_hours * 3600,
+                )
+            )
+        return token, principal
+
+    def _record_failure(self, login: str, now: float) -> None:
+        sec = self.config.security
+        with self.store.write() as uow:
+            fail = uow.session.get(LoginFailure, login)
+            if fail is None:
+                fail = LoginFailure(login=login, failures=0, locked_until=0.0, last_at=now)
+                uow.session.add(fail)
+            if now - fail.last_at > sec.lockout_s:
+                fail.failures = 0
+            fail.failures += 1
+            fail.last_at = now
+            if fail.failures >= sec.max_failed_logins:
+                fail.locked_until = now + sec.lockout_s
+                fail.failures = 0
+
+    def failures(self, login: str) -> int:
+        with self.store.read() as session:
+            fail = session.get(LoginFailure, login)
+            return fail.failures if fail else 0
+
+    def logout(self, token: str) -> None:
+        digest = hash_token(token)
+        with self._lock:
+            self._sessions.pop(digest, None)
+        with self.store.write() as uow:
+            uow.session.execute(delete(SessionRow).where(SessionRow.token_hash == digest))
+
+    def purge_expired(self) -> int:
+        now = self.clock()
+        with self.store.write() as uow:
+            rows = uow.session.scalars(select(SessionRow).where(SessionRow.expires_at <= now))
+            gone = 0
+            for row in rows:
+                uow.session.delete(row)
+                gone += 1
+            return gone
+
+
+# Authorization: one function per kind of right, used by the endpoints.
+def require(principal: Principal, *roles: str) -> None:
+    if principal.role not in roles and principal.role != "admin":
+        raise Forbidden(f"the {principal.role} role may not do this", "forbidden")
+
+
+def require_counter(principal: Principal, counter: int, config: BranchConfig) -> None:
+    """Act on a counter: its own teller, a sign device with that counter's keypad, lobby, admin."""
+    if principal.is_manager:
+        return
+    if principal.role == "teller" and principal.counter == counter:
+        return
+    if principal.role == "sign":
+        c = config.counter(counter)
+        if c is not None and c.keypad_address is not None:
+            return
+    raise Forbidden(f"the {principal.role} role may not act on counter {counter}", "forbidden")
+
+
+def require_staff(principal: Principal) -> None:
+    if principal.role not in STAFF_ROLES:
+        raise Forbidden("staff only", "forbidden")
+
+
+def now_default() -> float:
+    return time.time()

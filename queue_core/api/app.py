@@ -1,0 +1,149 @@
+"""The FastAPI application: routers under ``/api/v1``, error mapping, headers, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from queue_core.access import Access
+from queue_core.api import auth, counters, errors, events, lobby, tickets
+from queue_core.config import BranchConfig
+from queue_core.events.hub import EventHub
+from queue_core.service import Branch
+from queue_core.store import Store
+from queue_core.wire import iso
+
+log = logging.getLogger(__name__)
+PREFIX = "/api/v1"
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+
+
+class RedactSecrets(logging.Filter):
+    """Keep tokens (``?token=…``, bearer headers) out of every log line."""
+
+    PATTERN = re.compile(r"(token=|Bearer\s+)[^&\s\"']+", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                self.PATTERN.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
+        if isinstance(record.msg, str):
+            record.msg = self.PATTERN.sub(r"\1[redacted]", record.msg)
+        return True
+
+
+def install_log_redaction() -> None:
+    for name in ("uvicorn.access", "uvicorn.error", "uvicorn", "queue_core", ""):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())
+
+
+def create_app(
+    config: BranchConfig,
+    db_url: str,
+    secret: bytes,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """Build the engine for one branch on one database."""
+    store = Store(db_url)
+    hub = EventHub(partial(iso, tz=config.zone))  # type: ignore[arg-type]
+    branch = Branch(config, store, secret, clock=clock, publish=hub.publish)
+    access = Access(config, store, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hub.bind(asyncio.get_running_loop())
+        install_log_redaction()
+        housekeeping = asyncio.create_task(_housekeeping(access))
+        try:
+            yield
+        finally:
+            housekeeping.cancel()
+            store.dispose()
+
+    app = FastAPI(
+        title="BranchQ engine",
+        version="1.0",
+        summary="Queue ticketing and calling for a bank branch (v1 contract)",
+        lifespan=lifespan,
+    )
+    app.state.config = config
+    app.state.store = store
+    app.state.hub = hub
+    app.state.branch = branch
+    app.state.access = access
+    errors.install(app)
+
+    api = APIRouter(prefix=PREFIX)
+    for module in (auth, tickets, counters, lobby, events):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> Any:
+        if store.ping():
+            return {"status": "ok", "subscribers": len(hub.subscribers)}
+        return JSONResponse(
+            {"error": {"code": "store_unavailable", "message": "the database does not answer"}},
+            status_code=503,
+        )
+
+    _mount_pages(app)
+
+    @app.middleware("http")
+    async def headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+        if request.url.path.startswith(PREFIX):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+def _mount_pages(app: FastAPI) -> None:
+    """The staff web pages (caller, rating tablet, lobby console), when that package is there."""
+    try:
+        from counter_caller.pages import router as pages
+    except ImportError:  # pragma: no cover - the pages ship with the same distribution
+        log.warning("staff pages not available")
+        return
+    app.include_router(pages)
+
+
+async def _housekeeping(access: Access) -> None:
+    """Drop expired sessions now and then."""
+    while True:
+        with contextlib.suppress(Exception):
+            await run_in_threadpool(access.purge_expired)
+        await asyncio.sleep(600)

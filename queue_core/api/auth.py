@@ -1,0 +1,48 @@
+"""Staff login and logout. Wrong PINs are slowed down, then locked out for a while."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from queue_core.api.deps import AccessDep, Caller, bearer
+from queue_core.api.schemas import LoginBody
+from queue_core.domain.errors import Unauthorized
+
+router = APIRouter(tags=["auth"])
+Json = dict[str, Any]
+#: Seconds a failed login waits before answering (grows with the failures in a row).
+FAIL_DELAY_S = 0.25
+
+
+@router.post("/auth/login")
+async def login(body: LoginBody, access: AccessDep) -> Json:
+    try:
+        token, who = await run_in_threadpool(access.login, body.login, body.pin, body.counter)
+    except Unauthorized:
+        failures = await run_in_threadpool(access.failures, body.login)
+        await asyncio.sleep(FAIL_DELAY_S * max(1, failures))
+        raise
+    return {"token": token, "role": who.role, "counter": who.counter, "login": who.name}
+
+
+@router.post("/auth/logout")
+def logout(request: Request, caller: Caller, access: AccessDep) -> Json:
+    token = bearer(request)
+    if caller.kind == "staff" and token:
+        access.logout(token)
+    return {"status": "logged_out"}
+
+
+@router.get("/auth/me")
+def me(caller: Caller) -> Json:
+    return {
+        "role": caller.role,
+        "login": caller.name,
+        "name": caller.name,
+        "counter": caller.counter,
+        "kind": caller.kind,
+    }

@@ -1,0 +1,95 @@
+"""The lobby manager's reads and writes beyond tickets: announcements, devices, figures;
+and the branch description every program reads at start."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from queue_core.access import require
+from queue_core.api.deps import BranchDep, Caller, ConfigDep, HubDep
+from queue_core.api.schemas import AnnouncementBody, HealthBody
+from queue_core.domain import figures
+from queue_core.domain.errors import Forbidden
+
+router = APIRouter(tags=["lobby"])
+Json = dict[str, Any]
+
+
+@router.get("/branch")
+def branch_info(caller: Caller, config: ConfigDep) -> Json:
+    """The branch as configured, without staff, tokens or card rules."""
+    return {
+        "branch": config.branch.model_dump(),
+        "routing": config.routing.model_dump(mode="json"),
+        "services": [s.model_dump() | {"prefix": s.ticket_prefix} for s in config.services],
+        "tiers": [t.model_dump() for t in config.tiers],
+        "counters": [c.model_dump() | {"name": c.display_name} for c in config.counters],
+        "kiosk": config.kiosk,
+        "display": config.display,
+        "voice": config.voice,
+        "printer": config.printer,
+        "signs": config.signs,
+        "rating": config.rating,
+    }
+
+
+@router.post("/announcements", status_code=201)
+def announce(body: AnnouncementBody, caller: Caller, branch: BranchDep) -> Json:
+    require(caller, "lobby")
+    until = body.until.timestamp() if body.until else None
+    return branch.announce(body.text, until, caller.name)
+
+
+@router.get("/announcements")
+def announcements(caller: Caller, branch: BranchDep) -> list[Json]:
+    return branch.announcements()
+
+
+@router.delete("/announcements/{ident}")
+def end_announcement(ident: int, caller: Caller, branch: BranchDep) -> Json:
+    require(caller, "lobby")
+    return branch.end_announcement(ident)
+
+
+@router.post("/devices/health")
+def health_report(body: HealthBody, caller: Caller, branch: BranchDep) -> Json:
+    if caller.kind != "device":
+        raise Forbidden("only devices report their health", "forbidden")
+    return branch.report_health(caller.name, body.status, dict(body.detail))
+
+
+@router.get("/devices")
+def devices(caller: Caller, branch: BranchDep, hub: HubDep) -> list[Json]:
+    require(caller, "lobby")
+    return branch.devices(hub.connected_names())
+
+
+def _day(branch: Any, date: Date | None) -> str:
+    return date.isoformat() if date else str(branch.today())
+
+
+@router.get("/stats/daily")
+def daily(caller: Caller, branch: BranchDep, date: Date | None = None) -> Json:
+    """The day's figures from the stored history (a restarted engine reports the same)."""
+    require(caller, "lobby")
+    day = _day(branch, date)
+    tickets = branch.tickets_of_day(day)
+    ranks = {t.code: t.rank for t in branch.config.tiers}
+    return {"date": day, **figures.daily_figures(tickets, tz=branch.tz, tier_ranks=ranks)}
+
+
+@router.get("/stats/daily.csv")
+def daily_csv(
+    caller: Caller, branch: BranchDep, date: Date | None = None
+) -> Response:
+    require(caller, "lobby")
+    day = _day(branch, date)
+    body = figures.tickets_csv(branch.tickets_of_day(day), branch.tz)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="tickets-{day}.csv"'},
+    )

@@ -1,0 +1,95 @@
+"""Tickets: issuing (kiosk, lobby), reading, and the lobby's queue management."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response, status
+
+from queue_core.access import require, require_staff
+from queue_core.api.deps import AccessDep, BranchDep, Caller
+from queue_core.api.schemas import IssueBody, MoveBody, RatingBody, ReassignBody
+from queue_core.domain.errors import Forbidden, InvalidInput
+
+router = APIRouter(tags=["tickets"])
+Json = dict[str, Any]
+
+
+@router.post("/tickets", status_code=status.HTTP_201_CREATED)
+def issue(
+    body: IssueBody,
+    caller: Caller,
+    branch: BranchDep,
+    access: AccessDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Json:
+    """Issue a ticket. ``201`` means it is committed to disk."""
+    require(caller, "kiosk", "lobby")
+    if caller.role == "kiosk":
+        if body.green_channel or (body.tier and body.tier != branch.config.default_tier.code):
+            raise Forbidden("a kiosk cannot grant a tier or the green channel", "forbidden")
+        access.kiosk_limit.take(caller.name)
+    if idempotency_key is not None and not idempotency_key.strip():
+        raise InvalidInput("Idempotency-Key is empty", "invalid_idempotency_key")
+    issued = branch.issue(
+        caller.name,
+        body.service,
+        body.tier,
+        body.green_channel,
+        body.card,
+        idempotency_key,
+    )
+    if issued.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return issued.ticket
+
+
+@router.get("/tickets/{ticket_id}")
+def ticket(ticket_id: str, caller: Caller, branch: BranchDep) -> Json:
+    require_staff(caller)
+    return branch.ticket(ticket_id)
+
+
+@router.get("/tickets/{ticket_id}/public")
+def public(ticket_id: str, branch: BranchDep) -> Json:
+    """What the QR code opens: number, status, position and counter, nothing more."""
+    return branch.public(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/cancel")
+def cancel(ticket_id: str, caller: Caller, branch: BranchDep) -> Json:
+    require(caller, "lobby")
+    return branch.cancel(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/reassign")
+def reassign(ticket_id: str, body: ReassignBody, caller: Caller, branch: BranchDep) -> Json:
+    require(caller, "lobby")
+    return branch.reassign(ticket_id, body.position == "front", body.counter)
+
+
+@router.post("/tickets/{ticket_id}/move")
+def move(ticket_id: str, body: MoveBody, caller: Caller, branch: BranchDep) -> Json:
+    require(caller, "lobby")
+    return branch.move(ticket_id, body.service)
+
+
+@router.post("/tickets/{ticket_id}/rating")
+def rating(ticket_id: str, body: RatingBody, caller: Caller, branch: BranchDep) -> Json:
+    """The customer's rating: from the counter's rating tablet, its teller or keypad, lobby."""
+    if caller.role in ("rating", "teller"):
+        return branch.rate(ticket_id, body.rating, caller.counter)
+    require(caller, "lobby", "sign")
+    return branch.rate(ticket_id, body.rating, None)
+
+
+@router.get("/queue")
+def queue(caller: Caller, branch: BranchDep) -> Json:
+    require(caller, "teller", "lobby")
+    return branch.queue()
+
+
+@router.get("/services")
+def services(caller: Caller, branch: BranchDep) -> list[Json]:
+    return branch.services()

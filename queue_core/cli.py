@@ -1,0 +1,149 @@
+"""``branchq``: one command for every BranchQ program.
+
+``serve`` runs the engine; the device programs (``display``, ``kiosk``, ``caller``, ``signs``,
+``sign-sim``) and the tools (``simulate``, ``compare``, ``report``, ``hash-pin``) each live in
+their own package and are imported only when asked for, so the engine starts quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+DEFAULT_DB = "sqlite:///branchq.db"
+
+#: Subcommands implemented elsewhere: name -> (module, help).
+PROGRAMS: dict[str, tuple[str, str]] = {
+    "display": ("display.app", "the hall display (pygame) and its voice"),
+    "kiosk": ("kiosk.app", "the ticket kiosk (pygame touch screen) with its printer"),
+    "caller": ("counter_caller.app", "the teller's caller page for a counter"),
+    "signs": ("drivers.agent", "the LED counter signs and keypads agent (RS-485)"),
+    "sign-sim": ("drivers.simulator", "software signs and keypads on a pty, with a viewer"),
+    "simulate": ("queue_core.sim.cli", "simulate branch days (or play one live to an engine)"),
+    "compare": ("queue_core.sim.compare", "regenerate docs/routing.md and docs/wait-estimate.md"),
+    "report": ("queue_core.report", "write the day's one-page HTML report"),
+}
+
+
+def _serve(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="branchq serve", description="Run the queue engine.")
+    parser.add_argument("--config", help="branch TOML file (default: the bundled demo branch)")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("BRANCHQ_DB", DEFAULT_DB),
+        help=f"database URL (default: {DEFAULT_DB}; postgresql+psycopg://…)",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes (more than one needs PostgreSQL)",
+    )
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+
+    from queue_core.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"branchq: configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    if args.workers > 1 and args.db.startswith("sqlite"):
+        print(
+            "branchq: --workers > 1 needs PostgreSQL (--db postgresql+psycopg://…)", file=sys.stderr
+        )
+        return 2
+    import uvicorn
+
+    from queue_core.api.app import create_app, install_log_redaction
+    from queue_core.security import load_secret
+
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    install_log_redaction()
+    app = create_app(config, args.db, load_secret())
+    print(
+        f"BranchQ engine for {config.branch.name} on http://{args.host}:{args.port} "
+        f"(database {args.db.split('@')[-1]})",
+        flush=True,
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        ws_ping_interval=10,
+        ws_ping_timeout=20,
+        timeout_graceful_shutdown=3,
+    )
+    return 0
+
+
+def _hash_pin(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="branchq hash-pin", description="Print a pin_hash for the branch file."
+    )
+    parser.parse_args(argv)
+    from queue_core.security import hash_pin
+
+    pin = getpass.getpass("PIN: ")
+    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+        print("a PIN is 4 to 12 digits", file=sys.stderr)
+        return 2
+    print(hash_pin(pin))
+    return 0
+
+
+def _check_config(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="branchq check-config")
+    parser.add_argument("config")
+    args = parser.parse_args(argv)
+    from queue_core.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{args.config}: ok ({len(config.services)} services, {len(config.counters)} counters)")
+    return 0
+
+
+BUILTIN: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
+    "serve": (_serve, "run the queue engine (FastAPI on uvicorn)"),
+    "hash-pin": (_hash_pin, "hash a staff PIN for the branch file"),
+    "check-config": (_check_config, "validate a branch TOML file"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print("usage: branchq COMMAND [options]\n\ncommands:")
+        for name, (_, text) in BUILTIN.items():
+            print(f"  {name:<13} {text}")
+        for name, (_, text) in PROGRAMS.items():
+            print(f"  {name:<13} {text}")
+        return 0 if args else 2
+    name, rest = args[0], args[1:]
+    if name in BUILTIN:
+        return BUILTIN[name][0](rest)
+    if name in PROGRAMS:
+        module = importlib.import_module(PROGRAMS[name][0])
+        result: int = module.main(rest)
+        return result
+    print(f"branchq: unknown command {name!r} (try branchq --help)", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

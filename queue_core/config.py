@@ -1,0 +1,336 @@
+"""The branch's TOML file, validated into settings.
+
+Every error names the key and the line, e.g.
+``branch.toml:57: counters[3].services[1]: unknown service 'X' (known: A, B, C)``.
+PINs may be given in clear (``pin``, hashed on load and never kept) or as ``pin_hash``
+(``branchq hash-pin``). Device tokens likewise: ``token`` or ``token_hash``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from queue_core.domain.routing import CounterView, Policy, PolicyKind
+from queue_core.security import hash_pin, hash_token
+
+CODE = r"^[A-Za-z][A-Za-z0-9_-]{0,15}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BranchInfo(_Strict):
+    code: str = Field(min_length=1, max_length=16)
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    bank: str = ""
+    bank_en: str = ""
+    timezone: str = "Asia/Shanghai"
+    languages: list[Literal["zh", "en"]] = ["zh"]
+    opening: str = "09:00"
+    closing: str = "17:00"
+    public_url: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("opening", "closing")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError("expected HH:MM")
+        return value
+
+
+class RoutingSettings(_Strict):
+    policy: PolicyKind = PolicyKind.AGING
+    aging_rate: float = Field(default=1.0, ge=0)
+    tier_step: float = Field(default=8.0, ge=0)
+    green_bonus: float = Field(default=20.0, ge=0)
+    preference_step: float = Field(default=3.0, ge=0)
+
+    def policy_object(self) -> Policy:
+        return Policy(
+            kind=self.policy,
+            aging_rate=self.aging_rate,
+            tier_step=self.tier_step,
+            green_bonus=self.green_bonus,
+            preference_step=self.preference_step,
+        )
+
+
+class ServiceSettings(_Strict):
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    prefix: str | None = Field(default=None, pattern=r"^[A-Z]{1,3}$")
+    expected_service_s: float = Field(default=180.0, gt=0)
+
+    @property
+    def ticket_prefix(self) -> str:
+        return self.prefix or self.code
+
+
+class TierSettings(_Strict):
+    code: str = Field(pattern=CODE)
+    name: str = ""
+    name_en: str = ""
+    rank: int = Field(ge=0, le=100)
+
+
+class CardTier(_Strict):
+    prefix: str = Field(pattern=r"^\d{1,19}$")
+    tier: str
+
+
+class CounterSettings(_Strict):
+    number: int = Field(ge=1, le=999)
+    name: str = ""
+    name_en: str = ""
+    services: list[str] = Field(min_length=1)
+    prefers_green: bool = False
+    sign_address: int | None = Field(default=None, ge=0, le=255)
+    keypad_address: int | None = Field(default=None, ge=0, le=255)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or f"{self.number}号窗口"
+
+    def view(self) -> CounterView:
+        return CounterView(self.number, tuple(self.services), self.prefers_green)
+
+
+class StaffSettings(_Strict):
+    login: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    name: str = ""
+    pin: str | None = Field(default=None, pattern=r"^\d{4,12}$", repr=False)
+    pin_hash: str | None = None
+    role: Literal["teller", "lobby", "admin"]
+
+    @model_validator(mode="after")
+    def _one_pin(self) -> StaffSettings:
+        if (self.pin is None) == (self.pin_hash is None):
+            raise ValueError("give exactly one of pin or pin_hash")
+        return self
+
+    def hashed_pin(self) -> str:
+        return self.pin_hash or hash_pin(self.pin or "")
+
+
+class DeviceSettings(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    role: Literal["kiosk", "display", "sign", "rating"]
+    token: str | None = Field(default=None, min_length=8, repr=False)
+    token_hash: str | None = None
+    counter: int | None = None
+
+    @model_validator(mode="after")
+    def _one_token(self) -> DeviceSettings:
+        if (self.token is None) == (self.token_hash is None):
+            raise ValueError("give exactly one of token or token_hash")
+        if self.role == "rating" and self.counter is None:
+            raise ValueError("a rating device needs counter = N")
+        return self
+
+    def hashed_token(self) -> str:
+        return self.token_hash or hash_token(self.token or "")
+
+
+class SecuritySettings(_Strict):
+    max_failed_logins: int = Field(default=5, ge=1)
+    lockout_s: int = Field(default=300, ge=1)
+    session_hours: float = Field(default=14.0, gt=0)
+
+
+class BranchConfig(_Strict):
+    """The whole validated branch file."""
+
+    branch: BranchInfo
+    routing: RoutingSettings = RoutingSettings()
+    security: SecuritySettings = SecuritySettings()
+    services: list[ServiceSettings] = Field(min_length=1)
+    tiers: list[TierSettings] = [TierSettings(code="normal", rank=0)]
+    card_tiers: list[CardTier] = []
+    counters: list[CounterSettings] = Field(min_length=1)
+    staff: list[StaffSettings] = []
+    devices: list[DeviceSettings] = []
+    # Sections owned by the device programs, passed through to them by GET /branch.
+    kiosk: dict[str, Any] = {}
+    display: dict[str, Any] = {}
+    voice: dict[str, Any] = {}
+    printer: dict[str, Any] = {}
+    signs: dict[str, Any] = {}
+    rating: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _references(self) -> BranchConfig:
+        _unique("services", [s.code for s in self.services])
+        _unique("services", [s.ticket_prefix for s in self.services], what="prefix")
+        _unique("tiers", [t.code for t in self.tiers])
+        _unique("counters", [c.number for c in self.counters], what="number")
+        _unique("staff", [s.login for s in self.staff], what="login")
+        _unique("devices", [d.name for d in self.devices], what="name")
+        known = {s.code for s in self.services}
+        for i, counter in enumerate(self.counters):
+            for j, code in enumerate(counter.services):
+                if code not in known:
+                    raise _RefError(
+                        ("counters", i, "services", j),
+                        f"unknown service {code!r} (known: {', '.join(sorted(known))})",
+                    )
+        tiers = {t.code for t in self.tiers}
+        for i, rule in enumerate(self.card_tiers):
+            if rule.tier not in tiers:
+                raise _RefError(("card_tiers", i, "tier"), f"unknown tier {rule.tier!r}")
+        numbers = {c.number for c in self.counters}
+        for i, device in enumerate(self.devices):
+            if device.counter is not None and device.counter not in numbers:
+                raise _RefError(("devices", i, "counter"), f"unknown counter {device.counter}")
+        return self
+
+    # Lookups used across the engine.
+    def service(self, code: str) -> ServiceSettings | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def tier(self, code: str) -> TierSettings | None:
+        return next((t for t in self.tiers if t.code == code), None)
+
+    def counter(self, number: int) -> CounterSettings | None:
+        return next((c for c in self.counters if c.number == number), None)
+
+    @property
+    def default_tier(self) -> TierSettings:
+        return min(self.tiers, key=lambda t: t.rank)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.branch.timezone)
+
+    def tier_for_card(self, card: str) -> TierSettings | None:
+        """The tier of a swiped card by the longest matching prefix rule, if any."""
+        best = max(
+            (r for r in self.card_tiers if card.startswith(r.prefix)),
+            key=lambda r: len(r.prefix),
+            default=None,
+        )
+        return self.tier(best.tier) if best else None
+
+
+class _RefError(ValueError):
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _unique(section: str, values: list[Any], what: str = "code") -> None:
+    seen: set[Any] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise _RefError((section, i, what), f"duplicate {what} {value!r}")
+        seen.add(value)
+
+
+class ConfigError(Exception):
+    """The branch file is wrong; the message names the file, line and key."""
+
+
+@dataclass(frozen=True)
+class _Located:
+    line: int | None
+    path: str
+
+
+def _format_loc(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def locate(text: str, loc: tuple[str | int, ...]) -> int | None:
+    """The line (1-based) of a key path such as ``("counters", 3, "services")`` in TOML text.
+
+    A small scan that understands ``[table]``, ``[[array]]`` and ``key =`` lines, which is
+    all a branch file uses; None when the key is not written (a missing key).
+    """
+    table: tuple[str | int, ...] = ()
+    counts: dict[str, int] = {}
+    best: int | None = None
+    # A branch file nests at most [[array]] index key, or [table] key; deeper parts are values.
+    want = loc[:3] if len(loc) > 1 and isinstance(loc[1], int) else loc[:2]
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if m := re.fullmatch(r"\[\[\s*([\w.-]+)\s*\]\]", line):
+            name = m.group(1)
+            counts[name] = counts.get(name, -1) + 1
+            table = (name, counts[name])
+        elif m := re.fullmatch(r"\[\s*([\w.-]+)\s*\]", line):
+            table = (m.group(1),)
+        elif m := re.match(r"([\w-]+)\s*=", line):
+            path = (*table, m.group(1))
+            if want[: len(path)] == path:
+                return n
+        else:
+            continue
+        if want[: len(table)] == table:
+            best = n
+    return best
+
+
+def _friendly(message: str) -> str:
+    return message.removeprefix("Value error, ")
+
+
+def parse_config(text: str, source: str = "branch.toml") -> BranchConfig:
+    """Validate TOML text; raise ``ConfigError`` naming the line and key of the first problems."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    try:
+        return BranchConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors()[:10]:
+            loc = tuple(err["loc"])
+            cause = err.get("ctx", {}).get("error")
+            if isinstance(cause, _RefError):
+                loc, msg = loc + cause.loc, str(cause)
+            else:
+                msg = _friendly(err["msg"])
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown key {loc[-1]!r}"
+            elif err["type"] == "missing":
+                msg = "required key is missing"
+            line = locate(text, loc)
+            where = f"{source}:{line}" if line else source
+            problems.append(f"{where}: {_format_loc(loc)}: {msg}")
+        raise ConfigError("\n".join(problems)) from exc
+
+
+def load_config(path: str | Path | None = None) -> BranchConfig:
+    """Load a branch file, or the bundled demo branch when ``path`` is None."""
+    if path is None:
+        text = resources.files("queue_core.demo").joinpath("branch.toml").read_text("utf-8")
+        return parse_config(text, "demo branch.toml")
+    file = Path(path)
+    try:
+        text = file.read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from exc
+    return parse_config(text, str(file))

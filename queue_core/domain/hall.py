@@ -1,0 +1,131 @@
+"""The hall as a whole: positions, estimated waits and the per-service summary.
+
+Pure functions over the waiting tickets and the counters' state: what the API returns as
+``ahead`` / ``estimated_wait_s``, what ``GET /services`` shows, and the "please get ready" list
+that the hall display takes from the events (it never sorts tickets itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from queue_core.domain.estimate import CounterLoad, ServiceTimes, estimate_all, estimate_wait
+from queue_core.domain.routing import CounterView, Policy, competing_services, sort_key
+from queue_core.domain.tickets import Status, Ticket
+from queue_core.domain.waiting import WaitingIndex
+
+#: How many numbers the "please get ready" list holds per service.
+NEXT_COUNT = 5
+
+
+@dataclass(frozen=True, slots=True)
+class CounterState:
+    """A counter as routing and estimates see it now."""
+
+    view: CounterView
+    state: str  # open | paused | closed
+    current: Ticket | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    def load(self) -> CounterLoad:
+        busy = self.current
+        if busy is None or busy.status not in (Status.CALLED, Status.SERVING):
+            return CounterLoad(self.view.number, None)
+        return CounterLoad(self.view.number, busy.called_at, busy.service)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a waiting ticket stands: how many will be called before it, and roughly when."""
+
+    ahead: int
+    estimated_wait_s: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSummary:
+    waiting: int
+    estimated_wait_s: int | None
+    next: tuple[str, ...]
+
+
+def _serving_counters(service: str, counters: Sequence[CounterState]) -> list[CounterState]:
+    return [c for c in counters if c.is_open and service in c.view.services]
+
+
+def _round(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def positions_for_service(
+    service: str,
+    waiting: Iterable[Ticket],
+    counters: Sequence[CounterState],
+    now: float,
+    policy: Policy,
+    times: ServiceTimes,
+) -> dict[str, Position]:
+    """Position and estimated wait of every waiting ticket of ``service``.
+
+    Tickets of services that share a counter with it compete for the same counters, so they are
+    merged in the hall's call order; the estimate plays the open counters forward over them.
+    """
+    open_views = [c.view for c in counters if c.is_open]
+    rivals = competing_services(service, open_views)
+    merged = sorted(
+        (t for t in waiting if t.service in rivals and t.is_waiting),
+        key=lambda t: sort_key(t, now, policy),
+    )
+    loads = [c.load() for c in _serving_counters(service, counters)]
+    waits = estimate_all([t.service for t in merged], loads, now, times)
+    return {
+        t.id: Position(i, _round(waits[i]) if waits is not None else None)
+        for i, t in enumerate(merged)
+        if t.service == service
+    }
+
+
+def position_of(
+    ticket: Ticket,
+    waiting: WaitingIndex,
+    counters: Sequence[CounterState],
+    now: float,
+    policy: Policy,
+    times: ServiceTimes,
+) -> Position | None:
+    """One waiting ticket's position (it need not be in ``waiting`` yet); None if not waiting."""
+    if not ticket.is_waiting:
+        return None
+    rivals = competing_services(ticket.service, [c.view for c in counters if c.is_open])
+    ahead = waiting.ahead_of(ticket, rivals, now, policy)
+    loads = [c.load() for c in _serving_counters(ticket.service, counters)]
+    wait = estimate_wait([t.service for t in ahead], loads, now, times)
+    return Position(len(ahead), _round(wait))
+
+
+def summary(
+    services: Sequence[str],
+    waiting: WaitingIndex,
+    counters: Sequence[CounterState],
+    now: float,
+    policy: Policy,
+    times: ServiceTimes,
+    newcomer: Ticket,
+) -> dict[str, ServiceSummary]:
+    """Per service: how many wait, the wait a newcomer of the default tier can expect, and the
+    next numbers in call order. ``newcomer`` is a template ticket (default tier, issued now)."""
+    counts = waiting.count_by_service()
+    out: dict[str, ServiceSummary] = {}
+    for code in services:
+        probe = replace(newcomer, id="\uffff", number="\uffff", service=code)
+        position = position_of(probe, waiting, counters, now, policy, times)
+        out[code] = ServiceSummary(
+            waiting=counts.get(code, 0),
+            estimated_wait_s=position.estimated_wait_s if position else None,
+            next=tuple(t.number for t in waiting.first(code, NEXT_COUNT, now, policy)),
+        )
+    return out

@@ -1,0 +1,125 @@
+"""The waiting tickets, kept by routing group so that each question costs little.
+
+Routing rule 3 (``routing.group_key``): within a group, tickets are always called first come,
+first served. So the next ticket for a counter is among the *heads* of the groups it may call
+(plus the tickets reassigned to the front), and the tickets ahead of a given one are, in each
+group, a prefix found by bisection. Answers are the same as sorting every waiting ticket
+(the tests check it), at a cost that grows with the number of groups, not of tickets.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from queue_core.domain.routing import CounterView, Policy, can_call, group_key, sort_key
+from queue_core.domain.tickets import Ticket
+
+GroupKey = tuple[str, int, bool, int | None]
+
+
+def _fifo(ticket: Ticket) -> tuple[float, float, str, str]:
+    return (ticket.queued_at, ticket.issued_at, ticket.number, ticket.id)
+
+
+@dataclass
+class WaitingIndex:
+    """All waiting tickets of the branch, grouped; fronted tickets kept aside."""
+
+    groups: dict[GroupKey, list[Ticket]] = field(default_factory=dict)
+    _keys: dict[GroupKey, list[tuple[float, float, str, str]]] = field(default_factory=dict)
+    fronted: dict[str, Ticket] = field(default_factory=dict)
+    by_id: dict[str, Ticket] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, tickets: Iterable[Ticket]) -> WaitingIndex:
+        index = cls()
+        for ticket in tickets:
+            index.put(ticket)
+        return index
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def __iter__(self) -> Iterator[Ticket]:
+        return iter(self.by_id.values())
+
+    def __contains__(self, ticket_id: object) -> bool:
+        return ticket_id in self.by_id
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        return self.by_id.get(ticket_id)
+
+    def put(self, ticket: Ticket) -> None:
+        """Add or replace a ticket; one that is no longer waiting is dropped."""
+        self.discard(ticket.id)
+        if not ticket.is_waiting:
+            return
+        self.by_id[ticket.id] = ticket
+        if ticket.front_at is not None:
+            self.fronted[ticket.id] = ticket
+            return
+        key = group_key(ticket)
+        tickets = self.groups.setdefault(key, [])
+        keys = self._keys.setdefault(key, [])
+        at = bisect.bisect(keys, _fifo(ticket))
+        keys.insert(at, _fifo(ticket))
+        tickets.insert(at, ticket)
+
+    def discard(self, ticket_id: str) -> None:
+        old = self.by_id.pop(ticket_id, None)
+        if old is None:
+            return
+        if self.fronted.pop(ticket_id, None) is not None:
+            return
+        key = group_key(old)
+        keys, tickets = self._keys[key], self.groups[key]
+        at = bisect.bisect_left(keys, _fifo(old))
+        del keys[at], tickets[at]
+        if not tickets:
+            del self.groups[key], self._keys[key]
+
+    def heads(self, counter: CounterView) -> list[Ticket]:
+        """The only tickets that can be next for ``counter``: group heads and fronted ones."""
+        out = [g[0] for g in self.groups.values() if can_call(counter, g[0])]
+        out.extend(t for t in self.fronted.values() if can_call(counter, t))
+        return out
+
+    def count_by_service(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for ticket in self.by_id.values():
+            counts[ticket.service] = counts.get(ticket.service, 0) + 1
+        return counts
+
+    def first(self, service: str, n: int, now: float, policy: Policy) -> list[Ticket]:
+        """The first ``n`` waiting tickets of a service in the hall's call order."""
+        pool = [t for t in self.fronted.values() if t.service == service]
+        for key, tickets in self.groups.items():
+            if key[0] == service:
+                pool.extend(tickets[:n])
+        pool.sort(key=lambda t: sort_key(t, now, policy))
+        return pool[:n]
+
+    def ahead_of(
+        self, ticket: Ticket, services: set[str], now: float, policy: Policy
+    ) -> list[Ticket]:
+        """The waiting tickets of ``services`` that the hall would call before ``ticket``."""
+        mine = sort_key(ticket, now, policy)
+        out = [
+            t
+            for t in self.fronted.values()
+            if t.service in services and t.id != ticket.id and sort_key(t, now, policy) < mine
+        ]
+        for key, tickets in self.groups.items():
+            if key[0] not in services:
+                continue
+            lo, hi = 0, len(tickets)
+            while lo < hi:  # the group's tickets ahead form a prefix
+                mid = (lo + hi) // 2
+                if tickets[mid].id != ticket.id and sort_key(tickets[mid], now, policy) < mine:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            out.extend(tickets[:lo])
+        return out

@@ -1,0 +1,715 @@
+"""The use cases of a branch: issue, call_next, skip, reassign, transfer, finish…
+
+Each follows the same order: load, decide in the domain, save, commit, then publish the
+events. Writes are serialized by the store; the live view of the hall (waiting tickets by
+group, counters, recent service times) is kept in memory and checked against the event log's
+last ``seq`` at the start of every transaction, so another engine process writing to the same
+PostgreSQL database is noticed and the view reloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import select
+
+from queue_core import wire
+from queue_core.config import BranchConfig
+from queue_core.domain import hall
+from queue_core.domain import tickets as moves
+from queue_core.domain.errors import IllegalMove, InvalidInput, NotFound
+from queue_core.domain.estimate import ServiceTimes
+from queue_core.domain.numbering import business_day, format_number
+from queue_core.domain.routing import can_call, choose_next
+from queue_core.domain.tickets import Status, Ticket
+from queue_core.domain.waiting import WaitingIndex
+from queue_core.security import card_hash, new_id
+from queue_core.store import Event, Store, UnitOfWork
+from queue_core.store.models import (
+    AnnouncementRow,
+    CounterRow,
+    DeviceRow,
+    EventRow,
+    IdempotencyRow,
+    NumberSeq,
+    TicketRow,
+)
+
+Json = dict[str, Any]
+ACTIVE = (Status.CALLED, Status.SERVING)
+
+
+@dataclass
+class Live:
+    """The in-memory view of the hall, valid for one ``seq``."""
+
+    version: int = -1
+    waiting: WaitingIndex = field(default_factory=WaitingIndex)
+    counters: dict[int, CounterRow] = field(default_factory=dict)
+    current: dict[int, Ticket] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Issued:
+    ticket: Json
+    replayed: bool
+
+
+class Branch:
+    """One branch's queue engine (the service layer)."""
+
+    def __init__(
+        self,
+        config: BranchConfig,
+        store: Store,
+        secret: bytes,
+        clock: Callable[[], float] = time.time,
+        publish: Callable[[list[Event]], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.secret = secret
+        self.clock = clock
+        self.publish = publish or (lambda events: None)
+        self.policy = config.routing.policy_object()
+        self.tz = config.zone
+        self.live = Live()
+        self.times = ServiceTimes({s.code: s.expected_service_s for s in config.services})
+        self._lock = threading.RLock()
+        self._ensure_counters()
+
+    # ---------------------------------------------------------------- live view
+    def _ensure_counters(self) -> None:
+        with self.store.write() as uow:
+            known = {row.number for row in uow.session.scalars(select(CounterRow))}
+            for counter in self.config.counters:
+                if counter.number not in known:
+                    uow.session.add(CounterRow(number=counter.number, state="closed"))
+
+    def _reload(self, session: Any, version: int) -> None:
+        rows = session.scalars(select(TicketRow).where(TicketRow.status == Status.WAITING.value))
+        waiting = WaitingIndex.of(r.to_domain() for r in rows)
+        counters = {r.number: r for r in session.scalars(select(CounterRow))}
+        for row in counters.values():
+            session.expunge(row)
+        current: dict[int, Ticket] = {}
+        for row in counters.values():
+            if row.current_id:
+                t = session.get(TicketRow, row.current_id)
+                if t is not None:
+                    current[row.number] = t.to_domain()
+        times = ServiceTimes({s.code: s.expected_service_s for s in self.config.services})
+        for service in self.config.services:
+            recent = session.scalars(
+                select(TicketRow)
+                .where(TicketRow.service == service.code, TicketRow.status == "finished")
+                .order_by(TicketRow.finished_at.desc())
+                .limit(times.window)
+            )
+            for t in reversed(list(recent)):
+                if t.finished_at and t.called_at:
+                    times.record(service.code, t.finished_at - t.called_at)
+        self.live = Live(version, waiting, counters, current)
+        self.times = times
+
+    @contextmanager
+    def _write(self) -> Iterator[UnitOfWork]:
+        with self.store.write() as uow, self._lock:
+            if self.live.version != uow.next_seq - 1:
+                self._reload(uow.session, uow.next_seq - 1)
+            try:
+                yield uow
+            except BaseException:
+                self.live.version = -1  # the view may hold uncommitted changes: reload
+                raise
+            uow.after_commit.append(lambda: self._committed(uow))
+
+    def _committed(self, uow: UnitOfWork) -> None:
+        self.live.version = uow.next_seq - 1
+        self.publish(uow.events)
+
+    @contextmanager
+    def _view(self) -> Iterator[Live]:
+        """The live view for a read, reloaded first when another process has written."""
+        with self._lock:
+            last = self.store.last_seq()
+            if self.live.version != last:
+                with self.store.read() as session:
+                    self._reload(session, last)
+            yield self.live
+
+    def _counter_states(self, live: Live) -> list[hall.CounterState]:
+        out = []
+        for c in self.config.counters:
+            row = live.counters.get(c.number)
+            out.append(
+                hall.CounterState(
+                    c.view(), row.state if row else "closed", live.current.get(c.number)
+                )
+            )
+        return out
+
+    def _position(self, live: Live, t: Ticket) -> hall.Position | None:
+        states = self._counter_states(live)
+        return hall.position_of(t, live.waiting, states, self.clock(), self.policy, self.times)
+
+    def _summary(self, live: Live) -> Json:
+        newcomer = Ticket(
+            id="",
+            number="",
+            service="",
+            tier=self.config.default_tier.code,
+            tier_rank=self.config.default_tier.rank,
+            green_channel=False,
+            status=Status.WAITING,
+            issued_at=self.clock(),
+            queued_at=self.clock(),
+            business_day="",
+        )
+        codes = [s.code for s in self.config.services]
+        summary = hall.summary(
+            codes,
+            live.waiting,
+            self._counter_states(live),
+            self.clock(),
+            self.policy,
+            self.times,
+            newcomer,
+        )
+        return wire.queue(summary)
+
+    def _ticket_json(self, live: Live, t: Ticket) -> Json:
+        return wire.ticket(t, self.config, self._position(live, t))
+
+    # ---------------------------------------------------------------- saving
+    def _save(self, uow: UnitOfWork, t: Ticket) -> None:
+        row = uow.session.get(TicketRow, t.id)
+        if row is None:
+            uow.session.add(TicketRow.from_domain(t))
+        else:
+            row.update_from(t)
+        self.live.waiting.put(t)
+
+    def _emit_ticket(self, uow: UnitOfWork, kind: str, t: Ticket, **extra: Any) -> None:
+        data = {"ticket": self._ticket_json(self.live, t), "queue": self._summary(self.live)}
+        data.update(extra)
+        uow.emit(f"ticket.{kind}", self.clock(), data)
+
+    def _emit_counter(self, uow: UnitOfWork, number: int) -> None:
+        uow.emit("counter.updated", self.clock(), {"counter": self._counter_json(number)})
+
+    def _load(self, uow: UnitOfWork, ticket_id: str) -> Ticket:
+        row = uow.session.get(TicketRow, ticket_id)
+        if row is None:
+            raise NotFound(f"no ticket {ticket_id}", "ticket_not_found")
+        return row.to_domain()
+
+    def _counter_row(self, number: int) -> CounterRow:
+        row = self.live.counters.get(number)
+        if row is None or self.config.counter(number) is None:
+            raise NotFound(f"no counter {number}", "counter_not_found")
+        return row
+
+    def _set_counter(self, uow: UnitOfWork, number: int, **values: Any) -> None:
+        row = self._counter_row(number)
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = self.clock()
+        uow.session.merge(row)
+
+    def _active(self, number: int) -> Ticket:
+        t = self.live.current.get(number)
+        if t is None or t.status not in ACTIVE:
+            raise IllegalMove(f"counter {number} has no current customer", "no_current_ticket")
+        return t
+
+    def _set_current(self, uow: UnitOfWork, number: int, t: Ticket | None) -> None:
+        if t is None or t.status not in ACTIVE:
+            self.live.current.pop(number, None)
+            self._set_counter(uow, number, current_id=None)
+        else:
+            self.live.current[number] = t
+            self._set_counter(uow, number, current_id=t.id)
+
+    # ---------------------------------------------------------------- issuing
+    def issue(
+        self,
+        principal: str,
+        service: str,
+        tier: str | None = None,
+        green_channel: bool = False,
+        card: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Issued:
+        """Issue a ticket; with an idempotency key a retry returns the first ticket."""
+        svc = self.config.service(service)
+        if svc is None:
+            known = ", ".join(s.code for s in self.config.services)
+            raise InvalidInput(f"unknown service {service!r} (known: {known})", "unknown_service")
+        tier_cfg = self.config.tier(tier) if tier else self.config.default_tier
+        if tier_cfg is None:
+            raise InvalidInput(f"unknown tier {tier!r}", "unknown_tier")
+        hashed = None
+        if card is not None:
+            card = card.strip()
+            if not card.isdigit() or not 8 <= len(card) <= 19:
+                raise InvalidInput("a card number is 8 to 19 digits", "invalid_card")
+            hashed = card_hash(card, self.secret)
+            by_card = self.config.tier_for_card(card)
+            if by_card is not None and by_card.rank > tier_cfg.rank:
+                tier_cfg = by_card
+        request_hash = hashlib.sha256(
+            json.dumps([service, tier, green_channel, hashed]).encode()
+        ).hexdigest()
+        now = self.clock()
+        with self._write() as uow:
+            if idempotency_key:
+                seen = uow.session.get(IdempotencyRow, (principal, idempotency_key))
+                if seen is not None:
+                    if seen.request_hash != request_hash:
+                        raise InvalidInput(
+                            "this Idempotency-Key was used for a different request",
+                            "idempotency_key_reused",
+                        )
+                    return Issued(
+                        self._ticket_json(self.live, self._load(uow, seen.ticket_id)), replayed=True
+                    )
+            day = business_day(now, self.tz)
+            seq_row = uow.session.get(NumberSeq, (day, svc.ticket_prefix))
+            if seq_row is None:
+                seq_row = NumberSeq(business_day=day, prefix=svc.ticket_prefix, last=0)
+                uow.session.add(seq_row)
+            seq_row.last += 1
+            t = Ticket(
+                id=new_id(),
+                number=format_number(svc.ticket_prefix, seq_row.last),
+                service=svc.code,
+                tier=tier_cfg.code,
+                tier_rank=tier_cfg.rank,
+                green_channel=green_channel,
+                status=Status.WAITING,
+                issued_at=now,
+                queued_at=now,
+                business_day=day,
+                card_hash=hashed,
+            )
+            self._save(uow, t)
+            if idempotency_key:
+                uow.session.add(
+                    IdempotencyRow(
+                        principal=principal,
+                        key=idempotency_key,
+                        request_hash=request_hash,
+                        ticket_id=t.id,
+                        created_at=now,
+                    )
+                )
+            self._emit_ticket(uow, "issued", t)
+            body = self._ticket_json(self.live, t)
+        return Issued(body, replayed=False)
+
+    # ---------------------------------------------------------------- counters
+    def call_next(self, number: int, teller: str | None) -> Json | None:
+        """Call the ticket routing picks for this counter; None when nobody waits for it."""
+        with self._write() as uow:
+            self._check_can_call(number)
+            view = self.config.counter(number)
+            assert view is not None
+            pick = choose_next(
+                view.view(), self.live.waiting.heads(view.view()), self.clock(), self.policy
+            )
+            if pick is None:
+                return None
+            return self._call(uow, number, pick, teller)
+
+    def call_number(self, number: int, ticket_number: str, teller: str | None) -> Json:
+        """Call a given waiting number at this counter (the teller typed it)."""
+        with self._write() as uow:
+            self._check_can_call(number)
+            view = self.config.counter(number)
+            assert view is not None
+            found = [t for t in self.live.waiting if t.number == ticket_number.upper()]
+            if not found:
+                raise NotFound(f"no waiting ticket {ticket_number}", "ticket_not_waiting")
+            if not can_call(view.view(), found[0]):
+                raise IllegalMove(
+                    f"counter {number} does not serve {ticket_number}", "not_served_here"
+                )
+            return self._call(uow, number, found[0], teller)
+
+    def _check_can_call(self, number: int) -> None:
+        row = self._counter_row(number)
+        if row.state != "open":
+            raise IllegalMove(f"counter {number} is {row.state}", f"counter_{row.state}")
+        if (current := self.live.current.get(number)) and current.status in ACTIVE:
+            raise IllegalMove(
+                f"counter {number} still has {current.number}: finish or skip it", "counter_busy"
+            )
+
+    def _call(self, uow: UnitOfWork, number: int, pick: Ticket, teller: str | None) -> Json:
+        called = moves.call(pick, number, self.clock(), teller)
+        self._save(uow, called)
+        self._set_current(uow, number, called)
+        self._emit_ticket(uow, "called", called, counter=wire.counter_ref(number, self.config))
+        self._emit_counter(uow, number)
+        return self._ticket_json(self.live, called)
+
+    def recall(self, number: int) -> Json:
+        with self._write() as uow:
+            self._counter_row(number)
+            t = moves.recall(self._active(number), self.clock())
+            self._save(uow, t)
+            self._set_current(uow, number, t)
+            self._emit_ticket(uow, "recalled", t, counter=wire.counter_ref(number, self.config))
+            return self._ticket_json(self.live, t)
+
+    def start(self, number: int) -> Json:
+        return self._counter_move(number, "started", lambda t: moves.start(t, self.clock()))
+
+    def skip(self, number: int) -> Json:
+        return self._counter_move(number, "skipped", lambda t: moves.skip(t, self.clock()))
+
+    def finish(self, number: int, rating: int | None = None) -> Json:
+        def done(t: Ticket) -> Ticket:
+            out = moves.finish(t, self.clock(), rating)
+            if out.called_at is not None and out.finished_at is not None:
+                self.times.record(out.service, out.finished_at - out.called_at)
+            return out
+
+        return self._counter_move(number, "finished", done)
+
+    def _counter_move(self, number: int, kind: str, move: Callable[[Ticket], Ticket]) -> Json:
+        with self._write() as uow:
+            self._counter_row(number)
+            t = move(self._active(number))
+            self._save(uow, t)
+            self._set_current(uow, number, t)
+            self._emit_ticket(uow, kind, t)
+            self._emit_counter(uow, number)
+            return self._ticket_json(self.live, t)
+
+    def transfer(self, number: int, service: str | None, counter: int | None) -> Json:
+        """The current customer waits again, for another service or counter, keeping the
+        number and the original issue time; returns the new visit."""
+        with self._write() as uow:
+            self._counter_row(number)
+            current = self._active(number)
+            self._check_target(service, counter)
+            old, new = moves.transfer(current, self.clock(), new_id(), service, counter)
+            self._save(uow, old)
+            self._save(uow, new)
+            self._set_current(uow, number, None)
+            self._emit_ticket(uow, "transferred", old, new_ticket=self._ticket_json(self.live, new))
+            self._emit_counter(uow, number)
+            return self._ticket_json(self.live, new)
+
+    def _check_target(self, service: str | None, counter: int | None) -> None:
+        if service is not None and self.config.service(service) is None:
+            raise InvalidInput(f"unknown service {service!r}", "unknown_service")
+        if counter is not None and self.config.counter(counter) is None:
+            raise InvalidInput(f"unknown counter {counter}", "unknown_counter")
+        if (service is None) == (counter is None):
+            raise InvalidInput("give exactly one of service or counter", "transfer_target")
+
+    def set_state(
+        self, number: int, action: str, teller: str | None, reason: str | None = None
+    ) -> Json:
+        """``pause``, ``resume``, ``open``, ``close`` a counter."""
+        allowed = {
+            "pause": ("open",),
+            "resume": ("paused",),
+            "open": ("closed", "paused"),
+            "close": ("open", "paused"),
+        }
+        target = {"pause": "paused", "resume": "open", "open": "open", "close": "closed"}[action]
+        with self._write() as uow:
+            row = self._counter_row(number)
+            if row.state not in allowed[action]:
+                raise IllegalMove(
+                    f"counter {number} is {row.state}: cannot {action}",
+                    f"cannot_{action}_{row.state}",
+                )
+            if (
+                action == "close"
+                and (cur := self.live.current.get(number))
+                and cur.status in ACTIVE
+            ):
+                raise IllegalMove(f"counter {number} still has {cur.number}", "counter_busy")
+            values: dict[str, Any] = {
+                "state": target,
+                "paused_reason": reason if action == "pause" else None,
+            }
+            if action in ("open", "resume") and teller:
+                values["teller"] = teller
+            if action == "close":
+                values["teller"] = None
+            self._set_counter(uow, number, **values)
+            self._emit_counter(uow, number)
+            return self._counter_json(number)
+
+    # ---------------------------------------------------------------- lobby
+    def cancel(self, ticket_id: str) -> Json:
+        with self._write() as uow:
+            t = moves.cancel(self._load(uow, ticket_id), self.clock())
+            self._save(uow, t)
+            self._emit_ticket(uow, "cancelled", t)
+            return self._ticket_json(self.live, t)
+
+    def reassign(self, ticket_id: str, front: bool, counter: int | None) -> Json:
+        with self._write() as uow:
+            if counter is not None:
+                self._counter_row(counter)
+            t = moves.reassign(self._load(uow, ticket_id), self.clock(), front, counter)
+            self._save(uow, t)
+            self._emit_ticket(uow, "reassigned", t)
+            return self._ticket_json(self.live, t)
+
+    def move(self, ticket_id: str, service: str) -> Json:
+        """A waiting ticket moves to another service, keeping its number and place in time."""
+        with self._write() as uow:
+            self._check_target(service, None)
+            current = self._load(uow, ticket_id)
+            if current.status is not Status.WAITING:
+                raise IllegalMove(
+                    f"ticket {current.number} is {current.status.value}",
+                    f"cannot_move_{current.status.value}",
+                )
+            old, new = moves.transfer(current, self.clock(), new_id(), service, None)
+            self._save(uow, old)
+            self._save(uow, new)
+            self._emit_ticket(uow, "transferred", old, new_ticket=self._ticket_json(self.live, new))
+            return self._ticket_json(self.live, new)
+
+    def rate(self, ticket_id: str, rating: int, counter: int | None) -> Json:
+        """The customer's rating of a finished ticket, once."""
+        with self._write() as uow:
+            t = self._load(uow, ticket_id)
+            if counter is not None and t.counter != counter:
+                raise IllegalMove("this ticket was not served at this counter", "wrong_counter")
+            if t.status is not Status.FINISHED:
+                raise IllegalMove(f"ticket {t.number} is {t.status.value}", "not_finished")
+            if t.rating is not None:
+                raise IllegalMove(f"ticket {t.number} is already rated", "already_rated")
+            t = replace(t, rating=rating)
+            self._save(uow, t)
+            self._emit_ticket(uow, "rated", t)
+            return self._ticket_json(self.live, t)
+
+    def announce(self, text: str, until: float | None, by: str) -> Json:
+        with self._write() as uow:
+            row = AnnouncementRow(text=text, until=until, created_at=self.clock(), created_by=by)
+            uow.session.add(row)
+            uow.session.flush()
+            data = self._announcement_json(row)
+            uow.emit("announcement", self.clock(), data)
+            return data
+
+    def end_announcement(self, ident: int) -> Json:
+        with self._write() as uow:
+            row = uow.session.get(AnnouncementRow, ident)
+            if row is None:
+                raise NotFound(f"no announcement {ident}", "announcement_not_found")
+            if row.ended_at is None:
+                row.ended_at = self.clock()
+            data = self._announcement_json(row)
+            uow.emit("announcement", self.clock(), data)
+            return data
+
+    def _announcement_json(self, row: AnnouncementRow) -> Json:
+        return {
+            "id": row.id,
+            "text": row.text,
+            "until": wire.iso(row.until, self.tz),
+            "active": row.ended_at is None and (row.until is None or row.until > self.clock()),
+        }
+
+    def report_health(self, device: str, status: str, detail: Json) -> Json:
+        with self._write() as uow:
+            row = uow.session.get(DeviceRow, device)
+            if row is None:
+                row = DeviceRow(name=device, status=status, detail=detail, reported_at=self.clock())
+                uow.session.add(row)
+            changed = (row.status, row.detail) != (status, detail)
+            row.status, row.detail, row.reported_at = status, detail, self.clock()
+            data = {
+                "name": device,
+                "status": status,
+                "detail": detail,
+                "reported_at": wire.iso(row.reported_at, self.tz),
+            }
+            if changed:
+                uow.emit("device.updated", self.clock(), {"device": data})
+            return data
+
+    # ---------------------------------------------------------------- reads
+    def ticket(self, ticket_id: str) -> Json:
+        with self._view() as live, self.store.read() as session:
+            row = session.get(TicketRow, ticket_id)
+            if row is None:
+                raise NotFound(f"no ticket {ticket_id}", "ticket_not_found")
+            t = live.waiting.get(ticket_id) or row.to_domain()
+            return self._ticket_json(live, t)
+
+    def latest_visit(self, ticket_id: str) -> Ticket:
+        """The newest visit of the ticket a QR code points at (it follows transfers)."""
+        with self.store.read() as session:
+            row = session.get(TicketRow, ticket_id)
+            if row is None:
+                raise NotFound("no such ticket", "ticket_not_found")
+            root = row.origin_id or row.id
+            last = session.scalars(
+                select(TicketRow)
+                .where(TicketRow.origin_id == root)
+                .order_by(TicketRow.visit.desc())
+                .limit(1)
+            ).first()
+            return (last or row).to_domain()
+
+    def public(self, ticket_id: str) -> Json:
+        t = self.latest_visit(ticket_id)
+        with self._view() as live:
+            return wire.public_ticket(t, self.config, self._position(live, t))
+
+    def queue(self) -> Json:
+        with self._view() as live:
+            states = self._counter_states(live)
+            now = self.clock()
+            out = []
+            for s in self.config.services:
+                pos = hall.positions_for_service(
+                    s.code, live.waiting, states, now, self.policy, self.times
+                )
+                mine = sorted(
+                    (t for t in live.waiting if t.service == s.code), key=lambda t: pos[t.id].ahead
+                )
+                out.append(
+                    {
+                        "code": s.code,
+                        "waiting": [wire.ticket(t, self.config, pos[t.id]) for t in mine],
+                    }
+                )
+            return {"services": out}
+
+    def services(self) -> list[Json]:
+        with self._view() as live:
+            summary = self._summary(live)
+            open_codes = {
+                code
+                for c in self.config.counters
+                if (row := live.counters.get(c.number)) is not None and row.state == "open"
+                for code in c.services
+            }
+        return [
+            {
+                "code": s.code,
+                "name": s.name,
+                "name_en": s.name_en,
+                "waiting": summary[s.code]["waiting"],
+                "estimated_wait_s": summary[s.code]["estimated_wait_s"],
+                "open": s.code in open_codes,
+            }
+            for s in self.config.services
+        ]
+
+    def _counter_json(self, number: int) -> Json:
+        cfg = self.config.counter(number)
+        assert cfg is not None
+        row = self.live.counters.get(number)
+        current = self.live.current.get(number)
+        heads = self.live.waiting.heads(cfg.view())
+        return {
+            "number": number,
+            "name": cfg.display_name,
+            "name_en": cfg.name_en,
+            "services": cfg.services,
+            "prefers_green": cfg.prefers_green,
+            "state": row.state if row else "closed",
+            "teller": row.teller if row else None,
+            "paused_reason": row.paused_reason if row else None,
+            "current": wire.ticket(current, self.config) if current else None,
+            "waiting": sum(1 for t in self.live.waiting if can_call(cfg.view(), t)) if heads else 0,
+        }
+
+    def counters(self) -> list[Json]:
+        with self._view():
+            return [self._counter_json(c.number) for c in self.config.counters]
+
+    def counter(self, number: int) -> Json:
+        with self._view():
+            self._counter_row(number)
+            return self._counter_json(number)
+
+    def announcements(self) -> list[Json]:
+        with self.store.read() as session:
+            rows = session.scalars(
+                select(AnnouncementRow).where(AnnouncementRow.ended_at.is_(None))
+            )
+            return [a for a in (self._announcement_json(r) for r in rows) if a["active"]]
+
+    def devices(self, connected: dict[str, int]) -> list[Json]:
+        with self.store.read() as session:
+            reports = {r.name: r for r in session.scalars(select(DeviceRow))}
+        out = []
+        for d in self.config.devices:
+            r = reports.get(d.name)
+            out.append(
+                {
+                    "name": d.name,
+                    "role": d.role,
+                    "counter": d.counter,
+                    "status": r.status if r else "unknown",
+                    "detail": r.detail if r else {},
+                    "reported_at": wire.iso(r.reported_at, self.tz) if r else None,
+                    "connected": d.name in connected,
+                    "last_seq_sent": connected.get(d.name),
+                }
+            )
+        return out
+
+    def last_calls(self, limit: int = 10) -> list[Json]:
+        with self.store.read() as session:
+            rows = session.scalars(
+                select(EventRow)
+                .where(EventRow.type.in_(("ticket.called", "ticket.recalled")))
+                .order_by(EventRow.seq.desc())
+                .limit(limit)
+            )
+            return [
+                {
+                    "ticket": r.data["ticket"],
+                    "counter": r.data.get("counter"),
+                    "at": wire.iso(r.at, self.tz),
+                }
+                for r in rows
+            ]
+
+    def snapshot(self) -> Event:
+        """The whole hall as one event, for a subscriber that cannot be replayed to."""
+        with self._view() as live:
+            seq = live.version
+            data = {
+                "branch": {
+                    "code": self.config.branch.code,
+                    "name": self.config.branch.name,
+                    "name_en": self.config.branch.name_en,
+                },
+                "counters": [self._counter_json(c.number) for c in self.config.counters],
+                "queue": self._summary(live),
+            }
+        data["services"] = self.services()
+        data["last_calls"] = self.last_calls()
+        data["announcements"] = self.announcements()
+        return Event(seq, "snapshot", self.clock(), data)
+
+    def tickets_of_day(self, day: str) -> list[Ticket]:
+        return self.store.tickets_of_day(day)
+
+    def today(self) -> str:
+        return business_day(self.clock(), self.tz)

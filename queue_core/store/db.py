@@ -1,0 +1,188 @@
+"""The database: engines, migrations and the unit of work.
+
+Writes are serialized: one at a time per branch (a process lock, plus ``BEGIN IMMEDIATE`` on
+SQLite and a transaction-scoped advisory lock on PostgreSQL). That is what makes call-next
+atomic (two counters can never take the same ticket) and lets every event get the next
+``seq`` with no gap and in commit order. Reads run concurrently (SQLite WAL readers never
+block the writer). SQLite runs with ``synchronous=FULL``: a commit is on disk before the API
+answers ``201``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from queue_core.domain.errors import Unavailable
+from queue_core.domain.tickets import Ticket
+from queue_core.store.models import EventRow, TicketRow
+
+log = logging.getLogger(__name__)
+
+#: The PostgreSQL advisory lock key that serializes a branch's writes.
+WRITE_LOCK_KEY = 0x42_52_51  # "BRQ"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One appended event, as sent to subscribers."""
+
+    seq: int
+    type: str
+    at: float
+    data: dict[str, Any]
+
+
+@dataclass
+class UnitOfWork:
+    """A write transaction: the session, and the events appended in it (published after)."""
+
+    session: Session
+    next_seq: int
+    events: list[Event] = field(default_factory=list)
+    #: Run after the commit while the write lock is still held (publishing keeps seq order).
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def emit(self, type_: str, at: float, data: dict[str, Any]) -> Event:
+        """Append an event to the log in this transaction."""
+        ev = Event(self.next_seq, type_, at, data)
+        self.next_seq += 1
+        self.session.add(EventRow(seq=ev.seq, type=ev.type, at=ev.at, data=ev.data))
+        self.events.append(ev)
+        return ev
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy's begin hook issue BEGIN itself (pysqlite would defer it).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+class Store:
+    """The branch's database (SQLite by default, or PostgreSQL)."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {}
+        if not self.is_sqlite:
+            kwargs = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+        self.write_engine = self._engine(url, immediate=True, **kwargs)
+        self.read_engine = self._engine(url, immediate=False, **kwargs)
+        self._writes = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._lock = threading.Lock()
+        if migrate:
+            self.migrate()
+
+    def _engine(self, url: str, *, immediate: bool, **kwargs: Any) -> Engine:
+        engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(engine, "connect", _sqlite_pragmas)
+            begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+        return engine
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        cfg = Config()
+        location = resources.files("queue_core.store").joinpath("migrations")
+        cfg.set_main_option("script_location", str(location))
+        with self.write_engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        self.read_engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[UnitOfWork]:
+        """One serialized write transaction; committed when the block ends without error."""
+        with self._lock, _unavailable_on_db_errors():
+            session = self._writes()
+            try:
+                if not self.is_sqlite:
+                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+                last = session.scalar(select(func.max(EventRow.seq))) or 0
+                uow = UnitOfWork(session, last + 1)
+                yield uow
+                session.commit()
+                for hook in uow.after_commit:
+                    hook()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session (a consistent snapshot on both databases)."""
+        with _unavailable_on_db_errors():
+            session = self._reads()
+            try:
+                yield session
+                session.rollback()
+            finally:
+                session.close()
+
+    def ping(self) -> bool:
+        try:
+            with self.read() as session:
+                session.execute(text("SELECT 1"))
+            return True
+        except Unavailable:
+            return False
+
+    def tickets_of_day(self, day: str) -> list[Ticket]:
+        """Every visit of a business day (``YYYY-MM-DD``), oldest first."""
+        with self.read() as session:
+            rows = session.scalars(
+                select(TicketRow)
+                .where(TicketRow.business_day == day)
+                .order_by(TicketRow.issued_at, TicketRow.number, TicketRow.visit)
+            )
+            return [row.to_domain() for row in rows]
+
+    def events_after(self, seq: int, limit: int) -> list[Event]:
+        """Events with ``seq`` greater than the given one, oldest first, at most ``limit``."""
+        with self.read() as session:
+            rows = session.scalars(
+                select(EventRow).where(EventRow.seq > seq).order_by(EventRow.seq).limit(limit)
+            )
+            return [Event(r.seq, r.type, r.at, r.data) for r in rows]
+
+    def last_seq(self) -> int:
+        with self.read() as session:
+            return int(session.scalar(select(func.max(EventRow.seq))) or 0)
+
+
+@contextmanager
+def _unavailable_on_db_errors() -> Iterator[None]:
+    """A database that is down or stays locked becomes a clean 503, never a 500."""
+    try:
+        yield
+    except OperationalError as exc:
+        log.warning("database unavailable: %s", exc.orig)
+        raise Unavailable("the database is unavailable; try again shortly") from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise Unavailable("the database connection was lost; try again") from exc
+        raise

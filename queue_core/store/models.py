@@ -1,0 +1,185 @@
+"""SQLAlchemy 2.0 tables. Times are epoch seconds (double precision): portable between SQLite
+and PostgreSQL, sortable, and what the domain works in; the API renders them as ISO-8601."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from queue_core.domain.tickets import Status, Ticket
+
+#: The columns that mirror a domain ``Ticket`` field of the same name.
+TICKET_FIELDS = (
+    "id",
+    "number",
+    "business_day",
+    "service",
+    "tier",
+    "tier_rank",
+    "green_channel",
+    "issued_at",
+    "queued_at",
+    "origin_id",
+    "visit",
+    "counter",
+    "target_counter",
+    "front_at",
+    "front_counter",
+    "called_at",
+    "started_at",
+    "finished_at",
+    "call_count",
+    "teller",
+    "rating",
+    "appointment",
+    "card_hash",
+)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TicketRow(Base):
+    """One visit of a ticket (see ``queue_core.domain.tickets``). Never deleted: it is history."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("business_day", "number", "visit", name="uq_ticket_number_visit"),
+        Index("ix_tickets_waiting", "status", "service", "queued_at"),
+        Index("ix_tickets_day", "business_day"),
+        Index("ix_tickets_origin", "origin_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[str] = mapped_column(String(16))
+    business_day: Mapped[str] = mapped_column(String(10))
+    service: Mapped[str] = mapped_column(String(16))
+    tier: Mapped[str] = mapped_column(String(16))
+    tier_rank: Mapped[int] = mapped_column(Integer)
+    green_channel: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    issued_at: Mapped[float] = mapped_column(Float)
+    queued_at: Mapped[float] = mapped_column(Float)
+    origin_id: Mapped[str | None] = mapped_column(String(32))
+    visit: Mapped[int] = mapped_column(Integer, default=1)
+    counter: Mapped[int | None] = mapped_column(Integer)
+    target_counter: Mapped[int | None] = mapped_column(Integer)
+    front_at: Mapped[float | None] = mapped_column(Float)
+    front_counter: Mapped[int | None] = mapped_column(Integer)
+    called_at: Mapped[float | None] = mapped_column(Float)
+    started_at: Mapped[float | None] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float)
+    call_count: Mapped[int] = mapped_column(Integer, default=0)
+    teller: Mapped[str | None] = mapped_column(String(32))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    appointment: Mapped[str | None] = mapped_column(String(32))
+    card_hash: Mapped[str | None] = mapped_column(String(64))
+
+    def to_domain(self) -> Ticket:
+        values: dict[str, Any] = {name: getattr(self, name) for name in TICKET_FIELDS}
+        return Ticket(status=Status(self.status), **values)
+
+    def update_from(self, ticket: Ticket) -> None:
+        for name in TICKET_FIELDS:
+            setattr(self, name, getattr(ticket, name))
+        self.status = ticket.status.value
+
+    @classmethod
+    def from_domain(cls, ticket: Ticket) -> TicketRow:
+        row = cls()
+        row.update_from(ticket)
+        return row
+
+
+class NumberSeq(Base):
+    """The last sequence handed out per business day and ticket prefix."""
+
+    __tablename__ = "number_seqs"
+
+    business_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class EventRow(Base):
+    """The append-only event log; ``seq`` is assigned under the write lock, so it has no gaps
+    and commits in order."""
+
+    __tablename__ = "events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(32))
+    at: Mapped[float] = mapped_column(Float)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CounterRow(Base):
+    """The live state of a counter (its configuration stays in the branch file)."""
+
+    __tablename__ = "counters"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(8), default="closed")
+    teller: Mapped[str | None] = mapped_column(String(32))
+    paused_reason: Mapped[str | None] = mapped_column(String(200))
+    current_id: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class SessionRow(Base):
+    """A staff login; only the token's hash is kept."""
+
+    __tablename__ = "sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    login: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    counter: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
+class LoginFailure(Base):
+    __tablename__ = "login_failures"
+
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[float] = mapped_column(Float, default=0.0)
+    last_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class IdempotencyRow(Base):
+    """A ticket issued under an ``Idempotency-Key``, per caller, with the request's hash."""
+
+    __tablename__ = "idempotency"
+
+    principal: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class AnnouncementRow(Base):
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(Text)
+    until: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    ended_at: Mapped[float | None] = mapped_column(Float)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class DeviceRow(Base):
+    """The last health report of each configured device."""
+
+    __tablename__ = "devices"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reported_at: Mapped[float] = mapped_column(Float)

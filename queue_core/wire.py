@@ -1,0 +1,83 @@
+"""How domain objects look on the wire (API bodies and event data): one place for each shape."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from queue_core.config import BranchConfig
+from queue_core.domain.hall import Position, ServiceSummary
+from queue_core.domain.tickets import Ticket
+
+Json = dict[str, Any]
+
+
+def iso(ts: float | None, tz: tzinfo) -> str | None:
+    """Epoch seconds as ISO-8601 with the branch's offset (millisecond precision)."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz).isoformat(timespec="milliseconds")
+
+
+def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) -> Json:
+    """A ticket as API.md describes it, plus this engine's extra fields (docs/api.md)."""
+    tz = config.zone
+    service = config.service(t.service)
+    tier = config.tier(t.tier)
+    return {
+        "id": t.id,
+        "number": t.number,
+        "service": t.service,
+        "service_name": service.name if service else t.service,
+        "service_name_en": service.name_en if service else "",
+        "tier": t.tier,
+        "tier_name": (tier.name or tier.code) if tier else t.tier,
+        "green_channel": t.green_channel,
+        "status": t.status.value,
+        "counter": t.counter,
+        "issued_at": iso(t.issued_at, tz),
+        "called_at": iso(t.called_at, tz),
+        "started_at": iso(t.started_at, tz),
+        "finished_at": iso(t.finished_at, tz),
+        "ahead": position.ahead if position else None,
+        "estimated_wait_s": position.estimated_wait_s if position else None,
+        "origin_id": t.origin_id,
+        "visit": t.visit,
+        "teller": t.teller,
+        "rating": t.rating,
+        "call_count": t.call_count,
+        "target_counter": t.target_counter,
+        "public_url": public_path(t),
+    }
+
+
+def public_path(t: Ticket) -> str:
+    return f"/api/v1/tickets/{t.origin_id or t.id}/public"
+
+
+def public_ticket(t: Ticket, config: BranchConfig, position: Position | None) -> Json:
+    """What anyone holding the QR code may see: nothing that identifies the customer."""
+    return {
+        "number": t.number,
+        "service": t.service,
+        "status": t.status.value,
+        "ahead": position.ahead if position else None,
+        "estimated_wait_s": position.estimated_wait_s if position else None,
+        "counter": t.counter,
+    }
+
+
+def counter_ref(number: int, config: BranchConfig) -> Json:
+    c = config.counter(number)
+    return {
+        "number": number,
+        "name": c.display_name if c else f"{number}号窗口",
+        "name_en": (c.name_en if c and c.name_en else f"Counter {number}"),
+    }
+
+
+def queue(summary: dict[str, ServiceSummary]) -> Json:
+    return {
+        code: {"waiting": s.waiting, "estimated_wait_s": s.estimated_wait_s, "next": list(s.next)}
+        for code, s in summary.items()
+    }
