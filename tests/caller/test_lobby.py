@@ -1,0 +1,148 @@
+"""The lobby manager's console against a real engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from queue_core.client import EngineClient
+from tests.caller.conftest import screenshot
+from tests.caller.flows import open_caller, open_lobby, press
+from tests.support.engine import DISPLAY_TOKEN, KIOSK_TOKEN, RunningEngine
+
+
+def issue(engine: RunningEngine, service: str, **kw: object) -> dict[str, object]:
+    with EngineClient(engine.url, KIOSK_TOKEN) as kiosk:
+        return kiosk.issue(service, **kw)  # type: ignore[arg-type]
+
+
+def test_reassigned_skip_goes_to_the_tellers_next_call(
+    context: BrowserContext, engine: RunningEngine
+) -> None:
+    for _ in range(3):
+        issue(engine, "A")
+    teller = context.new_page()
+    open_caller(teller, engine, 3)
+    press(teller, "open")
+    press(teller, "call_next")
+    expect(teller.locator("#ticket-number")).to_have_text("A001")
+    press(teller, "skip")
+
+    lobby = context.new_page()
+    lobby.set_viewport_size({"width": 1366, "height": 860})
+    open_lobby(lobby, engine)
+    row = lobby.locator('#skipped .row[data-number="A001"]')
+    expect(row).to_be_visible()
+    row.locator("[data-role=reassign-counter]").select_option("3")
+    row.locator('button[data-position="front"]').click()
+    expect(lobby.locator("#message")).to_have_text("A001 已排到队首")
+    expect(row).to_have_count(0)
+    expect(lobby.locator('.queue[data-service="A"] li').first).to_have_attribute(
+        "data-number", "A001"
+    )
+
+    press(teller, "call_next")
+    expect(teller.locator("#ticket-number")).to_have_text("A001")
+    expect(lobby.locator('.counter[data-counter="3"] .cur')).to_have_text("A001")
+
+
+def test_hall_live_issue_move_cancel_and_announce(page: Page, engine: RunningEngine) -> None:
+    page.set_viewport_size({"width": 1366, "height": 860})
+    issue(engine, "A")
+    issue(engine, "B", tier="gold")
+    with EngineClient(engine.url, engine.teller_token(1)) as teller:
+        teller.counter_action(1, "open")
+    page.on("dialog", lambda dialog: dialog.accept())
+    open_lobby(page, engine)
+    expect(page.locator('.queue[data-service="A"] li')).to_have_count(1)
+    expect(page.locator('.queue[data-service="B"] li .badge.vip')).to_have_text("金卡客户")
+    expect(page.locator('.counter[data-counter="1"] .chip')).to_have_text("开放")
+
+    page.select_option("#issue-service", "A")
+    page.check("#issue-green")
+    page.click("#issue-form button[type=submit]")
+    expect(page.locator("#issued")).to_have_text("A002")
+    expect(
+        page.locator('.queue[data-service="A"] li[data-number="A002"] .badge.green')
+    ).to_be_visible()
+
+    # Another arrival reaches the console by the events alone.
+    issue(engine, "C")
+    expect(page.locator('.queue[data-service="C"] li')).to_have_count(1)
+
+    first = page.locator('.queue[data-service="A"] li[data-number="A001"]')
+    first.hover()
+    first.locator("select[data-op=move]").select_option("D")
+    expect(page.locator("#message")).to_have_text("A001 已改为 开户与理财")
+    expect(page.locator('.queue[data-service="D"] li[data-number="A001"]')).to_be_visible()
+
+    row = page.locator('.queue[data-service="C"] li[data-number="C001"]')
+    row.hover()
+    row.locator("button[data-op=cancel]").click()
+    expect(page.locator("#message")).to_have_text("C001 已取消")
+    expect(page.locator('.queue[data-service="C"] li')).to_have_count(0)
+
+    page.fill("#ann-text", "今日理财讲座 14:00 在二楼")
+    page.click("#announce-form button[type=submit]")
+    expect(page.locator("#announcements .ann")).to_have_count(1)
+    page.locator('.counter[data-counter="1"] button[data-action="pause"]').click()
+    expect(page.locator('.counter[data-counter="1"] .chip')).to_have_text("暂停")
+    screenshot(page, "lobby-hall")
+    page.locator("#announcements button[data-op=end-announcement]").click()
+    expect(page.locator("#announcements .ann")).to_have_count(0)
+    page.click("#lang")
+    expect(page.locator('#tabs button[data-tab="hall"]')).to_have_text("Hall")
+    screenshot(page, "lobby-hall-en")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_devices_before_opening(page: Page, engine: RunningEngine) -> None:
+    page.set_viewport_size({"width": 1366, "height": 700})
+    with EngineClient(engine.url, KIOSK_TOKEN) as kiosk:
+        kiosk.report_health("warning", {"paper": "near_end"})
+    with EngineClient(engine.url, DISPLAY_TOKEN) as display:
+        display.report_health("ok", {"link": "up"})
+    open_lobby(page, engine)
+    page.click('#tabs button[data-tab="devices"]')
+    kiosk_row = page.locator('#devices tr[data-device="kiosk-1"]')
+    expect(kiosk_row.locator(".health")).to_have_text("注意")
+    expect(kiosk_row).to_contain_text("near_end")
+    expect(page.locator('#devices tr[data-device="hall-display"] .health')).to_have_text("正常")
+    expect(page.locator('#devices tr[data-device="kiosk-2"] .health')).to_have_text("未报告")
+    screenshot(page, "lobby-devices")
+
+
+def test_todays_figures_with_charts_and_csv(
+    page: Page, engine: RunningEngine, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": 1366, "height": 900})
+    for service in ("A", "A", "B"):
+        issue(engine, service)
+    with EngineClient(engine.url, engine.teller_token(3)) as teller:
+        teller.counter_action(3, "open")
+        for _ in range(2):
+            teller.call_next(3)
+            teller.counter_action(3, "finish", {"rating": 5})
+        teller.call_next(3)
+        teller.counter_action(3, "skip")
+    open_lobby(page, engine)
+    page.click('#tabs button[data-tab="figures"]')
+    expect(page.locator('[data-figure="fig.issued"] .v')).to_have_text("3")
+    expect(page.locator('[data-figure="fig.served"] .v')).to_have_text("2")
+    expect(page.locator('[data-figure="fig.noshow"] .v')).to_have_text("1")
+    expect(page.locator("#chart-counters rect.bar")).to_have_count(1)
+    expect(page.locator('#chart-counters rect.bar[data-label="3"]')).to_have_attribute(
+        "data-value", "2"
+    )
+    expect(page.locator("#chart-hourly line.threshold")).to_have_count(1)
+    expect(page.locator('#chart-ratings rect.bar[data-label="5"]')).to_have_attribute(
+        "data-value", "2"
+    )
+    screenshot(page, "lobby-figures")
+    with page.expect_download() as download:
+        page.click("#fig-csv")
+    saved = tmp_path / "day.csv"
+    download.value.save_as(saved)
+    lines = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("number,") and len(lines) == 4
