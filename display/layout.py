@@ -46,7 +46,7 @@ PORTRAIT: dict[str, Rect] = {
     "current": (24, 176, 1032, 520),
     "current_label": (56, 190, 560, 52),
     "current_tag": (620, 190, 420, 52),
-    "current_number": (40, 250, 1000, 260),
+    "current_number": (40, 242, 1000, 270),
     "current_counter": (56, 516, 980, 120),
     "current_counter_en": (56, 636, 980, 52),
     "current_recall": (600, 190, 0, 0),
@@ -63,7 +63,14 @@ FONTS_LANDSCAPE: dict[str, int] = {
     "service_en": 26, "waiting": 48, "next": 52, "out": 38, "marquee": 50,
 }  # fmt: skip
 
-FONTS_PORTRAIT: dict[str, int] = {**FONTS_LANDSCAPE, "title": 60, "number": 240, "counter": 100}
+FONTS_PORTRAIT: dict[str, int] = {
+    **FONTS_LANDSCAPE,
+    "title": 60,
+    "number": 220,
+    "counter": 96,
+    "row_number": 54,
+    "row_counter": 48,
+}
 
 
 @dataclass(frozen=True, slots=True)
