@@ -1,0 +1,38 @@
+"""The ticket printer: ESC/POS over USB, serial, network (port 9100), a device file or Dummy.
+
+For the kiosk::
+
+    from drivers.printer import PrinterConfig, TicketPrint, TicketPrinter, PrinterError
+
+    printer = TicketPrinter(PrinterConfig.from_mapping(branch["printer"]),
+                            on_health=client.report_health)
+    try:
+        printer.print_ticket(TicketPrint.from_engine(ticket, branch, engine_url))
+    except PrinterError as exc:        # PaperOut, CoverOpen, PrinterOffline, PrinterFault
+        show(exc.message_zh)           # a short Chinese sentence for the screen; exc.code too
+
+``print_ticket`` asks the printer's status before and after (where the transport can read:
+network, serial, USB), refuses to print on paper out / cover open / offline / fault, and
+reports every change to ``on_health(status, detail)`` (the engine's ``POST /devices/health``:
+``ok``, ``warning`` on paper near end, ``error``). ``status()`` asks without printing.
+``render(ticket)`` gives the bytes; ``paper.render_bytes`` draws bytes as a PNG.
+Configuration: ``PrinterConfig`` (transport, host/port, device, text_mode native|image,
+charset gbk|gb18030, qr native|image, footer…); see ``drivers/README.md``.
+"""
+
+from drivers.printer.errors import CoverOpen, PaperOut, PrinterError, PrinterFault, PrinterOffline
+from drivers.printer.printer import PrinterConfig, TicketPrinter
+from drivers.printer.status import PrinterStatus
+from drivers.printer.ticket import TicketPrint
+
+__all__ = [
+    "CoverOpen",
+    "PaperOut",
+    "PrinterConfig",
+    "PrinterError",
+    "PrinterFault",
+    "PrinterOffline",
+    "PrinterStatus",
+    "TicketPrint",
+    "TicketPrinter",
+]

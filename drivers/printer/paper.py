@@ -1,0 +1,87 @@
+"""Draw what ESC/POS bytes would print on 80 mm paper, as a PNG: the ticket's preview.
+
+The bytes are first read by ``decode``, so the picture shows what the printer is told, not
+what the layout meant: Chinese sent outside Chinese mode shows up as garbage here too.
+"""
+
+from __future__ import annotations
+
+import qrcode
+from PIL import Image, ImageDraw
+
+from drivers.printer.decode import (
+    Element,
+    FeedLines,
+    PaperCut,
+    QrCode,
+    Raster,
+    StatusRequest,
+    TextLine,
+    decode,
+)
+from drivers.printer.textimage import PAPER_DOTS, find_font, text_image
+
+LINE_DOTS = 30  # default line spacing: 1/6 inch at 180 dpi ≈ 30 dots
+MARGIN = 24
+
+
+def _qr_image(code: QrCode) -> Image.Image:
+    qr = qrcode.QRCode(box_size=code.module, border=0, error_correction=qrcode.ERROR_CORRECT_M)
+    qr.add_data(code.data)
+    qr.make(fit=True)
+    image: Image.Image = qr.make_image().get_image().convert("1")
+    return image
+
+
+def _x(width: int, align: str) -> int:
+    return {"left": 0, "right": PAPER_DOTS - width}.get(align, (PAPER_DOTS - width) // 2)
+
+
+def render_elements(elements: list[Element], font_path: str | None = None) -> Image.Image:
+    """The printed paper, white with black print, ``PAPER_DOTS`` wide plus margins."""
+    font = find_font(font_path)
+    pieces: list[tuple[Image.Image | None, int]] = []  # image (None: cut) and x
+    for element in elements:
+        if isinstance(element, TextLine):
+            line = text_image(
+                element.text,
+                font,
+                width=element.width,
+                height=element.height,
+                bold=element.bold,
+                align=element.align,
+            )
+            pad = Image.new("1", (PAPER_DOTS, max(line.height + 6, LINE_DOTS)), 1)
+            pad.paste(line, (0, 3))
+            pieces.append((pad, 0))
+        elif isinstance(element, FeedLines):
+            pieces.append((Image.new("1", (PAPER_DOTS, LINE_DOTS * element.lines), 1), 0))
+        elif isinstance(element, QrCode):
+            qr = _qr_image(element)
+            pieces.append((qr, _x(qr.width, element.align)))
+        elif isinstance(element, Raster):
+            pieces.append((element.image(), _x(element.width, element.align)))
+        elif isinstance(element, PaperCut):
+            pieces.append((None, 0))
+        elif isinstance(element, StatusRequest):
+            continue
+    height = sum(LINE_DOTS if img is None else img.height for img, _ in pieces) + 2 * MARGIN
+    paper = Image.new("L", (PAPER_DOTS + 2 * MARGIN, height), 255)
+    draw = ImageDraw.Draw(paper)
+    y = MARGIN
+    for img, x in pieces:
+        if img is None:
+            for dash in range(0, paper.width, 16):
+                draw.line(
+                    (dash, y + LINE_DOTS // 2, dash + 8, y + LINE_DOTS // 2), fill=120, width=2
+                )
+            y += LINE_DOTS
+            continue
+        paper.paste(img.convert("L"), (MARGIN + x, y))
+        y += img.height
+    return paper
+
+
+def render_bytes(data: bytes, font_path: str | None = None) -> Image.Image:
+    """The paper that ``data`` prints."""
+    return render_elements(decode(data), font_path)

@@ -1,0 +1,168 @@
+"""The ticket as the customer holds it: what it says and in what order. Pure.
+
+``TicketPrint`` is what gets printed (``from_engine`` builds it from the engine's ticket and
+``GET /branch``); ``layout_ticket`` turns it into blocks (lines with a size, the QR code, a
+cut) that ``escpos_writer`` sends to a printer. Time is the ticket's own issue time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import urljoin
+
+WEEKDAYS = "一二三四五六日"
+COLUMNS = 48  # font A on 80 mm paper: 48 half-width columns, 24 Chinese characters
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    width: int = 1  # character width multiplier, 1–8
+    height: int = 1
+    bold: bool = False
+    align: Literal["left", "center", "right"] = "center"
+
+
+@dataclass(frozen=True)
+class QrBlock:
+    data: str
+    module: int = 6  # dots per QR module
+
+
+@dataclass(frozen=True)
+class Feed:
+    lines: int = 1
+
+
+@dataclass(frozen=True)
+class Cut:
+    pass
+
+
+Block = Line | QrBlock | Feed | Cut
+
+
+@dataclass(frozen=True)
+class TicketPrint:
+    number: str
+    service_name: str
+    issued_at: datetime
+    public_url: str
+    branch_name: str
+    bank_name: str = ""
+    branch_name_en: str | None = None
+    bank_name_en: str | None = None
+    service_name_en: str | None = None
+    tier_name: str | None = None  # set only for tiers above the normal one
+    tier_name_en: str | None = None
+    green_channel: bool = False
+    ahead: int = 0
+    estimated_wait_s: int | None = None
+
+    @classmethod
+    def from_engine(
+        cls, ticket: Mapping[str, Any], branch: Mapping[str, Any], engine_url: str
+    ) -> TicketPrint:
+        """From a ticket (``POST /tickets``) and the branch (``GET /branch``)."""
+        info = branch.get("branch", {})
+        service: Mapping[str, Any] = next(
+            (s for s in branch.get("services", []) if s["code"] == ticket["service"]), {}
+        )
+        tier: Mapping[str, Any] = next(
+            (t for t in branch.get("tiers", []) if t["code"] == ticket.get("tier")), {}
+        )
+        ranked = int(tier.get("rank", 0)) > 0
+        url = ticket.get("public_url") or f"/api/v1/tickets/{ticket['id']}/public"
+        return cls(
+            number=str(ticket["number"]),
+            service_name=str(ticket.get("service_name") or service.get("name", ticket["service"])),
+            service_name_en=ticket.get("service_name_en") or service.get("name_en"),
+            issued_at=datetime.fromisoformat(str(ticket["issued_at"])),
+            public_url=urljoin(engine_url.rstrip("/") + "/", str(url)),
+            branch_name=str(info.get("name", "")),
+            bank_name=str(info.get("bank", "")),
+            branch_name_en=info.get("name_en"),
+            bank_name_en=info.get("bank_en"),
+            tier_name=(ticket.get("tier_name") or tier.get("name")) if ranked else None,
+            tier_name_en=tier.get("name_en") if ranked else None,
+            green_channel=bool(ticket.get("green_channel")),
+            ahead=int(ticket.get("ahead") or 0),
+            estimated_wait_s=ticket.get("estimated_wait_s"),
+        )
+
+
+@dataclass(frozen=True)
+class TicketSettings:
+    english: bool = True
+    footer: str = "请留意叫号，过号请咨询大堂经理"
+    footer_en: str | None = None
+    qr_caption: str = "扫码查看排队进度"
+    qr_caption_en: str = "Scan to follow your place"
+
+
+def ahead_text(ahead: int) -> tuple[str, str]:
+    """'您前面还有 N 人等候' and its English."""
+    if ahead <= 0:
+        return "您前面没有人等候", "Nobody is ahead of you"
+    people = "person" if ahead == 1 else "people"
+    return f"您前面还有 {ahead} 人等候", f"{ahead} {people} ahead of you"
+
+
+def wait_text(estimated_wait_s: int | None) -> tuple[str, str] | None:
+    """The estimated wait in minutes, rounded up, or None when the engine has no estimate."""
+    if estimated_wait_s is None:
+        return None
+    if estimated_wait_s < 60:
+        return "预计等候不到 1 分钟", "Estimated wait: under 1 min"
+    minutes = math.ceil(estimated_wait_s / 60)
+    if minutes < 60:
+        return f"预计等候约 {minutes} 分钟", f"Estimated wait: about {minutes} min"
+    hours, rest = divmod(minutes, 60)
+    zh = f"预计等候约 {hours} 小时" + (f" {rest} 分钟" if rest else "")
+    return zh, f"Estimated wait: about {hours} h {rest:02d} min"
+
+
+def issued_text(at: datetime) -> str:
+    return f"{at:%Y-%m-%d} 星期{WEEKDAYS[at.weekday()]} {at:%H:%M:%S}"
+
+
+def layout_ticket(ticket: TicketPrint, settings: TicketSettings = TicketSettings()) -> list[Block]:
+    """The ticket, top to bottom."""
+    english = settings.english
+    title = " ".join(p for p in (ticket.bank_name, ticket.branch_name) if p)
+    title_wide = len(title) * 4 <= COLUMNS
+    blocks: list[Block] = [Line(title, 2 if title_wide else 1, 2, bold=True)]
+    title_en = " · ".join(p for p in (ticket.bank_name_en, ticket.branch_name_en) if p)
+    if english and title_en:
+        blocks.append(Line(title_en))
+    blocks += [Line("-" * COLUMNS), Line(ticket.service_name, 2, 2, bold=True)]
+    if english and ticket.service_name_en:
+        blocks.append(Line(ticket.service_name_en))
+    blocks += [Feed(), Line(ticket.number, 4, 4, bold=True), Feed()]
+    if ticket.green_channel:
+        blocks.append(Line("绿色通道" + (" Green channel" if english else ""), bold=True))
+    if ticket.tier_name:
+        en = f" {ticket.tier_name_en}" if english and ticket.tier_name_en else ""
+        blocks.append(Line(f"★ {ticket.tier_name}{en}", bold=True))
+    zh, en = ahead_text(ticket.ahead)
+    blocks.append(Line(zh, 1, 2, bold=True))
+    if english:
+        blocks.append(Line(en))
+    wait = wait_text(ticket.estimated_wait_s)
+    if wait is not None:
+        blocks.append(Line(wait[0]))
+        if english:
+            blocks.append(Line(wait[1]))
+    blocks += [Line(issued_text(ticket.issued_at)), Feed(), QrBlock(ticket.public_url)]
+    blocks.append(Line(settings.qr_caption))
+    if english:
+        blocks.append(Line(settings.qr_caption_en))
+    blocks += [Line("-" * COLUMNS), Line(settings.footer)]
+    if english and settings.footer_en:
+        blocks.append(Line(settings.footer_en))
+    blocks.append(Cut())
+    return blocks
