@@ -85,3 +85,39 @@ def render_elements(elements: list[Element], font_path: str | None = None) -> Im
 def render_bytes(data: bytes, font_path: str | None = None) -> Image.Image:
     """The paper that ``data`` prints."""
     return render_elements(decode(data), font_path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Draw the demo branch's sample ticket: ``python -m drivers.printer.paper OUT.png``."""
+    import argparse
+    from datetime import datetime
+
+    from drivers.printer.printer import PrinterConfig, TicketPrinter
+    from drivers.printer.ticket import TicketPrint
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("out")
+    parser.add_argument("--text-mode", choices=["native", "image"], default="native")
+    args = parser.parse_args(argv)
+    sample = TicketPrint(
+        number="A012",
+        service_name="个人现金业务",
+        service_name_en="Personal cash",
+        issued_at=datetime.fromisoformat("2026-11-28T10:32:05+08:00"),
+        public_url="http://192.0.2.10:8000/api/v1/tickets/3kq9x2c7vd/public",
+        branch_name="城东支行",
+        bank_name="示范银行",
+        branch_name_en="Chengdong Sub-branch",
+        bank_name_en="Demo Bank",
+        tier_name="金卡客户",
+        tier_name_en="Gold",
+        ahead=3,
+        estimated_wait_s=470,
+    )
+    config = PrinterConfig(text_mode=args.text_mode, footer_en="Please listen for your number")
+    render_bytes(TicketPrinter(config).render(sample)).save(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
