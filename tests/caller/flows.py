@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import Page, expect
 
-from tests.support.engine import LOBBY, TELLERS, RunningEngine
+from queue_core.client import EngineClient
+from tests.support.engine import KIOSK_TOKEN, LOBBY, TELLERS, RunningEngine
 
 
 def open_caller(page: Page, engine: RunningEngine, counter: int) -> None:
@@ -33,3 +36,13 @@ def press(page: Page, action: str) -> None:
     button = page.locator(f'#actions button[data-action="{action}"]')
     expect(button).to_be_enabled()
     button.click()
+
+
+def issue(
+    engine: RunningEngine, service: str, tier: str | None = None, green: bool | None = None
+) -> dict[str, Any]:
+    """A ticket from the kiosk; with a tier or the green channel, from the lobby manager (a
+    kiosk may not grant those without a card)."""
+    token = KIOSK_TOKEN if tier is None and green is None else engine.lobby_token()
+    with EngineClient(engine.url, token) as client:
+        return client.issue(service, tier=tier, green_channel=green)

@@ -6,13 +6,8 @@ from playwright.sync_api import Page, expect
 
 from queue_core.client import EngineClient
 from tests.caller.conftest import screenshot
-from tests.caller.flows import open_caller, press
-from tests.support.engine import KIOSK_TOKEN, RunningEngine
-
-
-def issue(engine: RunningEngine, service: str = "A", **kw: object) -> dict[str, object]:
-    with EngineClient(engine.url, KIOSK_TOKEN) as kiosk:
-        return kiosk.issue(service, **kw)  # type: ignore[arg-type]
+from tests.caller.flows import issue, open_caller, press
+from tests.support.engine import RunningEngine
 
 
 def test_teller_opens_calls_recalls_starts_and_finishes(page: Page, engine: RunningEngine) -> None:

@@ -8,13 +8,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from queue_core.client import EngineClient
 from tests.caller.conftest import screenshot
-from tests.caller.flows import open_caller, open_lobby, press
+from tests.caller.flows import issue, open_caller, open_lobby, press
 from tests.support.engine import DISPLAY_TOKEN, KIOSK_TOKEN, RunningEngine
-
-
-def issue(engine: RunningEngine, service: str, **kw: object) -> dict[str, object]:
-    with EngineClient(engine.url, KIOSK_TOKEN) as kiosk:
-        return kiosk.issue(service, **kw)  # type: ignore[arg-type]
 
 
 def test_reassigned_skip_goes_to_the_tellers_next_call(

@@ -39,6 +39,47 @@ export function setSkipped(state, tickets) {
   return { ...state, skipped };
 }
 
+// A CSV line split into fields (RFC 4180 quoting), for the day's tickets CSV.
+function csvFields(line) {
+  const out = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i += 1) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') { field += '"'; i += 1; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { out.push(field); field = ""; }
+    else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
+// The skipped visits in the day's tickets CSV (GET /stats/daily.csv): the one listing of the
+// day's tickets the engine offers, so a console opened after a skip still shows it.
+export function skippedFromCsv(text) {
+  const lines = String(text || "").replace(/^\uFEFF/, "").split(/\r?\n/).filter((l) => l.trim());
+  if (!lines.length) return [];
+  const head = csvFields(lines[0]);
+  const tickets = [];
+  for (const line of lines.slice(1)) {
+    const f = csvFields(line);
+    const row = Object.fromEntries(head.map((h, i) => [h, f[i] ?? ""]));
+    if (row.status !== "skipped") continue;
+    tickets.push({
+      id: row.id, number: row.number, service: row.service, tier: row.tier,
+      green_channel: row.green_channel === "1" || row.green_channel === "true",
+      status: "skipped", counter: row.counter === "" ? null : Number(row.counter),
+      issued_at: row.issued_at || null, called_at: row.called_at || null,
+      finished_at: row.finished_at || null, visit: Number(row.visit || 1),
+    });
+  }
+  return tickets;
+}
+
 export function setAnnouncements(state, list) {
   const announcements = {};
   for (const a of list || []) if (a.active !== false) announcements[a.id] = a;
@@ -100,11 +141,11 @@ export function applyEvent(state, event) {
   return next;
 }
 
-function ticketRow(t, now) {
+function ticketRow(t, now, tierNames = {}) {
   const issued = seconds(t.issued_at);
   const waited = issued === null ? null : Math.max(0, now - issued);
   return {
-    id: t.id, number: t.number, service: t.service, tier: t.tier, tierName: t.tier_name || t.tier,
+    id: t.id, number: t.number, service: t.service, tier: t.tier, tierName: t.tier_name || tierNames[t.tier] || t.tier,
     vip: Boolean(t.tier && t.tier !== "normal"), green: Boolean(t.green_channel),
     waitedS: waited, over: waited !== null && waited > THRESHOLD_S, visit: t.visit || 1,
     counter: t.counter ?? null, status: t.status,
@@ -114,12 +155,14 @@ function ticketRow(t, now) {
 // The hall at `now`: every service's queue in the engine's order, counters, skipped tickets.
 export function hall(state, now, branch) {
   const services = (branch && branch.services) || [];
+  const tierNames = {};
+  for (const tier of (branch && branch.tiers) || []) tierNames[tier.code] = tier.name || tier.code;
   const lists = {};
   for (const s of (state.queue && state.queue.services) || []) lists[s.code] = s.waiting || [];
   const codes = services.length ? services.map((s) => s.code) : Object.keys(lists);
   const queues = codes.map((code) => {
     const info = services.find((s) => s.code === code) || { code };
-    const tickets = (lists[code] || []).map((t) => ticketRow(t, now));
+    const tickets = (lists[code] || []).map((t) => ticketRow(t, now, tierNames));
     const summary = state.summary[code] || {};
     return {
       code, name: info.name || code, nameEn: info.name_en || info.name || code,
@@ -134,11 +177,11 @@ export function hall(state, now, branch) {
     .map((c) => ({
       number: c.number, name: c.name, nameEn: c.name_en || c.name, state: c.state,
       reason: c.paused_reason || null, teller: c.teller || null, services: c.services || [],
-      current: c.current && LIVE.has(c.current.status) ? ticketRow(c.current, now) : null,
+      current: c.current && LIVE.has(c.current.status) ? ticketRow(c.current, now, tierNames) : null,
       waiting: typeof c.waiting === "number" ? c.waiting : Array.isArray(c.waiting) ? c.waiting.length : null,
     }));
   const skipped = Object.values(state.skipped)
-    .map((t) => ({ ...ticketRow(t, now), skippedAt: seconds(t.finished_at) }))
+    .map((t) => ({ ...ticketRow(t, now, tierNames), skippedAt: seconds(t.finished_at) }))
     .sort((a, b) => (a.skippedAt || 0) - (b.skippedAt || 0));
   const announcements = Object.values(state.announcements);
   const totalWaiting = queues.reduce((n, q) => n + q.waiting, 0);

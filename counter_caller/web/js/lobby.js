@@ -5,7 +5,7 @@ import { Api, ApiError, explain, login, statusWord } from "./api.js";
 import { barChart } from "./charts.js";
 import { EventStream } from "./events.js";
 import * as fig from "./figures.js";
-import { clock, dayOf, duration, escapeHtml as esc } from "./format.js";
+import { clock, duration, escapeHtml as esc } from "./format.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
 import * as lobby from "./lobby-state.js";
@@ -183,13 +183,12 @@ function scheduleQueue() {
 }
 
 async function loadSkipped() {
-  // Skipped tickets of the day, so a reload still lists them; events keep the list live after.
-  try {
-    const list = await api.get("/tickets?status=skipped");
-    state = lobby.setSkipped(state, Array.isArray(list) ? list : list.tickets || []);
-  } catch (err) {
-    if (!(err instanceof ApiError) || ![404, 405, 422].includes(err.status)) throw err;
-  }
+  // Today's skipped tickets, so a console opened after a skip still lists them; the events keep
+  // the list live after that. The day's CSV is the engine's only listing of the day's tickets.
+  const response = await api.raw("GET", "/stats/daily.csv");
+  if (response.status === 401) throw new ApiError(401, "unauthorized", "session ended");
+  if (response.status >= 400) return;
+  state = lobby.setSkipped(state, lobby.skippedFromCsv(await response.text()));
 }
 
 async function loadDevices() {
@@ -197,16 +196,23 @@ async function loadDevices() {
   render();
 }
 
+// The engine's business day is the branch's (its time zone), not this browser's: without a
+// chosen date the engine picks today, and the answer's date fills the date field.
+function dateQuery() {
+  const date = $("#fig-date").value;
+  return date ? `?date=${encodeURIComponent(date)}` : "";
+}
+
 async function loadFigures() {
-  const date = $("#fig-date").value || dayOf(new Date());
-  stats = await run(() => api.get(`/stats/daily?date=${encodeURIComponent(date)}`));
+  stats = await run(() => api.get(`/stats/daily${dateQuery()}`));
+  if (stats && stats.date && !$("#fig-date").value) $("#fig-date").value = stats.date;
   render();
 }
 
 async function downloadCsv() {
-  const date = $("#fig-date").value || dayOf(new Date());
+  const date = $("#fig-date").value || (stats && stats.date) || "today";
   await run(async () => {
-    const response = await api.raw("GET", `/stats/daily.csv?date=${encodeURIComponent(date)}`);
+    const response = await api.raw("GET", `/stats/daily.csv${dateQuery()}`);
     if (response.status >= 400) throw new ApiError(response.status, "http_error", `HTTP ${response.status}`);
     const url = URL.createObjectURL(await response.blob());
     const a = document.createElement("a");
@@ -381,7 +387,6 @@ function bind() {
 function main() {
   i18n.setup(STRINGS);
   $("#lang").textContent = lang() === "en" ? "中文" : "EN";
-  $("#fig-date").value = dayOf(new Date());
   bind();
   setInterval(() => { if (api && tab !== "figures") render(); }, 1000);
   const saved = session.load(KEY);
