@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 
 from queue_core.config import BranchConfig
 from queue_core.domain.errors import Forbidden, InvalidInput, TooMany, Unauthorized
-from queue_core.security import hash_token, new_token, verify_pin
+from queue_core.security import hash_pin, hash_token, new_token, verify_pin
 from queue_core.store import Store
 from queue_core.store.models import LoginFailure, SessionRow
 
@@ -77,8 +77,9 @@ class Access:
         self.config = config
         self.store = store
         self.clock = clock
-        # Hashes are computed once at start; clear PINs and tokens are not kept.
-        self._pins = {s.login: (s.hashed_pin(), s) for s in config.staff}
+        # PIN hashes are computed on first use (scrypt is deliberately slow), then kept.
+        self._staff = {s.login: s for s in config.staff}
+        self._pins: dict[str, str] = {}
         self._devices = [(d.hashed_token(), d) for d in config.devices]
         self._sessions: dict[str, tuple[Principal, float, float]] = {}
         self._lock = threading.Lock()
@@ -124,13 +125,12 @@ class Access:
             if fail and fail.locked_until > now:
                 wait = int(fail.locked_until - now) + 1
                 raise TooMany(f"too many wrong PINs; try again in {wait} s", "login_locked")
-        entry = self._pins.get(login)
-        ok = entry is not None and verify_pin(pin, entry[0])
-        if not ok:
+        staff = self._staff.get(login)
+        # An unknown login costs the same scrypt as a known one: no timing oracle.
+        stored = self._pin_hash(login) if staff else self._pin_hash_for_unknown()
+        if staff is None or not verify_pin(pin, stored):
             self._record_failure(login, now)
             raise Unauthorized("wrong login or PIN", "bad_credentials")
-        assert entry is not None
-        staff = entry[1]
         if staff.role == "teller" and counter is None:
             raise InvalidInput("a teller logs in at a counter", "counter_required")
         if counter is not None and self.config.counter(counter) is None:
@@ -150,6 +150,18 @@ class Access:
                 )
             )
         return token, principal
+
+    def _pin_hash(self, login: str) -> str:
+        with self._lock:
+            if login not in self._pins:
+                self._pins[login] = self._staff[login].hashed_pin()
+            return self._pins[login]
+
+    def _pin_hash_for_unknown(self) -> str:
+        with self._lock:
+            if "" not in self._pins:
+                self._pins[""] = hash_pin(new_token())
+            return self._pins[""]
 
     def _record_failure(self, login: str, now: float) -> None:
         sec = self.config.security
