@@ -166,7 +166,11 @@ def customers(scenario: Scenario, rng: random.Random) -> list[Customer]:
                         < (green_share if green_share is not None else scenario.green_share),
                         patience_s=patience,
                         misses_call=rng.random() < scenario.no_show,
-                        service_s=_lognormal(rng, spec.mean_s, spec.cv),
+                        service_s=(
+                            rng.expovariate(1.0 / spec.mean_s)
+                            if spec.distribution == "exponential"
+                            else _lognormal(rng, spec.mean_s, spec.cv)
+                        ),
                     )
                 )
                 t += rng.expovariate(rate / 3600.0)

@@ -28,6 +28,8 @@ class ServiceSpec:
     arrivals: tuple[float, ...]
     tiers: tuple[tuple[str, float], ...] | None = None
     green_share: float | None = None
+    #: "lognormal" (the default) or "exponential" (for the checks against queueing theory).
+    distribution: str = "lognormal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,7 @@ def parse(data: dict[str, Any], name: str) -> Scenario:
             arrivals=tuple(float(x) for x in s["arrivals"]),
             tiers=_shares(s["tiers"]) if "tiers" in s else None,
             green_share=float(s["green_share"]) if "green_share" in s else None,
+            distribution=str(s.get("distribution", "lognormal")),
         )
         for s in data["services"]
     )
