@@ -75,7 +75,8 @@ class KeypadInput:
             return CounterAction(counter.number, SIMPLE[key])
         if key is KeyCode.PAUSE:
             self._reset()
-            action = "resume" if counter.state == "paused" else "pause"
+            # one key for the teller's availability: a closed counter opens, a paused one resumes
+            action = {"paused": "resume", "closed": "open"}.get(counter.state, "pause")
             return CounterAction(counter.number, action)
         if key is KeyCode.TRANSFER:
             self.transferring, self.digits = True, []

@@ -18,7 +18,7 @@ class KeyCode(Enum):
     SKIP = "skip"
     START = "start"
     FINISH = "finish"
-    PAUSE = "pause"  # pauses an open counter, resumes a paused one
+    PAUSE = "pause"  # pauses an open counter, resumes a paused one, opens a closed one
     TRANSFER = "transfer"  # then the service's digit, then CONFIRM
     CONFIRM = "confirm"
     CANCEL = "cancel"

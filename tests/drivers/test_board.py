@@ -129,6 +129,8 @@ def test_keypad_keys_become_counter_actions(board: Board) -> None:
     assert board.press(103, K.PAUSE) == CounterAction(3, "pause")
     board.apply(event("counter.updated", counter=counter(3, "paused")))
     assert board.press(103, K.PAUSE) == CounterAction(3, "resume")
+    board.apply(event("counter.updated", counter=counter(3, "closed")))
+    assert board.press(103, K.PAUSE) == CounterAction(3, "open")
 
 
 def test_transfer_digit_confirm_transfers_to_the_service_with_that_digit(board: Board) -> None:
