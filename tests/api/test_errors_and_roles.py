@@ -36,15 +36,21 @@ def _error(response: httpx.Response) -> tuple[int, str]:
 def test_kiosk_errors(
     engine: RunningEngine, method: str, path: str, body: object, expected: tuple[int, str]
 ) -> None:
-    r = httpx.request(method, f"{engine.url}{API}{path}", json=body,
-                      headers={"Authorization": f"Bearer {KIOSK_TOKEN}"})
+    r = httpx.request(
+        method,
+        f"{engine.url}{API}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {KIOSK_TOKEN}"},
+    )
     assert _error(r) == expected
 
 
 def test_malformed_json_is_422_and_nothing_is_issued(engine: RunningEngine) -> None:
-    r = httpx.post(f"{engine.url}{API}/tickets", content=b"{not json",
-                   headers={"Authorization": f"Bearer {KIOSK_TOKEN}",
-                            "Content-Type": "application/json"})
+    r = httpx.post(
+        f"{engine.url}{API}/tickets",
+        content=b"{not json",
+        headers={"Authorization": f"Bearer {KIOSK_TOKEN}", "Content-Type": "application/json"},
+    )
     assert _error(r) == (422, "validation_error")
     assert all(s["waiting"] == 0 for s in kiosk(engine).services())
 
@@ -67,8 +73,11 @@ def test_teller_acts_on_own_counter_only(engine: RunningEngine) -> None:
 
 def test_display_and_rating_devices_read_only(engine: RunningEngine) -> None:
     for token in (DISPLAY_TOKEN, RATING_TOKEN):
-        r = httpx.post(f"{engine.url}{API}/tickets", json={"service": "A"},
-                       headers={"Authorization": f"Bearer {token}"})
+        r = httpx.post(
+            f"{engine.url}{API}/tickets",
+            json={"service": "A"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert _error(r) == (403, "forbidden")
         r = httpx.get(f"{engine.url}{API}/counters", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200
@@ -91,7 +100,7 @@ def test_kiosk_issuing_is_rate_limited(engine: RunningEngine) -> None:
         try:
             k.issue("A")
             codes.append(201)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             codes.append(getattr(exc, "status", 0))
     assert 429 in codes and codes[0] == 201
     issued = sum(1 for c in codes if c == 201)
@@ -100,8 +109,10 @@ def test_kiosk_issuing_is_rate_limited(engine: RunningEngine) -> None:
 
 def test_wrong_pins_lock_the_login(engine: RunningEngine) -> None:
     url = f"{engine.url}{API}/auth/login"
-    codes = [httpx.post(url, json={"login": "lobby", "pin": "0000"}, timeout=10).status_code
-             for _ in range(5)]
+    codes = [
+        httpx.post(url, json={"login": "lobby", "pin": "0000"}, timeout=10).status_code
+        for _ in range(5)
+    ]
     assert codes == [401] * 5
     locked = httpx.post(url, json={"login": "lobby", "pin": "6789"}, timeout=10)
     assert _error(locked) == (429, "login_locked")

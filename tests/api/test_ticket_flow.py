@@ -73,8 +73,9 @@ def test_skip_then_reassign_front_is_next_for_that_counter(any_engine: RunningEn
     assert back["status"] == "waiting"
     again = t2.call_next(2)
     assert again is not None and again["number"] == first["number"]
-    again_err = error_of(lb.request, "POST", f"/tickets/{first['id']}/reassign",
-                         {"position": "front"})
+    again_err = error_of(
+        lb.request, "POST", f"/tickets/{first['id']}/reassign", {"position": "front"}
+    )
     assert again_err.status == 409
 
 
@@ -92,8 +93,14 @@ def test_transfer_keeps_number_and_issue_time(any_engine: RunningEngine) -> None
     assert called is not None and called["id"] == new["id"]
     # The QR code on the paper ticket follows the customer to the new visit.
     public = k.public_ticket(issued["id"])
-    assert public == {"number": issued["number"], "service": "C", "status": "called",
-                      "ahead": None, "estimated_wait_s": None, "counter": 5}
+    assert public == {
+        "number": issued["number"],
+        "service": "C",
+        "status": "called",
+        "ahead": None,
+        "estimated_wait_s": None,
+        "counter": 5,
+    }
 
 
 def test_counter_states_and_refusals(any_engine: RunningEngine) -> None:

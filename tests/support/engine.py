@@ -22,9 +22,19 @@ SIGN_TOKEN = "demo-signs"
 RATING_TOKEN = "demo-rating-3"
 LOBBY = ("lobby", "6789")
 ADMIN = ("admin", "9876")
-TELLERS = {n: (f"t0{n}", pin) for n, pin in
-           {1: "1111", 2: "2222", 3: "1234", 4: "4444", 5: "5555", 6: "6666", 7: "7777",
-            8: "8888"}.items()}
+TELLERS = {
+    n: (f"t0{n}", pin)
+    for n, pin in {
+        1: "1111",
+        2: "2222",
+        3: "1234",
+        4: "4444",
+        5: "5555",
+        6: "6666",
+        7: "7777",
+        8: "8888",
+    }.items()
+}
 
 
 def free_port() -> int:
@@ -58,13 +68,31 @@ class RunningEngine:
         return self.workdir / "engine.log"
 
     def start(self, timeout: float = 30.0) -> RunningEngine:
-        cmd = [sys.executable, "-m", "queue_core", "serve", "--config", str(self.config),
-               "--db", self.db, "--host", "127.0.0.1", "--port", str(self.port),
-               *self.extra_args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "queue_core",
+            "serve",
+            "--config",
+            str(self.config),
+            "--db",
+            self.db,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *self.extra_args,
+        ]
         env = {**os.environ, "BRANCHQ_SECRET_FILE": str(self.workdir / "secret.key"), **self.env}
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
-                                     env=env, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -4,6 +4,7 @@ refuses root)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -52,22 +53,30 @@ class PostgresServer:
         return subprocess.run(cmd, check=True, capture_output=True, text=True)
 
     def start(self) -> PostgresServer:
-        self._run(_bin("pg_ctl") or "pg_ctl", "-D", str(self.data), "-l",
-                  str(self.root / "pg.log"), "-w", "-t", "60", "-o",
-                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=on -c max_connections=200", "start")
+        self._run(
+            _bin("pg_ctl") or "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "pg.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=on -c max_connections=200",
+            "start",
+        )
         return self
 
     def stop(self, mode: str = "fast") -> None:
-        try:
-            self._run(_bin("pg_ctl") or "pg_ctl", "-D", str(self.data), "-m", mode, "-w",
-                      "stop")
-        except subprocess.CalledProcessError:
-            pass
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._run(_bin("pg_ctl") or "pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def create_database(self, name: str) -> str:
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=self.user,
-                             dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=self.user, dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
@@ -79,14 +88,24 @@ def start_postgres() -> PostgresServer:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     server = PostgresServer(root, free_port(), user)
-    server._run(_bin("initdb") or "initdb", "-D", str(server.data), "-U", user,
-                "--auth=trust", "-E", "UTF8", "--no-locale")
+    server._run(
+        _bin("initdb") or "initdb",
+        "-D",
+        str(server.data),
+        "-U",
+        user,
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--no-locale",
+    )
     server.start()
     deadline = time.monotonic() + 30
     while True:
         try:
-            psycopg.connect(host="127.0.0.1", port=server.port, user=user,
-                            dbname="postgres").close()
+            psycopg.connect(
+                host="127.0.0.1", port=server.port, user=user, dbname="postgres"
+            ).close()
             return server
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
