@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -23,7 +24,14 @@ from typing import Any
 
 import pygame
 
-from display.announce import SETTLES_CALL, AnnouncementQueue, Segment, phrase, text_of
+from display.announce import (
+    SETTLES_CALL,
+    AnnouncementQueue,
+    Segment,
+    Utterance,
+    phrase,
+    text_of,
+)  # fmt: skip
 from display.fonts import FontMissing, find_cjk_font
 from display.screen import ScreenModel, screen
 from display.settings import BranchSettings, branch_settings
@@ -104,9 +112,11 @@ class HallDisplay:
 
     def _link_changed(self, connected: bool) -> None:
         now = self.clock()
+        if self.stopping.is_set():
+            return
         if connected:
             if self.offline_since is not None:
-                log.info("event link back after %.1f s offline", now - self.offline_since)
+                log.info("event link up (was down %.1f s)", now - self.offline_since)
             self.offline_since = None
         else:
             self.offline_since = now
@@ -189,12 +199,18 @@ class HallDisplay:
             if not self.speaker.busy():
                 utterance = self.queue.take()
                 if utterance is not None:
-                    voice = self.settings.voice
-                    pcm = await asyncio.to_thread(compose, utterance, voice, self.bank)
-                    text = text_of(utterance.call, voice)
-                    self.speaker.play(pcm, text)
-                    self.spoken.append(f"{utterance.call.number}@{utterance.call.counter}")
+                    await self._say(utterance)
             await asyncio.sleep(0.05)
+
+    async def _say(self, utterance: Utterance) -> None:
+        voice = self.settings.voice
+        text = text_of(utterance.call, voice)
+        try:
+            pcm = await asyncio.to_thread(compose, utterance, voice, self.bank)
+            self.speaker.play(pcm, text)
+        except Exception:  # one bad call must not silence the hall for the rest of the day
+            log.exception("could not announce %s", text)
+        self.spoken.append(f"{utterance.call.number}@{utterance.call.counter}")
 
     # Health out
     def health(self) -> tuple[str, dict[str, Any]]:
@@ -226,12 +242,34 @@ class HallDisplay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.link_changed.wait(), HEALTH_EVERY_S)
 
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.critical("display task failed; quitting", exc_info=task.exception())
+            self.stopping.set()  # let the service manager restart a whole display
+
+    def save_screenshot(self) -> None:
+        """Save what the screen shows now (at exit, and on SIGUSR1 while running)."""
+        if self.options.screenshot is None:
+            return
+        self.painter.draw(self.model(), self.clock())
+        pygame.image.save(self.surface, str(self.options.screenshot))
+        log.info("screenshot saved to %s", self.options.screenshot)
+
+    def _on_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, AttributeError):  # not on Windows
+            loop.add_signal_handler(signal.SIGTERM, self.stopping.set)
+            loop.add_signal_handler(signal.SIGUSR1, self.save_screenshot)
+
     async def run(self) -> int:
+        self._on_signals()
         tasks = [
             asyncio.create_task(coro)
             for coro in (self.follow_events(), self.load_branch(), self.show_frames(),
                          self.speak(), self.report_health())
         ]  # fmt: skip
+        for task in tasks:
+            task.add_done_callback(self._task_ended)
         try:
             if self.options.exit_after is not None:
                 with contextlib.suppress(TimeoutError):
@@ -239,15 +277,12 @@ class HallDisplay:
             else:
                 await self.stopping.wait()
         finally:
+            self.save_screenshot()  # what the hall saw, before the link closes
             self.stopping.set()
             self.stream.stop()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            if self.options.screenshot is not None:
-                self.painter.draw(self.model(), self.clock())
-                pygame.image.save(self.surface, str(self.options.screenshot))
-                log.info("screenshot saved to %s", self.options.screenshot)
             await self.client.aclose()
         return 0
 
@@ -280,7 +315,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--token", required=True, help="the display's device token")
     p.add_argument("--fullscreen", action="store_true", help="take the whole screen")
     p.add_argument("--size", type=parse_size, help="window size WxH (default 1920x1080)")
-    p.add_argument("--screenshot", type=Path, help="save the screen to this PNG on exit")
+    p.add_argument("--screenshot", type=Path,
+                   help="save the screen to this PNG on exit (and on SIGUSR1)")  # fmt: skip
     p.add_argument("--exit-after", type=float, help="quit after this many seconds")
     p.add_argument("--fps", type=float, default=30.0, help="frame rate while things move")
     p.add_argument("--no-voice", action="store_true", help="show calls without speaking them")
@@ -303,6 +339,7 @@ def open_screen(options: Options) -> pygame.Surface:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
     options = Options(
         engine=args.engine, token=args.token, fullscreen=args.fullscreen, size=args.size,
         screenshot=args.screenshot, exit_after=args.exit_after, fps=max(1.0, args.fps),

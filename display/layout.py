@@ -122,3 +122,24 @@ def rows(box: Rect, count: int, max_row: int, top: int = 0) -> list[Rect]:
         return []
     height = min(max_row, (h - top) // count)
     return [(x, y + top + i * height, w, height) for i in range(count)]
+
+
+def service_cells(lay: Layout, count: int) -> tuple[dict[str, Rect], list[dict[str, Rect]]]:
+    """The waiting table: its heading cells, and per service row its name, count and
+    "please get ready" cells."""
+    x, y, w, _ = box = lay.rect("services")
+    pad, gap, head = lay.length(20), lay.length(16), lay.length(56)
+    name_w, wait_w = lay.length(360), lay.length(210)
+    next_x = x + pad + name_w + wait_w + gap
+    next_w = x + w - pad - next_x
+    heading = {
+        "name": (x + pad, y, name_w, head),
+        "waiting": (x + pad + name_w, y, wait_w, head),
+        "next": (next_x, y, next_w, head),
+    }
+    cells = [
+        {"name": (x + pad, ry, name_w, rh), "waiting": (x + pad + name_w, ry, wait_w, rh),
+         "next": (next_x, ry, next_w, rh)}
+        for _, ry, _, rh in rows(box, count, lay.length(76), head)
+    ]  # fmt: skip
+    return heading, cells

@@ -47,6 +47,7 @@ class ServiceLine:
 
 @dataclass(frozen=True, slots=True)
 class CounterLine:
+    number: int
     name: str
     name_en: str
     state: str  # "paused" | "closed"
@@ -117,7 +118,7 @@ def screen(state: HallState, settings: BranchSettings, now: float, online: bool)
         ServiceLine(s.name, s.name_en, s.waiting, s.next[: shown.get_ready]) for s in state.services
     )
     out = tuple(
-        CounterLine(c.name, c.name_en, c.state, c.reason)
+        CounterLine(c.number, c.name, c.name_en, c.state, c.reason)
         for c in state.counters
         if c.state in ("paused", "closed")
     )

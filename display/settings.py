@@ -42,6 +42,8 @@ class VoiceSettings:
     template_en: str = DEFAULT_TEMPLATE_EN
     voice_zh: str = "cmn"
     voice_en: str = "en"
+    #: espeak-ng's speaking rate in words per minute (its default, 175, drags in a hall).
+    speed: int = 190
     #: A call that reaches the display later than this after it happened is shown, not spoken.
     max_age_s: float = 60.0
     #: A folder of recorded segments (``zh/请.wav``, ``zh/3.wav``…) used before espeak-ng.
@@ -112,6 +114,7 @@ def voice_settings(section: Mapping[str, Any]) -> VoiceSettings:
         template_en=_str(section, "template_en", DEFAULT_TEMPLATE_EN),
         voice_zh=_str(section, "voice_zh", "cmn"),
         voice_en=_str(section, "voice_en", "en"),
+        speed=_int(section, "speed", 190, 80, 400),
         max_age_s=_float(section, "max_age_s", 60.0),
         segments_dir=segments if isinstance(segments, str) and segments else None,
         gap_s=_float(section, "gap_s", 0.6),

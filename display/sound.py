@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 import subprocess
+import threading
 import time
 import wave
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 RATE = 22050  # espeak-ng's own rate: its segments join without resampling
 SAMPLE_BYTES = 2
+WORD_GAP_S = 0.03
 
 
 def silence(seconds: float) -> bytes:
@@ -95,7 +97,10 @@ class SegmentBank:
         self.recorded = Path(voice.segments_dir) if voice.segments_dir else None
         self.cache = cache or default_cache()
         self.espeak = shutil.which("espeak-ng")
+        self.speed = voice.speed
         self._memory: dict[Segment, bytes] = {}
+        # Warming (at start) and composing (on a call) run in worker threads: one at a time.
+        self._lock = threading.Lock()
 
     @property
     def source(self) -> str:
@@ -119,13 +124,13 @@ class SegmentBank:
         if self.espeak is None:
             return None
         voice = self.voices.get(seg.lang, seg.lang)
-        key = hashlib.sha1(f"{voice}\0{seg.text}".encode()).hexdigest()[:20]
+        key = hashlib.sha1(f"{voice}\0{self.speed}\0{seg.text}".encode()).hexdigest()[:20]
         path = self.cache / f"{voice}-{key}.wav"
         if not path.is_file():
             self.cache.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
             subprocess.run(
-                [self.espeak, "-v", voice, "-w", str(tmp), seg.text],
+                [self.espeak, "-v", voice, "-s", str(self.speed), "-w", str(tmp), seg.text],
                 check=True, capture_output=True, timeout=10,
             )  # fmt: skip
             raw = read_wav(tmp)
@@ -137,12 +142,17 @@ class SegmentBank:
         """The PCM of one segment; a pause for punctuation; empty when no source can say it."""
         if seg.text in (",", "，", "、"):
             return silence(0.2)
+        with self._lock:
+            return self._get(seg)
+
+    def _get(self, seg: Segment) -> bytes:
         if seg not in self._memory:
             pcm = self._recorded(seg)
             if pcm is None:
                 try:
                     pcm = self._synthesised(seg)
-                except (OSError, subprocess.SubprocessError, ValueError, wave.Error) as exc:
+                except (OSError, subprocess.SubprocessError, ValueError, EOFError,
+                        wave.Error) as exc:  # fmt: skip
                     log.error("cannot synthesise %r: %s", seg.text, exc)
             self._memory[seg] = pcm or b""
             if len(self._memory) > 500:  # bounded: a week-long run keeps a flat footprint
@@ -168,7 +178,7 @@ def compose(utterance: Utterance, voice: VoiceSettings, bank: SegmentBank | None
             for j, sentence in enumerate(words):
                 if j:
                     parts.append(silence(voice.gap_s / 2))
-                parts += [bank.get(seg) + silence(0.04) for seg in sentence]
+                parts += [bank.get(seg) + silence(WORD_GAP_S) for seg in sentence]
     return b"".join(parts)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pygame
 
-from display.layout import Layout, Rect, layout_for, rows
+from display.layout import Layout, Rect, layout_for, rows, service_cells
 from display.screen import CallKind, CallLine, ScreenModel
 
 Color = tuple[int, int, int]
@@ -35,7 +35,7 @@ MARQUEE_BAND: Color = (4, 10, 22)
 KIND_COLOR = {CallKind.NORMAL: NUMBER, CallKind.VIP: VIP, CallKind.GREEN: GREEN}
 KIND_ROW = {CallKind.VIP: VIP_ROW, CallKind.GREEN: GREEN_ROW}
 KIND_TAG = {CallKind.VIP: ("贵宾", "VIP"), CallKind.GREEN: ("绿色通道", "Green channel")}
-STATE_ZH = {"paused": "暂停服务", "closed": "已关闭"}
+STATE_ZH = {"paused": "暂停服务", "closed": "未开放"}
 STATE_EN = {"paused": "paused", "closed": "closed"}
 MARQUEE_SPEED = 140  # base pixels per second
 TEXT_CACHE = 800
@@ -202,35 +202,23 @@ class Painter:
 
     def _services(self, m: ScreenModel) -> None:
         lay = self.layout
-        box = lay.rect("services")
-        self.panel(box)
-        x, y, w, _ = box
-        pad = lay.length(20)
-        head = lay.length(56)
-        name_w, wait_w = lay.length(360), lay.length(210)
-        gap = lay.length(16)
-        cols = (x + pad, x + pad + name_w, x + pad + name_w + wait_w + gap)
-        next_w = w - 2 * pad - name_w - wait_w - gap
+        self.panel(lay.rect("services"))
+        heading, cells = service_cells(lay, len(m.services))
         size = lay.px("section")
-        self.put(bilingual("业务", "Service", m.english), size, DIM, (cols[0], y, name_w, head))
-        self.put(bilingual("等候", "Waiting", m.english), size, DIM, (cols[1], y, wait_w, head),
-                 "center")  # fmt: skip
-        self.put(bilingual("请准备", "Please get ready", m.english), size, DIM,
-                 (cols[2], y, next_w, head))  # fmt: skip
-        slots = rows(box, len(m.services), lay.length(76), head)
-        for i, (line, row) in enumerate(zip(m.services, slots, strict=False)):
-            _, ry, _, rh = row
+        self.put(bilingual("业务", "Service", m.english), size, DIM, heading["name"])
+        self.put(bilingual("等候", "Waiting", m.english), size, DIM, heading["waiting"], "center")
+        self.put(bilingual("请准备", "Please get ready", m.english), size, DIM, heading["next"])
+        for i, (line, cell) in enumerate(zip(m.services, cells, strict=False)):
+            x, y, w, h = cell["name"]
             if m.english and line.name_en:
-                half = rh * 11 // 20
-                self.put(line.name, lay.px("service"), TEXT, (cols[0], ry, name_w, half))
-                self.put(line.name_en, lay.px("service_en"), DIM,
-                         (cols[0], ry + half, name_w, rh - half))  # fmt: skip
+                half = h * 11 // 20
+                self.put(line.name, lay.px("service"), TEXT, (x, y, w, half))
+                self.put(line.name_en, lay.px("service_en"), DIM, (x, y + half, w, h - half))
             else:
-                self.put(line.name, lay.px("service"), TEXT, (cols[0], ry, name_w, rh))
-            self.put(str(line.waiting), lay.px("waiting"), TEXT, (cols[1], ry, wait_w, rh),
-                     "center", tag=f"waiting_{i}")  # fmt: skip
-            self.put("  ".join(line.next), lay.px("next"), NEXT, (cols[2], ry, next_w, rh),
-                     tag=f"next_{i}")  # fmt: skip
+                self.put(line.name, lay.px("service"), TEXT, cell["name"])
+            self.put(str(line.waiting), lay.px("waiting"), TEXT, cell["waiting"], "center",
+                     tag=f"waiting_{i}")  # fmt: skip
+            self.put("  ".join(line.next), lay.px("next"), NEXT, cell["next"], tag=f"next_{i}")
 
     def _out_of_service(self, m: ScreenModel) -> None:
         lay = self.layout
@@ -238,12 +226,20 @@ class Painter:
         self.panel(box)
         x, y, w, h = box
         pad = lay.length(20)
+        inner = (x + pad, y, w - 2 * pad, h)
         if not m.out_of_service:
             text = bilingual("各窗口正常服务", "All counters open", m.english)
-            self.put(text, lay.px("out"), DIM, (x + pad, y, w - 2 * pad, h), tag="out")
+            self.put(text, lay.px("out"), DIM, inner, tag="out")
             return
-        parts = [f"{c.name} {STATE_ZH.get(c.state, c.state)}" for c in m.out_of_service]
-        self.put("　".join(parts), lay.px("out"), VIP, (x + pad, y, w - 2 * pad, h), tag="out")
+        # One line per state, counters by number: eight closed counters still read at a glance.
+        lines = []
+        for state in ("paused", "closed"):
+            numbers = [str(c.number) for c in m.out_of_service if c.state == state]
+            if numbers:
+                label = bilingual(STATE_ZH[state], STATE_EN[state].capitalize(), m.english)
+                lines.append(f"{label}：{'、'.join(numbers)} 号窗口")
+        for i, (line, row) in enumerate(zip(lines, rows(inner, len(lines), h // 2), strict=False)):
+            self.put(line, lay.px("out"), VIP, row, tag=f"out_{i}")
 
     def _marquee(self, m: ScreenModel, now: float) -> None:
         lay = self.layout

@@ -15,6 +15,7 @@ from display.fonts import FontMissing, draws_chinese, find_cjk_font
 from display.settings import VoiceSettings
 from display.sound import (
     RATE,
+    WORD_GAP_S,
     LogSpeaker,
     MixerSpeaker,
     SegmentBank,
@@ -82,8 +83,8 @@ def test_recorded_segments_are_used_before_synthesis(tmp_path: Path) -> None:
     voice = VoiceSettings(chime=False, segments_dir=str(tmp_path))
     bank = SegmentBank(voice, cache=tmp_path / "cache")
     pcm = compose(call_a012(), voice, bank)
-    # Ten recorded words, each followed by a 40 ms gap, and nothing synthesised.
-    assert duration_of(pcm) == pytest.approx(10 * (0.1 + 0.04), abs=0.02)
+    # Ten recorded words, each followed by a short gap, and nothing synthesised.
+    assert duration_of(pcm) == pytest.approx(10 * (0.1 + WORD_GAP_S), abs=0.02)
     assert not (tmp_path / "cache").exists()
 
 
@@ -98,7 +99,9 @@ def test_repeats_say_the_sentence_again_after_the_chime(tmp_path: Path) -> None:
     once = compose(call_a012(), voice, bank)
     twice = compose(Utterance(call_a012().call, 2), voice, bank)
     assert once.startswith(chime())
-    assert duration_of(twice) - duration_of(once) == pytest.approx(0.5 + 1.4, abs=0.02)
+    assert duration_of(twice) - duration_of(once) == pytest.approx(
+        0.5 + 10 * (0.1 + WORD_GAP_S), abs=0.02
+    )
 
 
 def test_without_a_sound_device_the_call_is_logged_and_takes_its_time(

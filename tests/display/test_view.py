@@ -27,7 +27,7 @@ MODEL = ScreenModel(
     recent=tuple(call(f"A{n:03d}", n % 8 + 1) for n in range(11, 3, -1)),
     services=(ServiceLine("个人现金业务", "Personal cash", 12, ("A013", "A014", "A015")),
               ServiceLine("个人非现金业务", "Personal non-cash", 0, ())),
-    out_of_service=(CounterLine("4号窗口", "Counter 4", "paused", ""),),
+    out_of_service=(CounterLine(4, "4号窗口", "Counter 4", "paused", ""),),
     marquee="养老金今日发放，请老年客户到爱心窗口办理。", offline=False, english=True,
 )  # fmt: skip
 
