@@ -179,9 +179,9 @@ class DeviceRunner:
             self.devices.garble_next -= 1
             frame = bytearray(self.bus.dialect.encode(reply))
             frame[len(frame) // 2] ^= 0x5A
-            self.bus.port.write(bytes(frame))
             if self.bus.pace_baud:
                 time.sleep(wire_seconds(len(frame), self.bus.pace_baud))
+            self.bus.port.write(bytes(frame))
             return
         self.bus.send(reply)
 

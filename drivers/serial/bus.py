@@ -93,13 +93,10 @@ class Bus:
     def send(self, message: Message) -> None:
         """Write one frame (no reply expected: broadcasts, and the simulator's answers)."""
         frame = self.dialect.encode(message)
-        started = self.clock()
+        if self.pace_baud:  # the last byte arrives one wire time after the first is sent
+            self.sleep(wire_seconds(len(frame), self.pace_baud))
         self.port.write(frame)
         self.port.flush()
-        if self.pace_baud:
-            left = started + wire_seconds(len(frame), self.pace_baud) - self.clock()
-            if left > 0:
-                self.sleep(left)
         self.frames_written += 1
         self.bytes_written += len(frame)
         if self.on_write is not None:
