@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from queue_core.domain import tickets as moves
-from queue_core.domain.estimate import Arrivals, CounterState, ServiceTimes
+from queue_core.domain.estimate import Arrivals, OpenCounter, ServiceTimes
 from queue_core.domain.figures import CounterSpan
 from queue_core.domain.numbering import format_number
 from queue_core.domain.routing import CounterView, Policy
@@ -94,14 +94,14 @@ class DayState:
     policy: Policy
     last_called: dict[object, float] = field(default_factory=dict)
 
-    def open_counters(self, service: str | None = None) -> list[CounterState]:
+    def open_counters(self, service: str | None = None) -> list[OpenCounter]:
         """Open counters (that serve ``service``), with their current customer's service."""
         found = []
         for c in self.counters.values():
             if not c.open or c.closing or (service and service not in c.view.services):
                 continue
             busy = self.tickets[c.current].service if c.current else None
-            found.append(CounterState(c.view, c.busy_since if c.current else None, busy))
+            found.append(OpenCounter(c.view, c.busy_since if c.current else None, busy))
         return found
 
 
