@@ -73,6 +73,9 @@ def wait_points(tickets: Sequence[Ticket], tz: tzinfo) -> list[tuple[float, floa
 def svg_waits(points: Sequence[tuple[float, float]], start: int, end: int, line_min: float) -> str:
     """Each customer's wait (dot) by issue time, with the 3-minute line."""
     top = max([line_min * 2, *(w for _, w in points)])
+    if points:  # a day that ran outside opening hours still shows every customer
+        start = min(start, int(min(m for m, _ in points)) // 60 * 60)
+        end = max(end, (int(max(m for m, _ in points)) // 60 + 1) * 60)
     span = max(end - start, 60)
 
     def x(minute: float) -> float:
@@ -90,7 +93,6 @@ def svg_waits(points: Sequence[tuple[float, float]], start: int, end: int, line_
         f'<circle cx="{x(m):.1f}" cy="{y(w):.1f}" r="2.2" '
         f'class="{"late" if w > line_min else "dot"}"/>'
         for m, w in points
-        if start <= m <= end + 60
     )
     parts.append(dots)
     parts.append(
