@@ -197,10 +197,13 @@ class Branch:
             row.update_from(t)
         self.live.waiting.put(t)
 
-    def _emit_ticket(self, uow: UnitOfWork, kind: str, t: Ticket, **extra: Any) -> None:
-        data = {"ticket": self._ticket_json(self.live, t), "queue": self._summary(self.live)}
+    def _emit_ticket(self, uow: UnitOfWork, kind: str, t: Ticket, **extra: Any) -> Json:
+        """Append a ``ticket.<kind>`` event; returns the ticket as sent (the API's answer)."""
+        body = self._ticket_json(self.live, t)
+        data = {"ticket": body, "queue": self._summary(self.live)}
         data.update(extra)
         uow.emit(f"ticket.{kind}", self.clock(), data)
+        return body
 
     def _emit_counter(self, uow: UnitOfWork, number: int) -> None:
         uow.emit("counter.updated", self.clock(), {"counter": self._counter_json(number)})
@@ -311,8 +314,7 @@ class Branch:
                         created_at=now,
                     )
                 )
-            self._emit_ticket(uow, "issued", t)
-            body = self._ticket_json(self.live, t)
+            body = self._emit_ticket(uow, "issued", t)
         return Issued(body, replayed=False)
 
     # ---------------------------------------------------------------- counters
@@ -357,9 +359,10 @@ class Branch:
         called = moves.call(pick, number, self.clock(), teller)
         self._save(uow, called)
         self._set_current(uow, number, called)
-        self._emit_ticket(uow, "called", called, counter=wire.counter_ref(number, self.config))
+        ref = wire.counter_ref(number, self.config)
+        body = self._emit_ticket(uow, "called", called, counter=ref)
         self._emit_counter(uow, number)
-        return self._ticket_json(self.live, called)
+        return body
 
     def recall(self, number: int) -> Json:
         with self._write() as uow:
@@ -367,8 +370,8 @@ class Branch:
             t = moves.recall(self._active(number), self.clock())
             self._save(uow, t)
             self._set_current(uow, number, t)
-            self._emit_ticket(uow, "recalled", t, counter=wire.counter_ref(number, self.config))
-            return self._ticket_json(self.live, t)
+            ref = wire.counter_ref(number, self.config)
+            return self._emit_ticket(uow, "recalled", t, counter=ref)
 
     def start(self, number: int) -> Json:
         return self._counter_move(number, "started", lambda t: moves.start(t, self.clock()))
@@ -391,9 +394,9 @@ class Branch:
             t = move(self._active(number))
             self._save(uow, t)
             self._set_current(uow, number, t)
-            self._emit_ticket(uow, kind, t)
+            body = self._emit_ticket(uow, kind, t)
             self._emit_counter(uow, number)
-            return self._ticket_json(self.live, t)
+            return body
 
     def transfer(self, number: int, service: str | None, counter: int | None) -> Json:
         """The current customer waits again, for another service or counter, keeping the
@@ -406,9 +409,10 @@ class Branch:
             self._save(uow, old)
             self._save(uow, new)
             self._set_current(uow, number, None)
-            self._emit_ticket(uow, "transferred", old, new_ticket=self._ticket_json(self.live, new))
+            body = self._ticket_json(self.live, new)
+            self._emit_ticket(uow, "transferred", old, new_ticket=body)
             self._emit_counter(uow, number)
-            return self._ticket_json(self.live, new)
+            return body
 
     def _check_target(self, service: str | None, counter: int | None) -> None:
         if service is not None and self.config.service(service) is None:
@@ -459,8 +463,7 @@ class Branch:
         with self._write() as uow:
             t = moves.cancel(self._load(uow, ticket_id), self.clock())
             self._save(uow, t)
-            self._emit_ticket(uow, "cancelled", t)
-            return self._ticket_json(self.live, t)
+            return self._emit_ticket(uow, "cancelled", t)
 
     def reassign(self, ticket_id: str, front: bool, counter: int | None) -> Json:
         with self._write() as uow:
@@ -468,8 +471,7 @@ class Branch:
                 self._counter_row(counter)
             t = moves.reassign(self._load(uow, ticket_id), self.clock(), front, counter)
             self._save(uow, t)
-            self._emit_ticket(uow, "reassigned", t)
-            return self._ticket_json(self.live, t)
+            return self._emit_ticket(uow, "reassigned", t)
 
     def move(self, ticket_id: str, service: str) -> Json:
         """A waiting ticket moves to another service, keeping its number and place in time."""
@@ -484,8 +486,9 @@ class Branch:
             old, new = moves.transfer(current, self.clock(), new_id(), service, None)
             self._save(uow, old)
             self._save(uow, new)
-            self._emit_ticket(uow, "transferred", old, new_ticket=self._ticket_json(self.live, new))
-            return self._ticket_json(self.live, new)
+            body = self._ticket_json(self.live, new)
+            self._emit_ticket(uow, "transferred", old, new_ticket=body)
+            return body
 
     def rate(self, ticket_id: str, rating: int, counter: int | None) -> Json:
         """The customer's rating of a finished ticket, once."""
@@ -499,8 +502,7 @@ class Branch:
                 raise IllegalMove(f"ticket {t.number} is already rated", "already_rated")
             t = replace(t, rating=rating)
             self._save(uow, t)
-            self._emit_ticket(uow, "rated", t)
-            return self._ticket_json(self.live, t)
+            return self._emit_ticket(uow, "rated", t)
 
     def announce(self, text: str, until: float | None, by: str) -> Json:
         with self._write() as uow:
@@ -531,12 +533,13 @@ class Branch:
         }
 
     def report_health(self, device: str, status: str, detail: Json) -> Json:
+        """Store a device's health report; a change of status or detail is an event."""
         with self._write() as uow:
             row = uow.session.get(DeviceRow, device)
+            changed = row is None or (row.status, row.detail) != (status, detail)
             if row is None:
-                row = DeviceRow(name=device, status=status, detail=detail, reported_at=self.clock())
+                row = DeviceRow(name=device)
                 uow.session.add(row)
-            changed = (row.status, row.detail) != (status, detail)
             row.status, row.detail, row.reported_at = status, detail, self.clock()
             data = {
                 "name": device,

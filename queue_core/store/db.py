@@ -139,9 +139,8 @@ class Store:
             session = self._reads()
             try:
                 yield session
-                session.rollback()
             finally:
-                session.close()
+                session.close()  # ends the transaction; loaded objects stay readable
 
     def ping(self) -> bool:
         try:

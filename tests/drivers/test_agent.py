@@ -21,7 +21,7 @@ from drivers.serial.messages import KeyCode
 from drivers.serial.protocol import BranchQDialect
 from drivers.serial.ptypair import PtyPair
 from drivers.simulator import DEMO_CONFIG, DeviceRunner, DeviceSet, addresses_from_config
-from queue_core.client import EngineClient, EngineError, events_url
+from queue_core.client import EngineClient, events_url
 from tests.support.engine import KIOSK_TOKEN, SIGN_TOKEN, RunningEngine
 
 
@@ -148,11 +148,6 @@ def test_a_printer_out_of_paper_is_reported_as_the_kiosks_health(engine: Running
         sim.stop()
 
 
-@pytest.mark.xfail(
-    raises=EngineError,
-    reason="engine: GET /devices answers 500 (DetachedInstanceError in Branch.devices) once a "
-    "device has reported its health",
-)
 def test_the_lobby_sees_a_device_report_in_get_devices(engine: RunningEngine) -> None:
     EngineClient(engine.url, SIGN_TOKEN).report_health("warning", {"dead": ["sign:4"]})
     lobby = EngineClient(engine.url, engine.lobby_token())
@@ -160,10 +155,6 @@ def test_the_lobby_sees_a_device_report_in_get_devices(engine: RunningEngine) ->
     assert device["status"] == "warning" and device["detail"]["dead"] == ["sign:4"]
 
 
-@pytest.mark.xfail(
-    reason="engine: a device's first health report emits no device.updated (report_health "
-    "compares the new row with itself)",
-)
 def test_a_devices_first_report_is_an_event(engine: RunningEngine) -> None:
     EngineClient(engine.url, KIOSK_TOKEN).report_health("error", {"printer": {"paper": "out"}})
     assert last_device_report(engine, "kiosk-1").get("status") == "error"
