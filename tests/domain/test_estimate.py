@@ -1,0 +1,126 @@
+"""The wait estimate: what the ticket says before anyone is called."""
+
+from __future__ import annotations
+
+import pytest
+
+from queue_core.domain.estimate import (
+    Arrivals,
+    CounterLoad,
+    OpenCounter,
+    ServiceTimes,
+    estimate_all,
+    estimate_wait,
+    forecast_calls,
+    forecast_wait,
+)
+from queue_core.domain.routing import CounterView, Policy, PolicyKind
+from queue_core.domain.tickets import Status, Ticket
+
+NOW = 1_000_000.0
+
+
+def ticket(
+    n: int, service: str = "A", at: float = NOW, rank: int = 0, green: bool = False
+) -> Ticket:
+    return Ticket(id=f"{service}{n}", number=f"{service}{n:03d}", service=service,
+                  tier="gold" if rank else "normal", tier_rank=rank, green_channel=green,
+                  status=Status.WAITING, issued_at=at, queued_at=at,
+                  business_day="2026-03-10")  # fmt: skip
+
+
+def times() -> ServiceTimes:
+    return ServiceTimes({"A": 120.0, "B": 300.0, "C": 600.0})
+
+
+def test_people_ahead_share_the_open_counters() -> None:
+    # Two idle counters, three cash customers ahead at 120 s: the fourth waits 120 s... the
+    # counters take ahead 1 and 2 at 0, ahead 3 at 120, so the next counter frees at 120.
+    counters = [CounterLoad(1, None), CounterLoad(2, None)]
+    assert estimate_wait(["A", "A", "A"], counters, NOW, times()) == pytest.approx(120.0)
+    assert estimate_wait([], counters, NOW, times()) == 0.0
+    assert estimate_wait(["A"], [], NOW, times()) is None
+
+
+def test_a_busy_counter_frees_after_the_rest_of_its_service() -> None:
+    busy = CounterLoad(1, busy_since=NOW - 100.0, busy_service="B")
+    assert estimate_wait([], [busy], NOW, times()) == pytest.approx(200.0)
+
+
+def test_without_skips_the_skip_aware_estimate_is_the_plain_one() -> None:
+    plain = times()
+    for seconds in (100.0, 140.0):
+        plain.record("A", seconds)
+    assert plain.expected_visit("A") == plain.mean("A")
+    counters = [CounterLoad(1, None)]
+    assert estimate_all(["A", "A"], counters, NOW, plain) == [0.0, pytest.approx(plain.mean("A"))]
+
+
+def test_no_shows_ahead_shorten_the_wait() -> None:
+    learned = times()
+    for _ in range(20):
+        learned.record("A", 120.0)
+    for _ in range(20):
+        learned.record_skip("A", 40.0)
+    # Half the recent calls were skips (shrunk towards none: 20 of 50 with the prior of 10).
+    assert learned.show_rate() == pytest.approx(30 / 50)
+    visit = learned.expected_visit("A")
+    assert 40.0 < visit < learned.mean("A")
+    counters = [CounterLoad(1, None)]
+    assert estimate_wait(["A"] * 5, counters, NOW, learned) == pytest.approx(5 * visit)
+
+
+def test_forecast_follows_each_counters_services() -> None:
+    # Counter 1 serves only A, counter 2 only C: the C ticket waits for counter 2 alone.
+    counters = [OpenCounter(CounterView(1, ("A",))), OpenCounter(CounterView(2, ("C",)))]
+    waiting = [ticket(1, "C", NOW - 60), ticket(2, "C", NOW - 30), ticket(1, "A", NOW)]
+    calls = forecast_calls(waiting, counters, NOW, Policy(), times())
+    assert calls == {"C1": 0.0, "A1": 0.0, "C2": pytest.approx(600.0)}
+
+
+def test_forecast_puts_a_waiting_vip_ahead_under_priority() -> None:
+    counters = [OpenCounter(CounterView(1, ("A",)), busy_since=NOW, busy_service="A")]
+    normal = ticket(1, at=NOW - 100)
+    gold = ticket(2, at=NOW, rank=1)
+    strict = Policy(kind=PolicyKind.STRICT)
+    assert forecast_wait(normal, [normal, gold], counters, NOW, strict, times()) == pytest.approx(
+        240.0
+    )
+    fifo = Policy(kind=PolicyKind.FIFO)
+    assert forecast_wait(normal, [normal, gold], counters, NOW, fifo, times()) == pytest.approx(
+        120.0
+    )
+
+
+def test_forecast_expects_the_vips_still_to_come() -> None:
+    # In the last 30 minutes six gold customers came (one every 5 minutes); a normal customer
+    # behind one counter busy for ten more minutes (a corporate customer) will see the two
+    # expected meanwhile (at 2.5 and 7.5 minutes) called first under strict priority.
+    arrivals = Arrivals()
+    for k in range(6):
+        arrivals.record(ticket(100 + k, at=NOW - 1800 + 300 * k, rank=1))
+    counters = [OpenCounter(CounterView(1, ("A",)), busy_since=NOW, busy_service="C")]
+    normal = ticket(1, at=NOW)
+    strict = Policy(kind=PolicyKind.STRICT)
+    alone = forecast_wait(normal, [normal], counters, NOW, strict, times())
+    expecting = forecast_wait(normal, [normal], counters, NOW, strict, times(), arrivals)
+    assert alone == pytest.approx(600.0)
+    assert expecting == pytest.approx(600.0 + 2 * 120.0)
+    # Under fifo nobody who comes later goes first: the expected arrivals change nothing.
+    fifo = Policy(kind=PolicyKind.FIFO)
+    assert forecast_wait(normal, [normal], counters, NOW, fifo, times(), arrivals) == alone
+
+
+def test_forecast_agrees_with_estimate_wait_on_one_service_in_arrival_order() -> None:
+    counters = [OpenCounter(CounterView(n, ("A",))) for n in (1, 2, 3)]
+    waiting = [ticket(n, at=NOW - 10 * (20 - n)) for n in range(1, 15)]
+    calls = forecast_calls(waiting, counters, NOW, Policy(kind=PolicyKind.FIFO), times())
+    plain = estimate_all(["A"] * len(waiting), [c.load() for c in counters], NOW, times())
+    assert plain is not None
+    assert [calls[t.id] for t in waiting] == pytest.approx(plain)
+
+
+def test_no_open_counter_for_the_service_gives_no_estimate() -> None:
+    counters = [OpenCounter(CounterView(1, ("B",)))]
+    lone = ticket(1)
+    assert forecast_wait(lone, [lone], counters, NOW, Policy(), times()) is None
