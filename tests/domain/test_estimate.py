@@ -94,8 +94,9 @@ def test_forecast_puts_a_waiting_vip_ahead_under_priority() -> None:
 
 def test_forecast_expects_the_vips_still_to_come() -> None:
     # In the last 30 minutes six gold customers came (one every 5 minutes); a normal customer
-    # behind one counter busy for ten more minutes (a corporate customer) will see the two
-    # expected meanwhile (at 2.5 and 7.5 minutes) called first under strict priority.
+    # behind one counter busy for ten more minutes (a corporate customer) will see those
+    # expected at 2.5, 7.5 and 12.5 minutes called first under strict priority (the third
+    # arrives while the counter serves the second).
     arrivals = Arrivals()
     for k in range(6):
         arrivals.record(ticket(100 + k, at=NOW - 1800 + 300 * k, rank=1))
@@ -105,7 +106,7 @@ def test_forecast_expects_the_vips_still_to_come() -> None:
     alone = forecast_wait(normal, [normal], counters, NOW, strict, times())
     expecting = forecast_wait(normal, [normal], counters, NOW, strict, times(), arrivals)
     assert alone == pytest.approx(600.0)
-    assert expecting == pytest.approx(600.0 + 2 * 120.0)
+    assert expecting == pytest.approx(600.0 + 3 * 120.0)
     # Under fifo nobody who comes later goes first: the expected arrivals change nothing.
     fifo = Policy(kind=PolicyKind.FIFO)
     assert forecast_wait(normal, [normal], counters, NOW, fifo, times(), arrivals) == alone
