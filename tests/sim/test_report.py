@@ -1,0 +1,101 @@
+"""The one-page report: its charts and tables show the day's figures."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from queue_core.domain.figures import daily_figures
+from queue_core.report import HEIGHT, PAD, ReportMeta, main, render_report, service_star
+from queue_core.sim.model import simulate_day
+from queue_core.sim.scenario import load
+from queue_core.sim.selectors import by_name
+from tests.domain.test_figures import SHANGHAI, scripted_day
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def having(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
+        return [
+            a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())
+        ]
+
+
+def parse(page: str) -> Elements:
+    found = Elements()
+    found.feed(page)
+    return found
+
+
+META = ReportMeta(branch="城东支行", date="2026-03-13", tz=SHANGHAI)
+
+
+def test_the_waits_chart_marks_waits_over_three_minutes_and_draws_the_line() -> None:
+    page = parse(render_report(scripted_day(), META))
+    # Waits 1, 4, 2, 20 and 1 minutes: two dots over the line (4 and 20 minutes).
+    assert len(page.having("circle", **{"class": "late"})) == 2
+    assert len(page.having("circle", **{"class": "dot"})) == 3
+    (line,) = page.having("line", **{"data-role": "three-minute-line"})
+    # The scale tops at the longest wait (20 min): 3 minutes sits 3/20 of the way up.
+    base, height = HEIGHT - PAD + 10, HEIGHT - PAD - 10
+    assert float(line["y1"] or 0) == round(base - 3 / 20 * height, 1)
+
+
+def test_hourly_bars_and_counter_load_carry_the_figures() -> None:
+    tickets = scripted_day()
+    figures = daily_figures(tickets, tz=SHANGHAI)
+    page = parse(render_report(tickets, META))
+    issued = {
+        a["data-hour"]: int(a["data-value"] or 0)
+        for a in page.having("rect", **{"class": "issued"})
+        if a.get("data-hour")
+    }
+    served = {
+        a["data-hour"]: int(a["data-value"] or 0)
+        for a in page.having("rect", **{"class": "served"})
+        if a.get("data-hour")
+    }
+    assert issued == {"09": 4, "10": 3}
+    assert served == {"09": 3, "10": 2}
+    busy = {
+        a["data-counter"]: float(a["data-seconds"] or 0)
+        for a in page.having("rect", **{"class": "busy"})
+    }
+    assert busy == {k: b["busy_s"] for k, b in figures["by_counter"].items()}
+
+
+def test_the_service_star_needs_enough_ratings() -> None:
+    day = simulate_day(load("weekday"), by_name("aging"), 3)
+    figures = daily_figures(day.tickets, tz=ZoneInfo("Asia/Shanghai"))
+    star = service_star(figures["by_teller"])
+    assert star is not None
+    best = figures["by_teller"][star]["ratings"]
+    for block in figures["by_teller"].values():
+        if block["ratings"]["count"] >= 5:
+            assert block["ratings"]["mean"] <= best["mean"]
+    assert service_star(figures["by_teller"], min_ratings=10_000) is None
+
+
+def test_report_of_a_simulated_day_is_one_self_contained_page(tmp_path: Path) -> None:
+    out = tmp_path / "day.html"
+    assert main(["--scenario", "pension_day", "--seed", "2", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.count("<svg") == 3
+    assert not re.search(r"(src|href)=\"https?:", text)  # nothing fetched from elsewhere
+    for title in ("By service", "By tier", "By counter", "By teller", "By hour"):
+        assert title in text
+
+
+def test_report_without_a_database_says_so(tmp_path: Path) -> None:
+    missing = f"sqlite:///{tmp_path / 'none.db'}"
+    assert main(["--date", "2026-03-13", "--db", missing, "--out", str(tmp_path / "x.html")]) == 2
