@@ -93,5 +93,6 @@ def screenshot(page: Page, name: str) -> Path:
     """Save what the page shows as ``docs/screens/<name>.png`` (the project's gallery)."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     path = SCREENS / f"{name}.png"
-    page.screenshot(path=str(path))
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(path), full_page=True)
     return path

@@ -111,9 +111,29 @@ def test_refusals_are_explained_in_plain_words(page: Page, pages_server: str) ->
         """return [m.explain(new m.ApiError(409, 'cannot_finish_waiting', 'x'), 'zh'),
                    m.explain(new m.ApiError(409, 'cannot_skip_serving', 'x'), 'en'),
                    m.explain(new m.ApiError(0, 'engine_unavailable', 'x'), 'zh'),
-                   m.explain(new m.ApiError(409, 'counter_closed', 'Counter 3 closed'), 'en')];""",
+                   m.explain(new m.ApiError(409, 'odd_state', 'Counter 3 closed'), 'en')];""",
     )
     assert words[0] == "不能完成：当前状态为「等候中」"
     assert words[1] == "Cannot skip: it is being served now"
     assert "连接不上" in words[2]
     assert words[3] == "Refused: Counter 3 closed"
+
+
+def test_a_late_event_does_not_bring_back_a_finished_customer(
+    page: Page, pages_server: str
+) -> None:
+    model = run(
+        page,
+        pages_server,
+        "caller-state.js",
+        """let s = m.applyCounter(m.initial(3), arg.counter);
+        const called = arg.ticket;
+        s = m.applyTicket(s, called);                             // the call's answer
+        s = m.applyTicket(s, {...called, status: 'finished'});    // the finish's answer
+        s = m.applyEvent(s, {seq: 7, type: 'ticket.called', data: {ticket: called}});  // late
+        s = m.applyEvent(s, {seq: 8, type: 'counter.updated',
+                             data: {counter: {...arg.counter, current: called}}});     // late
+        return m.model(s, arg.now, rules.MOVES);""",
+        {"counter": COUNTER, "ticket": TICKET, "now": NOW},
+    )
+    assert model["ticket"] is None and model["actions"]["call_next"]

@@ -4,7 +4,31 @@
 const LIVE = new Set(["called", "serving"]);
 
 export function initial(counter) {
-  return { counter: Number(counter), info: null, queue: {}, seq: null, flash: null };
+  return { counter: Number(counter), info: null, queue: {}, seq: null, flash: null, latest: {} };
+}
+
+// A visit only moves forward: (times called, how far along). An action's answer and the events
+// reach the page by two roads, so an older word about a ticket may arrive after a newer one.
+const RANK = { waiting: 0, called: 1, serving: 2 };
+function progress(ticket) {
+  return [Number(ticket.call_count || 0), RANK[ticket.status] ?? 3];
+}
+function older(a, b) {
+  const [x, y] = [progress(a), progress(b)];
+  return x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]);
+}
+
+// The newest word on a ticket: the one given, unless the page already knows a later one.
+function freshest(state, ticket) {
+  const known = state.latest[ticket.id];
+  return known && older(ticket, known) ? known : ticket;
+}
+
+function remember(state, ticket) {
+  const latest = { ...state.latest, [ticket.id]: ticket };
+  const ids = Object.keys(latest);
+  if (ids.length > 200) delete latest[ids[0]]; // a day's worth at one counter is plenty
+  return { ...state, latest };
 }
 
 function withCurrent(state, ticket) {
@@ -15,12 +39,20 @@ function withCurrent(state, ticket) {
 // The counter as GET /counters, a counter.updated event or a snapshot describes it.
 export function applyCounter(state, counter) {
   if (!counter || Number(counter.number) !== state.counter) return state;
-  return { ...state, info: { ...counter } };
+  let current = counter.current || null;
+  if (current) {
+    current = freshest(state, current);
+    if (!LIVE.has(current.status)) current = null;
+  }
+  return { ...state, info: { ...counter, current } };
 }
 
 // A ticket seen in an event or in an action's answer: it becomes, stays, or stops being ours.
-export function applyTicket(state, ticket) {
-  if (!ticket) return state;
+export function applyTicket(state, given) {
+  if (!given) return state;
+  const ticket = freshest(state, given);
+  if (ticket !== given) return state;
+  state = remember(state, ticket);
   const current = state.info && state.info.current;
   const ours = Number(ticket.counter) === state.counter;
   if (ours && LIVE.has(ticket.status)) {

@@ -337,7 +337,11 @@ async function begin(saved) {
   render();
   stream = new EventStream({
     token: saved.token,
-    onEvent: (event) => { state = caller.applyEvent(state, event); render(); },
+    onEvent: (event) => {
+      window.branchqEvents = [...(window.branchqEvents || []).slice(-49), { seq: event.seq, type: event.type, number: event.data && event.data.ticket && event.data.ticket.number }];
+      state = caller.applyEvent(state, event);
+      render();
+    },
     onState: (up) => { setLink(up); if (up) refreshCounter().catch(() => {}); },
     onDown: async () => {
       try { await api.get("/auth/me"); } catch (err) {

@@ -5,7 +5,7 @@ import { escapeHtml } from "./format.js";
 
 export function barChart(rows, { width = 520, height = 200, line = null, lineLabel = "",
   format = (v) => String(v), color = "#3b7fd0", overColor = "#b3262d", title = "" } = {}) {
-  const pad = { top: 18, right: 10, bottom: 26, left: 44 };
+  const pad = { top: 18, right: 10, bottom: 26, left: 64 };
   const w = width - pad.left - pad.right;
   const h = height - pad.top - pad.bottom;
   const values = rows.map((r) => (typeof r.value === "number" ? r.value : 0));

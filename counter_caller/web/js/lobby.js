@@ -77,7 +77,7 @@ function renderCounters(model) {
       <div class="head"><strong>${esc(lang() === "en" ? c.nameEn : c.name)}</strong><span class="chip state-${esc(c.state)}">${esc(statusWord(c.state, lang()))}</span></div>
       <div class="cur ${cur ? esc(cur.status) : ""}">${cur ? esc(cur.number) : "—"}</div>
       <div class="muted">${cur ? `${esc(statusWord(cur.status, lang()))} · ${esc(t("waited", { w: dur(cur.waitedS) }))}` : esc(c.reason || "")}</div>
-      <div class="muted">${esc(c.teller || "")}${c.waiting !== null ? ` · ${esc(t("counter.waiting", { n: c.waiting }))}` : ""}</div>
+      <div class="muted">${esc([c.teller, c.waiting !== null ? t("counter.waiting", { n: c.waiting }) : null].filter(Boolean).join(" · "))}</div>
       <div class="ops">${ops.join("")}</div></div>`;
   }).join("");
 }
