@@ -70,6 +70,8 @@ def _serve(argv: Sequence[str]) -> int:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     install_log_redaction()
+    if args.workers > 1:
+        return _serve_workers(args, config.branch.name)
     app = create_app(config, args.db, load_secret())
     print(
         f"BranchQ engine for {config.branch.name} on http://{args.host}:{args.port} "
@@ -86,6 +88,67 @@ def _serve(argv: Sequence[str]) -> int:
         timeout_graceful_shutdown=3,
     )
     return 0
+
+
+def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
+    """Several uvicorn worker processes behind one port, each building the app from the
+    environment (``queue_core.api.app.app_from_env``); PostgreSQL LISTEN/NOTIFY carries each
+    worker's events to the others' subscribers."""
+    import uvicorn
+
+    from queue_core.api import app as app_module
+    from queue_core.security import load_secret
+    from queue_core.store import Store
+
+    # Done once here, so the workers do not race: the secret file and the schema.
+    load_secret()
+    Store(args.db).dispose()
+    if args.config:
+        os.environ[app_module.CONFIG_ENV] = os.path.abspath(args.config)
+    os.environ[app_module.DB_ENV] = args.db
+    os.environ[app_module.LOG_LEVEL_ENV] = args.log_level
+    print(
+        f"BranchQ engine for {branch_name} on http://{args.host}:{args.port} "
+        f"({args.workers} workers, database {args.db.split('@')[-1]})",
+        flush=True,
+    )
+    uvicorn.run(
+        "queue_core.api.app:app_from_env",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        ws_ping_interval=10,
+        ws_ping_timeout=20,
+        timeout_graceful_shutdown=3,
+    )
+    return 0
+
+
+DEMO_BANNER = """
+BranchQ demo branch 城东支行 — engine on {url}
+  teller's caller   {url}/caller      (t03 / PIN 1234 at counter 3; t01..t08 likewise)
+  lobby console     {url}/lobby       (lobby / PIN 6789)
+  rating tablet     {url}/rating      (device token demo-rating-3)
+  API and contract  {url}/docs  ·  {url}/openapi.json
+  other programs    branchq display --engine {url} --token demo-display
+                    branchq kiosk   --engine {url} --token demo-kiosk-1
+                    branchq sign-sim   (software LED signs and keypads on a pty)
+Stop with Ctrl+C. Data stays in ./branchq.db.
+"""
+
+
+def _demo(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="branchq demo", description="Run the bundled demo branch on SQLite."
+    )
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    url = f"http://{args.host}:{args.port}"
+    print(DEMO_BANNER.format(url=url), flush=True)
+    return _serve(["--host", args.host, "--port", str(args.port), "--db", DEFAULT_DB])
 
 
 def _hash_pin(argv: Sequence[str]) -> int:
@@ -120,6 +183,7 @@ def _check_config(argv: Sequence[str]) -> int:
 
 BUILTIN: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "serve": (_serve, "run the queue engine (FastAPI on uvicorn)"),
+    "demo": (_demo, "run the bundled demo branch on SQLite, with the pages' addresses"),
     "hash-pin": (_hash_pin, "hash a staff PIN for the branch file"),
     "check-config": (_check_config, "validate a branch TOML file"),
 }

@@ -626,7 +626,6 @@ class Branch:
         assert cfg is not None
         row = self.live.counters.get(number)
         current = self.live.current.get(number)
-        heads = self.live.waiting.heads(cfg.view())
         return {
             "number": number,
             "name": cfg.display_name,
@@ -637,7 +636,7 @@ class Branch:
             "teller": row.teller if row else None,
             "paused_reason": row.paused_reason if row else None,
             "current": wire.ticket(current, self.config) if current else None,
-            "waiting": sum(1 for t in self.live.waiting if can_call(cfg.view(), t)) if heads else 0,
+            "waiting": self.live.waiting.count_for(cfg.view()),
         }
 
     def counters(self) -> list[Json]:

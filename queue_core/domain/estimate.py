@@ -93,6 +93,18 @@ class ServiceTimes:
         return (sum(seen) + prior * default) / (len(seen) + prior)
 
 
+class _VisitTimes(dict[str, float]):
+    """``expected_visit`` per service, computed once per estimate (it sums whole windows)."""
+
+    def __init__(self, times: ServiceTimes) -> None:
+        super().__init__()
+        self.times = times
+
+    def __missing__(self, service: str) -> float:
+        value = self[service] = self.times.expected_visit(service)
+        return value
+
+
 def remaining(load: CounterLoad, now: float, times: ServiceTimes) -> float:
     """Expected seconds until this counter is free."""
     if load.busy_since is None or load.busy_service is None:
@@ -117,13 +129,14 @@ def estimate_wait(
     if not free:
         return None
     ahead_list = list(ahead)
+    visit = _VisitTimes(times)
     if len(ahead_list) > _EXACT_LIMIT:
-        work = sum(free) + sum(times.expected_visit(s) for s in ahead_list)
+        work = sum(free) + sum(visit[s] for s in ahead_list)
         return work / len(free)
     heapq.heapify(free)
     for service in ahead_list:
         soonest = heapq.heappop(free)
-        heapq.heappush(free, soonest + times.expected_visit(service))
+        heapq.heappush(free, soonest + visit[service])
     return free[0]
 
 
@@ -143,11 +156,12 @@ def estimate_all(
     if not free:
         return None
     heapq.heapify(free)
+    visit = _VisitTimes(times)
     waits: list[float] = []
     for service in ordered:
         soonest = heapq.heappop(free)
         waits.append(soonest)
-        heapq.heappush(free, soonest + times.expected_visit(service))
+        heapq.heappush(free, soonest + visit[service])
     return waits
 
 
@@ -215,7 +229,7 @@ def _stand_in(cls: ArrivalClass, at: float, k: int) -> Ticket:
 
 
 @dataclass(frozen=True, slots=True)
-class CounterState:
+class OpenCounter:
     """An open counter as a forecast sees it: its routing view and its current customer."""
 
     view: CounterView
@@ -250,7 +264,7 @@ class _Heads:
 
 def forecast_calls(
     waiting: Sequence[Ticket],
-    counters: Sequence[CounterState],
+    counters: Sequence[OpenCounter],
     now: float,
     policy: Policy,
     times: ServiceTimes,
@@ -297,7 +311,7 @@ def forecast_calls(
 def forecast_wait(
     ticket: Ticket,
     waiting: Sequence[Ticket],
-    counters: Sequence[CounterState],
+    counters: Sequence[OpenCounter],
     now: float,
     policy: Policy,
     times: ServiceTimes,

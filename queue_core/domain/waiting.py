@@ -31,6 +31,7 @@ class WaitingIndex:
     _keys: dict[GroupKey, list[tuple[float, float, str, str]]] = field(default_factory=dict)
     fronted: dict[str, Ticket] = field(default_factory=dict)
     by_id: dict[str, Ticket] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, tickets: Iterable[Ticket]) -> WaitingIndex:
@@ -57,6 +58,7 @@ class WaitingIndex:
         if not ticket.is_waiting:
             return
         self.by_id[ticket.id] = ticket
+        self.counts[ticket.service] = self.counts.get(ticket.service, 0) + 1
         if ticket.front_at is not None:
             self.fronted[ticket.id] = ticket
             return
@@ -71,6 +73,7 @@ class WaitingIndex:
         old = self.by_id.pop(ticket_id, None)
         if old is None:
             return
+        self.counts[old.service] -= 1
         if self.fronted.pop(ticket_id, None) is not None:
             return
         key = group_key(old)
@@ -86,11 +89,13 @@ class WaitingIndex:
         out.extend(t for t in self.fronted.values() if can_call(counter, t))
         return out
 
+    def count_for(self, counter: CounterView) -> int:
+        """How many waiting tickets this counter may call."""
+        grouped = sum(len(g) for g in self.groups.values() if can_call(counter, g[0]))
+        return grouped + sum(1 for t in self.fronted.values() if can_call(counter, t))
+
     def count_by_service(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for ticket in self.by_id.values():
-            counts[ticket.service] = counts.get(ticket.service, 0) + 1
-        return counts
+        return {service: n for service, n in self.counts.items() if n}
 
     def first(self, service: str, n: int, now: float, policy: Policy) -> list[Ticket]:
         """The first ``n`` waiting tickets of a service in the hall's call order."""

@@ -1,0 +1,195 @@
+"""Engine benchmark: issue and call-next+finish throughput and latency, and call-to-subscriber
+latency with 200 websocket subscribers, on SQLite and on PostgreSQL.
+
+    python -m bench.engine [--issues 3000] [--cycles 2000] [--subscribers 200] [--calls 200]
+                           [--backends sqlite,postgres]
+
+Each backend gets a fresh engine process (``branchq serve``) on loopback. Prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+
+from queue_core.client import events_url
+from tests.support.engine import DISPLAY_TOKEN, LOBBY, TELLERS, RunningEngine
+from tests.support.postgres import start_postgres
+
+API = "/api/v1"
+COUNTERS = [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def _login(client: httpx.AsyncClient, login: str, pin: str, counter: int | None) -> str:
+    body: dict[str, Any] = {"login": login, "pin": pin}
+    if counter is not None:
+        body["counter"] = counter
+    r = await client.post(f"{API}/auth/login", json=body)
+    r.raise_for_status()
+    return str(r.json()["token"])
+
+
+async def bench_issue(url: str, total: int, concurrency: int) -> dict[str, float]:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        token = await _login(client, *LOBBY, None)
+        headers = {"Authorization": f"Bearer {token}"}
+        services = ["A", "B", "C", "D", "V"]
+        latencies: list[float] = []
+        counter = iter(range(total))
+
+        async def worker() -> None:
+            for i in counter:
+                t0 = time.perf_counter()
+                r = await client.post(f"{API}/tickets", headers=headers,
+                                      json={"service": services[i % len(services)]})
+                latencies.append(time.perf_counter() - t0)
+                assert r.status_code == 201, r.text
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return {"rps": total / elapsed, "p50": pct(latencies, 50) * 1e3,
+            "p99": pct(latencies, 99) * 1e3, "n": total}
+
+
+async def bench_cycles(url: str, total: int) -> dict[str, float]:
+    """Each counter's teller loops call-next then finish; one cycle is both requests."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        tokens = {n: await _login(client, *TELLERS[n], n) for n in COUNTERS}
+        for n in COUNTERS:
+            await client.post(f"{API}/counters/{n}/open",
+                              headers={"Authorization": f"Bearer {tokens[n]}"})
+        latencies: list[float] = []
+        remaining = [total]
+
+        async def teller(n: int) -> None:
+            headers = {"Authorization": f"Bearer {tokens[n]}"}
+            while remaining[0] > 0:
+                remaining[0] -= 1
+                t0 = time.perf_counter()
+                r = await client.post(f"{API}/counters/{n}/call-next", headers=headers)
+                if r.status_code == 204:
+                    return
+                assert r.status_code == 200, r.text
+                r = await client.post(f"{API}/counters/{n}/finish", headers=headers)
+                assert r.status_code == 200, r.text
+                latencies.append(time.perf_counter() - t0)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(teller(n) for n in COUNTERS))
+        elapsed = time.perf_counter() - start
+    return {"rps": len(latencies) / elapsed, "p50": pct(latencies, 50) * 1e3,
+            "p99": pct(latencies, 99) * 1e3, "n": len(latencies)}
+
+
+async def bench_fanout(url: str, subscribers: int, calls: int) -> dict[str, float]:
+    """Time from a call-next's response to its ticket.called reaching the last subscriber."""
+    arrivals: dict[str, list[float]] = {}
+    ready = asyncio.Event()
+    connected = [0]
+
+    async def subscribe() -> None:
+        async with websockets.connect(events_url(url, DISPLAY_TOKEN, None),
+                                      max_queue=None) as ws:
+            await ws.recv()  # snapshot
+            connected[0] += 1
+            if connected[0] == subscribers:
+                ready.set()
+            async for raw in ws:
+                if '"ticket.called"' in raw:
+                    ident = json.loads(raw)["data"]["ticket"]["id"]
+                    arrivals.setdefault(ident, []).append(time.perf_counter())
+
+    tasks = [asyncio.create_task(subscribe()) for _ in range(subscribers)]
+    await asyncio.wait_for(ready.wait(), 60)
+    latencies: list[float] = []
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        lobby = await _login(client, *LOBBY, None)
+        token = await _login(client, *TELLERS[2], 2)
+        h = {"Authorization": f"Bearer {token}"}
+        await client.post(f"{API}/counters/2/open", headers=h)
+        for _ in range(calls):
+            await client.post(f"{API}/tickets", json={"service": "A"},
+                              headers={"Authorization": f"Bearer {lobby}"})
+        for _ in range(calls):
+            r = await client.post(f"{API}/counters/2/call-next", headers=h)
+            answered = time.perf_counter()
+            ident = r.json()["id"]
+            deadline = time.monotonic() + 10
+            while len(arrivals.get(ident, [])) < subscribers and time.monotonic() < deadline:
+                await asyncio.sleep(0.0005)
+            got = arrivals.get(ident, [])
+            assert len(got) == subscribers, f"{len(got)} of {subscribers} got the call"
+            latencies.append(max(0.0, max(got) - answered))
+            await client.post(f"{API}/counters/2/finish", headers=h)
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return {"p50": pct(latencies, 50) * 1e3, "p99": pct(latencies, 99) * 1e3, "n": calls}
+
+
+def run_backend(name: str, db_url: str | None, workdir: Path, args: argparse.Namespace
+                ) -> dict[str, dict[str, float]]:
+    engine = RunningEngine(workdir=workdir, db_url=db_url,
+                           extra_args=["--log-level", "warning"]).start()
+    try:
+        issue = asyncio.run(bench_issue(engine.url, args.issues, args.concurrency))
+        cycles = asyncio.run(bench_cycles(engine.url, args.cycles))
+        fanout = asyncio.run(bench_fanout(engine.url, args.subscribers, args.calls))
+    finally:
+        engine.stop()
+    return {"issue": issue, "cycle": cycles, "fanout": fanout}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--issues", type=int, default=3000)
+    parser.add_argument("--cycles", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--subscribers", type=int, default=200)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    args = parser.parse_args()
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for backend in args.backends.split(","):
+        workdir = Path(tempfile.mkdtemp(prefix=f"bench-{backend}-"))
+        if backend == "sqlite":
+            results[backend] = run_backend(backend, None, workdir, args)
+        else:
+            server = start_postgres()
+            try:
+                url = server.create_database("bench")
+                results[backend] = run_backend(backend, url, workdir, args)
+            finally:
+                server.stop("immediate")
+    print(f"\nBranchQ engine benchmark — {platform.node() and 'this machine'}: "
+          f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(f"{'backend':<9} {'measure':<34} {'n':>6} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for backend, r in results.items():
+        rows = [
+            ("issue (POST /tickets, 8 clients)", r["issue"]),
+            ("call-next + finish cycle (8 ctrs)", r["cycle"]),
+            (f"call → last of {args.subscribers} subscribers", r["fanout"]),
+        ]
+        for label, m in rows:
+            rate = f"{m['rps']:.0f}" if "rps" in m else "-"
+            print(f"{backend:<9} {label:<34} {int(m['n']):>6} {rate:>8} "
+                  f"{m['p50']:>8.1f} {m['p99']:>8.1f}")
+
+
+if __name__ == "__main__":
+    main()

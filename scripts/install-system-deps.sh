@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian packages BranchQ's programs and tests need: a browser for the web-page tests, socat for
+# serial pty pairs, a CJK font for the display/kiosk/printer fallback, espeak-ng and sox for the
+# voice, PostgreSQL for the store tests. Installs only what is missing.
+set -euo pipefail
+packages=(chromium socat fonts-wqy-microhei espeak-ng sox postgresql util-linux)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
