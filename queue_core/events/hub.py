@@ -4,7 +4,9 @@ Each subscriber has a bounded queue. Publishing never waits: a subscriber whose 
 is cut (closed with code 4008) and resyncs by reconnecting with its last ``seq``; the engine
 and the other subscribers never slow down for it. Publishing is called from the writer thread
 while it still holds the write lock, through ``loop.call_soon_threadsafe``, so subscribers
-receive events in ``seq`` order.
+receive events in ``seq`` order. With several engine processes on one PostgreSQL database the
+events reach the hub through ``queue_core.events.pgnotify.EventBridge`` instead, which calls
+``deliver`` on the loop in ``seq`` order.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,11 +65,20 @@ class Subscriber:
 class EventHub:
     """The set of live subscribers of this engine process."""
 
-    def __init__(self, render_time: Callable[[float], str]) -> None:
+    def __init__(
+        self,
+        render_time: Callable[[float], str],
+        on_delivered: Callable[[Event, float], None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.render_time = render_time
         self.subscribers: set[Subscriber] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.published = 0
+        self.cut = 0
+        #: Called with each event and the time it was handed to the subscribers (metrics).
+        self.on_delivered = on_delivered
+        self.clock = clock
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -75,14 +87,25 @@ class EventHub:
         """Hand committed events to every subscriber (thread-safe, never blocks)."""
         if not events or self.loop is None:
             return
-        messages = [(e.seq, encode(e, self.render_time)) for e in events]
+        messages = [(e, encode(e, self.render_time)) for e in events]
         self.loop.call_soon_threadsafe(self._fan_out, messages)
 
-    def _fan_out(self, messages: list[tuple[int, str]]) -> None:
-        for seq, message in messages:
+    def deliver(self, events: list[Event]) -> None:
+        """Hand events to every subscriber now; call on the hub's loop, in ``seq`` order."""
+        self._fan_out([(e, encode(e, self.render_time)) for e in events])
+
+    def _fan_out(self, messages: list[tuple[Event, str]]) -> None:
+        now = self.clock()
+        for event, message in messages:
             self.published += 1
             for sub in list(self.subscribers):
-                sub.offer(seq, message)
+                was_slow = sub.too_slow
+                sub.offer(event.seq, message)
+                if sub.too_slow and not was_slow:
+                    self.cut += 1
+                    log.info("subscriber %s (%s) is too slow: cut", sub.name, sub.role)
+            if self.on_delivered is not None:
+                self.on_delivered(event, now)
 
     def subscribe(self, name: str, role: str) -> Subscriber:
         sub = Subscriber(name, role)
@@ -99,5 +122,12 @@ class EventHub:
             out[sub.name] = max(out.get(sub.name, 0), sub.last_seq)
         return out
 
+    def roles(self) -> dict[str, int]:
+        """Open streams by role."""
+        out: dict[str, int] = {}
+        for sub in self.subscribers:
+            out[sub.role] = out.get(sub.role, 0) + 1
+        return out
+
     def stats(self) -> dict[str, Any]:
-        return {"subscribers": len(self.subscribers), "published": self.published}
+        return {"subscribers": len(self.subscribers), "published": self.published, "cut": self.cut}
