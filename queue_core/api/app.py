@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,9 +17,10 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from queue_core.access import Access
-from queue_core.api import auth, counters, errors, events, lobby, tickets
+from queue_core.api import auth, counters, errors, events, lobby, metrics, tickets
 from queue_core.config import BranchConfig
 from queue_core.events.hub import EventHub
+from queue_core.events.pgnotify import EventBridge
 from queue_core.service import Branch
 from queue_core.store import Store
 from queue_core.wire import iso
@@ -69,21 +71,33 @@ def create_app(
     secret: bytes,
     clock: Callable[[], float] = time.time,
 ) -> FastAPI:
-    """Build the engine for one branch on one database."""
+    """Build the engine for one branch on one database.
+
+    On PostgreSQL the events reach this process's subscribers through the LISTEN/NOTIFY
+    bridge, so several engine processes (``serve --workers N``) share one ordered stream.
+    """
     store = Store(db_url)
-    hub = EventHub(partial(iso, tz=config.zone))  # type: ignore[arg-type]
-    branch = Branch(config, store, secret, clock=clock, publish=hub.publish)
+    hub = EventHub(partial(iso, tz=config.zone), clock=clock)  # type: ignore[arg-type]
+    bridge = None if store.is_sqlite else EventBridge(store, hub)
+    publish = hub.publish if bridge is None else bridge.offer
+    branch = Branch(config, store, secret, clock=clock, publish=publish)
     access = Access(config, store, clock)
+    figures = metrics.Metrics(branch, hub)
+    hub.on_delivered = figures.observe
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub.bind(asyncio.get_running_loop())
         install_log_redaction()
+        if bridge is not None:
+            await bridge.start()
         housekeeping = asyncio.create_task(_housekeeping(access))
         try:
             yield
         finally:
             housekeeping.cancel()
+            if bridge is not None:
+                await bridge.stop()
             store.dispose()
 
     app = FastAPI(
@@ -97,12 +111,15 @@ def create_app(
     app.state.hub = hub
     app.state.branch = branch
     app.state.access = access
+    app.state.bridge = bridge
+    app.state.metrics = figures
     errors.install(app)
 
     api = APIRouter(prefix=PREFIX)
     for module in (auth, tickets, counters, lobby, events):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(metrics.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> Any:
@@ -129,6 +146,26 @@ def create_app(
         return response
 
     return app
+
+
+#: What ``app_from_env`` reads (``serve --workers N`` sets them for its worker processes).
+CONFIG_ENV = "BRANCHQ_CONFIG"
+DB_ENV = "BRANCHQ_DB"
+LOG_LEVEL_ENV = "BRANCHQ_LOG_LEVEL"
+
+
+def app_from_env() -> FastAPI:
+    """The app factory uvicorn's worker processes import (``--factory``): the branch file
+    from ``BRANCHQ_CONFIG`` (the demo branch when unset), the database from ``BRANCHQ_DB``,
+    the secret from ``BRANCHQ_SECRET_FILE`` (see ``queue_core.security.load_secret``)."""
+    from queue_core.config import load_config
+    from queue_core.security import load_secret
+
+    level = os.environ.get(LOG_LEVEL_ENV, "info").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
+    config = load_config(os.environ.get(CONFIG_ENV) or None)
+    return create_app(config, os.environ.get(DB_ENV, "sqlite:///branchq.db"), load_secret())
 
 
 def _mount_pages(app: FastAPI) -> None:
