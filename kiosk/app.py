@@ -1,0 +1,479 @@
+"""``branchq kiosk``: wire the touch screen, the card reader, the engine and the printer.
+
+One asyncio loop in the main thread: reading pygame's input and drawing (only when the state
+changed), following ``/events`` through the shared ``EventStream``, and one task per effect
+the state asks for (issue, print, reload services, check the PIN). Printing runs in a worker
+thread (the printer's I/O blocks) one ticket at a time; the printer reports its health to the
+engine itself (``TicketPrinter(on_health=…)``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import os
+import secrets
+import signal
+import sys
+import time
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pygame
+
+from display.fonts import FontMissing, find_cjk_font
+from drivers.printer import PrinterConfig, PrinterError, TicketPrint, TicketPrinter
+from kiosk.layout import hit
+from kiosk.settings import SettingsFile, default_path, parse_printer_url, printer_settings
+from kiosk.state import (
+    BranchLoaded,
+    CheckPin,
+    Effect,
+    EngineEvent,
+    Issued,
+    IssueFailed,
+    IssueTicket,
+    Key,
+    KioskState,
+    LocalSettings,
+    Message,
+    PinChecked,
+    Printed,
+    PrintFailed,
+    PrintTicket,
+    RefreshServices,
+    SaveSettings,
+    ServicesLoaded,
+    Showing,
+    Tap,
+    Tick,
+    new_state,
+    step,
+)
+from kiosk.state import Link as LinkChanged
+from kiosk.view import Painter
+from queue_core.client import AsyncEngineClient, EngineClient, EngineError, EventStream
+from queue_core.security import hash_pin, verify_pin
+
+log = logging.getLogger("kiosk")
+ISSUE_RETRY_DELAYS = (0.0, 0.25, 0.5, 1.0)  # the same Idempotency-Key each time
+ISSUE_DEADLINE_S = 6.0
+TICK_S = 0.25
+PRINTER_CHECK_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    engine: str
+    token: str
+    settings: Path
+    printer: dict[str, Any] = field(default_factory=dict)  # command-line overrides
+    fullscreen: bool = False
+    size: tuple[int, int] | None = None
+    screenshot: Path | None = None
+    exit_after: float | None = None
+    font: str | None = None
+    fps: float = 60.0
+
+
+class Kiosk:
+    """The running kiosk: its state, screen, printer and link to the engine."""
+
+    def __init__(
+        self,
+        options: Options,
+        surface: pygame.Surface,
+        font: Path,
+        settings: SettingsFile,
+        clock: Callable[[], float] = time.time,
+        session: str | None = None,
+        printer_device: Any = None,
+    ) -> None:
+        self.options = options
+        self.surface = surface
+        self.painter = Painter(surface, font)
+        self.settings = settings
+        self.clock = clock
+        self.printer_device = printer_device  # tests and benches: a python-escpos Dummy
+        self.state: KioskState = new_state(
+            session or secrets.token_hex(6), self._initial_local(), bool(settings.pin_hash)
+        )
+        self.branch: dict[str, Any] = {}
+        self.printer: TicketPrinter | None = None
+        self.dirty = asyncio.Event()
+        self.stopping = asyncio.Event()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.print_lock = asyncio.Lock()
+        self.tapped_at: float | None = None  # perf_counter of the last service press
+        self.shown: dict[str, float] = {}  # ticket number → perf_counter when first drawn
+        self.printed: dict[str, float] = {}  # ticket number → perf_counter when printed
+        self.latency: list[tuple[str, float]] = []  # (number, tap → number drawn, seconds)
+        self._link(self.engine_url)
+
+    @property
+    def engine_url(self) -> str:
+        return self.settings.local.engine or self.options.engine
+
+    def _initial_local(self) -> LocalSettings:
+        local = self.settings.local
+        return local if local.engine else LocalSettings(self.options.engine, local.printer,
+                                                        local.language)  # fmt: skip
+
+    def _link(self, engine: str) -> None:
+        self.client = AsyncEngineClient(engine, self.options.token, timeout=3.0)
+        self.health_client = EngineClient(engine, self.options.token, timeout=3.0)
+        self.stream = EventStream(engine, self.options.token, on_state=self._link_changed)
+
+    # Messages in, effects out
+    def dispatch(self, message: Message) -> None:
+        before = self.state
+        self.state, effects = step(self.state, message)
+        for effect in effects:
+            self._run(effect)
+        if self.state != before:
+            self.dirty.set()
+
+    def _run(self, effect: Effect) -> None:
+        match effect:
+            case IssueTicket():
+                self.spawn(self._issue(effect))
+            case PrintTicket(ticket=ticket):
+                self.spawn(self._print(ticket))
+            case RefreshServices():
+                self.spawn(self._refresh_services())
+            case CheckPin(pin=pin):
+                self.spawn(self._check_pin(pin))
+            case SaveSettings(settings=local):
+                self._save(local)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("kiosk task failed", exc_info=task.exception())
+
+    def _link_changed(self, connected: bool) -> None:
+        log.info("event link %s", "up" if connected else "down")
+        self.dispatch(LinkChanged(connected, self.clock()))
+
+    # The engine
+    async def _issue(self, effect: IssueTicket) -> None:
+        body: dict[str, Any] = {"service": effect.service}
+        if effect.card is not None:
+            body["card"] = effect.card
+        headers = {"Idempotency-Key": effect.key}
+        deadline = time.monotonic() + ISSUE_DEADLINE_S
+        status, code = 0, "engine_unavailable"
+        for delay in ISSUE_RETRY_DELAYS:
+            await asyncio.sleep(delay)
+            if time.monotonic() > deadline:
+                break
+            try:
+                ticket = await self.client.request("POST", "/tickets", body, headers=headers)
+            except EngineError as exc:
+                status, code = exc.status, exc.code
+                if exc.status == 0 or exc.status >= 500:
+                    log.warning("issue %s not answered (%s); retrying", effect.key, exc)
+                    continue
+                break
+            self.dispatch(Issued(effect.key, ticket, self.clock()))
+            return
+        self.dispatch(IssueFailed(effect.key, status, code, self.clock()))
+
+    async def _refresh_services(self) -> None:
+        try:
+            services = await self.client.request("GET", "/services")
+        except EngineError as exc:
+            log.info("services not refreshed: %s", exc)
+            return
+        self.dispatch(ServicesLoaded(services, self.clock()))
+
+    async def load_branch(self) -> None:
+        delay = 0.5
+        while not self.stopping.is_set():
+            try:
+                branch = await self.client.request("GET", "/branch")
+                services = await self.client.request("GET", "/services")
+            except EngineError as exc:
+                log.info("branch not loaded yet (%s); retrying", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 15.0)
+                continue
+            self.branch = branch
+            self.printer = self._make_printer()
+            self.dispatch(BranchLoaded(branch, self.clock()))
+            self.dispatch(ServicesLoaded(services, self.clock()))
+            return
+
+    async def follow_events(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                async for event in self.stream:
+                    self.dispatch(EngineEvent(event, self.clock()))
+            except EngineError as exc:  # the token was refused
+                log.error("event stream refused: %s", exc)
+                await asyncio.sleep(30)
+
+    # The printer
+    def _make_printer(self) -> TicketPrinter:
+        merged = printer_settings(self.branch, self.state.local.printer, self.options.printer)
+        config = PrinterConfig.from_mapping(merged)
+        if config.transport == "dummy" and self.printer_device is None:
+            log.warning("no printer configured ([printer] transport): tickets go nowhere")
+        return TicketPrinter(config, device=self.printer_device, on_health=self._report_printer)
+
+    def _report_printer(self, status: str, detail: dict[str, Any]) -> None:
+        """The printer's health to the engine (from the printing thread)."""
+        self.health_client.report_health(status, detail)
+
+    async def _print(self, ticket: Mapping[str, Any]) -> None:
+        ticket_id, number = str(ticket.get("id", "")), str(ticket.get("number", ""))
+        async with self.print_lock:
+            try:
+                if self.printer is None:
+                    raise PrinterError("the printer is not configured yet")
+                job = TicketPrint.from_engine(ticket, self.branch, self.engine_url)
+                await asyncio.to_thread(self.printer.print_ticket, job)
+            except PrinterError as exc:
+                log.error("ticket %s not printed: %s", number, exc)
+                self.dispatch(PrintFailed(ticket_id, exc.code, exc.message_zh, self.clock()))
+                return
+            except Exception as exc:  # a bug in printing must not stop the kiosk issuing
+                log.exception("ticket %s not printed", number)
+                fault = PrinterError(str(exc))
+                self.dispatch(PrintFailed(ticket_id, fault.code, fault.message_zh, self.clock()))
+                return
+        self.printed[number] = time.perf_counter()
+        self.dispatch(Printed(ticket_id, self.clock()))
+
+    async def watch_printer(self) -> None:
+        """After a fault, ask the printer now and then; clear the banner when it is back."""
+        while not self.stopping.is_set():
+            await asyncio.sleep(PRINTER_CHECK_S)
+            printer = self.printer
+            if not self.state.printer_fault or printer is None or self.print_lock.locked():
+                continue
+            try:
+                status = await asyncio.to_thread(printer.status)
+            except PrinterError:
+                continue
+            if status.readable and status.health != "error":
+                self.dispatch(Printed("", self.clock()))
+
+    # Operator
+    async def _check_pin(self, pin: str) -> None:
+        ok = await asyncio.to_thread(verify_pin, pin, self.settings.pin_hash)
+        self.dispatch(PinChecked(ok, self.clock()))
+
+    def _save(self, local: LocalSettings) -> None:
+        engine_changed = local.engine != self.engine_url
+        self.settings = self.settings.with_local(local)
+        try:
+            self.settings.save()
+        except OSError as exc:
+            log.error("settings not saved: %s", exc)
+        if self.branch:
+            self.printer = self._make_printer()
+        if engine_changed:
+            log.info("engine changed to %s", local.engine)
+            self.stream.stop()
+            self._link(local.engine)
+            self.spawn(self.follow_events())
+            self.spawn(self.load_branch())
+
+    # The screen
+    def handle_input(self) -> None:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                self.stopping.set()
+            elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+                self.tap_at(*event.pos)
+            elif event.type == pygame.KEYDOWN:
+                key = key_name(event)
+                if key is not None:
+                    self.dispatch(Key(key, self.clock()))
+
+    def tap_at(self, x: int, y: int) -> None:
+        target = hit(self.state, *self.surface.get_size(), x, y)
+        if target is None:
+            return
+        if target.startswith("service:"):
+            self.tapped_at = time.perf_counter()
+        self.dispatch(Tap(target, self.clock()))
+
+    def draw(self) -> None:
+        self.painter.draw(self.state)
+        pygame.display.flip()
+        screen = self.state.screen
+        if isinstance(screen, Showing):
+            number = str(screen.ticket.get("number", ""))
+            if number not in self.shown:
+                self.shown[number] = time.perf_counter()
+                if self.tapped_at is not None:
+                    self.latency.append((number, self.shown[number] - self.tapped_at))
+                    self.tapped_at = None
+
+    async def show_frames(self) -> None:
+        last_tick = 0.0
+        self.dirty.set()
+        while not self.stopping.is_set():
+            self.handle_input()
+            now = time.monotonic()
+            if now - last_tick >= TICK_S:
+                last_tick = now
+                self.dispatch(Tick(self.clock()))
+            if self.dirty.is_set():
+                self.dirty.clear()
+                self.draw()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.dirty.wait(), 1 / self.options.fps)
+
+    def save_screenshot(self, path: Path | None = None) -> None:
+        target = path or self.options.screenshot
+        if target is None:
+            return
+        self.painter.draw(self.state)
+        pygame.image.save(self.surface, str(target))
+        log.info("screenshot saved to %s", target)
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, AttributeError, RuntimeError):
+            loop.add_signal_handler(signal.SIGTERM, self.stopping.set)
+            loop.add_signal_handler(signal.SIGUSR1, self.save_screenshot)
+        for coro in (self.follow_events(), self.load_branch(), self.show_frames(),
+                     self.watch_printer()):  # fmt: skip
+            self.spawn(coro)
+        try:
+            if self.options.exit_after is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), self.options.exit_after)
+            else:
+                await self.stopping.wait()
+        finally:
+            self.save_screenshot()
+            self.stopping.set()
+            self.stream.stop()
+            for task in list(self.tasks):
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+            await self.client.aclose()
+            self.health_client.close()
+        return 0
+
+
+def key_name(event: Any) -> str | None:
+    """A pygame key press as the state's ``Key``: a character, or a named key."""
+    mods = event.mod
+    if event.key == pygame.K_F12 or (
+        event.key == pygame.K_s and mods & pygame.KMOD_CTRL and mods & pygame.KMOD_ALT
+    ):
+        return "operator"
+    named = {pygame.K_RETURN: "enter", pygame.K_KP_ENTER: "enter",
+             pygame.K_BACKSPACE: "backspace", pygame.K_ESCAPE: "escape"}  # fmt: skip
+    if event.key in named:
+        return named[event.key]
+    text = getattr(event, "unicode", "")
+    return text if len(text) == 1 and text.isprintable() else None
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(part) for part in text.lower().split("x"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT, not {text!r}") from exc
+    if w < 480 or h < 480:
+        raise argparse.ArgumentTypeError("size must be at least 480x480")
+    return w, h
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="branchq kiosk", description="The ticket kiosk.")
+    p.add_argument("--engine", help="engine base URL (else the settings file's)")
+    p.add_argument("--token", help="the kiosk's device token")
+    p.add_argument("--printer-url", type=parse_printer_url,
+                   help="tcp://HOST:9100, serial:///dev/ttyS0, file:///dev/usb/lp0, "
+                        "usb://VID:PID or dummy: (over the branch's [printer])")  # fmt: skip
+    p.add_argument("--settings", type=Path, default=None,
+                   help="settings file (default: ~/.config/branchq/kiosk.json)")  # fmt: skip
+    p.add_argument("--set-pin", action="store_true", help="set the operator PIN and quit")
+    p.add_argument("--fullscreen", action="store_true", help="take the whole screen")
+    p.add_argument("--size", type=parse_size, help="window size WxH (default 1080x1920)")
+    p.add_argument("--screenshot", type=Path, help="save the screen to this PNG on exit")
+    p.add_argument("--exit-after", type=float, help="quit after this many seconds")
+    p.add_argument("--font", help="a font file that draws Chinese (else found on the system)")
+    p.add_argument("--log-level", default="INFO")
+    return p
+
+
+def set_pin(settings: SettingsFile) -> int:
+    pin = getpass.getpass("operator PIN (4 to 12 digits): ")
+    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+        print("a PIN is 4 to 12 digits", file=sys.stderr)
+        return 2
+    if getpass.getpass("again: ") != pin:
+        print("the two PINs differ", file=sys.stderr)
+        return 2
+    settings = SettingsFile(settings.path, settings.local, hash_pin(pin))
+    settings.save()
+    print(f"PIN hash saved to {settings.path}")
+    return 0
+
+
+def open_screen(options: Options) -> pygame.Surface:
+    pygame.display.init()
+    pygame.display.set_caption("BranchQ kiosk")
+    if options.fullscreen:
+        surface = pygame.display.set_mode(options.size or (0, 0), pygame.FULLSCREEN)
+        pygame.mouse.set_visible(False)
+        return surface
+    return pygame.display.set_mode(options.size or (1080, 1920))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = SettingsFile.load(args.settings or default_path())
+    except ValueError as exc:
+        log.critical("%s", exc)
+        return 2
+    if args.set_pin:
+        return set_pin(settings)
+    engine = args.engine or settings.local.engine
+    if not engine or not args.token:
+        print("branchq kiosk: --engine (or a saved engine) and --token are required",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    options = Options(
+        engine=engine, token=args.token, settings=settings.path, printer=args.printer_url or {},
+        fullscreen=args.fullscreen, size=args.size, screenshot=args.screenshot,
+        exit_after=args.exit_after, font=args.font,
+    )  # fmt: skip
+    pygame.font.init()
+    try:
+        font = find_cjk_font(options.font or os.environ.get("BRANCHQ_FONT"))
+    except FontMissing as exc:
+        log.critical("%s", exc)
+        return 2
+    surface = open_screen(options)
+    try:
+        return asyncio.run(Kiosk(options, surface, font, settings).run())
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        pygame.quit()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

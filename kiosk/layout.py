@@ -1,0 +1,169 @@
+"""Where each screen's buttons are, for any screen size. Pure.
+
+The view draws these rectangles and the app finds which one a touch fell in, from the same
+function, so what is drawn is what is pressed. Buttons are large (at least a sixth of the
+screen's short side high) and far enough apart that a finger never hits two.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from kiosk.operator import TEXT_FIELDS
+from kiosk.state import Attract, Choose, KioskState, Notice, PinEntry, Settings, Showing
+
+Rect = tuple[int, int, int, int]
+SETTING_ROWS = ("engine", "printer.transport", *TEXT_FIELDS[1:], "language")
+PIN_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok")
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    target: str
+    rect: Rect
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """The fixed parts of every screen."""
+
+    width: int
+    height: int
+
+    @property
+    def unit(self) -> float:
+        """1.0 on a 1080-pixel short side; type and gaps scale with it."""
+        return min(self.width, self.height) / 1080
+
+    def px(self, size: float) -> int:
+        return max(8, round(size * self.unit))
+
+    @property
+    def header(self) -> Rect:
+        return (0, 0, self.width, round(self.height * 0.12))
+
+    @property
+    def footer(self) -> Rect:
+        h = round(self.height * 0.12)
+        return (0, self.height - h, self.width, h)
+
+    @property
+    def body(self) -> Rect:
+        top = self.header[3]
+        return (0, top, self.width, self.footer[1] - top)
+
+    @property
+    def lang_button(self) -> Rect:
+        x, y, w, h = self.footer
+        gap = self.px(16)
+        bw = max(self.px(260), w // 5)
+        return (x + w - bw - gap, y + gap, bw, h - 2 * gap)
+
+    @property
+    def banner(self) -> Rect:
+        """The footer's message strip, left of the language button."""
+        x, y, _, h = self.footer
+        gap = self.px(16)
+        return (x + gap, y + gap, self.lang_button[0] - 2 * gap, h - 2 * gap)
+
+
+def inset(rect: Rect, by: int) -> Rect:
+    x, y, w, h = rect
+    return (x + by, y + by, max(0, w - 2 * by), max(0, h - 2 * by))
+
+
+def grid(area: Rect, count: int, columns: int, gap: int) -> list[Rect]:
+    """``count`` cells, row by row, filling ``area``."""
+    if count == 0:
+        return []
+    rows = math.ceil(count / columns)
+    x, y, w, h = area
+    cw = (w - gap * (columns + 1)) // columns
+    ch = (h - gap * (rows + 1)) // rows
+    return [
+        (x + gap + (i % columns) * (cw + gap), y + gap + (i // columns) * (ch + gap), cw, ch)
+        for i in range(count)
+    ]
+
+
+def card_strip(frame: Frame) -> Rect:
+    x, y, w, _ = frame.body
+    return (x, y, w, frame.px(120))
+
+
+def service_area(frame: Frame, card_held: bool) -> Rect:
+    x, y, w, h = frame.body
+    strip = card_strip(frame)[3] if card_held else 0
+    return (x + frame.px(24), y + strip, w - 2 * frame.px(24), h - strip)
+
+
+def service_columns(frame: Frame, count: int) -> int:
+    portrait = frame.height > frame.width
+    return 1 if portrait and count <= 6 else 2 if count > 1 else 1
+
+
+def lower_button(frame: Frame) -> Rect:
+    """The one action of a message screen (Done, Back), centred above the footer."""
+    x, y, w, h = frame.body
+    bw, bh = max(frame.px(420), w // 3), frame.px(150)
+    return (x + (w - bw) // 2, y + h - bh - frame.px(30), bw, bh)
+
+
+def pin_pad(frame: Frame) -> list[Rect]:
+    x, y, w, h = frame.body
+    side = min(w, h)
+    pad = (x + (w - side * 3 // 4) // 2, y + frame.px(110), side * 3 // 4, h - frame.px(130))
+    return grid(pad, len(PIN_KEYS), 3, frame.px(18))
+
+
+def settings_rows(frame: Frame) -> list[Rect]:
+    x, y, w, h = frame.body
+    rows = (x + frame.px(40), y, w - 2 * frame.px(40), h - frame.px(170))
+    return grid(rows, len(SETTING_ROWS), 1, frame.px(12))
+
+
+def settings_actions(frame: Frame) -> tuple[Rect, Rect]:
+    x, y, w, h = frame.body
+    bh, bw = frame.px(130), max(frame.px(320), w // 4)
+    top = y + h - bh - frame.px(20)
+    return (x + w // 2 - bw - frame.px(30), top, bw, bh), (x + w // 2 + frame.px(30), top, bw, bh)
+
+
+def buttons(state: KioskState, width: int, height: int) -> list[Button]:
+    """Every pressable thing on the screen now, front first."""
+    frame = Frame(width, height)
+    screen = state.screen
+    if isinstance(screen, Attract):
+        return [Button("wake", (0, 0, width, height))]
+    out = [Button("lang", frame.lang_button)]
+    if isinstance(screen, Choose):
+        if state.card is not None:
+            x, y, w, h = card_strip(frame)
+            bw = frame.px(240)
+            out.append(Button("card:cancel", (x + w - bw - frame.px(24), y + 10, bw, h - 20)))
+        cells = grid(service_area(frame, state.card is not None), len(state.services),
+                     service_columns(frame, len(state.services)), frame.px(24))  # fmt: skip
+        out += [Button(f"service:{s.code}", r) for s, r in zip(state.services, cells, strict=True)]
+    elif isinstance(screen, Showing):
+        out.append(Button("done", lower_button(frame)))
+    elif isinstance(screen, Notice):
+        out.append(Button("back", lower_button(frame)))
+    elif isinstance(screen, PinEntry):
+        out = [Button(f"pin:{k}", r) for k, r in zip(PIN_KEYS, pin_pad(frame), strict=True)]
+        out.append(Button("pin:cancel", frame.lang_button))
+    elif isinstance(screen, Settings):
+        rows = settings_rows(frame)
+        out = [Button(f"set:field:{n}", r) for n, r in zip(SETTING_ROWS, rows, strict=True)]
+        save, cancel = settings_actions(frame)
+        out += [Button("set:save", save), Button("set:cancel", cancel)]
+    return out
+
+
+def hit(state: KioskState, width: int, height: int, x: int, y: int) -> str | None:
+    """The target under a touch at ``(x, y)``, if any."""
+    for button in buttons(state, width, height):
+        bx, by, bw, bh = button.rect
+        if bx <= x < bx + bw and by <= y < by + bh:
+            return button.target
+    return None

@@ -1,0 +1,526 @@
+"""The kiosk's screens as small state objects. Pure: messages in, (state, effects) out.
+
+``step(state, message)`` is the only way the kiosk changes. Messages are what happened (a tap
+on a named target, a key from the card reader, an engine event, the answer to an issue, the
+printer's result, the clock's tick); effects are what the app must do next (issue a ticket,
+print it, reload the services, check a PIN, save settings). Nothing here reads the clock,
+draws, or talks to the engine or the printer, so every screen can be tested from plain data.
+
+One press is one ticket: the press turns the screen into ``Issuing``, which ignores taps,
+and carries an ``Idempotency-Key`` made from the kiosk's session and its press counter. When
+an issue fails because the engine could not be reached, that key is kept for a while: if the
+customer presses the same service again, the retry carries the same key, so a ticket the
+engine committed before the link broke comes back instead of a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+Lang = Literal["zh", "en"]
+Json = Mapping[str, Any]
+NoticeKind = Literal["offline", "busy", "closed", "refused", "bad_card", "no_pin", "locked"]
+PrintState = Literal["printing", "printed", "failed"]
+CARD_DIGITS = range(8, 20)
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How long things last on screen, in seconds (``[kiosk]`` of the branch can change them)."""
+
+    idle_reset_s: float = 30.0  # back to the default language and the attract screen
+    ticket_s: float = 10.0  # the issued number stays this long when it printed
+    ticket_failed_s: float = 45.0  # … and this long when it did not
+    notice_s: float = 6.0
+    debounce_s: float = 0.5  # taps this soon after a screen change are the first tap's bounce
+    card_hold_s: float = 60.0  # a swiped card waits this long for a service choice
+    card_key_gap_s: float = 1.0  # a reader types fast; a longer gap starts a new number
+    unsettled_s: float = 120.0  # an unanswered press's key is reused this long
+    pin_attempts: int = 5
+    pin_lock_s: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A business type on its button: names, queue length, estimate, open or not."""
+
+    code: str
+    name: str
+    name_en: str = ""
+    waiting: int = 0
+    estimated_wait_s: int | None = None
+    open: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LocalSettings:
+    """What the operator may change at this kiosk (saved on the kiosk, not in the engine)."""
+
+    engine: str = ""
+    printer: Mapping[str, Any] = field(default_factory=dict)  # overrides of [printer]
+    language: Lang = "zh"
+
+
+# Screens
+@dataclass(frozen=True, slots=True)
+class Attract:
+    """Idle: a touch anywhere wakes the kiosk (and never issues a ticket)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choose:
+    """The services' buttons."""
+
+
+@dataclass(frozen=True, slots=True)
+class Issuing:
+    service: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Showing:
+    """The issued number, large, while and after it prints."""
+
+    ticket: Json
+    printing: PrintState
+    until: float
+    printer_message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    kind: NoticeKind
+    until: float
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PinEntry:
+    digits: str = ""
+    wrong: int = 0
+    checking: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    draft: LocalSettings
+    field: str | None = None  # the text field that takes typed keys
+
+
+Screen = Attract | Choose | Issuing | Showing | Notice | PinEntry | Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Unsettled:
+    """A press the engine never answered: its key is reused for the same choice."""
+
+    service: str
+    card: str | None = field(repr=False)
+    key: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class KioskState:
+    session: str  # random per kiosk start: makes presses' Idempotency-Keys unique
+    timing: Timing = Timing()
+    screen: Screen = Attract()
+    screen_since: float = 0.0
+    lang: Lang = "zh"
+    languages: tuple[Lang, ...] = ("zh", "en")
+    local: LocalSettings = LocalSettings()
+    branch_name: str = ""
+    branch_name_en: str = ""
+    services: tuple[Service, ...] = ()
+    tiers: Mapping[str, tuple[str, str, int]] = field(default_factory=dict)  # name, en, rank
+    connected: bool = False
+    card: str | None = field(default=None, repr=False)  # never shown, never logged
+    card_at: float = 0.0
+    typed: str = field(default="", repr=False)
+    typed_at: float = 0.0
+    last_touch: float = 0.0
+    presses: int = 0
+    unsettled: Unsettled | None = None
+    printer_fault: str = ""  # the last print's failure, until a ticket prints again
+    pin_set: bool = False
+    pin_locked_until: float = 0.0
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+
+# Messages
+@dataclass(frozen=True, slots=True)
+class Tap:
+    target: str  # "service:A", "lang", "done", "wake", "card:cancel", "pin:7", "set:save"…
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    key: str  # one printable character, or "enter", "backspace", "escape", "operator"
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class EngineEvent:
+    event: Json
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class BranchLoaded:
+    branch: Json
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class ServicesLoaded:
+    services: Sequence[Json]
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    connected: bool
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    key: str
+    ticket: Json
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFailed:
+    key: str
+    status: int  # 0: the engine could not be reached
+    code: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class Printed:
+    ticket_id: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class PrintFailed:
+    ticket_id: str
+    code: str
+    message_zh: str
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class PinChecked:
+    ok: bool
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    now: float
+
+
+Message = (
+    Tap | Key | EngineEvent | BranchLoaded | ServicesLoaded | Link | Issued | IssueFailed
+    | Printed | PrintFailed | PinChecked | Tick
+)  # fmt: skip
+
+
+# Effects
+@dataclass(frozen=True, slots=True)
+class IssueTicket:
+    service: str
+    card: str | None = field(repr=False)
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class PrintTicket:
+    ticket: Json
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshServices:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CheckPin:
+    pin: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveSettings:
+    settings: LocalSettings
+
+
+Effect = IssueTicket | PrintTicket | RefreshServices | CheckPin | SaveSettings
+Result = tuple[KioskState, tuple[Effect, ...]]
+NONE: tuple[Effect, ...] = ()
+
+
+def go(state: KioskState, screen: Screen, now: float) -> KioskState:
+    return replace(state, screen=screen, screen_since=now)
+
+
+def step(state: KioskState, message: Message) -> Result:
+    """The kiosk after ``message``, and what the app must do about it."""
+    from kiosk import operator  # the operator's screens; imported here to keep one entry
+
+    match message:
+        case Tap():
+            if isinstance(state.screen, PinEntry | Settings):
+                return operator.tap(state, message)
+            return tap(state, message)
+        case Key():
+            return key(state, message)
+        case EngineEvent(event=event):
+            return on_event(state, event)
+        case BranchLoaded(branch=branch):
+            return on_branch(state, branch), NONE
+        case ServicesLoaded(services=services):
+            return replace(state, services=tuple(_service(s) for s in services)), NONE
+        case Link(connected=connected):
+            return replace(state, connected=connected), NONE
+        case Issued():
+            return issued(state, message)
+        case IssueFailed():
+            return issue_failed(state, message), NONE
+        case Printed() | PrintFailed():
+            return printed(state, message), NONE
+        case PinChecked():
+            return operator.pin_checked(state, message)
+        case Tick(now=now):
+            return tick(state, now), NONE
+
+
+# Customers' taps
+def tap(state: KioskState, message: Tap) -> Result:
+    now, target = message.now, message.target
+    if now - state.screen_since < state.timing.debounce_s:
+        return state, NONE
+    state = replace(state, last_touch=now)
+    screen = state.screen
+    if target == "lang":
+        return replace(state, lang=_next_lang(state)), NONE
+    if isinstance(screen, Attract):
+        return go(state, Choose(), now), NONE
+    if isinstance(screen, Issuing):
+        return state, NONE  # one press is one ticket: taps wait for the answer
+    if target in ("done", "back") and isinstance(screen, Showing | Notice):
+        return go(state, Choose(), now), NONE
+    if target == "card:cancel":
+        return replace(state, card=None), NONE
+    if target.startswith("service:") and isinstance(screen, Choose):
+        return press(state, target.removeprefix("service:"), now)
+    return state, NONE
+
+
+def press(state: KioskState, code: str, now: float) -> Result:
+    """A service's button: issue, or say why not."""
+    service = state.service(code)
+    if service is None:
+        return state, NONE
+    if not state.connected:
+        return go(state, Notice("offline", now + state.timing.notice_s), now), NONE
+    if not service.open:
+        return go(state, Notice("closed", now + state.timing.notice_s, code), now), NONE
+    card = state.card
+    old = state.unsettled
+    if old and old.service == code and old.card == card and now - old.at < state.timing.unsettled_s:
+        key = old.key
+    else:
+        key = f"{state.session}-{state.presses + 1}"
+    state = replace(state, presses=state.presses + 1)
+    return go(state, Issuing(code, key), now), (IssueTicket(code, card, key),)
+
+
+def issued(state: KioskState, message: Issued) -> Result:
+    screen = state.screen
+    if not isinstance(screen, Issuing) or screen.key != message.key:
+        return state, NONE  # an answer to a press the screen no longer waits for
+    until = message.now + state.timing.ticket_s
+    state = replace(state, card=None, unsettled=None)
+    state = _queue_from_ticket(state, message.ticket)
+    return go(state, Showing(message.ticket, "printing", until), message.now), (
+        PrintTicket(message.ticket),
+    )
+
+
+def issue_failed(state: KioskState, message: IssueFailed) -> KioskState:
+    screen = state.screen
+    if not isinstance(screen, Issuing) or screen.key != message.key:
+        return state
+    now, until = message.now, message.now + state.timing.notice_s
+    if message.status == 0 or message.status >= 500:
+        # Maybe committed, maybe not: the same choice again reuses the key.
+        unsettled = Unsettled(screen.service, state.card, message.key, now)
+        return go(replace(state, unsettled=unsettled), Notice("offline", until), now)
+    if message.status == 429:
+        return go(state, Notice("busy", until), now)
+    if message.code == "invalid_card":
+        return go(replace(state, card=None), Notice("bad_card", until), now)
+    return go(state, Notice("refused", until, message.code), now)
+
+
+def printed(state: KioskState, message: Printed | PrintFailed) -> KioskState:
+    screen = state.screen
+    if isinstance(message, Printed):
+        state = replace(state, printer_fault="")
+    else:
+        state = replace(state, printer_fault=message.message_zh)
+    if not isinstance(screen, Showing) or str(screen.ticket.get("id")) != message.ticket_id:
+        return state
+    if isinstance(message, Printed):
+        return replace(state, screen=replace(screen, printing="printed"))
+    until = max(screen.until, message.now + state.timing.ticket_failed_s)
+    failed = replace(screen, printing="failed", until=until, printer_message=message.message_zh)
+    return replace(state, screen=failed)
+
+
+# The card reader (a keyboard that types digits and Enter) and the operator's key
+def key(state: KioskState, message: Key) -> Result:
+    from kiosk import operator
+
+    if isinstance(state.screen, PinEntry | Settings) or message.key == "operator":
+        return operator.key(state, message)
+    now, k = message.now, message.key
+    if len(k) == 1 and k.isdigit():
+        typed = state.typed if now - state.typed_at <= state.timing.card_key_gap_s else ""
+        return replace(state, typed=(typed + k)[-19:], typed_at=now), NONE
+    if k != "enter":
+        return replace(state, typed=""), NONE
+    card, fresh = state.typed, now - state.typed_at <= state.timing.card_key_gap_s
+    state = replace(state, typed="")
+    if not fresh or len(card) not in CARD_DIGITS or isinstance(state.screen, Issuing):
+        return state, NONE
+    state = replace(state, card=card, card_at=now, last_touch=now)
+    return go(state, Choose(), now), NONE
+
+
+# The engine's news
+def on_event(state: KioskState, event: Json) -> Result:
+    kind = str(event.get("type", ""))
+    data: Json = event.get("data") or {}
+    if kind == "snapshot":
+        services = data.get("services")
+        if isinstance(services, list):
+            state = replace(state, services=tuple(_service(s) for s in services))
+        return _queue(state, data.get("queue") or {}), NONE
+    if kind.startswith("ticket."):
+        return _queue(state, data.get("queue") or {}), NONE
+    if kind == "counter.updated":
+        return state, (RefreshServices(),)  # whether a service is open is the engine's rule
+    return state, NONE
+
+
+def on_branch(state: KioskState, branch: Json) -> KioskState:
+    info: Json = branch.get("branch") or {}
+    tiers = {
+        str(t["code"]): (str(t.get("name", t["code"])), str(t.get("name_en") or ""),
+                         int(t.get("rank", 0)))
+        for t in branch.get("tiers") or [] if "code" in t
+    }  # fmt: skip
+    langs = tuple(x for x in info.get("languages") or ["zh", "en"] if x in ("zh", "en"))
+    known = {s.code: s for s in state.services}
+    services = tuple(
+        _named(known.get(str(s["code"])) or _service(s), s)
+        for s in branch.get("services") or []
+        if "code" in s
+    )
+    state = with_kiosk_section(state, branch.get("kiosk") or {})
+    return replace(
+        state,
+        branch_name=str(info.get("name", "")),
+        branch_name_en=str(info.get("name_en") or ""),
+        tiers=tiers,
+        languages=langs or ("zh",),
+        services=services or state.services,
+    )
+
+
+def _named(service: Service, raw: Json) -> Service:
+    name = str(raw.get("name", service.code))
+    return replace(service, name=name, name_en=str(raw.get("name_en") or ""))
+
+
+def _service(raw: Json) -> Service:
+    wait = raw.get("estimated_wait_s")
+    return Service(
+        code=str(raw["code"]),
+        name=str(raw.get("name", raw["code"])),
+        name_en=str(raw.get("name_en") or ""),
+        waiting=int(raw.get("waiting") or 0),
+        estimated_wait_s=int(wait) if wait is not None else None,
+        open=bool(raw.get("open", False)),
+    )
+
+
+def _queue(state: KioskState, queue: Json) -> KioskState:
+    """Take each service's waiting count and estimate from an event's ``queue``."""
+    services = []
+    for s in state.services:
+        q = queue.get(s.code)
+        if isinstance(q, Mapping):
+            wait = q.get("estimated_wait_s")
+            s = replace(s, waiting=int(q.get("waiting") or 0),
+                        estimated_wait_s=int(wait) if wait is not None else None)  # fmt: skip
+        services.append(s)
+    return replace(state, services=tuple(services))
+
+
+def _queue_from_ticket(state: KioskState, ticket: Json) -> KioskState:
+    """Our own ticket counts before its event arrives, so the button never lags the screen."""
+    code = str(ticket.get("service", ""))
+    found = state.service(code)
+    if found is None or int(ticket.get("ahead") or 0) + 1 <= found.waiting:
+        return state
+    bumped = replace(found, waiting=int(ticket.get("ahead") or 0) + 1)
+    return replace(state, services=tuple(bumped if s.code == code else s for s in state.services))
+
+
+# Time
+def tick(state: KioskState, now: float) -> KioskState:
+    screen = state.screen
+    if isinstance(screen, Showing | Notice) and now >= screen.until:
+        state = go(state, Choose(), now)
+    if state.card is not None and now - state.card_at >= state.timing.card_hold_s:
+        state = replace(state, card=None)
+    idle = now - max(state.last_touch, state.screen_since) >= state.timing.idle_reset_s
+    if idle and isinstance(state.screen, Choose | Settings | PinEntry):
+        state = go(state, Attract(), now)
+        state = replace(state, lang=state.local.language, card=None)
+    return state
+
+
+def _next_lang(state: KioskState) -> Lang:
+    langs = state.languages if len(state.languages) > 1 else ("zh", "en")
+    i = langs.index(state.lang) if state.lang in langs else -1
+    return langs[(i + 1) % len(langs)]
+
+
+def new_state(
+    session: str, local: LocalSettings, pin_set: bool, timing: Timing = Timing()
+) -> KioskState:
+    """The kiosk at start: attract screen, the default language, no link yet."""
+    return KioskState(session=session, timing=timing, local=local, lang=local.language,
+                      pin_set=pin_set)  # fmt: skip
+
+
+def with_kiosk_section(state: KioskState, section: Json) -> KioskState:
+    """Apply ``[kiosk]`` of the branch (``idle_reset_s``, ``ticket_s``, …) to the timing."""
+    values: dict[str, Any] = {
+        k: float(v) for k, v in section.items()
+        if k in Timing.__dataclass_fields__ and isinstance(v, int | float)
+        and not isinstance(v, bool) and k not in ("pin_attempts",)
+    }  # fmt: skip
+    return replace(state, timing=replace(state.timing, **values)) if values else state

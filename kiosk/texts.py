@@ -1,0 +1,132 @@
+"""What the kiosk says, in Chinese and English. Pure.
+
+The screen speaks one language at a time (the customer picks it with one button); the
+wording of the ahead and wait lines is the printed ticket's own (``drivers.printer.ticket``),
+so the screen and the paper never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+
+from drivers.printer.ticket import ahead_text, wait_text
+from kiosk.state import Lang, NoticeKind, Service
+
+WORDS: dict[str, tuple[str, str]] = {
+    "welcome": ("欢迎光临", "Welcome"),
+    "choose": ("请选择您要办理的业务", "Please choose your service"),
+    "closed": ("暂停办理", "Closed now"),
+    "no_wait": ("无需等候", "No wait"),
+    "lang": ("English", "中文"),  # the button names the other language
+    "offline": (
+        "系统连接中断，暂停取号，正在自动恢复",
+        "No connection: tickets cannot be issued now. Reconnecting…",
+    ),
+    "printer_fault": (
+        "打印机故障：取号后请记住屏幕上的号码",
+        "Printer fault: please remember the number on screen",
+    ),
+    "card_read": ("已读取您的卡，请选择业务", "Card read: please choose your service"),
+    "cancel": ("取消", "Cancel"),
+    "issuing": ("正在取号，请稍候…", "Issuing your ticket…"),
+    "your_number": ("您的号码", "Your number"),
+    "printing": ("正在打印，请取走您的号票", "Printing: please take your ticket"),
+    "printed": ("请取走号票，留意叫号", "Please take your ticket and listen for your number"),
+    "remember": ("请记住您的号码", "Please remember your number"),
+    "ask_manager": (
+        "号票未能打印，请联系大堂经理",
+        "The ticket did not print: ask the lobby manager",
+    ),
+    "done": ("完成", "Done"),
+    "back": ("返回", "Back"),
+    "touch": ("请触摸屏幕取号", "Touch the screen to take a ticket"),
+    "swipe": ("持卡客户请直接刷卡", "Cardholders: swipe your card"),
+    "pin": ("请输入管理密码", "Operator PIN"),
+    "pin_wrong": ("密码错误", "Wrong PIN"),
+    "settings": ("取号机设置", "Kiosk settings"),
+    "save": ("保存", "Save"),
+}
+
+NOTICES: dict[NoticeKind, tuple[tuple[str, str], tuple[str, str]]] = {
+    "offline": (
+        ("暂时无法取号", "Tickets cannot be issued now"),
+        ("系统连接中断，正在自动恢复；请稍后再试或联系大堂经理",
+         "No connection to the queue system. Please try again shortly or ask the lobby manager"),
+    ),
+    "busy": (
+        ("取号过于频繁", "Too many tickets at once"),
+        ("请稍候片刻再试", "Please wait a moment and try again"),
+    ),
+    "closed": (
+        ("该业务暂停办理", "This service is closed now"),
+        ("请选择其他业务或咨询大堂经理", "Please choose another or ask the lobby manager"),
+    ),
+    "refused": (
+        ("无法取号", "No ticket could be issued"),
+        ("请联系大堂经理", "Please ask the lobby manager"),
+    ),
+    "bad_card": (
+        ("无法识别您的卡", "Your card could not be read"),
+        ("请重新刷卡，或直接选择业务", "Please swipe again, or just choose a service"),
+    ),
+    "no_pin": (
+        ("未设置管理密码", "No operator PIN is set"),
+        ("请在本机运行 branchq kiosk --set-pin", "Run branchq kiosk --set-pin on this kiosk"),
+    ),
+    "locked": (
+        ("密码错误次数过多", "Too many wrong PINs"),
+        ("请稍后再试", "Please try again later"),
+    ),
+}  # fmt: skip
+
+SETTING_LABELS: dict[str, tuple[str, str]] = {
+    "engine": ("服务器地址", "Engine URL"),
+    "printer.transport": ("打印机连接", "Printer link"),
+    "printer.host": ("打印机地址", "Printer host"),
+    "printer.port": ("打印机端口", "Printer port"),
+    "printer.device": ("打印机设备", "Printer device"),
+    "language": ("默认语言", "Default language"),
+}
+
+
+def word(key: str, lang: Lang) -> str:
+    zh, en = WORDS[key]
+    return en if lang == "en" else zh
+
+
+def pick(pair: tuple[str, str], lang: Lang) -> str:
+    return pair[1] if lang == "en" and pair[1] else pair[0]
+
+
+def service_name(service: Service, lang: Lang) -> str:
+    return service.name_en if lang == "en" and service.name_en else service.name
+
+
+def waiting_line(service: Service, lang: Lang) -> str:
+    """'等候 3 人 · 约 8 分钟' on a service's button."""
+    if not service.open:
+        return word("closed", lang)
+    if service.waiting == 0:
+        return word("no_wait", lang)
+    people = f"{service.waiting} waiting" if lang == "en" else f"等候 {service.waiting} 人"
+    if service.estimated_wait_s is None:
+        return people
+    minutes = max(1, math.ceil(service.estimated_wait_s / 60))
+    about = f"about {minutes} min" if lang == "en" else f"约 {minutes} 分钟"
+    return f"{people} · {about}"
+
+
+def ahead_line(ahead: int, lang: Lang) -> str:
+    return pick(ahead_text(ahead), lang)
+
+
+def wait_line(estimated_wait_s: int | None, lang: Lang) -> str:
+    pair = wait_text(estimated_wait_s)
+    return pick(pair, lang) if pair is not None else ""
+
+
+def greeting(tier_name: str, tier_name_en: str, lang: Lang) -> str:
+    """The welcome of a card's tier; the card number itself is never shown."""
+    if lang == "en":
+        return f"Welcome, {tier_name_en or tier_name} customer"
+    return f"尊敬的{tier_name}，欢迎您"

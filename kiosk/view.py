@@ -1,0 +1,282 @@
+"""Draw the kiosk's state with pygame. Placement and colour only; decisions are in ``state``.
+
+High contrast throughout: white and yellow on deep blue, a closed service grey with its
+state in words (never colour alone), faults on a red or amber strip. ``placed`` records where
+the last frame put each important text, so tests look at the right pixels.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import pygame
+
+from kiosk import texts
+from kiosk.layout import (
+    PIN_KEYS,
+    SETTING_ROWS,
+    Frame,
+    Rect,
+    buttons,
+    card_strip,
+    inset,
+    lower_button,
+)  # fmt: skip
+from kiosk.operator import field_value
+from kiosk.state import (
+    Attract,
+    Choose,
+    Issuing,
+    KioskState,
+    Notice,
+    PinEntry,
+    Settings,
+    Showing,
+)  # fmt: skip
+
+Color = tuple[int, int, int]
+BACKGROUND: Color = (10, 28, 66)
+HEADER: Color = (4, 14, 38)
+TEXT: Color = (255, 255, 255)
+DIM: Color = (190, 204, 228)
+BUTTON: Color = (0, 86, 178)
+BUTTON_EDGE: Color = (150, 200, 255)
+DETAIL: Color = (255, 226, 110)
+CLOSED: Color = (64, 66, 74)
+CLOSED_TEXT: Color = (222, 222, 222)
+NUMBER: Color = (255, 214, 0)
+OFFLINE: Color = (196, 24, 32)
+FAULT: Color = (236, 128, 0)
+INK: Color = (0, 0, 0)
+GOLD: Color = (244, 196, 70)
+TEXT_CACHE = 400
+
+
+class Painter:
+    """Draws kiosk states onto one pygame surface."""
+
+    def __init__(self, surface: pygame.Surface, font_path: Path) -> None:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        self.surface = surface
+        self.font_path = font_path
+        self._fonts: dict[int, pygame.font.Font] = {}
+        self._texts: OrderedDict[tuple[str, int, Color], pygame.Surface] = OrderedDict()
+        self.placed: dict[str, Rect] = {}
+
+    @property
+    def frame(self) -> Frame:
+        return Frame(*self.surface.get_size())
+
+    def font(self, px: int) -> pygame.font.Font:
+        if px not in self._fonts:
+            self._fonts[px] = pygame.font.Font(str(self.font_path), px)
+        return self._fonts[px]
+
+    def text(self, text: str, px: int, color: Color) -> pygame.Surface:
+        key = (text, px, color)
+        image = self._texts.get(key)
+        if image is None:
+            image = self.font(px).render(text, True, color)
+            self._texts[key] = image
+            if len(self._texts) > TEXT_CACHE:
+                self._texts.popitem(last=False)
+        else:
+            self._texts.move_to_end(key)
+        return image
+
+    def put(self, text: str, px: int, color: Color, box: Rect, align: str = "center",
+            tag: str | None = None) -> Rect:  # fmt: skip
+        """Draw ``text`` in ``box`` (smaller if it does not fit), vertically centred."""
+        if not text:
+            return (box[0], box[1], 0, 0)
+        width = self.font(px).size(text)[0]
+        if width > box[2] > 0:
+            px = max(8, int(px * box[2] / width))
+        image = self.text(text, px, color)
+        x, y, w, h = box
+        iw, ih = image.get_size()
+        left = {"left": x, "center": x + (w - iw) // 2, "right": x + w - iw}[align]
+        where = (left, y + (h - ih) // 2, iw, ih)
+        self.surface.blit(image, where[:2])
+        if tag:
+            self.placed[tag] = where
+        return where
+
+    def box(self, rect: Rect, color: Color, edge: Color | None = None) -> None:
+        radius = self.frame.px(18)
+        pygame.draw.rect(self.surface, color, rect, border_radius=radius)
+        if edge is not None:
+            pygame.draw.rect(self.surface, edge, rect, self.frame.px(4), radius)
+
+    # The frame
+    def draw(self, state: KioskState) -> None:
+        self.placed = {}
+        self.surface.fill(BACKGROUND)
+        screen = state.screen
+        if isinstance(screen, Attract):
+            self._attract(state)
+            return
+        self._header(state)
+        if isinstance(screen, Choose):
+            self._choose(state)
+        elif isinstance(screen, Issuing):
+            self.put(texts.word("issuing", state.lang), self.frame.px(80), TEXT,
+                     self.frame.body, tag="issuing")  # fmt: skip
+        elif isinstance(screen, Showing):
+            self._showing(state, screen)
+        elif isinstance(screen, Notice):
+            self._notice(state, screen)
+        elif isinstance(screen, PinEntry):
+            self._pin(state, screen)
+        elif isinstance(screen, Settings):
+            self._settings(state, screen)
+        self._footer(state)
+
+    def _header(self, state: KioskState) -> None:
+        f = self.frame
+        self.box(f.header, HEADER)
+        name = state.branch_name_en if state.lang == "en" else state.branch_name
+        title = f"{texts.word('welcome', state.lang)}  {name or state.branch_name}".strip()
+        self.put(title, f.px(64), TEXT, inset(f.header, f.px(20)), tag="title")
+
+    def _footer(self, state: KioskState) -> None:
+        f = self.frame
+        if not isinstance(state.screen, PinEntry | Settings):
+            self._button(f.lang_button, texts.word("lang", state.lang), "lang")
+        if not state.connected and not isinstance(state.screen, PinEntry | Settings):
+            self.box(f.banner, OFFLINE)
+            self.put(texts.word("offline", state.lang), f.px(44), TEXT,
+                     inset(f.banner, f.px(12)), tag="offline")  # fmt: skip
+        elif state.printer_fault and isinstance(state.screen, Choose):
+            self.box(f.banner, FAULT)
+            self.put(texts.word("printer_fault", state.lang), f.px(44), INK,
+                     inset(f.banner, f.px(12)), tag="printer_fault")  # fmt: skip
+
+    def _button(self, rect: Rect, label: str, tag: str, px: int = 52) -> None:
+        self.box(rect, BUTTON, BUTTON_EDGE)
+        self.put(label, self.frame.px(px), TEXT, inset(rect, self.frame.px(12)), tag=tag)
+
+    def _attract(self, state: KioskState) -> None:
+        f = self.frame
+        w, h = self.surface.get_size()
+        name = state.branch_name_en if state.lang == "en" else state.branch_name
+        self.put(name or state.branch_name, f.px(90), TEXT, (0, h // 6, w, h // 6), tag="title")
+        self.put(texts.word("touch", state.lang), f.px(110), NUMBER,
+                 (f.px(40), h * 2 // 5, w - f.px(80), h // 5), tag="touch")  # fmt: skip
+        self.put(texts.word("swipe", state.lang), f.px(60), DIM,
+                 (0, h * 3 // 5, w, h // 8), tag="swipe")  # fmt: skip
+        if not state.connected:
+            band = (0, h - f.footer[3], w, f.footer[3])
+            self.box(band, OFFLINE)
+            self.put(texts.word("offline", state.lang), f.px(48), TEXT, inset(band, f.px(12)),
+                     tag="offline")  # fmt: skip
+
+    def _choose(self, state: KioskState) -> None:
+        f = self.frame
+        if state.card is not None:
+            strip = card_strip(f)
+            self.box(strip, (40, 34, 10))
+            x, y, w, h = strip
+            self.put(texts.word("card_read", state.lang), f.px(52), GOLD,
+                     (x + f.px(30), y, w - f.px(320), h), align="left", tag="card")  # fmt: skip
+        for button in buttons(state, *self.surface.get_size()):
+            if button.target == "card:cancel":
+                self._button(button.rect, texts.word("cancel", state.lang), "card:cancel", 44)
+            elif button.target.startswith("service:"):
+                service = state.service(button.target.removeprefix("service:"))
+                if service is not None:
+                    self._service(state, button.rect, service.code)
+
+    def _service(self, state: KioskState, rect: Rect, code: str) -> None:
+        f = self.frame
+        service = state.service(code)
+        assert service is not None
+        fill, ink, detail = (BUTTON, TEXT, DETAIL) if service.open else (CLOSED, CLOSED_TEXT, TEXT)
+        self.box(rect, fill, BUTTON_EDGE if service.open else None)
+        x, y, w, h = inset(rect, f.px(16))
+        name_px = min(f.px(64), max(8, int(h * 0.42)))
+        self.put(texts.service_name(service, state.lang), name_px, ink, (x, y, w, h * 11 // 20),
+                 tag=f"name:{code}")  # fmt: skip
+        self.put(texts.waiting_line(service, state.lang), int(name_px * 0.7), detail,
+                 (x, y + h * 11 // 20, w, h * 9 // 20), tag=f"wait:{code}")  # fmt: skip
+
+    def _showing(self, state: KioskState, screen: Showing) -> None:
+        f = self.frame
+        x, y, w, _ = f.body
+        ticket, lang = screen.ticket, state.lang
+        top = y + f.px(10)
+        tier = state.tiers.get(str(ticket.get("tier", "")))
+        if tier is not None and tier[2] > 0:
+            self.put(texts.greeting(tier[0], tier[1], lang), f.px(60), GOLD,
+                     (x, top, w, f.px(90)), tag="greeting")  # fmt: skip
+        top += f.px(90)
+        label = "remember" if screen.printing == "failed" else "your_number"
+        self.put(texts.word(label, lang), f.px(64), TEXT, (x, top, w, f.px(90)), tag="label")
+        top += f.px(90)
+        self.put(str(ticket.get("number", "")), f.px(300), NUMBER, (x, top, w, f.px(300)),
+                 tag="number")  # fmt: skip
+        top += f.px(300)
+        self.put(texts.ahead_line(int(ticket.get("ahead") or 0), lang), f.px(60), TEXT,
+                 (x, top, w, f.px(80)), tag="ahead")  # fmt: skip
+        top += f.px(80)
+        self.put(texts.wait_line(ticket.get("estimated_wait_s"), lang), f.px(48), DIM,
+                 (x, top, w, f.px(66)), tag="wait")  # fmt: skip
+        top += f.px(76)
+        done = lower_button(f)
+        band = (x + f.px(40), top, w - f.px(80), max(f.px(60), done[1] - top - f.px(16)))
+        if screen.printing == "failed":
+            self.box(band, OFFLINE)
+            lines = (
+                screen.printer_message if lang == "zh" else "",
+                texts.word("ask_manager", lang),
+            )
+            text = lines[0] or lines[1]
+            self.put(text, f.px(48), TEXT, inset(band, f.px(10)), tag="print_failed")
+        else:
+            self.put(texts.word(screen.printing, lang), f.px(52), DETAIL, band, tag="printing")
+        self._button(done, texts.word("done", lang), "done")
+
+    def _notice(self, state: KioskState, screen: Notice) -> None:
+        f = self.frame
+        x, y, w, h = f.body
+        title, detail = texts.NOTICES[screen.kind]
+        color = OFFLINE if screen.kind == "offline" else NUMBER
+        self.put(texts.pick(title, state.lang), f.px(96), color,
+                 (x + f.px(40), y + h // 8, w - f.px(80), h // 4), tag="notice")  # fmt: skip
+        box = (x + f.px(40), y + h * 3 // 8, w - f.px(80), h // 5)
+        self.put(texts.pick(detail, state.lang), f.px(52), TEXT, box, tag="notice_detail")
+        self._button(lower_button(f), texts.word("back", state.lang), "back")
+
+    def _pin(self, state: KioskState, screen: PinEntry) -> None:
+        f = self.frame
+        x, y, w, _ = f.body
+        prompt = texts.word("pin_wrong" if screen.wrong else "pin", state.lang)
+        self.put(f"{prompt}   {'●' * len(screen.digits)}", f.px(60),
+                 DETAIL if screen.wrong else TEXT, (x, y, w, f.px(100)), tag="pin")  # fmt: skip
+        for button in buttons(state, *self.surface.get_size()):
+            key = button.target.removeprefix("pin:")
+            label = {"del": "←", "ok": "OK", "cancel": texts.word("cancel", state.lang)}.get(
+                key, key
+            )
+            if key in PIN_KEYS or key == "cancel":
+                self._button(button.rect, label, button.target, 64)
+
+    def _settings(self, state: KioskState, screen: Settings) -> None:
+        f = self.frame
+        self.put(texts.word("settings", state.lang), f.px(56), TEXT, f.footer, tag="settings")
+        for button in buttons(state, *self.surface.get_size()):
+            name = button.target.removeprefix("set:field:")
+            if name in SETTING_ROWS:
+                editing = screen.field == name
+                self.box(button.rect, BUTTON if editing else HEADER, BUTTON_EDGE)
+                x, y, w, h = inset(button.rect, f.px(14))
+                label = texts.pick(texts.SETTING_LABELS[name], state.lang)
+                value = field_value(screen.draft, name) or "—"
+                self.put(label, f.px(40), DIM, (x, y, w * 2 // 5, h), align="left")
+                self.put(value + ("_" if editing else ""), f.px(40), TEXT,
+                         (x + w * 2 // 5, y, w * 3 // 5, h), align="left", tag=name)  # fmt: skip
+            elif button.target in ("set:save", "set:cancel"):
+                word = "save" if button.target == "set:save" else "cancel"
+                self._button(button.rect, texts.word(word, state.lang), button.target)
