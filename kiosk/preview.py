@@ -1,0 +1,134 @@
+"""Draw each kiosk screen from example data into PNGs (the reference pictures in the docs).
+
+    python -m kiosk.preview docs/screens        # kiosk-choose.png, kiosk-ticket.png, …
+
+No engine is needed: the states are built with ``step`` from the demo branch's shapes, so a
+picture shows exactly what the kiosk draws for that state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kiosk.state import (
+    BranchLoaded,
+    Issued,
+    Key,
+    KioskState,
+    LocalSettings,
+    Message,
+    PinChecked,
+    Printed,
+    PrintFailed,
+    ServicesLoaded,
+    Tap,
+    new_state,
+    step,
+)
+from kiosk.state import Link as LinkChanged
+
+NOW = 1_790_000_000.0
+
+BRANCH: dict[str, Any] = {
+    "branch": {"code": "0101", "name": "城东支行", "name_en": "Chengdong Sub-branch",
+               "languages": ["zh", "en"]},
+    "services": [
+        {"code": "A", "name": "个人现金业务", "name_en": "Personal cash"},
+        {"code": "B", "name": "个人非现金业务", "name_en": "Personal non-cash"},
+        {"code": "C", "name": "对公业务", "name_en": "Corporate"},
+        {"code": "D", "name": "开户与理财", "name_en": "Accounts & wealth"},
+        {"code": "V", "name": "贵宾业务", "name_en": "VIP banking"},
+    ],
+    "tiers": [
+        {"code": "normal", "name": "普通客户", "name_en": "Customer", "rank": 0},
+        {"code": "gold", "name": "金卡客户", "name_en": "Gold", "rank": 1},
+    ],
+    "kiosk": {"idle_reset_s": 30},
+}  # fmt: skip
+SERVICES = [
+    {"code": "A", "name": "个人现金业务", "name_en": "Personal cash", "waiting": 7,
+     "estimated_wait_s": 610, "open": True},
+    {"code": "B", "name": "个人非现金业务", "name_en": "Personal non-cash", "waiting": 3,
+     "estimated_wait_s": 420, "open": True},
+    {"code": "C", "name": "对公业务", "name_en": "Corporate", "waiting": 0,
+     "estimated_wait_s": None, "open": True},
+    {"code": "D", "name": "开户与理财", "name_en": "Accounts & wealth", "waiting": 1,
+     "estimated_wait_s": 700, "open": False},
+    {"code": "V", "name": "贵宾业务", "name_en": "VIP banking", "waiting": 0,
+     "estimated_wait_s": None, "open": True},
+]  # fmt: skip
+TICKET = {"id": "demo", "number": "A008", "service": "A", "tier": "normal", "ahead": 7,
+          "estimated_wait_s": 610}  # fmt: skip
+
+
+def run(state: KioskState, *messages: Message) -> KioskState:
+    for message in messages:
+        state, _ = step(state, message)
+    return state
+
+
+def ready() -> KioskState:
+    state = new_state("preview", LocalSettings("http://127.0.0.1:8000"), pin_set=True)
+    return run(state, BranchLoaded(BRANCH, NOW), ServicesLoaded(SERVICES, NOW),
+               LinkChanged(True, NOW))  # fmt: skip
+
+
+def issued(state: KioskState, ticket: dict[str, Any], at: float) -> KioskState:
+    state = run(state, Tap("wake", at), Tap(f"service:{ticket['service']}", at + 1))
+    key = f"preview-{state.presses}"
+    return run(state, Issued(key, ticket, at + 1.1))
+
+
+def screens() -> Iterator[tuple[str, KioskState]]:
+    """Each reference picture's name and state."""
+    base = ready()
+    yield "attract", base
+    choose = run(base, Tap("wake", NOW + 1))
+    yield "choose", choose
+    yield "choose-en", run(choose, Tap("lang", NOW + 2))
+    yield "ticket", run(issued(base, TICKET, NOW), Printed("demo", NOW + 2))
+    gold = {**TICKET, "id": "gold", "number": "V001", "service": "V", "tier": "gold", "ahead": 0,
+            "estimated_wait_s": None}  # fmt: skip
+    carded = run(base, *(Key(d, NOW + i * 0.01) for i, d in enumerate("6225881234567890")),
+                 Key("enter", NOW + 0.2))  # fmt: skip
+    yield "card", carded
+    yield "vip", run(issued(carded, gold, NOW + 1), Printed("gold", NOW + 3))
+    failed = PrintFailed("demo", "paper_out", "打印机缺纸，请联系大堂经理", NOW + 2)
+    yield "print-failed", run(issued(base, TICKET, NOW), failed)
+    offline = run(choose, LinkChanged(False, NOW + 3))
+    yield "offline", offline
+    yield "offline-notice", run(offline, Tap("service:A", NOW + 5))
+    pin = run(choose, Key("operator", NOW + 3), Key("1", NOW + 4), Key("2", NOW + 4.1))
+    yield "pin", pin
+    yield "settings", run(pin, Key("enter", NOW + 5), PinChecked(True, NOW + 5.2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kiosk.preview")
+    parser.add_argument("out", type=Path, help="folder for kiosk-*.png")
+    parser.add_argument("--size", default="1080x1920")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    from display.fonts import find_cjk_font
+    from kiosk.view import Painter
+
+    w, h = (int(x) for x in args.size.split("x"))
+    pygame.font.init()
+    surface = pygame.Surface((w, h))
+    painter = Painter(surface, find_cjk_font())
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, state in screens():
+        painter.draw(state)
+        pygame.image.save(surface, str(args.out / f"kiosk-{name}.png"))
+        print(args.out / f"kiosk-{name}.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
