@@ -138,3 +138,13 @@ def test_page_survives_an_engine_restart_without_logging_in_again(
     page.reload()  # and a reload keeps the session of the day
     expect(page.locator("#ticket-number")).to_have_text("A001")
     expect(page.locator("#login")).to_be_hidden()
+
+
+def test_keys_typed_ahead_are_not_lost(page: Page, engine: RunningEngine) -> None:
+    issue(engine, "A")
+    open_caller(page, engine, 3)
+    press(page, "open")
+    page.keyboard.press("F1")
+    page.keyboard.press("F4")  # before the call's answer is back
+    expect(page.locator("#ticket-status")).to_have_text("办理中")
+    expect(page.locator("#ticket-number")).to_have_text("A001")

@@ -67,6 +67,9 @@ let me = null;
 let branch = { services: [], counters: [] };
 let state = caller.initial(0);
 let busy = false;
+// A key pressed while the previous action is on its way runs right after it (one press, one
+// action): tellers type ahead, and a dropped press would be a silent failure.
+const pending = [];
 // Per action: when the engine's answer arrived and when the page had drawn it (performance.now()).
 window.branchqMarks = [];
 
@@ -150,37 +153,30 @@ async function act(action, body = {}) {
     busy = false;
     render();
     requestAnimationFrame(() => { mark.shownAt = performance.now(); window.branchqMarks.push(mark); });
+    if (pending.length) trigger(pending.shift());
   }
 }
 
+const DONE = {
+  call_next: "msg.called", call: "msg.called", recall: "msg.recalled", start: "msg.started",
+  skip: "msg.skipped", finish: "msg.finished", transfer: "msg.transferred", pause: "msg.paused",
+  resume: "msg.resumed", open: "msg.opened", close: "msg.closed",
+};
+
+// Draw an action's answer at once (the events confirm it a moment later) and say what happened.
 function applyResult(action, result, before, body) {
-  const num = (tk) => (tk && tk.number) || (before && before.number) || "";
-  const counterName = state.info ? (lang() === "en" ? state.info.name_en || state.info.name : state.info.name) : "";
-  if (result && result.number !== undefined && result.services !== undefined) {
-    state = caller.applyCounter(state, result); // a counter came back (pause, open…)
+  if (result && Array.isArray(result.services)) {
+    state = caller.applyCounter(state, result); // pause, resume, open, close answer the counter
   } else if (result && result.status) {
+    // A transfer answers with the new visit: the one at the desk is closed.
+    if (action === "transfer" && before) state = caller.applyTicket(state, { ...before, status: "transferred" });
     state = caller.applyTicket(state, result);
   }
   if ((action === "call_next" || action === "call") && result === null) return say(t("msg.nobody"), "warn");
-  const words = {
-    call_next: ["msg.called", { n: num(result), c: counterName }],
-    call: ["msg.called", { n: num(result), c: counterName }],
-    recall: ["msg.recalled", { n: num(result) }],
-    start: ["msg.started", { n: num(result) }],
-    skip: ["msg.skipped", { n: num(result) }],
-    finish: ["msg.finished", { n: num(result) }],
-    transfer: ["msg.transferred", { n: num(result), to: body.service || body.counter || "" }],
-    pause: ["msg.paused", {}], resume: ["msg.resumed", {}], open: ["msg.opened", {}], close: ["msg.closed", {}],
-  }[action];
-  if (["skip", "finish", "transfer"].includes(action) && before) {
-    state = caller.applyTicket(state, { ...before, status: action === "transfer" ? "transferred" : `${action === "skip" ? "skipped" : "finished"}` });
-    if (result && result.status) state = caller.applyTicket(state, result);
-  }
-  if (["pause", "resume", "open", "close"].includes(action) && !(result && result.services)) {
-    const target = { pause: "paused", resume: "open", open: "open", close: "closed" }[action];
-    state = caller.applyCounter(state, { ...(state.info || { number: state.counter }), state: target, paused_reason: body.reason || null });
-  }
-  say(t(words[0], words[1]));
+  const info = state.info || {};
+  const number = (result && result.number) || (before && before.number) || "";
+  const to = body.service ? `${body.service}` : body.counter ? `${body.counter}` : "";
+  say(t(DONE[action], { n: number, c: lang() === "en" ? info.name_en || info.name : info.name, to }));
 }
 
 function hideDialogs() {
@@ -196,8 +192,12 @@ function openDialog(id) {
 }
 
 function trigger(action) {
+  if (busy) {
+    if (pending.length < 3) pending.push(action);
+    return;
+  }
   const m = render();
-  if (busy || !m.actions[action]) return;
+  if (!m.actions[action]) return;
   if (action === "call") return openDialog("#dialog-call");
   if (action === "transfer") return openDialog("#dialog-transfer");
   if (action === "pause") return openDialog("#dialog-pause");

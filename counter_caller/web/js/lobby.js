@@ -389,6 +389,8 @@ function main() {
   $("#lang").textContent = lang() === "en" ? "中文" : "EN";
   bind();
   setInterval(() => { if (api && tab !== "figures") render(); }, 1000);
+  // "Connected" has no event of its own: look again now and then while the check is open.
+  setInterval(() => { if (api && tab === "devices") loadDevices().catch(() => {}); }, 10000);
   const saved = session.load(KEY);
   if (saved) begin(saved);
   else $("#login-name").focus();
