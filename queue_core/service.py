@@ -9,6 +9,7 @@ PostgreSQL database is noticed and the view reloaded.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 
@@ -44,6 +45,19 @@ from queue_core.store.models import (
 
 Json = dict[str, Any]
 ACTIVE = (Status.CALLED, Status.SERVING)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialized(method: F) -> F:
+    """Run a write use case in the store's writer thread (group commit); answer after commit."""
+
+    @functools.wraps(method)
+    def run(self: Branch, *args: Any, **kwargs: Any) -> Any:
+        return self.store.submit(functools.partial(method, self, *args, **kwargs))
+
+    return cast(F, run)
 
 
 @dataclass
@@ -83,6 +97,7 @@ class Branch:
         self.live = Live()
         self.times = ServiceTimes({s.code: s.expected_service_s for s in config.services})
         self._lock = threading.RLock()
+        self._dirty = False  # the running job has changed the live view
         self._ensure_counters()
 
     # ---------------------------------------------------------------- live view
@@ -121,19 +136,35 @@ class Branch:
 
     @contextmanager
     def _write(self) -> Iterator[UnitOfWork]:
-        with self.store.write() as uow, self._lock:
-            if self.live.version != uow.next_seq - 1:
+        """The current job's share of the writer's transaction (see ``Store.submit``).
+
+        The first job of a transaction checks the live view against the log; a job that fails
+        after changing the view leaves it to be reloaded from the rolled-back transaction.
+        """
+        uow = self.store.current()
+        with self._lock:
+            if "branch" not in uow.meta:
+                uow.meta["branch"] = True
+                uow.after_commit.append(lambda: self._committed(uow))
+                uow.after_rollback.append(self._invalidate)
+                if self.live.version != uow.next_seq - 1:
+                    self._reload(uow.session, uow.next_seq - 1)
+            elif uow.meta.get("stale"):
                 self._reload(uow.session, uow.next_seq - 1)
+            uow.meta["stale"] = False
+            self._dirty = False
             try:
                 yield uow
             except BaseException:
-                self.live.version = -1  # the view may hold uncommitted changes: reload
+                uow.meta["stale"] = self._dirty  # its changes to the view were rolled back
                 raise
-            uow.after_commit.append(lambda: self._committed(uow))
 
     def _committed(self, uow: UnitOfWork) -> None:
-        self.live.version = uow.next_seq - 1
+        self.live.version = -1 if uow.meta.get("stale") else uow.next_seq - 1
         self.publish(uow.events)
+
+    def _invalidate(self) -> None:
+        self.live.version = -1
 
     @contextmanager
     def _view(self) -> Iterator[Live]:
@@ -190,6 +221,7 @@ class Branch:
 
     # ---------------------------------------------------------------- saving
     def _save(self, uow: UnitOfWork, t: Ticket) -> None:
+        self._dirty = True
         row = uow.session.get(TicketRow, t.id)
         if row is None:
             uow.session.add(TicketRow.from_domain(t))
@@ -221,6 +253,7 @@ class Branch:
         return row
 
     def _set_counter(self, uow: UnitOfWork, number: int, **values: Any) -> None:
+        self._dirty = True
         row = self._counter_row(number)
         for key, value in values.items():
             setattr(row, key, value)
@@ -242,6 +275,7 @@ class Branch:
             self._set_counter(uow, number, current_id=t.id)
 
     # ---------------------------------------------------------------- issuing
+    @_serialized
     def issue(
         self,
         principal: str,
@@ -318,6 +352,7 @@ class Branch:
         return Issued(body, replayed=False)
 
     # ---------------------------------------------------------------- counters
+    @_serialized
     def call_next(self, number: int, teller: str | None) -> Json | None:
         """Call the ticket routing picks for this counter; None when nobody waits for it."""
         with self._write() as uow:
@@ -331,6 +366,7 @@ class Branch:
                 return None
             return self._call(uow, number, pick, teller)
 
+    @_serialized
     def call_number(self, number: int, ticket_number: str, teller: str | None) -> Json:
         """Call a given waiting number at this counter (the teller typed it)."""
         with self._write() as uow:
@@ -364,6 +400,7 @@ class Branch:
         self._emit_counter(uow, number)
         return body
 
+    @_serialized
     def recall(self, number: int) -> Json:
         with self._write() as uow:
             self._counter_row(number)
@@ -373,12 +410,15 @@ class Branch:
             ref = wire.counter_ref(number, self.config)
             return self._emit_ticket(uow, "recalled", t, counter=ref)
 
+    @_serialized
     def start(self, number: int) -> Json:
         return self._counter_move(number, "started", lambda t: moves.start(t, self.clock()))
 
+    @_serialized
     def skip(self, number: int) -> Json:
         return self._counter_move(number, "skipped", lambda t: moves.skip(t, self.clock()))
 
+    @_serialized
     def finish(self, number: int, rating: int | None = None) -> Json:
         def done(t: Ticket) -> Ticket:
             out = moves.finish(t, self.clock(), rating)
@@ -398,6 +438,7 @@ class Branch:
             self._emit_counter(uow, number)
             return body
 
+    @_serialized
     def transfer(self, number: int, service: str | None, counter: int | None) -> Json:
         """The current customer waits again, for another service or counter, keeping the
         number and the original issue time; returns the new visit."""
@@ -422,6 +463,7 @@ class Branch:
         if (service is None) == (counter is None):
             raise InvalidInput("give exactly one of service or counter", "transfer_target")
 
+    @_serialized
     def set_state(
         self, number: int, action: str, teller: str | None, reason: str | None = None
     ) -> Json:
@@ -459,12 +501,14 @@ class Branch:
             return self._counter_json(number)
 
     # ---------------------------------------------------------------- lobby
+    @_serialized
     def cancel(self, ticket_id: str) -> Json:
         with self._write() as uow:
             t = moves.cancel(self._load(uow, ticket_id), self.clock())
             self._save(uow, t)
             return self._emit_ticket(uow, "cancelled", t)
 
+    @_serialized
     def reassign(self, ticket_id: str, front: bool, counter: int | None) -> Json:
         with self._write() as uow:
             if counter is not None:
@@ -473,6 +517,7 @@ class Branch:
             self._save(uow, t)
             return self._emit_ticket(uow, "reassigned", t)
 
+    @_serialized
     def move(self, ticket_id: str, service: str) -> Json:
         """A waiting ticket moves to another service, keeping its number and place in time."""
         with self._write() as uow:
@@ -490,6 +535,7 @@ class Branch:
             self._emit_ticket(uow, "transferred", old, new_ticket=body)
             return body
 
+    @_serialized
     def rate(self, ticket_id: str, rating: int, counter: int | None) -> Json:
         """The customer's rating of a finished ticket, once."""
         with self._write() as uow:
@@ -504,6 +550,7 @@ class Branch:
             self._save(uow, t)
             return self._emit_ticket(uow, "rated", t)
 
+    @_serialized
     def announce(self, text: str, until: float | None, by: str) -> Json:
         with self._write() as uow:
             row = AnnouncementRow(text=text, until=until, created_at=self.clock(), created_by=by)
@@ -513,6 +560,7 @@ class Branch:
             uow.emit("announcement", self.clock(), data)
             return data
 
+    @_serialized
     def end_announcement(self, ident: int) -> Json:
         with self._write() as uow:
             row = uow.session.get(AnnouncementRow, ident)
@@ -532,6 +580,7 @@ class Branch:
             "active": row.ended_at is None and (row.until is None or row.until > self.clock()),
         }
 
+    @_serialized
     def report_health(self, device: str, status: str, detail: Json) -> Json:
         """Store a device's health report; a change of status or detail is an event."""
         with self._write() as uow:

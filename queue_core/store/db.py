@@ -6,17 +6,23 @@ atomic (two counters can never take the same ticket) and lets every event get th
 ``seq`` with no gap and in commit order. Reads run concurrently (SQLite WAL readers never
 block the writer). SQLite runs with ``synchronous=FULL``: a commit is on disk before the API
 answers ``201``.
+
+A disk flush costs milliseconds, so use cases do not commit one by one: ``submit`` hands them
+to one writer thread, which runs the jobs waiting at that moment in one transaction, each in a
+savepoint of its own (a job that fails is rolled back alone and gets its error), and commits
+them together: *group commit*. Every job still answers only after its commit.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
@@ -32,6 +38,9 @@ log = logging.getLogger(__name__)
 
 #: The PostgreSQL advisory lock key that serializes a branch's writes.
 WRITE_LOCK_KEY = 0x42_52_51  # "BRQ"
+#: The most use cases committed together.
+MAX_BATCH = 64
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,24 @@ class UnitOfWork:
     events: list[Event] = field(default_factory=list)
     #: Run after the commit while the write lock is still held (publishing keeps seq order).
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: Run when the transaction is rolled back as a whole (the commit failed).
+    after_rollback: list[Callable[[], None]] = field(default_factory=list)
+    #: Free slots for the users of a transaction (the service layer marks its sync here).
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """One job's part of the transaction: on error its rows and events are undone."""
+        mark = (self.next_seq, len(self.events))
+        nested = self.session.begin_nested()
+        try:
+            yield
+            nested.commit()
+        except BaseException:
+            nested.rollback()
+            self.next_seq = mark[0]
+            del self.events[mark[1] :]
+            raise
 
     def emit(self, type_: str, at: float, data: dict[str, Any]) -> Event:
         """Append an event to the log in this transaction."""
@@ -88,8 +115,14 @@ class Store:
         self._writes = sessionmaker(self.write_engine, expire_on_commit=False)
         self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
         self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._local = threading.local()
         if migrate:
             self.migrate()
+        self._writer: threading.Thread | None = threading.Thread(
+            target=self._write_loop, name="branchq-writer", daemon=True
+        )
+        self._writer.start()
 
     def _engine(self, url: str, *, immediate: bool, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
@@ -109,6 +142,10 @@ class Store:
             command.upgrade(cfg, "head")
 
     def dispose(self) -> None:
+        if self._writer is not None:
+            self._jobs.put(None)
+            self._writer.join(timeout=5)
+            self._writer = None
         self.write_engine.dispose()
         self.read_engine.dispose()
 
@@ -117,6 +154,7 @@ class Store:
         """One serialized write transaction; committed when the block ends without error."""
         with self._lock, _unavailable_on_db_errors():
             session = self._writes()
+            uow: UnitOfWork | None = None
             try:
                 if not self.is_sqlite:
                     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
@@ -128,9 +166,66 @@ class Store:
                     hook()
             except BaseException:
                 session.rollback()
+                for hook in uow.after_rollback if uow else ():
+                    hook()
                 raise
             finally:
                 session.close()
+
+    def current(self) -> UnitOfWork:
+        """The transaction of the job running now (only inside ``submit``)."""
+        uow: UnitOfWork | None = getattr(self._local, "uow", None)
+        if uow is None:
+            raise RuntimeError("not inside a submitted write job")
+        return uow
+
+    def submit(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` in the writer thread, in a transaction shared with the jobs submitted at
+        the same moment; return its result once committed, or raise its error."""
+        if threading.current_thread() is self._writer:
+            return fn()  # a job calling another use case joins its own transaction
+        job = _Job(fn)
+        self._jobs.put(job)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return cast(T, job.result)
+
+    def _write_loop(self) -> None:
+        while True:
+            first = self._jobs.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    more = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._jobs.put(None)
+                    break
+                batch.append(more)
+            self._run_batch(batch)
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        try:
+            with self.write() as uow:
+                self._local.uow = uow
+                for job in batch:
+                    try:
+                        with uow.savepoint():
+                            job.result = job.fn()
+                    except Exception as exc:  # the job's own failure: it alone is undone
+                        job.error = exc
+        except Exception as exc:  # the commit itself failed: nothing of the batch is kept
+            for job in batch:
+                if job.error is None:
+                    job.error = exc
+        finally:
+            self._local.uow = None
+            for job in batch:
+                job.done.set()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -171,6 +266,14 @@ class Store:
     def last_seq(self) -> int:
         with self.read() as session:
             return int(session.scalar(select(func.max(EventRow.seq))) or 0)
+
+
+@dataclass(eq=False)
+class _Job:
+    fn: Callable[[], Any]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
 
 
 @contextmanager

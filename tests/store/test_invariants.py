@@ -53,6 +53,11 @@ class BranchMachine(RuleBasedStateMachine):
         self.store.dispose()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def _ids_in_number_order(self, *states: str) -> list[str]:
+        """Ids are random: order by number and visit so hypothesis can replay its draws."""
+        found = [t for t in self.issued.values() if t["status"] in states]
+        return [t["id"] for t in sorted(found, key=lambda t: (t["number"], t["visit"]))]
+
     def _note(self, t: dict[str, Any] | None) -> None:
         if t is not None:
             self.issued[t["id"]] = t
@@ -112,7 +117,7 @@ class BranchMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), front=st.booleans())
     def reassign(self, data: st.DataObject, front: bool) -> None:
-        skipped = sorted(i for i, t in self.issued.items() if t["status"] == "skipped")
+        skipped = self._ids_in_number_order("skipped")
         if not skipped:
             return
         ident = data.draw(st.sampled_from(skipped))
@@ -120,7 +125,7 @@ class BranchMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
-        open_ = sorted(i for i, t in self.issued.items() if t["status"] in ("waiting", "skipped"))
+        open_ = self._ids_in_number_order("waiting", "skipped")
         if open_:
             self._note(self.branch.cancel(data.draw(st.sampled_from(open_))))
 
