@@ -103,7 +103,8 @@ def test_devices_before_opening(page: Page, engine: RunningEngine) -> None:
     page.click('#tabs button[data-tab="devices"]')
     kiosk_row = page.locator('#devices tr[data-device="kiosk-1"]')
     expect(kiosk_row.locator(".health")).to_have_text("注意")
-    expect(kiosk_row).to_contain_text("纸张: near_end")
+    expect(kiosk_row).to_contain_text("纸张: 将尽")
+    expect(page.locator("#devices-summary")).to_have_text("5 台设备需要注意")
     expect(page.locator('#devices tr[data-device="kiosk-2"] .health')).to_have_text("未报告")
     display_row = page.locator('#devices tr[data-device="hall-display"]')
     # Reported fine but not following the events: the screen shows nothing new.

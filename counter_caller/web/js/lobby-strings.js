@@ -30,6 +30,9 @@ export const STRINGS = {
     "role.kiosk": "取号机", "role.display": "大厅显示屏", "role.sign": "窗口屏/呼叫器", "role.rating": "评价器",
     "health.ok": "正常", "health.warning": "注意", "health.error": "故障", "health.unknown": "未报告",
     yes: "是", no: "否", ago: "{d}前", "detail.paper": "纸张", "detail.signs": "窗口屏", "detail.link": "连接",
+    "value.ok": "正常", "value.near_end": "将尽", "value.out": "缺纸", "value.empty": "缺纸",
+    "value.up": "正常", "value.down": "断开", "dev.allok": "全部设备正常，可以开门",
+    "dev.attention": "{n} 台设备需要注意",
   },
   en: {
     "lobby.title": "Lobby console", "tab.hall": "Hall", "tab.devices": "Devices", "tab.figures": "Today",
@@ -60,5 +63,8 @@ export const STRINGS = {
     "role.rating": "Rating tablet", "health.ok": "OK", "health.warning": "Attention", "health.error": "Fault",
     "health.unknown": "No report", yes: "yes", no: "no", ago: "{d} ago", "detail.paper": "Paper",
     "detail.signs": "Signs", "detail.link": "Link",
+    "value.ok": "ok", "value.near_end": "near end", "value.out": "out", "value.empty": "out",
+    "value.up": "up", "value.down": "down", "dev.allok": "Every device is fine: ready to open",
+    "dev.attention": "{n} device(s) need attention",
   },
 };

@@ -130,6 +130,12 @@ function renderHall() {
   renderAnnouncements(model);
 }
 
+// A device detail's key or value in words when the console knows it, else as reported.
+function word(kind, key) {
+  const text = t(`${kind}.${key}`);
+  return text === `${kind}.${key}` ? key : text;
+}
+
 function renderDevices() {
   const rows = lobby.devices(state, now());
   $("#devices tbody").innerHTML = rows.map((d) => `
@@ -138,8 +144,11 @@ function renderDevices() {
       <td>${esc(d.connected ? t("yes") : t("no"))}</td>
       <td>${d.reportedAgoS === null ? "–" : esc(t("ago", { d: dur(d.reportedAgoS) }))}</td>
       <td>${d.lastSeq === null ? "–" : `#${esc(d.lastSeq)}`}</td>
-      <td>${d.notes.map((n) => `<span class="note">${esc(t(`detail.${n.key}`, {}) === `detail.${n.key}` ? n.key : t(`detail.${n.key}`))}: ${esc(n.value)}</span>`).join("<br>")}</td></tr>`).join("")
+      <td>${d.notes.map((n) => `<span class="note">${esc(word("detail", n.key))}: ${esc(word("value", n.value))}</span>`).join("<br>")}</td></tr>`).join("")
     || `<tr><td colspan="7" class="muted">–</td></tr>`;
+  const attention = rows.filter((d) => d.health !== "ok").length;
+  $("#devices-summary").textContent = attention ? t("dev.attention", { n: attention }) : t("dev.allok");
+  $("#devices-summary").className = attention ? "message warn" : "message ok";
 }
 
 function renderFigures() {
