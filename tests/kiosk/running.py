@@ -1,0 +1,117 @@
+"""Run a real kiosk in the test's event loop against a real engine; tap it through pygame."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pygame
+
+from display.fonts import find_cjk_font
+from kiosk.app import Kiosk, Options
+from kiosk.layout import buttons
+from kiosk.settings import SettingsFile
+from tests.support.engine import KIOSK_TOKEN, RunningEngine
+
+
+class Clock:
+    """The kiosk's clock, moved by the test (idle timers never fire by accident)."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {check}")
+
+
+@asynccontextmanager
+async def running_kiosk(
+    engine_url: str,
+    folder: Path,
+    printer: dict[str, Any] | None = None,
+    device: Any = None,
+    size: tuple[int, int] = (1080, 1920),
+) -> AsyncIterator[tuple[Kiosk, Clock]]:
+    pygame.display.init()
+    pygame.font.init()
+    surface = pygame.display.set_mode(size)
+    pygame.event.clear()
+    clock = Clock()
+    settings = SettingsFile(folder / "kiosk.json")
+    options = Options(engine_url, KIOSK_TOKEN, settings.path, printer=printer or {})
+    kiosk = Kiosk(options, surface, find_cjk_font(), settings, clock=clock, session="test",
+                  printer_device=device)  # fmt: skip
+    task = asyncio.create_task(kiosk.run())
+    try:
+        await until(lambda: kiosk.state.connected and kiosk.state.services and kiosk.printer)
+        yield kiosk, clock
+    finally:
+        kiosk.stopping.set()
+        await asyncio.wait_for(task, 10)
+        pygame.display.quit()
+
+
+def center(kiosk: Kiosk, target: str) -> tuple[int, int]:
+    for b in buttons(kiosk.state, *kiosk.surface.get_size()):
+        if b.target == target:
+            x, y, w, h = b.rect
+            return x + w // 2, y + h // 2
+    raise AssertionError(f"no {target} on {kiosk.state.screen}")
+
+
+def touch(pos: tuple[int, int]) -> None:
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
+
+
+async def tap(kiosk: Kiosk, clock: Clock, target: str) -> None:
+    """A finger on ``target`` a second after the last thing happened."""
+    clock.advance(1.0)
+    touch(center(kiosk, target))
+    await asyncio.sleep(0.05)
+
+
+async def swipe(card: str) -> None:
+    """The card reader: digits then Enter, as key presses."""
+    for ch in card:
+        key = pygame.key.key_code(ch)
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, unicode=ch, mod=0))
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, unicode="\r", mod=0))
+    await asyncio.sleep(0.05)
+
+
+def open_counter(engine: RunningEngine, number: int) -> None:
+    token = engine.teller_token(number)
+    r = httpx.post(f"{engine.url}/api/v1/counters/{number}/open",
+                   headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
+    r.raise_for_status()
+
+
+def lobby_get(engine: RunningEngine, path: str) -> Any:
+    token = engine.lobby_token()
+    r = httpx.get(f"{engine.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"},
+                  timeout=5)  # fmt: skip
+    r.raise_for_status()
+    return r.json()
+
+
+def waiting_numbers(engine: RunningEngine) -> list[str]:
+    queue = lobby_get(engine, "/queue")
+    return [t["number"] for s in queue["services"] for t in s["waiting"]]
