@@ -113,6 +113,7 @@ def test_every_action_has_its_f_key(page: Page, engine: RunningEngine) -> None:
     page.keyboard.press("2")  # the second reason: meal break
     expect(page.locator("#counter-state")).to_have_text("暂停")
     expect(page.locator("#paused-reason")).to_have_text("用餐")
+    screenshot(page, "caller-paused")
     page.keyboard.press("F9")
     expect(page.locator("#counter-state")).to_have_text("开放")
     page.keyboard.press("F11")

@@ -30,6 +30,7 @@ def test_reassigned_skip_goes_to_the_tellers_next_call(
     open_lobby(lobby, engine)
     row = lobby.locator('#skipped .row[data-number="A001"]')
     expect(row).to_be_visible()
+    screenshot(lobby, "lobby-skipped")
     row.locator("[data-role=reassign-counter]").select_option("3")
     row.locator('button[data-position="front"]').click()
     expect(lobby.locator("#message")).to_have_text("A001 已排到队首")

@@ -139,7 +139,10 @@ function main() {
     const next = rating.tick(state, now());
     if (next !== state) { state = next; render(); }
   }, 500);
-  const token = new URLSearchParams(location.search).get("token") || localStorage.getItem(KEY);
+  // ?token= is for setting a tablet up from a link once; it does not stay in the address bar.
+  const given = new URLSearchParams(location.search).get("token");
+  if (given) history.replaceState(null, "", location.pathname);
+  const token = given || localStorage.getItem(KEY);
   if (token) {
     localStorage.setItem(KEY, token);
     begin(token);
