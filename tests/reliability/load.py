@@ -6,6 +6,7 @@ display reconnects with its last ``seq``), and recording what it was told."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import re
 import threading
@@ -152,10 +153,8 @@ class FollowerThread:
     def _main(self) -> None:
         asyncio.set_event_loop(self.loop)
         self._task = self.loop.create_task(self.follower.run())
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             self.loop.run_until_complete(self._task)
-        except asyncio.CancelledError:
-            pass
 
     def start(self) -> FollowerThread:
         self.thread.start()
