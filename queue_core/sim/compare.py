@@ -81,6 +81,11 @@ who had walked away meanwhile and were skipped). "Lower class called first" coun
 at which a waiting customer of a higher class (green channel, then tier) that the same counter
 could have called was passed over. "Walked away": customers whose patience ran out before
 their call.
+
+Gold and diamond customers wait longer than normal ones even under `strict` on quiet days:
+most of them come for VIP banking (`V`), which only counter 7 serves, so their wait is set by
+that one counter's load. That is a staffing finding (a second VIP-capable counter), not a
+routing one.
 """
 
 ROUTING_CHOICE = """
@@ -92,8 +97,9 @@ ROUTING_CHOICE = """
   bound on a busy morning: its longest waits and its normal p90 are the worst of the engine's
   policies on the pension day, exactly where the hall is fullest.
 - `fifo` is fair by arrival but ignores the tiers and the green channel that the bank's own rules
-  ask for (PRODUCT.md: VIPs and the green channel are served ahead): elderly green-channel
-  customers wait as long as anyone on the pension day.
+  ask for (PRODUCT.md: VIPs and the green channel are served ahead); only the care window still
+  takes green-channel customers first, and on the pension day they wait several times as long
+  as under `aging 1`.
 - `aging 1` keeps the class order on an ordinary day (almost no lower-class call first) and,
   on a peak day, bounds how long anyone is passed over: a normal customer who has waited
   `(green bonus + 2 × tier step) / rate` = 36 minutes longer than a newcomer is called first.
