@@ -1,0 +1,40 @@
+"""``serve --workers N`` on PostgreSQL: a call made on any worker reaches every subscriber on
+every worker, in order, once (LISTEN/NOTIFY carries it between the worker processes)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.workers import fan_out
+from tests.support.engine import RunningEngine
+from tests.support.postgres import PostgresServer
+
+
+@pytest.mark.postgres
+def test_calls_on_any_worker_reach_every_subscriber_in_order(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    url = postgres.create_database(f"workers_{int(time.time())}")
+    engine = RunningEngine(workdir=tmp_path, db_url=url, extra_args=["--workers", "3"])
+    engine.start(timeout=60)
+    try:
+        result = asyncio.run(fan_out(engine, subscribers=12, calls=15))
+    finally:
+        engine.stop()
+    assert len([w for w, n in result.workers.items() if n > 0]) >= 2, result.workers
+    assert sum(result.workers.values()) == 12
+    for numbers in result.received:
+        assert numbers == result.sent
+    for seqs in result.seqs:
+        assert all(b == a + 1 for a, b in itertools.pairwise(seqs))
+
+
+def test_several_workers_refuse_sqlite(tmp_path: Path) -> None:
+    engine = RunningEngine(workdir=tmp_path, extra_args=["--workers", "2"])
+    with pytest.raises(RuntimeError, match="needs PostgreSQL"):
+        engine.start(timeout=20)
