@@ -90,7 +90,7 @@ class HallDisplay:
         self.reconnects = 0
         self.offline_since: float | None = self.clock()
         self.spoken: deque[str] = deque(maxlen=50)  # what the hall heard, newest last
-        self.event_to_frame_s: deque[float] = deque(maxlen=1000)
+        self.call_to_frame_s: deque[float] = deque(maxlen=1000)
         self._event_waiting_since: float | None = None
         self.frames = 0
 
@@ -106,8 +106,8 @@ class HallDisplay:
         elif event.get("type") in SETTLES_CALL:
             ticket = (event.get("data") or {}).get("ticket") or {}
             self.queue.settle(str(ticket.get("id", "")))
-        if self._event_waiting_since is None:
-            self._event_waiting_since = time.perf_counter()
+        if call is not None and self._event_waiting_since is None:
+            self._event_waiting_since = time.perf_counter()  # measured: call event -> frame
         self.dirty.set()
 
     def _link_changed(self, connected: bool) -> None:
@@ -169,7 +169,7 @@ class HallDisplay:
         pygame.display.flip()
         self.frames += 1
         if self._event_waiting_since is not None:
-            self.event_to_frame_s.append(time.perf_counter() - self._event_waiting_since)
+            self.call_to_frame_s.append(time.perf_counter() - self._event_waiting_since)
             self._event_waiting_since = None
         return model
 
