@@ -54,16 +54,21 @@ async def bench_issue(url: str, total: int, concurrency: int) -> dict[str, float
         async def worker() -> None:
             for i in counter:
                 t0 = time.perf_counter()
-                r = await client.post(f"{API}/tickets", headers=headers,
-                                      json={"service": services[i % len(services)]})
+                r = await client.post(
+                    f"{API}/tickets", headers=headers, json={"service": services[i % len(services)]}
+                )
                 latencies.append(time.perf_counter() - t0)
                 assert r.status_code == 201, r.text
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
-    return {"rps": total / elapsed, "p50": pct(latencies, 50) * 1e3,
-            "p99": pct(latencies, 99) * 1e3, "n": total}
+    return {
+        "rps": total / elapsed,
+        "p50": pct(latencies, 50) * 1e3,
+        "p99": pct(latencies, 99) * 1e3,
+        "n": total,
+    }
 
 
 async def bench_cycles(url: str, total: int) -> dict[str, float]:
@@ -71,8 +76,9 @@ async def bench_cycles(url: str, total: int) -> dict[str, float]:
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         tokens = {n: await _login(client, *TELLERS[n], n) for n in COUNTERS}
         for n in COUNTERS:
-            await client.post(f"{API}/counters/{n}/open",
-                              headers={"Authorization": f"Bearer {tokens[n]}"})
+            await client.post(
+                f"{API}/counters/{n}/open", headers={"Authorization": f"Bearer {tokens[n]}"}
+            )
         latencies: list[float] = []
         remaining = [total]
 
@@ -92,8 +98,12 @@ async def bench_cycles(url: str, total: int) -> dict[str, float]:
         start = time.perf_counter()
         await asyncio.gather(*(teller(n) for n in COUNTERS))
         elapsed = time.perf_counter() - start
-    return {"rps": len(latencies) / elapsed, "p50": pct(latencies, 50) * 1e3,
-            "p99": pct(latencies, 99) * 1e3, "n": len(latencies)}
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": pct(latencies, 50) * 1e3,
+        "p99": pct(latencies, 99) * 1e3,
+        "n": len(latencies),
+    }
 
 
 async def bench_fanout(url: str, subscribers: int, calls: int) -> dict[str, float]:
@@ -103,8 +113,7 @@ async def bench_fanout(url: str, subscribers: int, calls: int) -> dict[str, floa
     connected = [0]
 
     async def subscribe() -> None:
-        async with websockets.connect(events_url(url, DISPLAY_TOKEN, None),
-                                      max_queue=None) as ws:
+        async with websockets.connect(events_url(url, DISPLAY_TOKEN, None), max_queue=None) as ws:
             await ws.recv()  # snapshot
             connected[0] += 1
             if connected[0] == subscribers:
@@ -123,8 +132,11 @@ async def bench_fanout(url: str, subscribers: int, calls: int) -> dict[str, floa
         h = {"Authorization": f"Bearer {token}"}
         await client.post(f"{API}/counters/2/open", headers=h)
         for _ in range(calls):
-            await client.post(f"{API}/tickets", json={"service": "A"},
-                              headers={"Authorization": f"Bearer {lobby}"})
+            await client.post(
+                f"{API}/tickets",
+                json={"service": "A"},
+                headers={"Authorization": f"Bearer {lobby}"},
+            )
         for _ in range(calls):
             r = await client.post(f"{API}/counters/2/call-next", headers=h)
             answered = time.perf_counter()
@@ -142,10 +154,12 @@ async def bench_fanout(url: str, subscribers: int, calls: int) -> dict[str, floa
     return {"p50": pct(latencies, 50) * 1e3, "p99": pct(latencies, 99) * 1e3, "n": calls}
 
 
-def run_backend(name: str, db_url: str | None, workdir: Path, args: argparse.Namespace
-                ) -> dict[str, dict[str, float]]:
-    engine = RunningEngine(workdir=workdir, db_url=db_url,
-                           extra_args=["--log-level", "warning"]).start()
+def run_backend(
+    name: str, db_url: str | None, workdir: Path, args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
+    engine = RunningEngine(
+        workdir=workdir, db_url=db_url, extra_args=["--log-level", "warning"]
+    ).start()
     try:
         issue = asyncio.run(bench_issue(engine.url, args.issues, args.concurrency))
         cycles = asyncio.run(bench_cycles(engine.url, args.cycles))
@@ -176,8 +190,10 @@ def main() -> None:
                 results[backend] = run_backend(backend, url, workdir, args)
             finally:
                 server.stop("immediate")
-    print(f"\nBranchQ engine benchmark — {platform.node() and 'this machine'}: "
-          f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(
+        f"\nBranchQ engine benchmark — {platform.node() and 'this machine'}: "
+        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    )
     print(f"{'backend':<9} {'measure':<34} {'n':>6} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for backend, r in results.items():
         rows = [
@@ -187,8 +203,10 @@ def main() -> None:
         ]
         for label, m in rows:
             rate = f"{m['rps']:.0f}" if "rps" in m else "-"
-            print(f"{backend:<9} {label:<34} {int(m['n']):>6} {rate:>8} "
-                  f"{m['p50']:>8.1f} {m['p99']:>8.1f}")
+            print(
+                f"{backend:<9} {label:<34} {int(m['n']):>6} {rate:>8} "
+                f"{m['p50']:>8.1f} {m['p99']:>8.1f}"
+            )
 
 
 if __name__ == "__main__":

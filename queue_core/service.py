@@ -26,7 +26,7 @@ from queue_core.config import BranchConfig
 from queue_core.domain import hall
 from queue_core.domain import tickets as moves
 from queue_core.domain.errors import IllegalMove, InvalidInput, NotFound
-from queue_core.domain.estimate import ServiceTimes
+from queue_core.domain.estimate import Arrivals, ServiceTimes
 from queue_core.domain.numbering import business_day, format_number
 from queue_core.domain.routing import can_call, choose_next
 from queue_core.domain.tickets import Status, Ticket
@@ -96,6 +96,8 @@ class Branch:
         self.tz = config.zone
         self.live = Live()
         self.times = ServiceTimes({s.code: s.expected_service_s for s in config.services})
+        self.arrivals = Arrivals()
+        self.views = {c.number: c.view() for c in config.counters}
         self._lock = threading.RLock()
         self._dirty = False  # the running job has changed the live view
         self._ensure_counters()
@@ -131,8 +133,26 @@ class Branch:
             for t in reversed(list(recent)):
                 if t.finished_at and t.called_at:
                     times.record(service.code, t.finished_at - t.called_at)
+        skipped = session.scalars(
+            select(TicketRow)
+            .where(TicketRow.status == "skipped")
+            .order_by(TicketRow.finished_at.desc())
+            .limit(50)
+        )
+        for t in reversed(list(skipped)):
+            if t.finished_at and t.called_at:
+                times.record_skip(t.service, t.finished_at - t.called_at)
+        arrivals = Arrivals()
+        recent = session.scalars(
+            select(TicketRow)
+            .where(TicketRow.issued_at >= self.clock() - arrivals.window_s, TicketRow.visit == 1)
+            .order_by(TicketRow.issued_at)
+        )
+        for row in recent:
+            arrivals.record(row.to_domain())
         self.live = Live(version, waiting, counters, current)
         self.times = times
+        self.arrivals = arrivals
 
     @contextmanager
     def _write(self) -> Iterator[UnitOfWork]:
@@ -182,14 +202,16 @@ class Branch:
             row = live.counters.get(c.number)
             out.append(
                 hall.CounterState(
-                    c.view(), row.state if row else "closed", live.current.get(c.number)
+                    self.views[c.number], row.state if row else "closed", live.current.get(c.number)
                 )
             )
         return out
 
     def _position(self, live: Live, t: Ticket) -> hall.Position | None:
         states = self._counter_states(live)
-        return hall.position_of(t, live.waiting, states, self.clock(), self.policy, self.times)
+        return hall.position_of(
+            t, live.waiting, states, self.clock(), self.policy, self.times, self.arrivals
+        )
 
     def _summary(self, live: Live) -> Json:
         newcomer = Ticket(
@@ -220,9 +242,9 @@ class Branch:
         return wire.ticket(t, self.config, self._position(live, t))
 
     # ---------------------------------------------------------------- saving
-    def _save(self, uow: UnitOfWork, t: Ticket) -> None:
+    def _save(self, uow: UnitOfWork, t: Ticket, new: bool = False) -> None:
         self._dirty = True
-        row = uow.session.get(TicketRow, t.id)
+        row = None if new else uow.session.get(TicketRow, t.id)
         if row is None:
             uow.session.add(TicketRow.from_domain(t))
         else:
@@ -284,8 +306,12 @@ class Branch:
         green_channel: bool = False,
         card: str | None = None,
         idempotency_key: str | None = None,
+        admit: Callable[[], None] | None = None,
     ) -> Issued:
-        """Issue a ticket; with an idempotency key a retry returns the first ticket."""
+        """Issue a ticket; with an idempotency key a retry returns the first ticket.
+
+        ``admit`` runs only when a new ticket is about to be made (not for a retry answered
+        from the key): the kiosk's rate limit, so retries never count against it."""
         svc = self.config.service(service)
         if svc is None:
             known = ", ".join(s.code for s in self.config.services)
@@ -318,6 +344,8 @@ class Branch:
                     return Issued(
                         self._ticket_json(self.live, self._load(uow, seen.ticket_id)), replayed=True
                     )
+            if admit is not None:
+                admit()
             day = business_day(now, self.tz)
             seq_row = uow.session.get(NumberSeq, (day, svc.ticket_prefix))
             if seq_row is None:
@@ -337,7 +365,8 @@ class Branch:
                 business_day=day,
                 card_hash=hashed,
             )
-            self._save(uow, t)
+            self._save(uow, t, new=True)
+            self.arrivals.record(t)
             if idempotency_key:
                 uow.session.add(
                     IdempotencyRow(
@@ -416,7 +445,13 @@ class Branch:
 
     @_serialized
     def skip(self, number: int) -> Json:
-        return self._counter_move(number, "skipped", lambda t: moves.skip(t, self.clock()))
+        def no_show(t: Ticket) -> Ticket:
+            out = moves.skip(t, self.clock())
+            if out.called_at is not None and out.finished_at is not None:
+                self.times.record_skip(out.service, out.finished_at - out.called_at)
+            return out
+
+        return self._counter_move(number, "skipped", no_show)
 
     @_serialized
     def finish(self, number: int, rating: int | None = None) -> Json:
@@ -448,7 +483,7 @@ class Branch:
             self._check_target(service, counter)
             old, new = moves.transfer(current, self.clock(), new_id(), service, counter)
             self._save(uow, old)
-            self._save(uow, new)
+            self._save(uow, new, new=True)
             self._set_current(uow, number, None)
             body = self._ticket_json(self.live, new)
             self._emit_ticket(uow, "transferred", old, new_ticket=body)
@@ -530,7 +565,7 @@ class Branch:
                 )
             old, new = moves.transfer(current, self.clock(), new_id(), service, None)
             self._save(uow, old)
-            self._save(uow, new)
+            self._save(uow, new, new=True)
             body = self._ticket_json(self.live, new)
             self._emit_ticket(uow, "transferred", old, new_ticket=body)
             return body
@@ -636,7 +671,7 @@ class Branch:
             out = []
             for s in self.config.services:
                 pos = hall.positions_for_service(
-                    s.code, live.waiting, states, now, self.policy, self.times
+                    s.code, live.waiting, states, now, self.policy, self.times, self.arrivals
                 )
                 mine = sorted(
                     (t for t in live.waiting if t.service == s.code), key=lambda t: pos[t.id].ahead

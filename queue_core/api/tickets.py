@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response, status
@@ -26,10 +27,11 @@ def issue(
 ) -> Json:
     """Issue a ticket. ``201`` means it is committed to disk."""
     require(caller, "kiosk", "lobby")
+    admit = None
     if caller.role == "kiosk":
         if body.green_channel or (body.tier and body.tier != branch.config.default_tier.code):
             raise Forbidden("a kiosk cannot grant a tier or the green channel", "forbidden")
-        access.kiosk_limit.take(caller.name)
+        admit = partial(access.kiosk_limit.take, caller.name)
     if idempotency_key is not None and not idempotency_key.strip():
         raise InvalidInput("Idempotency-Key is empty", "invalid_idempotency_key")
     issued = branch.issue(
@@ -39,6 +41,7 @@ def issue(
         body.green_channel,
         body.card,
         idempotency_key,
+        admit,
     )
     if issued.replayed:
         response.headers["Idempotent-Replayed"] = "true"

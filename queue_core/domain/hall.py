@@ -10,13 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from queue_core.domain.estimate import CounterLoad, ServiceTimes, estimate_all, estimate_wait
+from queue_core.domain.estimate import (
+    Arrivals,
+    CounterLoad,
+    OpenCounter,
+    ServiceTimes,
+    estimate_all,
+    estimate_from_counts,
+    forecast_calls,
+)
 from queue_core.domain.routing import CounterView, Policy, competing_services, sort_key
 from queue_core.domain.tickets import Status, Ticket
 from queue_core.domain.waiting import WaitingIndex
 
 #: How many numbers the "please get ready" list holds per service.
 NEXT_COUNT = 5
+#: Up to this many waiting, estimates play the counters forward with the routing policy; a
+#: hall with more (a benchmark, a backlog) gets the one-pass estimate, which costs far less.
+FORECAST_LIMIT = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,15 @@ def _round(value: float | None) -> int | None:
     return None if value is None else round(value)
 
 
+def _open_counters(counters: Sequence[CounterState]) -> list[OpenCounter]:
+    out = []
+    for c in counters:
+        if c.is_open:
+            load = c.load()
+            out.append(OpenCounter(c.view, load.busy_since, load.busy_service))
+    return out
+
+
 def positions_for_service(
     service: str,
     waiting: Iterable[Ticket],
@@ -68,18 +88,35 @@ def positions_for_service(
     now: float,
     policy: Policy,
     times: ServiceTimes,
+    arrivals: Arrivals | None = None,
 ) -> dict[str, Position]:
     """Position and estimated wait of every waiting ticket of ``service``.
 
     Tickets of services that share a counter with it compete for the same counters, so they are
-    merged in the hall's call order; the estimate plays the open counters forward over them.
+    merged in the hall's call order (``ahead``). The wait is the forecast that plays the open
+    counters forward with the routing policy (``estimate.forecast_calls``), when the queue is
+    small enough to play; on a very crowded day the one-pass estimate instead.
     """
     open_views = [c.view for c in counters if c.is_open]
     rivals = competing_services(service, open_views)
+    pool = [t for t in waiting if t.is_waiting]
     merged = sorted(
-        (t for t in waiting if t.service in rivals and t.is_waiting),
-        key=lambda t: sort_key(t, now, policy),
+        (t for t in pool if t.service in rivals), key=lambda t: sort_key(t, now, policy)
     )
+    mine = [t for t in merged if t.service == service]
+    if not _serving_counters(service, counters):
+        return {t.id: Position(merged.index(t), None) for t in mine}
+    if len(pool) <= FORECAST_LIMIT:
+        found = forecast_calls(
+            pool,
+            _open_counters(counters),
+            now,
+            policy,
+            times,
+            arrivals=arrivals,
+            targets=[t.id for t in mine],
+        )
+        return {t.id: Position(merged.index(t), _round(found.get(t.id))) for t in mine}
     loads = [c.load() for c in _serving_counters(service, counters)]
     waits = estimate_all([t.service for t in merged], loads, now, times)
     return {
@@ -96,15 +133,37 @@ def position_of(
     now: float,
     policy: Policy,
     times: ServiceTimes,
+    arrivals: Arrivals | None = None,
 ) -> Position | None:
-    """One waiting ticket's position (it need not be in ``waiting`` yet); None if not waiting."""
+    """One waiting ticket's position (it need not be in ``waiting`` yet); None if not waiting.
+
+    With ``arrivals`` and at most ``FORECAST_LIMIT`` ahead, the wait is the routing forecast
+    (which counts the customers who will still arrive and overtake); otherwise, or for the
+    cheap per-event summaries, the counters are played forward over the counts ahead.
+    """
     if not ticket.is_waiting:
         return None
     rivals = competing_services(ticket.service, [c.view for c in counters if c.is_open])
-    ahead = waiting.ahead_of(ticket, rivals, now, policy)
-    loads = [c.load() for c in _serving_counters(ticket.service, counters)]
-    wait = estimate_wait([t.service for t in ahead], loads, now, times)
-    return Position(len(ahead), _round(wait))
+    ahead = waiting.ahead_counts(ticket, rivals, now, policy)
+    n_ahead = sum(ahead.values())
+    serving = _serving_counters(ticket.service, counters)
+    if not serving:
+        return Position(n_ahead, None)
+    if arrivals is not None and len(waiting) <= FORECAST_LIMIT:
+        pool = list(waiting) if ticket.id in waiting else [*waiting, ticket]
+        found = forecast_calls(
+            pool,
+            _open_counters(counters),
+            now,
+            policy,
+            times,
+            arrivals=arrivals,
+            targets=[ticket.id],
+        )
+        if ticket.id in found:
+            return Position(n_ahead, _round(found[ticket.id]))
+    wait = estimate_from_counts(ahead, [c.load() for c in serving], now, times)
+    return Position(n_ahead, _round(wait))
 
 
 def summary(

@@ -110,21 +110,44 @@ class WaitingIndex:
         self, ticket: Ticket, services: set[str], now: float, policy: Policy
     ) -> list[Ticket]:
         """The waiting tickets of ``services`` that the hall would call before ``ticket``."""
-        mine = sort_key(ticket, now, policy)
-        out = [
-            t
-            for t in self.fronted.values()
-            if t.service in services and t.id != ticket.id and sort_key(t, now, policy) < mine
-        ]
+        out = [t for t in self.fronted.values() if self._before(t, ticket, services, now, policy)]
         for key, tickets in self.groups.items():
-            if key[0] not in services:
-                continue
-            lo, hi = 0, len(tickets)
-            while lo < hi:  # the group's tickets ahead form a prefix
-                mid = (lo + hi) // 2
-                if tickets[mid].id != ticket.id and sort_key(tickets[mid], now, policy) < mine:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            out.extend(tickets[:lo])
+            if key[0] in services:
+                out.extend(tickets[: self._prefix(tickets, ticket, now, policy)])
         return out
+
+    def ahead_counts(
+        self, ticket: Ticket, services: set[str], now: float, policy: Policy
+    ) -> dict[str, int]:
+        """How many of ``ahead_of`` there are per service, without listing them."""
+        counts: dict[str, int] = {}
+        for t in self.fronted.values():
+            if self._before(t, ticket, services, now, policy):
+                counts[t.service] = counts.get(t.service, 0) + 1
+        for key, tickets in self.groups.items():
+            if key[0] in services and (n := self._prefix(tickets, ticket, now, policy)):
+                counts[key[0]] = counts.get(key[0], 0) + n
+        return counts
+
+    @staticmethod
+    def _before(
+        other: Ticket, ticket: Ticket, services: set[str], now: float, policy: Policy
+    ) -> bool:
+        return (
+            other.service in services
+            and other.id != ticket.id
+            and sort_key(other, now, policy) < sort_key(ticket, now, policy)
+        )
+
+    @staticmethod
+    def _prefix(group: list[Ticket], ticket: Ticket, now: float, policy: Policy) -> int:
+        """How many of a group come before ``ticket``: they form a prefix (rule 3)."""
+        mine = sort_key(ticket, now, policy)
+        lo, hi = 0, len(group)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if group[mid].id != ticket.id and sort_key(group[mid], now, policy) < mine:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo

@@ -152,3 +152,17 @@ def test_openapi_and_security_headers(engine: RunningEngine) -> None:
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["x-frame-options"] == "DENY"
     assert "access-control-allow-origin" not in r.headers
+
+
+def test_a_retried_press_is_answered_even_when_the_kiosk_is_rate_limited(
+    engine: RunningEngine,
+) -> None:
+    k = kiosk(engine)
+    first = k.issue("A", idempotency_key="press-0")
+    for i in range(1, 12):
+        try:
+            k.issue("A", idempotency_key=f"press-{i}")
+        except Exception:
+            continue
+    assert error_of(k.issue, "A", idempotency_key="press-new").code == "rate_limited"
+    assert k.issue("A", idempotency_key="press-0")["id"] == first["id"]

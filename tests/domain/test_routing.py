@@ -161,6 +161,7 @@ def test_group_heads_give_the_same_choice_as_a_full_scan(
         )
         if t.service in {"A", "V"}:
             assert len(index.ahead_of(t, {"A", "V"}, now, policy)) == expected
+            assert sum(index.ahead_counts(t, {"A", "V"}, now, policy).values()) == expected
 
 
 def _hall_key(t: Ticket, now: float, policy: Policy) -> tuple[object, ...]:
