@@ -4,9 +4,9 @@ and the branch description every program reads at start."""
 from __future__ import annotations
 
 from datetime import date as Date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
 from queue_core.access import require
 from queue_core.api.deps import BranchDep, Caller, ConfigDep, HubDep
@@ -49,7 +49,9 @@ def announcements(caller: Caller, branch: BranchDep) -> list[Json]:
 
 
 @router.delete("/announcements/{ident}")
-def end_announcement(ident: int, caller: Caller, branch: BranchDep) -> Json:
+def end_announcement(
+    ident: Annotated[int, Path(ge=1, le=2**63 - 1)], caller: Caller, branch: BranchDep
+) -> Json:
     require(caller, "lobby")
     return branch.end_announcement(ident)
 
@@ -82,9 +84,7 @@ def daily(caller: Caller, branch: BranchDep, date: Date | None = None) -> Json:
 
 
 @router.get("/stats/daily.csv")
-def daily_csv(
-    caller: Caller, branch: BranchDep, date: Date | None = None
-) -> Response:
+def daily_csv(caller: Caller, branch: BranchDep, date: Date | None = None) -> Response:
     require(caller, "lobby")
     day = _day(branch, date)
     body = figures.tickets_csv(branch.tickets_of_day(day), branch.tz)
