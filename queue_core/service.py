@@ -17,13 +17,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from datetime import time as dtime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 
 from queue_core import wire
 from queue_core.config import BranchConfig
-from queue_core.domain import hall
+from queue_core.domain import figures, hall
 from queue_core.domain import tickets as moves
 from queue_core.domain.errors import IllegalMove, InvalidInput, NotFound
 from queue_core.domain.estimate import Arrivals, ServiceTimes
@@ -58,6 +60,11 @@ def _serialized(method: F) -> F:
         return self.store.submit(functools.partial(method, self, *args, **kwargs))
 
     return cast(F, run)
+
+
+def _change(at: float, data: Json) -> tuple[float, int, str, str | None]:
+    counter = data["counter"]
+    return (at, int(counter["number"]), str(counter["state"]), counter.get("teller"))
 
 
 @dataclass
@@ -796,6 +803,31 @@ class Branch:
 
     def tickets_of_day(self, day: str) -> list[Ticket]:
         return self.store.tickets_of_day(day)
+
+    def counter_spans(self, day: str) -> list[figures.CounterSpan]:
+        """Each counter's open and paused stretches on a business day, from the event log."""
+        first = datetime.combine(date.fromisoformat(day), dtime(0), self.tz).timestamp()
+        last = min(first + 86400, self.clock())
+        changes: list[tuple[float, int, str, str | None]] = []
+        with self.store.read() as session:
+            for c in self.config.counters:
+                before = session.scalars(
+                    select(EventRow)
+                    .where(EventRow.type == "counter.updated", EventRow.at < first)
+                    .where(EventRow.data["counter"]["number"].as_integer() == c.number)
+                    .order_by(EventRow.seq.desc())
+                    .limit(1)
+                ).first()
+                if before is not None:
+                    changes.append(_change(before.at, before.data))
+            rows = session.scalars(
+                select(EventRow)
+                .where(EventRow.type == "counter.updated", EventRow.at >= first)
+                .where(EventRow.at < last)
+                .order_by(EventRow.seq)
+            )
+            changes.extend(_change(r.at, r.data) for r in rows)
+        return figures.counter_spans(sorted(changes, key=lambda c: c[0]), first, last)
 
     def today(self) -> str:
         return business_day(self.clock(), self.tz)

@@ -80,7 +80,11 @@ def daily(caller: Caller, branch: BranchDep, date: Date | None = None) -> Json:
     day = _day(branch, date)
     tickets = branch.tickets_of_day(day)
     ranks = {t.code: t.rank for t in branch.config.tiers}
-    return {"date": day, **figures.daily_figures(tickets, tz=branch.tz, tier_ranks=ranks)}
+    spans = branch.counter_spans(day)
+    return {
+        "date": day,
+        **figures.daily_figures(tickets, tz=branch.tz, tier_ranks=ranks, counter_spans=spans),
+    }
 
 
 @router.get("/stats/daily.csv")

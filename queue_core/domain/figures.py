@@ -303,6 +303,10 @@ def daily_figures(
     overall = _Tally()
     for tier in tier_ranks or {}:
         dims.touch("by_tier", tier)
+    for span in counter_spans or ():  # a counter open all day with nobody served still counts
+        dims.touch("by_counter", str(span.counter))
+        if span.teller:
+            dims.touch("by_teller", span.teller)
     groups = customers(tickets)
     vip = _Tally()
     green = _Tally()
@@ -440,3 +444,34 @@ def _flatten(block: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]
         else:
             rows.append((name, "" if value is None else value))
     return rows
+
+
+def counter_spans(
+    changes: Sequence[tuple[float, int, str, str | None]], start: float, end: float
+) -> list[CounterSpan]:
+    """Open and paused stretches of each counter between ``start`` and ``end``.
+
+    ``changes`` are ``(at, counter, state, teller)`` in time order: each counter's state as of
+    ``start`` (its last change before, if any) and every change up to ``end``. A stretch lasts
+    until the counter's next change, or ``end``; closed time is not a stretch.
+    """
+    spans: list[CounterSpan] = []
+    current: dict[int, tuple[float, str, str | None]] = {}
+
+    def close(counter: int, at: float) -> None:
+        since, state, teller = current.pop(counter)
+        begin = max(since, start)
+        if state in ("open", "paused") and at > begin:
+            spans.append(CounterSpan(counter, state, begin, at, teller))
+
+    for at, counter, state, teller in changes:
+        if at > end:
+            break
+        if counter in current:
+            if current[counter][1:] == (state, teller):
+                continue
+            close(counter, at)
+        current[counter] = (at, state, teller)
+    for counter in list(current):
+        close(counter, end)
+    return sorted(spans, key=lambda s: (s.counter, s.start))
