@@ -10,7 +10,7 @@ import pytest
 from display.fonts import find_cjk_font
 from display.layout import layout_for
 from display.screen import CallKind, CallLine, CounterLine, ScreenModel, ServiceLine
-from display.view import FLASH, GREEN, NEXT, NUMBER, OFFLINE, PANEL, TEXT, VIP, Painter
+from display.view import FLASH, GREEN, NEXT, NUMBER, OFFLINE, PANEL, TEXT, TEXT_CACHE, VIP, Painter
 from tests.display.pixels import height_of_ink, ink, near, shows
 
 FONT = find_cjk_font()
@@ -115,3 +115,11 @@ def test_the_marquee_scrolls() -> None:
 def test_no_call_yet_shows_no_number() -> None:
     shot = draw(replace(MODEL, current=None, recent=())).surface
     assert ink(shot, layout_for(1920, 1080).rect("current_number"), NUMBER).count() == 0
+
+
+def test_the_text_cache_stays_bounded_over_a_long_run() -> None:
+    painter = Painter(pygame.Surface((1366, 768)), FONT)
+    for i in range(1500):  # a new clock text every second, a new number every call
+        clock = f"{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}"
+        painter.draw(replace(MODEL, clock=clock, current=call(f"A{i % 1000:03d}", 3)), float(i))
+    assert len(painter._texts) <= TEXT_CACHE
