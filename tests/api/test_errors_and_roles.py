@@ -168,13 +168,13 @@ def test_a_retried_press_is_answered_even_when_the_kiosk_is_rate_limited(
     assert k.issue("A", idempotency_key="press-0")["id"] == first["id"]
 
 
-def test_daily_figures_count_paused_time(engine: RunningEngine) -> None:
+def test_daily_figures_count_paused_time(any_engine: RunningEngine) -> None:
     import time
 
-    t4 = teller(engine, 4)
+    t4 = teller(any_engine, 4)
     t4.counter_action(4, "pause", {"reason": "午休"})
     time.sleep(1.2)
     t4.counter_action(4, "resume")
-    stats = lobby(engine).request("GET", "/stats/daily")
+    stats = lobby(any_engine).request("GET", "/stats/daily")
     block = stats["by_counter"]["4"]
     assert block["paused_s"] >= 1.0
