@@ -651,6 +651,18 @@ class Branch:
             t = live.waiting.get(ticket_id) or row.to_domain()
             return self._ticket_json(live, t)
 
+    def list_tickets(
+        self, day: str | None, status: Status | None, service: str | None
+    ) -> list[Json]:
+        """The visits of a business day (today by default), optionally filtered."""
+        found = [
+            t
+            for t in self.store.tickets_of_day(day or self.today())
+            if (status is None or t.status is status) and (service is None or t.service == service)
+        ]
+        with self._view() as live:
+            return [self._ticket_json(live, live.waiting.get(t.id) or t) for t in found]
+
     def latest_visit(self, ticket_id: str) -> Ticket:
         """The newest visit of the ticket a QR code points at (it follows transfers)."""
         with self.store.read() as session:

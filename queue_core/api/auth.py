@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from queue_core.api.deps import AccessDep, Caller, bearer
+from queue_core.api.deps import AccessDep, Caller, ConfigDep, bearer
 from queue_core.api.schemas import LoginBody
 from queue_core.domain.errors import Unauthorized
 
@@ -38,11 +38,14 @@ def logout(request: Request, caller: Caller, access: AccessDep) -> Json:
 
 
 @router.get("/auth/me")
-def me(caller: Caller) -> Json:
+def me(caller: Caller, config: ConfigDep) -> Json:
+    """Who the token belongs to: a staff member's display name, or the device's name."""
+    staff = next((s for s in config.staff if s.login == caller.name), None)
+    name = staff.name if caller.kind == "staff" and staff and staff.name else caller.name
     return {
         "role": caller.role,
         "login": caller.name,
-        "name": caller.name,
+        "name": name,
         "counter": caller.counter,
         "kind": caller.kind,
     }

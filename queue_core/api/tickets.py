@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date as Date
 from functools import partial
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from queue_core.access import require, require_staff
 from queue_core.api.deps import AccessDep, BranchDep, Caller
 from queue_core.api.schemas import IssueBody, MoveBody, RatingBody, ReassignBody
 from queue_core.domain.errors import Forbidden, InvalidInput
+from queue_core.domain.tickets import Status
 
 router = APIRouter(tags=["tickets"])
 Json = dict[str, Any]
@@ -46,6 +48,20 @@ def issue(
     if issued.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return issued.ticket
+
+
+@router.get("/tickets")
+def list_tickets(
+    caller: Caller,
+    branch: BranchDep,
+    status: Status | None = None,
+    service: str | None = None,
+    date: Date | None = None,
+) -> list[Json]:
+    """The day's tickets (every visit), oldest first, filtered by status and service: the
+    lobby's list of skipped numbers to reassign, a teller's look-up."""
+    require(caller, "teller", "lobby")
+    return branch.list_tickets(date.isoformat() if date else None, status, service)
 
 
 @router.get("/tickets/{ticket_id}")

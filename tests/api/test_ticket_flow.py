@@ -145,3 +145,16 @@ def test_call_a_given_number(any_engine: RunningEngine) -> None:
     assert recalled is not None and recalled["call_count"] == 2
     t2.counter_action(2, "finish")
     assert error_of(t2.counter_action, 2, "call", {"number": "B001"}).status == 404
+
+
+def test_lobby_lists_the_days_skipped_tickets(any_engine: RunningEngine) -> None:
+    k, lb, t2 = kiosk(any_engine), lobby(any_engine), teller(any_engine, 2)
+    k.issue("A")
+    k.issue("A")
+    t2.call_next(2)
+    t2.counter_action(2, "skip")
+    skipped = lb.request("GET", "/tickets", params={"status": "skipped"})
+    assert [t["number"] for t in skipped] == ["A001"]
+    assert len(lb.request("GET", "/tickets")) == 2
+    me = t2.request("GET", "/auth/me")
+    assert (me["login"], me["name"], me["counter"]) == ("t02", "李娜", 2)
