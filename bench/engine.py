@@ -31,7 +31,7 @@ COUNTERS = [1, 2, 3, 4, 5, 6, 7, 8]
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def _login(client: httpx.AsyncClient, login: str, pin: str, counter: int | None) -> str:

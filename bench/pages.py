@@ -11,4 +11,4 @@ from __future__ import annotations
 from tests.caller.bench_pages import main
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
