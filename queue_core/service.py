@@ -481,6 +481,33 @@ class Branch:
             return body
 
     @_serialized
+    def request_rating(self, number: int) -> Json:
+        """The teller asks the customer to rate: the counter's tablet shows the rating screen
+        for the ticket at the desk, or the last one finished here in the past 10 minutes."""
+        with self._write() as uow:
+            self._counter_row(number)
+            t = self.live.current.get(number)
+            if t is None or t.status not in ACTIVE:
+                t = self._recent_unrated(uow, number)
+            if t is None:
+                raise IllegalMove(
+                    f"counter {number} has no recent customer to ask", "nothing_to_rate"
+                )
+            return self._emit_ticket(
+                uow, "rating_requested", t, counter=wire.counter_ref(number, self.config)
+            )
+
+    def _recent_unrated(self, uow: UnitOfWork, number: int) -> Ticket | None:
+        row = uow.session.scalars(
+            select(TicketRow)
+            .where(TicketRow.counter == number, TicketRow.status == Status.FINISHED.value)
+            .where(TicketRow.finished_at >= self.clock() - 600)
+            .order_by(TicketRow.finished_at.desc())
+            .limit(1)
+        ).first()
+        return row.to_domain() if row is not None and row.rating is None else None
+
+    @_serialized
     def transfer(self, number: int, service: str | None, counter: int | None) -> Json:
         """The current customer waits again, for another service or counter, keeping the
         number and the original issue time; returns the new visit."""

@@ -70,6 +70,13 @@ def finish(number: int, caller: Caller, branch: BranchDep, body: FinishBody | No
     return branch.finish(number, body.rating if body else None)
 
 
+@router.post("/counters/{number}/rating-request")
+def rating_request(number: int, caller: Caller, branch: BranchDep) -> Json:
+    """Ask the customer at (or just gone from) the desk to rate, on the counter's tablet."""
+    _check(caller, number, branch)
+    return branch.request_rating(number)
+
+
 @router.post("/counters/{number}/transfer")
 def transfer(number: int, body: TransferBody, caller: Caller, branch: BranchDep) -> Json:
     _check(caller, number, branch)

@@ -107,3 +107,30 @@ def test_client_stream_survives_engine_restart_without_losing_events(
     assert issued == ["A001", "A002", "A003", "A004"]
     seqs = [e["seq"] for e in got if e["type"] != "snapshot"]
     assert seqs == sorted(set(seqs))
+
+
+def test_teller_asks_for_a_rating_on_the_tablet(engine: RunningEngine) -> None:
+    async def scenario() -> dict[str, Any]:
+        url = events_url(engine.url, DISPLAY_TOKEN, None)
+        async with websockets.connect(url) as ws:
+            await _read(ws, 1)
+            t3 = await asyncio.to_thread(teller, engine, 3)
+            await asyncio.to_thread(kiosk(engine).issue, "A")
+            await asyncio.to_thread(t3.call_next, 3)
+            await asyncio.to_thread(t3.counter_action, 3, "finish")
+            await asyncio.to_thread(t3.counter_action, 3, "rating-request")
+            for _ in range(10):
+                (event,) = await _read(ws, 1)
+                if event["type"] == "ticket.rating_requested":
+                    return dict(event["data"])
+        raise AssertionError("no rating request event")
+
+    data = asyncio.run(scenario())
+    assert data["ticket"]["number"] == "A001" and data["ticket"]["status"] == "finished"
+    assert data["counter"]["number"] == 3
+    err = None
+    try:
+        teller(engine, 4).counter_action(4, "rating-request")
+    except Exception as exc:
+        err = exc
+    assert getattr(err, "code", None) == "nothing_to_rate"

@@ -111,6 +111,7 @@ export function actions(state, moves) {
     resume: counterState === "paused",
     open: counterState === "closed",
     close: (open || counterState === "paused") && !ticket,
+    rating_request: open || counterState === "paused",
   };
 }
 

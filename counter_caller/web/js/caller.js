@@ -17,6 +17,7 @@ const STRINGS = {
     logout: "退出", "login.title": "柜员登录", "login.login": "工号", "login.pin": "密码",
     "login.counter": "窗口号", "login.submit": "登录",
     "act.call_next": "叫下一位", "act.call": "指定叫号", "act.recall": "重呼", "act.start": "开始办理",
+    "act.rating_request": "请评价", "msg.rating": "已请 {n} 评价",
     "act.skip": "过号", "act.finish": "完成", "act.transfer": "转移", "act.pause": "暂停",
     "act.resume": "恢复", "act.open": "开窗", "act.close": "关窗",
     "dlg.call": "指定叫号", "dlg.call.placeholder": "输入票号，如 A012", "dlg.transfer": "转移到",
@@ -38,6 +39,7 @@ const STRINGS = {
     logout: "Log out", "login.title": "Teller login", "login.login": "Login", "login.pin": "PIN",
     "login.counter": "Counter", "login.submit": "Log in",
     "act.call_next": "Call next", "act.call": "Call number", "act.recall": "Recall", "act.start": "Start",
+    "act.rating_request": "Ask rating", "msg.rating": "{n} asked to rate",
     "act.skip": "Skip", "act.finish": "Finish", "act.transfer": "Transfer", "act.pause": "Pause",
     "act.resume": "Resume", "act.open": "Open", "act.close": "Close",
     "dlg.call": "Call a number", "dlg.call.placeholder": "Ticket number, e.g. A012",
@@ -56,7 +58,7 @@ const STRINGS = {
 };
 const KEYS = {
   F1: "call_next", F2: "call", F3: "recall", F4: "start", F5: "skip", F6: "finish",
-  F7: "transfer", F8: "pause", F9: "resume", F10: "open", F11: "close",
+  F7: "transfer", F8: "pause", F9: "resume", F10: "open", F11: "close", F12: "rating_request",
 };
 const REASONS = ["away", "meal", "meeting", "cash", "fault"];
 
@@ -160,7 +162,7 @@ async function act(action, body = {}) {
 const DONE = {
   call_next: "msg.called", call: "msg.called", recall: "msg.recalled", start: "msg.started",
   skip: "msg.skipped", finish: "msg.finished", transfer: "msg.transferred", pause: "msg.paused",
-  resume: "msg.resumed", open: "msg.opened", close: "msg.closed",
+  resume: "msg.resumed", open: "msg.opened", close: "msg.closed", rating_request: "msg.rating",
 };
 
 // Draw an action's answer at once (the events confirm it a moment later) and say what happened.

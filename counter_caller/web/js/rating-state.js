@@ -1,5 +1,6 @@
 // The rating tablet as pure state: events in, the screen to show out; time passed in (epoch s).
-// welcome → ask (a ticket finished at this counter) → thanks (rated) → welcome after a while.
+// welcome → ask (a ticket finished at this counter, or the teller asked) → thanks (rated)
+// → welcome after a while.
 
 export const DEFAULTS = { scale: 3, timeout_s: 30, thanks_s: 5 };
 
@@ -38,7 +39,8 @@ export function applyEvent(state, event, now, cfg) {
     // Rated from elsewhere (the teller's keypad): nothing left to ask.
     return state.screen === "ask" ? thanked(state, ticket.rating, now, cfg) : state;
   }
-  if (event.type === "ticket.finished" && (ticket.rating === null || ticket.rating === undefined)) {
+  const asked = event.type === "ticket.finished" || event.type === "ticket.rating_requested";
+  if (asked && (ticket.rating === null || ticket.rating === undefined)) {
     return { ...state, screen: "ask", ticket, until: now + cfg.timeoutS, rated: null };
   }
   if (event.type === "ticket.called" && state.screen === "ask") {
