@@ -669,6 +669,29 @@ class Branch:
                 uow.emit("device.updated", self.clock(), {"device": data})
             return data
 
+    @_serialized
+    def end_of_day(self) -> int:
+        """Void the tickets of earlier business days that are still open, free their counters
+        and close them: a new day starts with an empty hall. Returns how many were voided."""
+        today = self.today()
+        with self._write() as uow:
+            rows = uow.session.scalars(
+                select(TicketRow).where(
+                    TicketRow.business_day < today,
+                    TicketRow.status.in_([s.value for s in moves.MOVES["expire"][0]]),
+                )
+            ).all()
+            for row in rows:
+                t = moves.expire(row.to_domain(), self.clock())
+                self._save(uow, t)
+                self._emit_ticket(uow, "cancelled", t, reason="end_of_day")
+            for number, current in list(self.live.current.items()):
+                if current.business_day < today:
+                    self._set_current(uow, number, None)
+                    self._set_counter(uow, number, state="closed", teller=None)
+                    self._emit_counter(uow, number)
+            return len(rows)
+
     # ---------------------------------------------------------------- reads
     def ticket(self, ticket_id: str) -> Json:
         with self._view() as live, self.store.read() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import re
@@ -93,7 +94,7 @@ def create_app(
         install_log_redaction()
         if bridge is not None:
             await bridge.start()
-        housekeeping = asyncio.create_task(_housekeeping(access))
+        housekeeping = asyncio.create_task(_housekeeping(access, branch))
         try:
             yield
         finally:
@@ -196,9 +197,16 @@ def _mount_pages(app: FastAPI) -> None:
     app.include_router(pages)
 
 
-async def _housekeeping(access: Access) -> None:
-    """Drop expired sessions now and then."""
-    while True:
-        with contextlib.suppress(Exception):
-            await run_in_threadpool(access.purge_expired)
-        await asyncio.sleep(600)
+async def _housekeeping(access: Access, branch: Branch) -> None:
+    """Each minute: end the previous business day if it is over (void what is still open);
+    every ten minutes, drop expired sessions."""
+    for minute in itertools.count():
+        try:
+            voided = await run_in_threadpool(branch.end_of_day)
+            if voided:
+                log.info("new business day: %d open tickets of earlier days voided", voided)
+            if minute % 10 == 0:
+                await run_in_threadpool(access.purge_expired)
+        except Exception:  # the store may be briefly down: try again next minute
+            log.warning("housekeeping failed", exc_info=True)
+        await asyncio.sleep(60)

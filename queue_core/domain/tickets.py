@@ -33,6 +33,11 @@ MOVES: dict[str, tuple[frozenset[Status], Status]] = {
     "transfer": (frozenset({Status.CALLED, Status.SERVING, Status.WAITING}), Status.TRANSFERRED),
     "cancel": (frozenset({Status.WAITING, Status.SKIPPED}), Status.CANCELLED),
     "reassign": (frozenset({Status.SKIPPED}), Status.WAITING),
+    # At the end of the business day whatever is still open is void: numbers restart tomorrow.
+    "expire": (
+        frozenset({Status.WAITING, Status.CALLED, Status.SERVING, Status.SKIPPED}),
+        Status.CANCELLED,
+    ),
 }
 
 #: States in which a ticket is still in the hall's hands (not closed).
@@ -136,6 +141,11 @@ def finish(ticket: Ticket, now: float, rating: int | None = None) -> Ticket:
 def cancel(ticket: Ticket, now: float) -> Ticket:
     """The lobby manager withdraws a waiting or skipped ticket."""
     return replace(ticket, status=check_move(ticket, "cancel"), finished_at=now)
+
+
+def expire(ticket: Ticket, now: float) -> Ticket:
+    """The business day ended with this ticket still open: it is void (cancelled)."""
+    return replace(ticket, status=check_move(ticket, "expire"), finished_at=now)
 
 
 def reassign(ticket: Ticket, now: float, front: bool, counter: int | None = None) -> Ticket:
