@@ -782,7 +782,7 @@ class Branch:
         return {
             "number": number,
             "name": cfg.display_name,
-            "name_en": cfg.name_en,
+            "name_en": cfg.name_en or f"Counter {number}",
             "services": cfg.services,
             "prefers_green": cfg.prefers_green,
             "state": row.state if row else "closed",
