@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -78,3 +79,40 @@ def find_cjk_font(
         '(or fonts-noto-cjk), or set [display] font = "/path/to/font.ttc". Tried: '
         + ", ".join(tried)
     )
+
+
+Color = tuple[int, int, int]
+
+
+class TextCache:
+    """Fonts by pixel size and rendered texts, the texts in a bounded least-recently-used
+    cache: redrawing the same words every frame costs a lookup, and memory stays flat on a
+    screen left on for weeks. Shared by the hall display and the kiosk."""
+
+    def __init__(self, font_path: Path, limit: int) -> None:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        self.font_path = font_path
+        self.limit = limit
+        self._fonts: dict[int, pygame.font.Font] = {}
+        self._texts: OrderedDict[tuple[str, int, Color], pygame.Surface] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def font(self, px: int) -> pygame.font.Font:
+        if px not in self._fonts:
+            self._fonts[px] = pygame.font.Font(str(self.font_path), px)
+        return self._fonts[px]
+
+    def text(self, text: str, px: int, color: Color) -> pygame.Surface:
+        key = (text, px, color)
+        image = self._texts.get(key)
+        if image is None:
+            image = self.font(px).render(text, True, color)
+            self._texts[key] = image
+            if len(self._texts) > self.limit:
+                self._texts.popitem(last=False)
+        else:
+            self._texts.move_to_end(key)
+        return image

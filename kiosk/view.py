@@ -7,11 +7,11 @@ the last frame put each important text, so tests look at the right pixels.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from pathlib import Path
 
 import pygame
 
+from display.fonts import TextCache
 from kiosk import texts
 from kiosk.layout import (
     PIN_KEYS,
@@ -57,12 +57,9 @@ class Painter:
     """Draws kiosk states onto one pygame surface."""
 
     def __init__(self, surface: pygame.Surface, font_path: Path) -> None:
-        if not pygame.font.get_init():
-            pygame.font.init()
         self.surface = surface
         self.font_path = font_path
-        self._fonts: dict[int, pygame.font.Font] = {}
-        self._texts: OrderedDict[tuple[str, int, Color], pygame.Surface] = OrderedDict()
+        self._texts = TextCache(font_path, TEXT_CACHE)
         self.placed: dict[str, Rect] = {}
 
     @property
@@ -70,21 +67,10 @@ class Painter:
         return Frame(*self.surface.get_size())
 
     def font(self, px: int) -> pygame.font.Font:
-        if px not in self._fonts:
-            self._fonts[px] = pygame.font.Font(str(self.font_path), px)
-        return self._fonts[px]
+        return self._texts.font(px)
 
     def text(self, text: str, px: int, color: Color) -> pygame.Surface:
-        key = (text, px, color)
-        image = self._texts.get(key)
-        if image is None:
-            image = self.font(px).render(text, True, color)
-            self._texts[key] = image
-            if len(self._texts) > TEXT_CACHE:
-                self._texts.popitem(last=False)
-        else:
-            self._texts.move_to_end(key)
-        return image
+        return self._texts.text(text, px, color)
 
     def put(self, text: str, px: int, color: Color, box: Rect, align: str = "center",
             tag: str | None = None) -> Rect:  # fmt: skip
