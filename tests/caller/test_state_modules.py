@@ -100,7 +100,7 @@ def test_paused_counter_offers_resume_and_close_but_no_call(page: Page, pages_se
         return m.model(s, 0, rules.MOVES).actions;""",
         COUNTER,
     )
-    assert [a for a, on in acts.items() if on] == ["resume", "close"]
+    assert [a for a, on in acts.items() if on] == ["resume", "close", "rating_request"]
 
 
 def test_refusals_are_explained_in_plain_words(page: Page, pages_server: str) -> None:
