@@ -172,6 +172,7 @@ class Branch:
         with self._lock:
             if "branch" not in uow.meta:
                 uow.meta["branch"] = True
+                uow.before_commit.append(lambda: self._complete_events(uow))
                 uow.after_commit.append(lambda: self._committed(uow))
                 uow.after_rollback.append(self._invalidate)
                 if self.live.version != uow.next_seq - 1:
@@ -185,6 +186,20 @@ class Branch:
             except BaseException:
                 uow.meta["stale"] = self._dirty  # its changes to the view were rolled back
                 raise
+
+    def _complete_events(self, uow: UnitOfWork) -> None:
+        """Give every ticket event of the transaction the queue summary as of its commit:
+        computed once for all the use cases committed together."""
+        pending = [e for e in uow.events if e.data.get("queue", 0) is None]
+        if not pending:
+            return
+        with self._lock:
+            if uow.meta.get("stale"):
+                self._reload(uow.session, uow.next_seq - 1)
+                uow.meta["stale"] = False
+            summary = self._summary(self.live)
+        for event in pending:
+            event.data["queue"] = summary
 
     def _committed(self, uow: UnitOfWork) -> None:
         self.live.version = -1 if uow.meta.get("stale") else uow.next_seq - 1
@@ -261,7 +276,7 @@ class Branch:
     def _emit_ticket(self, uow: UnitOfWork, kind: str, t: Ticket, **extra: Any) -> Json:
         """Append a ``ticket.<kind>`` event; returns the ticket as sent (the API's answer)."""
         body = self._ticket_json(self.live, t)
-        data = {"ticket": body, "queue": self._summary(self.live)}
+        data: Json = {"ticket": body, "queue": None}  # completed at commit
         data.update(extra)
         uow.emit(f"ticket.{kind}", self.clock(), data)
         return body
@@ -354,7 +369,8 @@ class Branch:
             if admit is not None:
                 admit()
             day = business_day(now, self.tz)
-            seq_row = uow.session.get(NumberSeq, (day, svc.ticket_prefix))
+            with uow.session.no_autoflush:  # the flush can wait for the commit
+                seq_row = uow.session.get(NumberSeq, (day, svc.ticket_prefix))
             if seq_row is None:
                 seq_row = NumberSeq(business_day=day, prefix=svc.ticket_prefix, last=0)
                 uow.session.add(seq_row)

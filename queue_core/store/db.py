@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, create_engine, event, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,6 +60,8 @@ class UnitOfWork:
     session: Session
     next_seq: int
     events: list[Event] = field(default_factory=list)
+    #: Run just before the commit (the service layer completes its events' data there).
+    before_commit: list[Callable[[], None]] = field(default_factory=list)
     #: Run after the commit while the write lock is still held (publishing keeps seq order).
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     #: Run when the transaction is rolled back as a whole (the commit failed).
@@ -82,12 +84,16 @@ class UnitOfWork:
             raise
 
     def emit(self, type_: str, at: float, data: dict[str, Any]) -> Event:
-        """Append an event to the log in this transaction."""
+        """Append an event to the log in this transaction (written in one go at commit)."""
         ev = Event(self.next_seq, type_, at, data)
         self.next_seq += 1
-        self.session.add(EventRow(seq=ev.seq, type=ev.type, at=ev.at, data=ev.data))
         self.events.append(ev)
         return ev
+
+    def write_events(self) -> None:
+        if self.events:
+            rows = [{"seq": e.seq, "type": e.type, "at": e.at, "data": e.data} for e in self.events]
+            self.session.execute(insert(EventRow), rows)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -161,6 +167,9 @@ class Store:
                 last = session.scalar(select(func.max(EventRow.seq))) or 0
                 uow = UnitOfWork(session, last + 1)
                 yield uow
+                for hook in uow.before_commit:
+                    hook()
+                uow.write_events()
                 session.commit()
                 for hook in uow.after_commit:
                     hook()
