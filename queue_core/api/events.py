@@ -46,7 +46,9 @@ async def events(ws: WebSocket, token: str | None = None, since: str | None = No
         try:
             after = int(since)
         except ValueError:
-            await _deny(ws, 422, "validation_error", "since: expected an integer seq")
+            after = -1
+        if not 0 <= after < 2**63:
+            await _deny(ws, 422, "validation_error", "since: expected a seq, 0 or more")
             return
     sub = hub.subscribe(who.name, who.role)
     try:

@@ -134,3 +134,15 @@ def test_teller_asks_for_a_rating_on_the_tablet(engine: RunningEngine) -> None:
     except Exception as exc:
         err = exc
     assert getattr(err, "code", None) == "nothing_to_rate"
+
+
+@pytest.mark.parametrize("since", ["abc", "-1", str(2**64)])
+def test_a_bad_since_is_refused_with_422(engine: RunningEngine, since: str) -> None:
+    async def connect() -> None:
+        url = f"{events_url(engine.url, DISPLAY_TOKEN, None)}&since={since}"
+        async with websockets.connect(url):
+            pass
+
+    with pytest.raises(websockets.InvalidStatus) as info:
+        asyncio.run(connect())
+    assert info.value.response.status_code == 422
