@@ -202,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if name in BUILTIN:
         return BUILTIN[name][0](rest)
     if name in PROGRAMS:
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner in our output
         module = importlib.import_module(PROGRAMS[name][0])
         result: int = module.main(rest)
         return result
