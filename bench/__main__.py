@@ -1,0 +1,32 @@
+"""``python -m bench [NAME …]``: run benchmarks, each printing its table.
+
+Names: engine, display, kiosk, signs, pages, sim_speed (the default set, about 10 minutes on
+2 cores), and the long ones run only by name: reliability, scale. Each is also a command of its
+own (``python -m bench.engine --help``) with options.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+DEFAULT = ["engine", "display", "kiosk", "signs", "pages", "sim_speed"]
+LONG = ["reliability", "scale"]
+
+
+def main(argv: list[str]) -> int:
+    names = argv or DEFAULT
+    unknown = [n for n in names if n not in DEFAULT + LONG]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {DEFAULT + LONG}")
+        return 2
+    failed = 0
+    for name in names:
+        print(f"\n=== bench.{name} ===", flush=True)
+        extra = ["all"] if name in LONG else []
+        failed |= subprocess.call([sys.executable, "-m", f"bench.{name}", *extra]) != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
