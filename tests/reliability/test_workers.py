@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.workers import fan_out
+from tests.reliability.workers import fan_out, wait_for_workers
 from tests.support.engine import RunningEngine
 from tests.support.postgres import PostgresServer
 
@@ -23,6 +23,7 @@ def test_calls_on_any_worker_reach_every_subscriber_in_order(
     engine = RunningEngine(workdir=tmp_path, db_url=url, extra_args=["--workers", "3"])
     engine.start(timeout=60)
     try:
+        assert len(wait_for_workers(engine, 3)) == 3
         result = asyncio.run(fan_out(engine, subscribers=12, calls=15))
     finally:
         engine.stop()

@@ -38,6 +38,19 @@ class FanOut:
     workers: dict[str, int] = field(default_factory=dict)
 
 
+def wait_for_workers(engine: RunningEngine, workers: int, timeout: float = 60.0) -> set[str]:
+    """Scrape ``/metrics`` on fresh connections until ``workers`` distinct processes answered:
+    ``/healthz`` answers as soon as the first worker is up, the others may still be starting."""
+    pattern = re.compile(r'^branchq_events_delivered_total\{worker="(\d+)"\}', re.M)
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while len(seen) < workers and time.monotonic() < deadline:
+        text = httpx.get(f"{engine.url}/metrics", timeout=10, headers={"Connection": "close"})
+        seen.update(pattern.findall(text.text))
+        time.sleep(0.05)
+    return seen
+
+
 async def fan_out(engine: RunningEngine, subscribers: int, calls: int) -> FanOut:
     """``subscribers`` display streams; ``calls`` tickets issued and called, each request on a
     new connection; returns what every stream saw and each call's latency to the last one."""
