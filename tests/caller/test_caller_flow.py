@@ -96,6 +96,7 @@ def test_every_action_has_its_f_key(page: Page, engine: RunningEngine) -> None:
     page.keyboard.press("F10")
     expect(page.locator("#counter-state")).to_have_text("开放")
     page.keyboard.press("F2")
+    expect(page.locator("#call-number")).to_be_focused()  # type only once the dialog is up
     page.keyboard.type("b001")
     page.keyboard.press("Enter")
     expect(page.locator("#ticket-number")).to_have_text("B001")
