@@ -131,7 +131,7 @@ BranchQ demo branch 城东支行 — engine on {url}
   teller's caller   {url}/caller      (t03 / PIN 1234 at counter 3; t01..t08 likewise)
   lobby console     {url}/lobby       (lobby / PIN 6789)
   rating tablet     {url}/rating      (device token demo-rating-3)
-  API and contract  {url}/docs  ·  {url}/openapi.json
+  API contract      {url}/openapi.json
   other programs    branchq display --engine {url} --token demo-display
                     branchq kiosk   --engine {url} --token demo-kiosk-1
                     branchq sign-sim   (software LED signs and keypads on a pty)

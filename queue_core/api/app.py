@@ -108,6 +108,8 @@ def create_app(
         version="1.0",
         summary="Queue ticketing and calling for a bank branch (v1 contract)",
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI loads from a CDN: branches run closed networks
+        redoc_url=None,
     )
     app.state.config = config
     app.state.store = store
