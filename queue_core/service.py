@@ -369,8 +369,7 @@ class Branch:
             if admit is not None:
                 admit()
             day = business_day(now, self.tz)
-            with uow.session.no_autoflush:  # the flush can wait for the commit
-                seq_row = uow.session.get(NumberSeq, (day, svc.ticket_prefix))
+            seq_row = uow.session.get(NumberSeq, (day, svc.ticket_prefix))
             if seq_row is None:
                 seq_row = NumberSeq(business_day=day, prefix=svc.ticket_prefix, last=0)
                 uow.session.add(seq_row)

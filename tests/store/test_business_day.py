@@ -42,3 +42,17 @@ def test_end_of_day_voids_open_tickets_and_numbers_restart(tmp_path: Path) -> No
         assert called is not None and called["number"] == "A001"
     finally:
         store.dispose()
+
+
+def test_several_tickets_issued_in_one_transaction_get_distinct_numbers(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'q.db'}")
+    branch = Branch(load_config(), store, b"k" * 32, clock=Clock())
+    try:
+        issue = branch.issue.__wrapped__  # type: ignore[attr-defined]
+
+        def three() -> list[str]:
+            return [issue(branch, "lobby", "A").ticket["number"] for _ in range(3)]
+
+        assert store.submit(three) == ["A001", "A002", "A003"]
+    finally:
+        store.dispose()
