@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from queue_core.domain.routing import CounterView, Policy, choose_next, group_key
@@ -200,16 +200,24 @@ class Arrivals:
         A class seen once in the window arrives every ``window_s`` seconds, the first half a
         gap from now; these stand-ins only take part in a forecast, never in a queue.
         """
-        found: list[Ticket] = []
-        for cls, rate in self.rates(now).items():
-            gap = 1.0 / rate
-            at = now + gap / 2.0
-            k = 0
-            while at <= now + horizon_s:
-                found.append(_stand_in(cls, at, k))
-                at += gap
-                k += 1
-        return sorted(found, key=lambda t: t.issued_at)
+        return list(self.coming(now, horizon_s))
+
+    def coming(self, now: float, horizon_s: float) -> Iterator[Ticket]:
+        """``expected``, made one at a time in time order: a forecast that ends early (its
+        ticket is called) makes only the stand-ins it needed."""
+        streams = [
+            _arrivals_of(cls, now, 1.0 / rate, now + horizon_s)
+            for cls, rate in self.rates(now).items()
+        ]
+        return heapq.merge(*streams, key=lambda t: t.issued_at)
+
+
+def _arrivals_of(cls: ArrivalClass, now: float, gap: float, until: float) -> Iterator[Ticket]:
+    at, k = now + gap / 2.0, 0
+    while at <= until:
+        yield _stand_in(cls, at, k)
+        at += gap
+        k += 1
 
 
 def _stand_in(cls: ArrivalClass, at: float, k: int) -> Ticket:
@@ -238,6 +246,26 @@ class OpenCounter:
 
     def load(self) -> CounterLoad:
         return CounterLoad(self.view.number, self.busy_since, self.busy_service)
+
+
+class _Peekable:
+    """An iterator whose next item can be looked at before it is taken."""
+
+    def __init__(self, items: Iterator[Ticket]) -> None:
+        self._items = items
+        self._next: Ticket | None = next(items, None)
+
+    def __bool__(self) -> bool:
+        return self._next is not None
+
+    def first(self) -> Ticket:
+        assert self._next is not None
+        return self._next
+
+    def pop(self) -> Ticket:
+        item = self.first()
+        self._next = next(self._items, None)
+        return item
 
 
 class _Heads:
@@ -284,7 +312,7 @@ def forecast_calls(
     """
     heads = _Heads(t for t in waiting if t.status is Status.WAITING)
     wanted = set(targets) if targets is not None else {t.id for t in waiting if t.is_waiting}
-    coming = deque(arrivals.expected(now, horizon_s) if arrivals is not None else [])
+    coming = _Peekable(arrivals.coming(now, horizon_s) if arrivals is not None else iter(()))
     free = [(now + remaining(c.load(), now, times), c.view.number) for c in counters]
     views = {c.view.number: c.view for c in counters}
     heapq.heapify(free)
@@ -293,12 +321,12 @@ def forecast_calls(
         at, number = heapq.heappop(free)
         if at > now + horizon_s:
             break
-        while coming and coming[0].issued_at <= at:
-            heads.add(coming.popleft())
+        while coming and coming.first().issued_at <= at:
+            heads.add(coming.pop())
         chosen = choose_next(views[number], heads.heads(), at, policy)
         if chosen is None:
             if coming:
-                heapq.heappush(free, (max(at, coming[0].issued_at), number))
+                heapq.heappush(free, (max(at, coming.first().issued_at), number))
             continue
         heads.remove_head(chosen)
         if chosen.id in wanted:
