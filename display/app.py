@@ -312,7 +312,9 @@ def parse_size(text: str) -> tuple[int, int]:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="branchq display", description="The hall display.")
     p.add_argument("--engine", required=True, help="engine base URL, e.g. http://127.0.0.1:8000")
-    p.add_argument("--token", required=True, help="the display's device token")
+    p.add_argument("--token", default=os.environ.get("BRANCHQ_TOKEN"),
+                   required="BRANCHQ_TOKEN" not in os.environ,
+                   help="the display's device token (default: $BRANCHQ_TOKEN)")  # fmt: skip
     p.add_argument("--fullscreen", action="store_true", help="take the whole screen")
     p.add_argument("--size", type=parse_size, help="window size WxH (default 1920x1080)")
     p.add_argument("--screenshot", type=Path,

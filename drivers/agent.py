@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -189,7 +190,12 @@ async def run(engine: str, token: str, options: BusOptions, exit_after: float | 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="branchq signs", description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", required=True, help="engine URL, e.g. http://127.0.0.1:8000")
-    parser.add_argument("--token", required=True, help="the sign device's token")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("BRANCHQ_TOKEN"),
+        required="BRANCHQ_TOKEN" not in os.environ,
+        help="the sign device's token (default: $BRANCHQ_TOKEN, kept out of ps)",
+    )
     parser.add_argument("--port", required=True, help="serial device or pyserial URL")
     parser.add_argument("--baud", type=int, default=9600)
     parser.add_argument("--dialect", choices=sorted(DIALECTS), default=None)

@@ -399,7 +399,8 @@ def parse_size(text: str) -> tuple[int, int]:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="branchq kiosk", description="The ticket kiosk.")
     p.add_argument("--engine", help="engine base URL (else the settings file's)")
-    p.add_argument("--token", help="the kiosk's device token")
+    p.add_argument("--token", default=os.environ.get("BRANCHQ_TOKEN"),
+                   help="the kiosk's device token (default: $BRANCHQ_TOKEN)")  # fmt: skip
     p.add_argument("--printer-url", type=parse_printer_url,
                    help="tcp://HOST:9100, serial:///dev/ttyS0, file:///dev/usb/lp0, "
                         "usb://VID:PID or dummy: (over the branch's [printer])")  # fmt: skip
