@@ -27,7 +27,7 @@ from queue_core import wire
 from queue_core.config import BranchConfig
 from queue_core.domain import figures, hall
 from queue_core.domain import tickets as moves
-from queue_core.domain.errors import IllegalMove, InvalidInput, NotFound
+from queue_core.domain.errors import DomainError, IllegalMove, InvalidInput, NotFound
 from queue_core.domain.estimate import Arrivals, ServiceTimes
 from queue_core.domain.numbering import business_day, format_number
 from queue_core.domain.routing import can_call, choose_next
@@ -183,8 +183,13 @@ class Branch:
             self._dirty = False
             try:
                 yield uow
+            except DomainError as exc:
+                if self._dirty:  # a refusal after writing breaks the store's contract
+                    uow.meta["stale"] = True
+                    raise RuntimeError(f"refused after writing: {exc.code}") from exc
+                raise
             except BaseException:
-                uow.meta["stale"] = self._dirty  # its changes to the view were rolled back
+                uow.meta["stale"] = self._dirty  # its changes to the view are rolled back
                 raise
 
     def _complete_events(self, uow: UnitOfWork) -> None:

@@ -8,9 +8,10 @@ block the writer). SQLite runs with ``synchronous=FULL``: a commit is on disk be
 answers ``201``.
 
 A disk flush costs milliseconds, so use cases do not commit one by one: ``submit`` hands them
-to one writer thread, which runs the jobs waiting at that moment in one transaction, each in a
-savepoint of its own (a job that fails is rolled back alone and gets its error), and commits
-them together: *group commit*. Every job still answers only after its commit.
+to one writer thread, which runs the jobs waiting at that moment in one transaction and commits
+them together: *group commit*. Every job still answers only after its commit. A job refused by a
+rule has written nothing (the use cases check before they write); a job that fails in any other
+way makes the batch run again, one job per transaction, so no job is harmed by another.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sqlalchemy import Engine, create_engine, event, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from queue_core.domain.errors import Unavailable
+from queue_core.domain.errors import DomainError, Unavailable
 from queue_core.domain.tickets import Ticket
 from queue_core.store.models import EventRow, TicketRow
 
@@ -68,20 +69,6 @@ class UnitOfWork:
     after_rollback: list[Callable[[], None]] = field(default_factory=list)
     #: Free slots for the users of a transaction (the service layer marks its sync here).
     meta: dict[str, Any] = field(default_factory=dict)
-
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """One job's part of the transaction: on error its rows and events are undone."""
-        mark = (self.next_seq, len(self.events))
-        nested = self.session.begin_nested()
-        try:
-            yield
-            nested.commit()
-        except BaseException:
-            nested.rollback()
-            self.next_seq = mark[0]
-            del self.events[mark[1] :]
-            raise
 
     def emit(self, type_: str, at: float, data: dict[str, Any]) -> Event:
         """Append an event to the log in this transaction (written in one go at commit)."""
@@ -218,23 +205,46 @@ class Store:
             self._run_batch(batch)
 
     def _run_batch(self, batch: list[_Job]) -> None:
+        """Run jobs in one transaction. A rule's refusal (``DomainError``) is raised before a
+        job writes anything (the service layer checks first), so it only drops the job's
+        events; any other failure rolls the whole transaction back and the jobs run again
+        one transaction each, so only the failing job fails."""
+        try:
+            try:
+                self._run_together(batch)
+            except _Unexpected:
+                for job in batch:
+                    job.result, job.error = None, None
+                    self._run_together([job], unexpected_is_error=True)
+        finally:
+            for job in batch:
+                job.done.set()
+
+    def _run_together(self, batch: list[_Job], unexpected_is_error: bool = False) -> None:
         try:
             with self.write() as uow:
                 self._local.uow = uow
                 for job in batch:
+                    mark = (uow.next_seq, len(uow.events))
                     try:
-                        with uow.savepoint():
-                            job.result = job.fn()
-                    except Exception as exc:  # the job's own failure: it alone is undone
+                        job.result = job.fn()
+                    except DomainError as exc:
+                        uow.next_seq = mark[0]
+                        del uow.events[mark[1] :]
                         job.error = exc
+                    except Exception as exc:
+                        if not unexpected_is_error:
+                            raise _Unexpected from exc
+                        job.error = exc
+                        raise
+        except _Unexpected:
+            raise
         except Exception as exc:  # the commit itself failed: nothing of the batch is kept
             for job in batch:
                 if job.error is None:
                     job.error = exc
         finally:
             self._local.uow = None
-            for job in batch:
-                job.done.set()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -275,6 +285,10 @@ class Store:
     def last_seq(self) -> int:
         with self.read() as session:
             return int(session.scalar(select(func.max(EventRow.seq))) or 0)
+
+
+class _Unexpected(Exception):
+    """A job failed otherwise than by a rule's refusal: its writes cannot be told apart."""
 
 
 @dataclass(eq=False)
