@@ -27,7 +27,7 @@ from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, insert, select, text
+from sqlalchemy import Engine, Table, create_engine, event, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 #: The PostgreSQL advisory lock key that serializes a branch's writes.
 WRITE_LOCK_KEY = 0x42_52_51  # "BRQ"
+LAST_SEQ = text("SELECT max(seq) FROM events")
+EVENTS = cast(Table, EventRow.__table__)
 #: The most use cases committed together.
 MAX_BATCH = 64
 T = TypeVar("T")
@@ -80,7 +82,8 @@ class UnitOfWork:
     def write_events(self) -> None:
         if self.events:
             rows = [{"seq": e.seq, "type": e.type, "at": e.at, "data": e.data} for e in self.events]
-            self.session.execute(insert(EventRow), rows)
+            # Core insert on the table: one executemany, no ORM bookkeeping for the log.
+            self.session.execute(insert(EVENTS), rows)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -151,7 +154,7 @@ class Store:
             try:
                 if not self.is_sqlite:
                     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
-                last = session.scalar(select(func.max(EventRow.seq))) or 0
+                last = session.execute(LAST_SEQ).scalar() or 0
                 uow = UnitOfWork(session, last + 1)
                 yield uow
                 for hook in uow.before_commit:
