@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from queue_core.access import Access, Principal
 from queue_core.domain.errors import DomainError
-from queue_core.events.hub import TOO_SLOW, EventHub, encode
+from queue_core.events.hub import TOO_SLOW, EventHub, Subscriber, encode
 from queue_core.service import Branch
 
 router = APIRouter(tags=["events"])
@@ -54,30 +54,33 @@ async def events(ws: WebSocket, token: str | None = None, since: str | None = No
     try:
         await ws.accept()
         last = await _catch_up(ws, branch, hub, after)
+        sender = asyncio.create_task(_send_live(ws, sub, last))
+        # Whichever ends first ends the stream: the client leaving, or the sender (cut).
         receiver = asyncio.create_task(_drain(ws))
         try:
-            while True:
-                getter = asyncio.create_task(sub.queue.get())
-                done, _ = await asyncio.wait(
-                    {getter, receiver}, return_when=asyncio.FIRST_COMPLETED
-                )
-                if receiver in done:
-                    getter.cancel()
-                    return
-                item = getter.result()
-                if item is None:
-                    await ws.close(code=TOO_SLOW, reason="too slow: reconnect with since")
-                    return
-                seq, message = item
-                if seq > last:
-                    await ws.send_text(message)
-                    last = seq
+            await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            sender.cancel()
             receiver.cancel()
+            await asyncio.gather(sender, receiver, return_exceptions=True)
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:
         hub.unsubscribe(sub)
+
+
+async def _send_live(ws: WebSocket, sub: Subscriber, last: int) -> None:
+    """Send the live events in order, skipping those the catch-up already sent; close with
+    4008 when the hub cut this subscriber for falling behind."""
+    while True:
+        item = await sub.queue.get()
+        if item is None:
+            await ws.close(code=TOO_SLOW, reason="too slow: reconnect with since")
+            return
+        seq, message = item
+        if seq > last:
+            await ws.send_text(message)
+            last = seq
 
 
 async def _catch_up(ws: WebSocket, branch: Branch, hub: EventHub, after: int | None) -> int:

@@ -13,13 +13,14 @@ from queue_core.api.deps import AccessDep, BranchDep, Caller
 from queue_core.api.schemas import IssueBody, MoveBody, RatingBody, ReassignBody
 from queue_core.domain.errors import Forbidden, InvalidInput
 from queue_core.domain.tickets import Status
+from queue_core.service import Branch
 
 router = APIRouter(tags=["tickets"])
 Json = dict[str, Any]
 
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED)
-def issue(
+async def issue(
     body: IssueBody,
     caller: Caller,
     branch: BranchDep,
@@ -36,7 +37,8 @@ def issue(
         admit = partial(access.kiosk_limit.take, caller.name)
     if idempotency_key is not None and not idempotency_key.strip():
         raise InvalidInput("Idempotency-Key is empty", "invalid_idempotency_key")
-    issued = branch.issue(
+    issued = await branch.run(
+        Branch.issue,
         caller.name,
         body.service,
         body.tier,

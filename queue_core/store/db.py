@@ -16,6 +16,7 @@ way makes the batch run again, one job per transaction, so no job is harmed by a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -190,6 +191,26 @@ class Store:
             raise job.error
         return cast(T, job.result)
 
+    async def submit_async(self, fn: Callable[[], T]) -> T:
+        """``submit`` for the event loop: awaits the commit without holding a thread."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def settle() -> None:
+            if future.cancelled():
+                return
+            if job.error is not None:
+                future.set_exception(job.error)
+            else:
+                future.set_result(cast(T, job.result))
+
+        def notify() -> None:
+            loop.call_soon_threadsafe(settle)
+
+        job = _Job(fn, notify=notify)
+        self._jobs.put(job)
+        return await future
+
     def _write_loop(self) -> None:
         while True:
             first = self._jobs.get()
@@ -222,6 +243,8 @@ class Store:
         finally:
             for job in batch:
                 job.done.set()
+                if job.notify is not None:
+                    job.notify()
 
     def _run_together(self, batch: list[_Job], unexpected_is_error: bool = False) -> None:
         try:
@@ -300,6 +323,7 @@ class _Job:
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
+    notify: Callable[[], None] | None = None
 
 
 @contextmanager
