@@ -32,7 +32,7 @@ from display.announce import (
     phrase,
     text_of,
 )  # fmt: skip
-from display.fonts import FontMissing, find_cjk_font
+from display.program import cjk_font, size_option
 from display.screen import ScreenModel, screen
 from display.settings import BranchSettings, branch_settings
 from display.sound import LogSpeaker, SegmentBank, Speaker, compose, open_speaker
@@ -299,14 +299,7 @@ def warm_segments(branch: dict[str, Any], settings: BranchSettings) -> Iterable[
             yield Segment(lang, str(number))
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(part) for part in text.lower().split("x"))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT, not {text!r}") from exc
-    if w < 320 or h < 240:
-        raise argparse.ArgumentTypeError("size must be at least 320x240")
-    return w, h
+parse_size = size_option(320, 240)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -347,11 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         screenshot=args.screenshot, exit_after=args.exit_after, fps=max(1.0, args.fps),
         voice=not args.no_voice, font=args.font,
     )  # fmt: skip
-    pygame.font.init()
-    try:
-        font = find_cjk_font(options.font or os.environ.get("BRANCHQ_FONT"))
-    except FontMissing as exc:
-        log.critical("%s", exc)
+    font = cjk_font(options.font)
+    if font is None:
         return 2
     surface = open_screen(options)
     speaker: Speaker = open_speaker() if options.voice else LogSpeaker()

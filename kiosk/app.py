@@ -26,7 +26,7 @@ from typing import Any
 
 import pygame
 
-from display.fonts import FontMissing, find_cjk_font
+from display.program import cjk_font, size_option
 from drivers.printer import PrinterConfig, PrinterError, TicketPrint, TicketPrinter
 from kiosk.layout import hit
 from kiosk.settings import SettingsFile, default_path, parse_printer_url, printer_settings
@@ -386,14 +386,7 @@ def key_name(event: Any) -> str | None:
     return text if len(text) == 1 and text.isprintable() else None
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(part) for part in text.lower().split("x"))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT, not {text!r}") from exc
-    if w < 480 or h < 480:
-        raise argparse.ArgumentTypeError("size must be at least 480x480")
-    return w, h
+parse_size = size_option(480, 480)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -461,11 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         fullscreen=args.fullscreen, size=args.size, screenshot=args.screenshot,
         exit_after=args.exit_after, font=args.font,
     )  # fmt: skip
-    pygame.font.init()
-    try:
-        font = find_cjk_font(options.font or os.environ.get("BRANCHQ_FONT"))
-    except FontMissing as exc:
-        log.critical("%s", exc)
+    font = cjk_font(options.font)
+    if font is None:
         return 2
     surface = open_screen(options)
     try:
