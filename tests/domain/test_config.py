@@ -1,0 +1,70 @@
+"""The branch file: the demo loads, and every mistake names the file, the line and the key."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+from queue_core.config import ConfigError, load_config, parse_config
+
+DEMO = resources.files("queue_core.demo").joinpath("branch.toml").read_text("utf-8")
+
+
+def _error(text: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "branch.toml")
+    return str(info.value)
+
+
+def _line_of(text: str, needle: str, nth: int = 1) -> int:
+    seen = 0
+    for n, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            seen += 1
+            if seen == nth:
+                return n
+    raise AssertionError(needle)
+
+
+def test_the_demo_branch_is_valid() -> None:
+    config = load_config()
+    assert len(config.services) == 5 and len(config.tiers) == 3 and len(config.counters) == 8
+    assert config.counter(8) is not None and config.counter(8).prefers_green  # type: ignore[union-attr]
+    assert config.tier_for_card("6225882000111222").code == "diamond"  # type: ignore[union-attr]
+    assert config.tier_for_card("4000000000000000") is None
+
+
+def test_an_unknown_key_is_named_with_its_line() -> None:
+    text = DEMO.replace("rank = 2\n", 'rank = 2\ncolour = "red"\n')
+    assert _error(text) == (
+        f"branch.toml:{_line_of(text, 'colour')}: tiers[2].colour: unknown key 'colour'"
+    )
+
+
+def test_a_counter_serving_an_unknown_service_is_named() -> None:
+    text = DEMO.replace('services = ["A"]\n', 'services = ["X"]\n', 1)
+    message = _error(text)
+    line = _line_of(text, 'services = ["X"]')
+    assert message.startswith(f"branch.toml:{line}: ")
+    assert "counters[1].services[0]: unknown service 'X' (known: A, B, C, D, V)" in message
+
+
+def test_bad_values_and_missing_keys() -> None:
+    assert "branch.timezone: unknown time zone 'Mars/Base'" in _error(
+        DEMO.replace('timezone = "Asia/Shanghai"', 'timezone = "Mars/Base"')
+    )
+    assert "branch.opening: expected HH:MM" in _error(DEMO.replace('"09:00"', '"9 am"'))
+    no_name = DEMO.replace('name = "城东支行"\n', "", 1)
+    assert "branch.name: required key is missing" in _error(no_name)
+    assert "not valid TOML" in _error("[branch\ncode = 1")
+
+
+def test_duplicates_are_refused() -> None:
+    text = DEMO.replace("number = 2\n", "number = 1\n", 1)
+    assert "counters[1].number: duplicate number 1" in _error(text)
+
+
+def test_a_staff_member_needs_exactly_one_pin() -> None:
+    text = DEMO.replace('pin = "1111"\n', "", 1)
+    assert "staff[0]: give exactly one of pin or pin_hash" in _error(text)
