@@ -190,6 +190,7 @@ class Branch:
             self._dirty = False
             try:
                 yield uow
+                uow.session.flush()  # the next use case's look-ups by key see this one's rows
             except DomainError as exc:
                 if self._dirty:  # a refusal after writing breaks the store's contract
                     uow.meta["stale"] = True

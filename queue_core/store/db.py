@@ -109,7 +109,9 @@ class Store:
             kwargs = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
         self.write_engine = self._engine(url, immediate=True, **kwargs)
         self.read_engine = self._engine(url, immediate=False, **kwargs)
-        self._writes = sessionmaker(self.write_engine, expire_on_commit=False)
+        # No autoflush in writes: each job's changes are flushed once when it ends (see
+        # _run_together), not before every look-up by key, which the identity map answers.
+        self._writes = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
         self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
         self._lock = threading.Lock()
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
@@ -254,6 +256,7 @@ class Store:
                     mark = (uow.next_seq, len(uow.events))
                     try:
                         job.result = job.fn()
+                        uow.session.flush()  # what the next job looks up or queries is there
                     except DomainError as exc:
                         uow.next_seq = mark[0]
                         del uow.events[mark[1] :]
