@@ -21,7 +21,7 @@ from queue_core.config import BranchConfig
 from queue_core.domain.errors import Forbidden, InvalidInput, TooMany, Unauthorized
 from queue_core.security import hash_pin, hash_token, new_token, verify_pin
 from queue_core.store import Store
-from queue_core.store.models import LoginFailure, SessionRow
+from queue_core.store.models import LoginFailure, RateBucket, SessionRow
 
 STAFF_ROLES = frozenset({"teller", "lobby", "admin"})
 MANAGERS = frozenset({"lobby", "admin"})
@@ -41,31 +41,37 @@ class Principal:
         return self.role in MANAGERS
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    stamp: float
+def refill(tokens: float, stamp: float, now: float, rate_per_s: float, burst: int) -> float:
+    """A token bucket's tokens at ``now``: refilled at ``rate_per_s`` since ``stamp``, capped."""
+    return min(float(burst), tokens + max(0.0, now - stamp) * rate_per_s)
 
 
 class RateLimiter:
-    """A token bucket per caller: ``per_minute`` sustained, ``burst`` at once."""
+    """A token bucket per caller: ``per_minute`` sustained, ``burst`` at once.
 
-    def __init__(self, per_minute: float, burst: int, clock: Callable[[], float]) -> None:
+    The buckets live in the database and are taken inside the issuing transaction, so every
+    worker of ``serve --workers N`` counts against the same bucket."""
+
+    def __init__(
+        self, per_minute: float, burst: int, clock: Callable[[], float], store: Store
+    ) -> None:
         self.rate = per_minute / 60.0
         self.burst = burst
         self.clock = clock
-        self._buckets: dict[str, _Bucket] = {}
-        self._lock = threading.Lock()
+        self.store = store
 
     def take(self, who: str) -> None:
+        """Spend one token of ``who``'s bucket or raise ``TooMany`` (inside a write job)."""
         now = self.clock()
-        with self._lock:
-            bucket = self._buckets.setdefault(who, _Bucket(float(self.burst), now))
-            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
-            bucket.stamp = now
-            if bucket.tokens < 1:
-                raise TooMany("too many tickets from this kiosk; wait a moment", "rate_limited")
-            bucket.tokens -= 1
+        session = self.store.current().session
+        bucket = session.get(RateBucket, who)
+        if bucket is None:
+            bucket = RateBucket(name=who, tokens=float(self.burst), stamp=now)
+            session.add(bucket)
+        tokens = refill(bucket.tokens, bucket.stamp, now, self.rate, self.burst)
+        if tokens < 1:
+            raise TooMany("too many tickets from this kiosk; wait a moment", "rate_limited")
+        bucket.tokens, bucket.stamp = tokens - 1, now
 
 
 class Access:
@@ -84,7 +90,8 @@ class Access:
         self._sessions: dict[str, tuple[Principal, float, float]] = {}
         self._lock = threading.Lock()
         rate = float(config.kiosk.get("rate_per_minute", 30))
-        self.kiosk_limit = RateLimiter(rate, int(config.kiosk.get("burst", 5)), clock)
+        burst = int(config.kiosk.get("burst", 5))
+        self.kiosk_limit = RateLimiter(rate, burst, clock, store)
 
     # Authentication
     def authenticate(self, token: str | None) -> Principal:

@@ -183,3 +183,13 @@ class DeviceRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     reported_at: Mapped[float] = mapped_column(Float)
+
+
+class RateBucket(Base):
+    """A caller's token bucket (the kiosk issuing limit), shared by every engine worker."""
+
+    __tablename__ = "rate_buckets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    stamp: Mapped[float] = mapped_column(Float)
