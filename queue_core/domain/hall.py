@@ -18,6 +18,7 @@ from queue_core.domain.estimate import (
     estimate_all,
     estimate_from_counts,
     forecast_calls,
+    forecast_wait,
 )
 from queue_core.domain.routing import CounterView, Policy, competing_services, sort_key
 from queue_core.domain.tickets import Status, Ticket
@@ -103,9 +104,9 @@ def positions_for_service(
     merged = sorted(
         (t for t in pool if t.service in rivals), key=lambda t: sort_key(t, now, policy)
     )
-    mine = [t for t in merged if t.service == service]
+    place = {t.id: i for i, t in enumerate(merged) if t.service == service}
     if not _serving_counters(service, counters):
-        return {t.id: Position(merged.index(t), None) for t in mine}
+        return {ident: Position(i, None) for ident, i in place.items()}
     if len(pool) <= FORECAST_LIMIT:
         found = forecast_calls(
             pool,
@@ -114,9 +115,9 @@ def positions_for_service(
             policy,
             times,
             arrivals=arrivals,
-            targets=[t.id for t in mine],
+            targets=list(place),
         )
-        return {t.id: Position(merged.index(t), _round(found.get(t.id))) for t in mine}
+        return {ident: Position(i, _round(found.get(ident))) for ident, i in place.items()}
     loads = [c.load() for c in _serving_counters(service, counters)]
     waits = estimate_all([t.service for t in merged], loads, now, times)
     return {
@@ -150,18 +151,12 @@ def position_of(
     if not serving:
         return Position(n_ahead, None)
     if arrivals is not None and len(waiting) <= FORECAST_LIMIT:
-        pool = list(waiting) if ticket.id in waiting else [*waiting, ticket]
-        found = forecast_calls(
-            pool,
-            _open_counters(counters),
-            now,
-            policy,
-            times,
-            arrivals=arrivals,
-            targets=[ticket.id],
+        pool = list(waiting)
+        forecast = forecast_wait(
+            ticket, pool, _open_counters(counters), now, policy, times, arrivals
         )
-        if ticket.id in found:
-            return Position(n_ahead, _round(found[ticket.id]))
+        if forecast is not None:
+            return Position(n_ahead, _round(forecast))
     wait = estimate_from_counts(ahead, [c.load() for c in serving], now, times)
     return Position(n_ahead, _round(wait))
 
