@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 DEFAULT_DB = "sqlite:///branchq.db"
 
@@ -82,12 +83,20 @@ def _serve(argv: Sequence[str]) -> int:
         app,
         host=args.host,
         port=args.port,
-        log_level=args.log_level,
-        ws_ping_interval=10,
-        ws_ping_timeout=20,
-        timeout_graceful_shutdown=3,
+        **_uvicorn_options(args),
     )
     return 0
+
+
+def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What one engine process and a pool of workers run with alike: logging, websocket
+    pings (a client that misses them reconnects with its last seq), a short shutdown."""
+    return {
+        "log_level": args.log_level,
+        "ws_ping_interval": 10,
+        "ws_ping_timeout": 20,
+        "timeout_graceful_shutdown": 3,
+    }
 
 
 def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
@@ -118,10 +127,7 @@ def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
         workers=args.workers,
         host=args.host,
         port=args.port,
-        log_level=args.log_level,
-        ws_ping_interval=10,
-        ws_ping_timeout=20,
-        timeout_graceful_shutdown=3,
+        **_uvicorn_options(args),
     )
     return 0
 
