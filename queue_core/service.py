@@ -41,9 +41,9 @@ from queue_core.store.models import (
     DeviceRow,
     EventRow,
     IdempotencyRow,
-    NumberSeq,
     TicketRow,
 )
+from queue_core.store.pending import TICKETS, ticket_from_row
 
 Json = dict[str, Any]
 ACTIVE = (Status.CALLED, Status.SERVING)
@@ -125,45 +125,46 @@ class Branch:
                     uow.session.add(CounterRow(number=counter.number, state="closed"))
 
     def _reload(self, session: Any, version: int) -> None:
-        rows = session.scalars(select(TicketRow).where(TicketRow.status == Status.WAITING.value))
-        waiting = WaitingIndex.of(r.to_domain() for r in rows)
+        # Tickets are read with Core (rows, not ORM objects): nothing of them stays in the
+        # session's identity map to go stale when the transaction writes them (store.pending).
+        def tickets(query: Any) -> list[Ticket]:
+            return [ticket_from_row(r) for r in session.execute(query).mappings()]
+
+        waiting = WaitingIndex.of(tickets(select(TICKETS).where(TICKETS.c.status == "waiting")))
         counters = {r.number: r for r in session.scalars(select(CounterRow))}
         for row in counters.values():
             session.expunge(row)
-        current: dict[int, Ticket] = {}
-        for row in counters.values():
-            if row.current_id:
-                t = session.get(TicketRow, row.current_id)
-                if t is not None:
-                    current[row.number] = t.to_domain()
+        ids = {row.current_id: row.number for row in counters.values() if row.current_id}
+        current = {
+            ids[t.id]: t for t in tickets(select(TICKETS).where(TICKETS.c.id.in_(list(ids))))
+        }
         times = ServiceTimes({s.code: s.expected_service_s for s in self.config.services})
         for service in self.config.services:
-            recent = session.scalars(
-                select(TicketRow)
-                .where(TicketRow.service == service.code, TicketRow.status == "finished")
-                .order_by(TicketRow.finished_at.desc())
+            recent = tickets(
+                select(TICKETS)
+                .where(TICKETS.c.service == service.code, TICKETS.c.status == "finished")
+                .order_by(TICKETS.c.finished_at.desc())
                 .limit(times.window)
             )
-            for t in reversed(list(recent)):
+            for t in reversed(recent):
                 if t.finished_at and t.called_at:
                     times.record(service.code, t.finished_at - t.called_at)
-        skipped = session.scalars(
-            select(TicketRow)
-            .where(TicketRow.status == "skipped")
-            .order_by(TicketRow.finished_at.desc())
+        skipped = tickets(
+            select(TICKETS)
+            .where(TICKETS.c.status == "skipped")
+            .order_by(TICKETS.c.finished_at.desc())
             .limit(50)
         )
-        for t in reversed(list(skipped)):
+        for t in reversed(skipped):
             if t.finished_at and t.called_at:
                 times.record_skip(t.service, t.finished_at - t.called_at)
         arrivals = Arrivals()
-        recent = session.scalars(
-            select(TicketRow)
-            .where(TicketRow.issued_at >= self.clock() - arrivals.window_s, TicketRow.visit == 1)
-            .order_by(TicketRow.issued_at)
-        )
-        for row in recent:
-            arrivals.record(row.to_domain())
+        for t in tickets(
+            select(TICKETS)
+            .where(TICKETS.c.issued_at >= self.clock() - arrivals.window_s, TICKETS.c.visit == 1)
+            .order_by(TICKETS.c.issued_at)
+        ):
+            arrivals.record(t)
         self.live = Live(version, waiting, counters, current)
         self.times = times
         self.arrivals = arrivals
@@ -185,6 +186,7 @@ class Branch:
                 if self.live.version != uow.next_seq - 1:
                     self._reload(uow.session, uow.next_seq - 1)
             elif uow.meta.get("stale"):
+                uow.rows.write()
                 self._reload(uow.session, uow.next_seq - 1)
             uow.meta["stale"] = False
             self._dirty = False
@@ -208,6 +210,7 @@ class Branch:
             return
         with self._lock:
             if uow.meta.get("stale"):
+                uow.rows.write()
                 self._reload(uow.session, uow.next_seq - 1)
                 uow.meta["stale"] = False
             summary = self._summary(self.live)
@@ -279,11 +282,7 @@ class Branch:
     # ---------------------------------------------------------------- saving
     def _save(self, uow: UnitOfWork, t: Ticket, new: bool = False) -> None:
         self._dirty = True
-        row = None if new else uow.session.get(TicketRow, t.id)
-        if row is None:
-            uow.session.add(TicketRow.from_domain(t))
-        else:
-            row.update_from(t)
+        uow.rows.save_ticket(t, new=new)
         self.live.waiting.put(t)
 
     def _emit_ticket(self, uow: UnitOfWork, kind: str, t: Ticket, **extra: Any) -> Json:
@@ -298,10 +297,10 @@ class Branch:
         uow.emit("counter.updated", self.clock(), {"counter": self._counter_json(number)})
 
     def _load(self, uow: UnitOfWork, ticket_id: str) -> Ticket:
-        row = uow.session.get(TicketRow, ticket_id)
-        if row is None:
+        t = uow.rows.ticket(ticket_id)
+        if t is None:
             raise NotFound(f"no ticket {ticket_id}", "ticket_not_found")
-        return row.to_domain()
+        return t
 
     def _counter_row(self, number: int) -> CounterRow:
         row = self.live.counters.get(number)
@@ -315,7 +314,7 @@ class Branch:
         for key, value in values.items():
             setattr(row, key, value)
         row.updated_at = self.clock()
-        uow.session.merge(row)
+        uow.rows.save_counter(row)
 
     def _active(self, number: int) -> Ticket:
         t = self.live.current.get(number)
@@ -382,14 +381,11 @@ class Branch:
             if admit is not None:
                 admit()
             day = business_day(now, self.tz)
-            seq_row = uow.session.get(NumberSeq, (day, svc.ticket_prefix))
-            if seq_row is None:
-                seq_row = NumberSeq(business_day=day, prefix=svc.ticket_prefix, last=0)
-                uow.session.add(seq_row)
-            seq_row.last += 1
             t = Ticket(
                 id=new_id(),
-                number=format_number(svc.ticket_prefix, seq_row.last),
+                number=format_number(
+                    svc.ticket_prefix, uow.rows.next_number(day, svc.ticket_prefix)
+                ),
                 service=svc.code,
                 tier=tier_cfg.code,
                 tier_rank=tier_cfg.rank,
@@ -526,14 +522,14 @@ class Branch:
             )
 
     def _recent_unrated(self, uow: UnitOfWork, number: int) -> Ticket | None:
-        row = uow.session.scalars(
-            select(TicketRow)
-            .where(TicketRow.counter == number, TicketRow.status == Status.FINISHED.value)
-            .where(TicketRow.finished_at >= self.clock() - 600)
-            .order_by(TicketRow.finished_at.desc())
+        found = uow.rows.tickets(
+            select(TICKETS)
+            .where(TICKETS.c.counter == number, TICKETS.c.status == Status.FINISHED.value)
+            .where(TICKETS.c.finished_at >= self.clock() - 600)
+            .order_by(TICKETS.c.finished_at.desc())
             .limit(1)
-        ).first()
-        return row.to_domain() if row is not None and row.rating is None else None
+        )
+        return found[0] if found and found[0].rating is None else None
 
     @_serialized
     def transfer(self, number: int, service: str | None, counter: int | None) -> Json:
@@ -703,14 +699,14 @@ class Branch:
         and close them: a new day starts with an empty hall. Returns how many were voided."""
         today = self.today()
         with self._write() as uow:
-            rows = uow.session.scalars(
-                select(TicketRow).where(
-                    TicketRow.business_day < today,
-                    TicketRow.status.in_([s.value for s in moves.MOVES["expire"][0]]),
+            open_before = uow.rows.tickets(
+                select(TICKETS).where(
+                    TICKETS.c.business_day < today,
+                    TICKETS.c.status.in_([s.value for s in moves.MOVES["expire"][0]]),
                 )
-            ).all()
-            for row in rows:
-                t = moves.expire(row.to_domain(), self.clock())
+            )
+            for old in open_before:
+                t = moves.expire(old, self.clock())
                 self._save(uow, t)
                 self._emit_ticket(uow, "cancelled", t, reason="end_of_day")
             for number, current in list(self.live.current.items()):
@@ -718,7 +714,7 @@ class Branch:
                     self._set_current(uow, number, None)
                     self._set_counter(uow, number, state="closed", teller=None)
                     self._emit_counter(uow, number)
-            return len(rows)
+            return len(open_before)
 
     # ---------------------------------------------------------------- reads
     def ticket(self, ticket_id: str) -> Json:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from queue_core.domain.errors import DomainError, Unavailable
 from queue_core.domain.tickets import Ticket
 from queue_core.store.models import EventRow, TicketRow
+from queue_core.store.pending import PendingRows
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ class UnitOfWork:
 
     session: Session
     next_seq: int
+    #: The ticket, counter and number rows changed so far, written just before the commit.
+    rows: PendingRows = field(init=False)
     events: list[Event] = field(default_factory=list)
     #: Run just before the commit (the service layer completes its events' data there).
     before_commit: list[Callable[[], None]] = field(default_factory=list)
@@ -72,6 +75,9 @@ class UnitOfWork:
     after_rollback: list[Callable[[], None]] = field(default_factory=list)
     #: Free slots for the users of a transaction (the service layer marks its sync here).
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rows = PendingRows(self.session)
 
     def emit(self, type_: str, at: float, data: dict[str, Any]) -> Event:
         """Append an event to the log in this transaction (written in one go at commit)."""
@@ -162,6 +168,7 @@ class Store:
                 yield uow
                 for hook in uow.before_commit:
                     hook()
+                uow.rows.write()
                 uow.write_events()
                 session.commit()
                 for hook in uow.after_commit:
