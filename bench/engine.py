@@ -16,13 +16,14 @@ import multiprocessing
 import platform
 import tempfile
 import time
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
 import websockets
 
+from bench.load import Connection
 from queue_core.client import events_url
 from tests.support.engine import DISPLAY_TOKEN, LOBBY, TELLERS, RunningEngine
 from tests.support.postgres import start_postgres
@@ -36,35 +37,43 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def _login(client: httpx.AsyncClient, login: str, pin: str, counter: int | None) -> str:
+async def _login(conn: Connection, login: str, pin: str, counter: int | None) -> str:
     body: dict[str, Any] = {"login": login, "pin": pin}
     if counter is not None:
         body["counter"] = counter
-    r = await client.post(f"{API}/auth/login", json=body)
-    r.raise_for_status()
+    r = await conn.call("POST", f"{API}/auth/login", body=body)
+    assert r.status == 200, r.body
     return str(r.json()["token"])
 
 
+def _address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or 80
+
+
 async def bench_issue(url: str, total: int, concurrency: int) -> dict[str, float]:
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        token = await _login(client, *LOBBY, None)
-        headers = {"Authorization": f"Bearer {token}"}
-        services = ["A", "B", "C", "D", "V"]
-        latencies: list[float] = []
-        counter = iter(range(total))
+    host, port = _address(url)
+    conns = [await Connection.open(host, port) for _ in range(concurrency)]
+    token = await _login(conns[0], *LOBBY, None)
+    services = ["A", "B", "C", "D", "V"]
+    requests = [
+        conns[0].request_bytes("POST", f"{API}/tickets", token, {"service": s}) for s in services
+    ]
+    latencies: list[float] = []
+    counter = iter(range(total))
 
-        async def worker() -> None:
-            for i in counter:
-                t0 = time.perf_counter()
-                r = await client.post(
-                    f"{API}/tickets", headers=headers, json={"service": services[i % len(services)]}
-                )
-                latencies.append(time.perf_counter() - t0)
-                assert r.status_code == 201, r.text
+    async def worker(conn: Connection) -> None:
+        for i in counter:
+            t0 = time.perf_counter()
+            r = await conn.send(requests[i % len(requests)])
+            latencies.append(time.perf_counter() - t0)
+            assert r.status == 201, r.body
 
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - start
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in conns))
+    elapsed = time.perf_counter() - start
+    for c in conns:
+        await c.close()
     return {
         "rps": total / elapsed,
         "p50": pct(latencies, 50) * 1e3,
@@ -75,31 +84,34 @@ async def bench_issue(url: str, total: int, concurrency: int) -> dict[str, float
 
 async def bench_cycles(url: str, total: int) -> dict[str, float]:
     """Each counter's teller loops call-next then finish; one cycle is both requests."""
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        tokens = {n: await _login(client, *TELLERS[n], n) for n in COUNTERS}
-        for n in COUNTERS:
-            await client.post(
-                f"{API}/counters/{n}/open", headers={"Authorization": f"Bearer {tokens[n]}"}
-            )
-        latencies: list[float] = []
-        remaining = [total]
+    host, port = _address(url)
+    conns = {n: await Connection.open(host, port) for n in COUNTERS}
+    tokens = {n: await _login(conns[n], *TELLERS[n], n) for n in COUNTERS}
+    for n in COUNTERS:
+        await conns[n].call("POST", f"{API}/counters/{n}/open", tokens[n])
+    latencies: list[float] = []
+    remaining = [total]
 
-        async def teller(n: int) -> None:
-            headers = {"Authorization": f"Bearer {tokens[n]}"}
-            while remaining[0] > 0:
-                remaining[0] -= 1
-                t0 = time.perf_counter()
-                r = await client.post(f"{API}/counters/{n}/call-next", headers=headers)
-                if r.status_code == 204:
-                    return
-                assert r.status_code == 200, r.text
-                r = await client.post(f"{API}/counters/{n}/finish", headers=headers)
-                assert r.status_code == 200, r.text
-                latencies.append(time.perf_counter() - t0)
+    async def teller(n: int) -> None:
+        conn = conns[n]
+        call_next = conn.request_bytes("POST", f"{API}/counters/{n}/call-next", tokens[n])
+        finish = conn.request_bytes("POST", f"{API}/counters/{n}/finish", tokens[n], {})
+        while remaining[0] > 0:
+            remaining[0] -= 1
+            t0 = time.perf_counter()
+            r = await conn.send(call_next)
+            if r.status == 204:
+                return
+            assert r.status == 200, r.body
+            r = await conn.send(finish)
+            assert r.status == 200, r.body
+            latencies.append(time.perf_counter() - t0)
 
-        start = time.perf_counter()
-        await asyncio.gather(*(teller(n) for n in COUNTERS))
-        elapsed = time.perf_counter() - start
+    start = time.perf_counter()
+    await asyncio.gather(*(teller(n) for n in COUNTERS))
+    elapsed = time.perf_counter() - start
+    for c in conns.values():
+        await c.close()
     return {
         "rps": len(latencies) / elapsed,
         "p50": pct(latencies, 50) * 1e3,
@@ -108,7 +120,7 @@ async def bench_cycles(url: str, total: int) -> dict[str, float]:
     }
 
 
-def _subscribers_process(url: str, subscribers: int, conn: Connection) -> None:
+def _subscribers_process(url: str, subscribers: int, conn: Pipe) -> None:
     """In a process of its own, like the real displays: hold ``subscribers`` event streams and
     note when the last of them received each ``ticket.called`` (CLOCK_MONOTONIC, which
     ``time.perf_counter`` reads, is shared by every process on Linux)."""
@@ -152,23 +164,22 @@ async def bench_fanout(url: str, subscribers: int, calls: int) -> dict[str, floa
     proc.start()
     assert await asyncio.to_thread(here.recv) == "ready"
     times: dict[str, tuple[float, float]] = {}
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        lobby = await _login(client, *LOBBY, None)
-        token = await _login(client, *TELLERS[2], 2)
-        h = {"Authorization": f"Bearer {token}"}
-        await client.post(f"{API}/counters/2/open", headers=h)
-        issuer = {"Authorization": f"Bearer {lobby}"}
-        for _ in range(calls):
-            await client.post(f"{API}/tickets", json={"service": "A"}, headers=issuer)
-        for _ in range(calls):
-            sent = time.perf_counter()
-            r = await client.post(f"{API}/counters/2/call-next", headers=h)
-            times[r.json()["id"]] = (sent, time.perf_counter())
-            # A teller's pace, far quicker than a real one (a customer takes minutes), yet
-            # enough for the previous events to have reached the hall before the next call.
-            await asyncio.sleep(0.05)
-            await client.post(f"{API}/counters/2/finish", headers=h)
-            await asyncio.sleep(0.05)
+    conn = await Connection.open(*_address(url))
+    lobby = await _login(conn, *LOBBY, None)
+    token = await _login(conn, *TELLERS[2], 2)
+    await conn.call("POST", f"{API}/counters/2/open", token)
+    for _ in range(calls):
+        await conn.call("POST", f"{API}/tickets", lobby, {"service": "A"})
+    for _ in range(calls):
+        sent = time.perf_counter()
+        r = await conn.call("POST", f"{API}/counters/2/call-next", token)
+        times[r.json()["id"]] = (sent, time.perf_counter())
+        # A teller's pace, far quicker than a real one (a customer takes minutes), yet
+        # enough for the previous events to have reached the hall before the next call.
+        await asyncio.sleep(0.05)
+        await conn.call("POST", f"{API}/counters/2/finish", token, {})
+        await asyncio.sleep(0.05)
+    await conn.close()
     here.send("done")
     last: dict[str, float] = await asyncio.to_thread(here.recv)
     proc.join(10)
