@@ -24,7 +24,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import select
 
 from queue_core import wire
-from queue_core.config import BranchConfig
+from queue_core.config import BranchConfig, ServiceSettings
 from queue_core.domain import figures, hall
 from queue_core.domain import tickets as moves
 from queue_core.domain.errors import DomainError, IllegalMove, InvalidInput, NotFound
@@ -76,6 +76,8 @@ class Live:
     waiting: WaitingIndex = field(default_factory=WaitingIndex)
     counters: dict[int, CounterRow] = field(default_factory=dict)
     current: dict[int, Ticket] = field(default_factory=dict)
+    #: The last number handed out per (business day, prefix), as far as looked up.
+    numbers: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -383,9 +385,7 @@ class Branch:
             day = business_day(now, self.tz)
             t = Ticket(
                 id=new_id(),
-                number=format_number(
-                    svc.ticket_prefix, uow.rows.next_number(day, svc.ticket_prefix)
-                ),
+                number=format_number(svc.ticket_prefix, self._next_number(uow, day, svc)),
                 service=svc.code,
                 tier=tier_cfg.code,
                 tier_rank=tier_cfg.rank,
@@ -410,6 +410,16 @@ class Branch:
                 )
             body = self._emit_ticket(uow, "issued", t)
         return Issued(body, replayed=False)
+
+    def _next_number(self, uow: UnitOfWork, day: str, svc: ServiceSettings) -> int:
+        self._dirty = True
+        key = (day, svc.ticket_prefix)
+        last = self.live.numbers.get(key)
+        if last is None:
+            last = uow.rows.last_number(*key)
+        self.live.numbers[key] = last + 1
+        uow.rows.save_number(*key, last + 1)
+        return last + 1
 
     # ---------------------------------------------------------------- counters
     @_serialized

@@ -12,7 +12,6 @@ events reach the hub through ``queue_core.events.pgnotify.EventBridge`` instead,
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from queue_core.store import Event
+from queue_core.store.db import encode_json
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +29,11 @@ TOO_SLOW = 4008
 
 
 def encode(event: Event, render_time: Callable[[float], str]) -> str:
-    """The wire form of an event: ``{"seq","type","at","data"}``."""
-    return json.dumps(
-        {"seq": event.seq, "type": event.type, "at": render_time(event.at), "data": event.data},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    """The wire form of an event: ``{"seq","type","at","data"}`` (the data as the log has
+    encoded it, when it has)."""
+    data = event.data_json if event.data_json is not None else encode_json(event.data)
+    head = encode_json({"seq": event.seq, "type": event.type, "at": render_time(event.at)})
+    return f'{head[:-1]},"data":{data}}}'
 
 
 @dataclass(eq=False)

@@ -17,25 +17,26 @@ way makes the batch run again, one job per transaction, so no job is harmed by a
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Table, create_engine, event, func, insert, select, text
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from queue_core.domain.errors import DomainError, Unavailable
 from queue_core.domain.tickets import Ticket
 from queue_core.store.models import EventRow, TicketRow
-from queue_core.store.pending import PendingRows
+from queue_core.store.pending import DriverSQL, PendingRows
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,9 @@ log = logging.getLogger(__name__)
 WRITE_LOCK_KEY = 0x42_52_51  # "BRQ"
 LAST_SEQ = text("SELECT max(seq) FROM events")
 EVENTS = cast(Table, EventRow.__table__)
+_INSERT_EVENT = DriverSQL(
+    EVENTS.insert().values({name: bindparam(name) for name in ("seq", "type", "at", "data")})
+)
 #: The most use cases committed together.
 MAX_BATCH = 64
 T = TypeVar("T")
@@ -56,6 +60,8 @@ class Event:
     type: str
     at: float
     data: dict[str, Any]
+    #: ``data`` as JSON, once it is final (encoded once for the log and the subscribers).
+    data_json: str | None = None
 
 
 @dataclass
@@ -87,10 +93,18 @@ class UnitOfWork:
         return ev
 
     def write_events(self) -> None:
+        """Write the transaction's events to the log, their data now final and encoded."""
         if self.events:
-            rows = [{"seq": e.seq, "type": e.type, "at": e.at, "data": e.data} for e in self.events]
-            # Core insert on the table: one executemany, no ORM bookkeeping for the log.
-            self.session.execute(insert(EVENTS), rows)
+            self.events = [replace(e, data_json=encode_json(e.data)) for e in self.events]
+            rows = [
+                {"seq": e.seq, "type": e.type, "at": e.at, "data": e.data_json} for e in self.events
+            ]
+            _INSERT_EVENT.run(self.session, rows)
+
+
+def encode_json(data: Any) -> str:
+    """JSON as the event log and the event stream carry it."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import Executable, Select, Table, bindparam, select, update
+from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from queue_core.domain.tickets import Status, Ticket
 from queue_core.store.models import TICKET_FIELDS, CounterRow, NumberSeq, TicketRow
@@ -42,17 +44,69 @@ def ticket_from_row(row: Mapping[Any, Any]) -> Ticket:
     return Ticket(status=Status(row["status"]), **values)
 
 
-def _update_by(table: Table, key: str, fields: tuple[str, ...]) -> Executable:
-    """``UPDATE table SET fields… WHERE key = :key`` for executemany (bound as ``b_<name>``)."""
-    return (
+class DriverSQL:
+    """A Core statement compiled once per database dialect and run by the driver itself.
+
+    For the few statements the writer runs in every transaction, SQLAlchemy's per-execution
+    work (cache key, bind processors, result set-up) costs more than the database does; here
+    the parameters go straight to the driver's ``executemany``. They must then be what the
+    driver takes as is (str, int, float, bool, None; JSON already encoded).
+    """
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def run(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        conn = session.connection()
+        compiled = self._compiled.get(conn.dialect.name)
+        if compiled is None:
+            c = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
+            order = tuple(c.positiontup) if c.positiontup else None
+            compiled = self._compiled[conn.dialect.name] = (c.string, order)
+        sql, order = compiled
+        if order is None:
+            conn.exec_driver_sql(sql, rows)
+        else:
+            conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+
+
+def _update_by(table: Table, key: str, fields: tuple[str, ...]) -> DriverSQL:
+    """``UPDATE table SET fields… WHERE key = :key`` (bound as ``b_<name>``)."""
+    return DriverSQL(
         update(table)
         .where(table.c[key] == bindparam(f"b_{key}"))
         .values({name: bindparam(f"b_{name}") for name in fields})
     )
 
 
+def _insert(table: Table, fields: tuple[str, ...]) -> DriverSQL:
+    return DriverSQL(table.insert().values({name: bindparam(name) for name in fields}))
+
+
+_INSERT_TICKET = _insert(TICKETS, (*TICKET_FIELDS, "status"))
 _UPDATE_TICKET = _update_by(TICKETS, "id", (*TICKET_FIELDS, "status"))
 _UPDATE_COUNTER = _update_by(COUNTERS, "number", COUNTER_FIELDS)
+_TICKET_BY_ID = select(TICKETS).where(TICKETS.c.id == bindparam("id"))
+_LAST_NUMBER = select(NUMBERS.c.last).where(
+    NUMBERS.c.business_day == bindparam("day"), NUMBERS.c.prefix == bindparam("prefix")
+)
+
+
+def _upsert_number(dialect: Any) -> DriverSQL:
+    stmt = dialect.insert(NUMBERS).values(
+        {name: bindparam(name) for name in ("business_day", "prefix", "last")}
+    )
+    return DriverSQL(
+        stmt.on_conflict_do_update(
+            index_elements=[NUMBERS.c.business_day, NUMBERS.c.prefix],
+            set_={"last": stmt.excluded["last"]},
+        )
+    )
+
+
+#: By "is it SQLite": the upsert of a daily number row.
+_UPSERT_NUMBER = {True: _upsert_number(sqlite), False: _upsert_number(postgresql)}
 
 
 class PendingRows:
@@ -64,7 +118,6 @@ class PendingRows:
         self._updates: dict[str, Ticket] = {}
         self._counters: dict[int, dict[str, Any]] = {}
         self._numbers: dict[tuple[str, str], int] = {}
-        self._numbers_changed: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------------ tickets
     def save_ticket(self, t: Ticket, *, new: bool = False) -> None:
@@ -79,8 +132,7 @@ class PendingRows:
         pending = self._inserts.get(ticket_id) or self._updates.get(ticket_id)
         if pending is not None:
             return pending
-        row = self.session.execute(select(TICKETS).where(TICKETS.c.id == ticket_id)).mappings()
-        found = row.first()
+        found = self.session.execute(_TICKET_BY_ID, {"id": ticket_id}).mappings().first()
         return ticket_from_row(found) if found is not None else None
 
     def tickets(self, query: Select[Any]) -> list[Ticket]:
@@ -95,59 +147,38 @@ class PendingRows:
         self._counters[row.number] = {name: getattr(row, name) for name in COUNTER_FIELDS}
 
     # ------------------------------------------------------------------ numbers
-    def next_number(self, day: str, prefix: str) -> int:
-        """The next daily sequence of a ticket prefix."""
-        key = (day, prefix)
-        last = self._numbers.get(key)
-        if last is None:
-            found = self.session.execute(
-                select(NUMBERS.c.last).where(
-                    NUMBERS.c.business_day == day, NUMBERS.c.prefix == prefix
-                )
-            ).scalar()
-            last = int(found or 0)
-        self._numbers[key] = last + 1
-        self._numbers_changed.add(key)
-        return last + 1
+    def last_number(self, day: str, prefix: str) -> int:
+        """The last daily sequence handed out for a ticket prefix (0: none yet)."""
+        if (day, prefix) in self._numbers:
+            return self._numbers[(day, prefix)]
+        found = self.session.execute(_LAST_NUMBER, {"day": day, "prefix": prefix}).scalar()
+        return int(found or 0)
+
+    def save_number(self, day: str, prefix: str, last: int) -> None:
+        self._numbers[(day, prefix)] = last
 
     # -------------------------------------------------------------------- write
     def write(self) -> None:
         """Write every change kept so far: one statement per table."""
         if self._inserts:
-            self.session.execute(
-                TICKETS.insert(), [ticket_values(t) for t in self._inserts.values()]
-            )
+            _INSERT_TICKET.run(self.session, [ticket_values(t) for t in self._inserts.values()])
             self._inserts.clear()
         if self._updates:
-            self.session.execute(
-                _UPDATE_TICKET,
-                [_bound(ticket_values(t)) for t in self._updates.values()],
-            )
+            rows = [_bound(ticket_values(t)) for t in self._updates.values()]
+            _UPDATE_TICKET.run(self.session, rows)
             self._updates.clear()
         if self._counters:
-            self.session.execute(
-                _UPDATE_COUNTER,
-                [_bound({"number": n, **v}) for n, v in self._counters.items()],
-            )
+            rows = [_bound({"number": n, **v}) for n, v in self._counters.items()]
+            _UPDATE_COUNTER.run(self.session, rows)
             self._counters.clear()
-        if self._numbers_changed:
+        if self._numbers:
             rows = [
-                {"business_day": d, "prefix": p, "last": self._numbers[(d, p)]}
-                for d, p in sorted(self._numbers_changed)
+                {"business_day": d, "prefix": p, "last": last}
+                for (d, p), last in sorted(self._numbers.items())
             ]
-            self.session.execute(self._upsert_numbers(), rows)
-            self._numbers_changed.clear()
-
-    def _upsert_numbers(self) -> Executable:
-        dialect = sqlite if self.session.get_bind().dialect.name == "sqlite" else postgresql
-        stmt = dialect.insert(NUMBERS)
-        return cast(
-            Executable,
-            stmt.on_conflict_do_update(
-                index_elements=[NUMBERS.c.business_day, NUMBERS.c.prefix],
-                set_={"last": stmt.excluded["last"]},
-            ),
-        )
+            upsert = _UPSERT_NUMBER[self.session.get_bind().dialect.name == "sqlite"]
+            upsert.run(self.session, rows)
+            self._numbers.clear()
 
 
 def _bound(values: dict[str, Any]) -> dict[str, Any]:
