@@ -25,6 +25,7 @@ import heapq
 from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from queue_core.domain.routing import CounterView, Policy, choose_next, group_key
 from queue_core.domain.tickets import Status, Ticket
@@ -203,13 +204,16 @@ class Arrivals:
         return list(self.coming(now, horizon_s))
 
     def coming(self, now: float, horizon_s: float) -> Iterator[Ticket]:
-        """``expected``, made one at a time in time order: a forecast that ends early (its
-        ticket is called) makes only the stand-ins it needed."""
-        streams = [
+        """``expected``, made one at a time in time order."""
+        return heapq.merge(*self.streams(now, horizon_s), key=_issued_at)
+
+    def streams(self, now: float, horizon_s: float) -> list[Iterator[Ticket]]:
+        """``expected`` as one stream per class, each made one at a time in time order: a
+        forecast makes only the stand-ins that reach the head of their group."""
+        return [
             _arrivals_of(cls, now, 1.0 / rate, now + horizon_s)
             for cls, rate in self.rates(now).items()
         ]
-        return heapq.merge(*streams, key=lambda t: t.issued_at)
 
 
 def _arrivals_of(cls: ArrivalClass, now: float, gap: float, until: float) -> Iterator[Ticket]:
@@ -248,6 +252,10 @@ class OpenCounter:
         return CounterLoad(self.view.number, self.busy_since, self.busy_service)
 
 
+def _issued_at(ticket: Ticket) -> float:
+    return ticket.issued_at
+
+
 class _Peekable:
     """An iterator whose next item can be looked at before it is taken."""
 
@@ -270,24 +278,64 @@ class _Peekable:
 
 class _Heads:
     """Waiting tickets by routing group; within a group the order is first come, first served,
-    so only each group's head can be called next (routing's rule 3)."""
+    so only each group's head can be called next (routing's rule 3).
+
+    Expected arrivals join their group behind everyone already waiting, so a group's stand-ins
+    stay a lazy stream (``expect``): one is made only when it comes to the head of its group.
+    A busy day expects thousands of arrivals within a long wait, and almost all of them are
+    still behind when the ticket forecast is called.
+    """
 
     def __init__(self, tickets: Iterable[Ticket]) -> None:
         self.groups: dict[object, deque[Ticket]] = {}
+        self.tails: dict[object, _Peekable] = {}
         for ticket in sorted(tickets, key=lambda t: (t.queued_at, t.issued_at, t.number, t.id)):
             self.add(ticket)
 
-    def add(self, ticket: Ticket) -> None:
+    @staticmethod
+    def _key(ticket: Ticket) -> object:
         # A ticket at the front is ordered by its own rule: it forms a group of its own.
-        key = (group_key(ticket), ticket.id if ticket.front_at is not None else None)
-        self.groups.setdefault(key, deque()).append(ticket)
+        return (group_key(ticket), ticket.id if ticket.front_at is not None else None)
 
-    def heads(self) -> list[Ticket]:
-        return [group[0] for group in self.groups.values() if group]
+    def add(self, ticket: Ticket) -> None:
+        self.groups.setdefault(self._key(ticket), deque()).append(ticket)
 
-    def remove_head(self, ticket: Ticket) -> None:
-        key = (group_key(ticket), ticket.id if ticket.front_at is not None else None)
-        self.groups[key].popleft()
+    def expect(self, streams: Iterable[Iterator[Ticket]]) -> None:
+        """Customers expected to arrive, one time-ordered stream per class (``Arrivals``)."""
+        by_group: dict[object, list[Iterator[Ticket]]] = {}
+        for stream in streams:
+            first = next(stream, None)
+            if first is not None:
+                by_group.setdefault(self._key(first), []).append(chain([first], stream))
+        for key, parts in by_group.items():
+            merged = parts[0] if len(parts) == 1 else heapq.merge(*parts, key=_issued_at)
+            self.tails[key] = _Peekable(merged)
+            self.groups.setdefault(key, deque())
+
+    def heads(self, at: float) -> list[Ticket]:
+        """The head of each group as of ``at`` (expected arrivals by then included)."""
+        out = []
+        for key, group in self.groups.items():
+            if group:
+                out.append(group[0])
+            elif (tail := self.tails.get(key)) and tail.first().issued_at <= at:
+                out.append(tail.first())
+        return out
+
+    def next_arrival(self, at: float) -> float | None:
+        """When the next expected customer after ``at`` arrives."""
+        later = [t.first().issued_at for t in self.tails.values() if t and t.first().issued_at > at]
+        return min(later, default=None)
+
+    def remove_head(self, ticket: Ticket, at: float) -> None:
+        key = self._key(ticket)
+        group = self.groups[key]
+        if group and group[0] is ticket:
+            group.popleft()
+            return
+        tail = self.tails[key]
+        assert tail.first() is ticket
+        tail.pop()
 
 
 def forecast_calls(
@@ -311,8 +359,9 @@ def forecast_calls(
     stops once those tickets are called.
     """
     heads = _Heads(t for t in waiting if t.status is Status.WAITING)
+    if arrivals is not None:
+        heads.expect(arrivals.streams(now, horizon_s))
     wanted = set(targets) if targets is not None else {t.id for t in waiting if t.is_waiting}
-    coming = _Peekable(arrivals.coming(now, horizon_s) if arrivals is not None else iter(()))
     free = [(now + remaining(c.load(), now, times), c.view.number) for c in counters]
     views = {c.view.number: c.view for c in counters}
     heapq.heapify(free)
@@ -321,14 +370,12 @@ def forecast_calls(
         at, number = heapq.heappop(free)
         if at > now + horizon_s:
             break
-        while coming and coming.first().issued_at <= at:
-            heads.add(coming.pop())
-        chosen = choose_next(views[number], heads.heads(), at, policy)
+        chosen = choose_next(views[number], heads.heads(at), at, policy)
         if chosen is None:
-            if coming:
-                heapq.heappush(free, (max(at, coming.first().issued_at), number))
+            if (later := heads.next_arrival(at)) is not None:
+                heapq.heappush(free, (later, number))
             continue
-        heads.remove_head(chosen)
+        heads.remove_head(chosen, at)
         if chosen.id in wanted:
             wanted.discard(chosen.id)
             found[chosen.id] = at - now

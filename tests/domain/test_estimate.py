@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
+from collections import deque
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from queue_core.domain.estimate import (
     Arrivals,
@@ -13,8 +18,9 @@ from queue_core.domain.estimate import (
     estimate_wait,
     forecast_calls,
     forecast_wait,
+    remaining,
 )
-from queue_core.domain.routing import CounterView, Policy, PolicyKind
+from queue_core.domain.routing import CounterView, Policy, PolicyKind, choose_next, group_key
 from queue_core.domain.tickets import Status, Ticket
 
 NOW = 1_000_000.0
@@ -125,3 +131,79 @@ def test_no_open_counter_for_the_service_gives_no_estimate() -> None:
     counters = [OpenCounter(CounterView(1, ("B",)))]
     lone = ticket(1)
     assert forecast_wait(lone, [lone], counters, NOW, Policy(), times()) is None
+
+
+def _forecast_materialising(
+    waiting: list[Ticket],
+    counters: list[OpenCounter],
+    policy: Policy,
+    arrivals: Arrivals,
+    horizon_s: float,
+) -> dict[str, float]:
+    """The forecast played the plain way, every expected arrival added to its group's queue
+    as it comes: what the lazy streams of ``forecast_calls`` must agree with."""
+    groups: dict[object, deque[Ticket]] = {}
+
+    def key(t: Ticket) -> object:
+        return (group_key(t), t.id if t.front_at is not None else None)
+
+    for t in sorted(waiting, key=lambda t: (t.queued_at, t.issued_at, t.number, t.id)):
+        groups.setdefault(key(t), deque()).append(t)
+    coming = list(arrivals.coming(NOW, horizon_s))
+    free = [(NOW + remaining(c.load(), NOW, times()), c.view.number) for c in counters]
+    views = {c.view.number: c.view for c in counters}
+    heapq.heapify(free)
+    wanted, found = {t.id for t in waiting}, {}
+    while free and wanted:
+        at, number = heapq.heappop(free)
+        if at > NOW + horizon_s:
+            break
+        while coming and coming[0].issued_at <= at:
+            arrived = coming.pop(0)
+            groups.setdefault(key(arrived), deque()).append(arrived)
+        chosen = choose_next(views[number], [g[0] for g in groups.values() if g], at, policy)
+        if chosen is None:
+            if coming:
+                heapq.heappush(free, (max(at, coming[0].issued_at), number))
+            continue
+        groups[key(chosen)].popleft()
+        if chosen.id in wanted:
+            wanted.discard(chosen.id)
+            found[chosen.id] = at - NOW
+        heapq.heappush(free, (at + times().expected_visit(chosen.service), number))
+    return found
+
+
+classes = st.tuples(st.sampled_from("ABC"), st.integers(0, 2), st.booleans())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    waiting=st.lists(st.tuples(classes, st.floats(0, 3600)), max_size=25),
+    arrived=st.lists(st.tuples(classes, st.floats(0, 1800)), max_size=60),
+    served=st.lists(st.sets(st.sampled_from("ABC"), min_size=1), min_size=1, max_size=4),
+    kind=st.sampled_from(list(PolicyKind)),
+    horizon_s=st.sampled_from([600.0, 3600.0, 4 * 3600.0]),
+)
+def test_forecast_with_lazy_arrivals_agrees_with_adding_every_arrival(
+    waiting: list[tuple[tuple[str, int, bool], float]],
+    arrived: list[tuple[tuple[str, int, bool], float]],
+    served: list[set[str]],
+    kind: PolicyKind,
+    horizon_s: float,
+) -> None:
+    tickets = [
+        ticket(n, service, NOW - ago, rank, green)
+        for n, ((service, rank, green), ago) in enumerate(waiting)
+    ]
+    arrivals = Arrivals()
+    for n, ((service, rank, green), ago) in sorted(
+        enumerate(arrived), key=lambda item: -item[1][1]
+    ):
+        arrivals.record(ticket(1000 + n, service, NOW - ago, rank, green))
+    counters = [OpenCounter(CounterView(k + 1, tuple(sorted(s)))) for k, s in enumerate(served)]
+    policy = Policy(kind=kind)
+    lazy = forecast_calls(
+        tickets, counters, NOW, policy, times(), arrivals=arrivals, horizon_s=horizon_s
+    )
+    assert lazy == _forecast_materialising(tickets, counters, policy, arrivals, horizon_s)
