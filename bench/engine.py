@@ -90,6 +90,7 @@ async def bench_cycles(url: str, total: int) -> dict[str, float]:
     for n in COUNTERS:
         await conns[n].call("POST", f"{API}/counters/{n}/open", tokens[n])
     latencies: list[float] = []
+    requests: list[float] = []  # each call-next and each finish alone
     remaining = [total]
 
     async def teller(n: int) -> None:
@@ -103,9 +104,12 @@ async def bench_cycles(url: str, total: int) -> dict[str, float]:
             if r.status == 204:
                 return
             assert r.status == 200, r.body
+            t1 = time.perf_counter()
             r = await conn.send(finish)
             assert r.status == 200, r.body
-            latencies.append(time.perf_counter() - t0)
+            t2 = time.perf_counter()
+            latencies.append(t2 - t0)
+            requests.extend((t1 - t0, t2 - t1))
 
     start = time.perf_counter()
     await asyncio.gather(*(teller(n) for n in COUNTERS))
@@ -117,6 +121,9 @@ async def bench_cycles(url: str, total: int) -> dict[str, float]:
         "p50": pct(latencies, 50) * 1e3,
         "p99": pct(latencies, 99) * 1e3,
         "n": len(latencies),
+        "req_rps": len(requests) / elapsed,
+        "req_p50": pct(requests, 50) * 1e3,
+        "req_p99": pct(requests, 99) * 1e3,
     }
 
 
@@ -240,6 +247,15 @@ def main() -> None:
         rows = [
             ("issue (POST /tickets, 8 clients)", r["issue"]),
             ("call-next + finish cycle (8 ctrs)", r["cycle"]),
+            (
+                "  each request of those cycles",
+                {
+                    "n": 2 * r["cycle"]["n"],
+                    "rps": r["cycle"]["req_rps"],
+                    "p50": r["cycle"]["req_p50"],
+                    "p99": r["cycle"]["req_p99"],
+                },
+            ),
             (f"answer → last of {args.subscribers} subscr.", r["fanout"]),
             (
                 f"request → last of {args.subscribers} subscr.",
