@@ -40,6 +40,22 @@ MOVES: dict[str, tuple[frozenset[Status], Status]] = {
     ),
 }
 
+#: What a move may change on a visit; everything else is fixed when the visit opens (a change
+#: of service or counter opens a new visit). The store updates only these columns.
+VISIT_STATE_FIELDS = (
+    "status",
+    "queued_at",
+    "counter",
+    "front_at",
+    "front_counter",
+    "called_at",
+    "started_at",
+    "finished_at",
+    "call_count",
+    "teller",
+    "rating",
+)
+
 #: States in which a ticket is still in the hall's hands (not closed).
 OPEN_STATES = frozenset({Status.WAITING, Status.CALLED, Status.SERVING, Status.SKIPPED})
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from queue_core.domain.tickets import Status, Ticket
+from queue_core.domain.tickets import VISIT_STATE_FIELDS, Status, Ticket
 from queue_core.store.models import TICKET_FIELDS, CounterRow, NumberSeq, TicketRow
 
 TICKETS = cast(Table, TicketRow.__table__)
@@ -35,6 +35,12 @@ def ticket_values(t: Ticket) -> dict[str, Any]:
     """A ticket as the column values of its row."""
     values = {name: getattr(t, name) for name in TICKET_FIELDS}
     values["status"] = t.status.value
+    return values
+
+
+def _visit_state(t: Ticket) -> dict[str, Any]:
+    values = {name: getattr(t, name) for name in VISIT_STATE_FIELDS}
+    values["id"], values["status"] = t.id, t.status.value
     return values
 
 
@@ -85,7 +91,8 @@ def _insert(table: Table, fields: tuple[str, ...]) -> DriverSQL:
 
 
 _INSERT_TICKET = _insert(TICKETS, (*TICKET_FIELDS, "status"))
-_UPDATE_TICKET = _update_by(TICKETS, "id", (*TICKET_FIELDS, "status"))
+# Only the visit's state: SQLite then leaves the indexes on the fixed columns alone.
+_UPDATE_TICKET = _update_by(TICKETS, "id", VISIT_STATE_FIELDS)
 _UPDATE_COUNTER = _update_by(COUNTERS, "number", COUNTER_FIELDS)
 _TICKET_BY_ID = select(TICKETS).where(TICKETS.c.id == bindparam("id"))
 _LAST_NUMBER = select(NUMBERS.c.last).where(
@@ -164,7 +171,7 @@ class PendingRows:
             _INSERT_TICKET.run(self.session, [ticket_values(t) for t in self._inserts.values()])
             self._inserts.clear()
         if self._updates:
-            rows = [_bound(ticket_values(t)) for t in self._updates.values()]
+            rows = [_bound(_visit_state(t)) for t in self._updates.values()]
             _UPDATE_TICKET.run(self.session, rows)
             self._updates.clear()
         if self._counters:

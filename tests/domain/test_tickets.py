@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
 from queue_core.domain import tickets as t
 from queue_core.domain.errors import IllegalMove
-from queue_core.domain.tickets import MOVES, Status
+from queue_core.domain.tickets import MOVES, Status, Ticket
 from tests.domain.builders import ticket
 
 
@@ -65,3 +67,30 @@ def test_every_illegal_move_is_refused_with_a_code(action: str, status: Status) 
 def test_transfer_needs_a_target() -> None:
     with pytest.raises(IllegalMove):
         t.transfer(t.call(ticket(), 1, 1), 2, "x")
+
+
+def test_moves_change_only_the_visits_state_which_is_all_the_store_updates() -> None:
+    # The store writes a changed visit's VISIT_STATE_FIELDS only: a move that changed another
+    # field on the same visit would be lost on disk.
+    waiting = ticket(at=5, target_counter=None, card_hash="h", appointment=None)
+    called = t.call(waiting, 3, 10, "t03")
+    serving = t.start(called, 20)
+    skipped = t.skip(called, 30)
+    old, new = t.transfer(serving, 60, "new-id", service="C")
+    moved = [
+        (waiting, called),
+        (called, t.recall(called, 15)),
+        (called, serving),
+        (called, skipped),
+        (serving, t.finish(serving, 90, rating=4)),
+        (called, t.finish(called, 90)),
+        (waiting, t.cancel(waiting, 40)),
+        (waiting, t.expire(waiting, 40)),
+        (skipped, t.reassign(skipped, 50, front=True, counter=2)),
+        (skipped, t.reassign(skipped, 50, front=False)),
+        (serving, old),
+    ]
+    fixed = [f.name for f in fields(Ticket) if f.name not in t.VISIT_STATE_FIELDS]
+    for before, after in moved:
+        assert [getattr(after, name) for name in fixed] == [getattr(before, name) for name in fixed]
+    assert new.id != serving.id  # a transfer's new visit is a new row, written whole
