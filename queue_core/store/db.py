@@ -207,9 +207,10 @@ class Store:
         the same moment; return its result once committed, or raise its error."""
         if threading.current_thread() is self._writer:
             return fn()  # a job calling another use case joins its own transaction
-        job = _Job(fn)
+        done = threading.Event()
+        job = _Job(fn, notify=done.set)
         self._jobs.put(job)
-        job.done.wait()
+        done.wait()
         if job.error is not None:
             raise job.error
         return cast(T, job.result)
@@ -265,9 +266,7 @@ class Store:
                     self._run_together([job], unexpected_is_error=True)
         finally:
             for job in batch:
-                job.done.set()
-                if job.notify is not None:
-                    job.notify()
+                job.notify()
 
     def _run_together(self, batch: list[_Job], unexpected_is_error: bool = False) -> None:
         try:
@@ -344,10 +343,10 @@ class _Unexpected(Exception):
 @dataclass(eq=False)
 class _Job:
     fn: Callable[[], Any]
-    done: threading.Event = field(default_factory=threading.Event)
+    #: Called in the writer thread once the job's outcome is known (committed or failed).
+    notify: Callable[[], None]
     result: Any = None
     error: BaseException | None = None
-    notify: Callable[[], None] | None = None
 
 
 @contextmanager
