@@ -48,6 +48,12 @@ def _serve(argv: Sequence[str]) -> int:
         help="uvicorn worker processes (more than one needs PostgreSQL)",
     )
     parser.add_argument("--log-level", default="info")
+    parser.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="no line per request (when the reverse proxy logs them: deploy/nginx does)",
+    )
     args = parser.parse_args(argv)
 
     from queue_core.config import ConfigError, load_config
@@ -93,6 +99,7 @@ def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
     pings (a client that misses them reconnects with its last seq), a short shutdown."""
     return {
         "log_level": args.log_level,
+        "access_log": args.access_log,
         "ws_ping_interval": 10,
         "ws_ping_timeout": 20,
         "timeout_graceful_shutdown": 3,

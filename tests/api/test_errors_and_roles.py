@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -178,3 +180,20 @@ def test_daily_figures_count_paused_time(any_engine: RunningEngine) -> None:
     stats = lobby(any_engine).request("GET", "/stats/daily")
     block = stats["by_counter"]["4"]
     assert block["paused_s"] >= 1.0
+
+
+def test_no_access_log_leaves_requests_out_of_the_log(tmp_path: Path) -> None:
+    quiet = RunningEngine(workdir=tmp_path, extra_args=["--no-access-log"]).start()
+    try:
+        kiosk(quiet).issue("A")
+        assert kiosk(quiet).services()
+    finally:
+        quiet.stop()
+    log = quiet.log_path.read_text()
+    assert "POST /api/v1/tickets" not in log and "GET /api/v1/services" not in log
+    assert "Application startup complete" in log  # the rest of the log is still there
+
+
+def test_the_engine_logs_each_request_by_default(engine: RunningEngine) -> None:
+    kiosk(engine).issue("A")
+    assert '"POST /api/v1/tickets HTTP/1.1" 201' in engine.log_path.read_text()
