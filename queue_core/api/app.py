@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -120,10 +120,10 @@ def create_app(
     app.state.metrics = figures
     errors.install(app)
 
-    api = APIRouter(prefix=PREFIX)
-    for module in (auth, tickets, counters, lobby, events):
-        api.include_router(module.router)
-    app.include_router(api)
+    # Each router straight on the app, the busiest first: routes are matched in order, and a
+    # nested router is one more layer to match through on every request.
+    for module in (counters, tickets, auth, lobby, events):
+        app.include_router(module.router, prefix=PREFIX)
     app.include_router(metrics.router)
 
     @app.get("/healthz", tags=["health"])
