@@ -205,9 +205,7 @@ async def bench_fanout(url: str, subscribers: int, calls: int) -> dict[str, floa
 def run_backend(
     name: str, db_url: str | None, workdir: Path, args: argparse.Namespace
 ) -> dict[str, dict[str, float]]:
-    engine = RunningEngine(
-        workdir=workdir, db_url=db_url, extra_args=["--log-level", "warning"]
-    ).start()
+    engine = RunningEngine(workdir=workdir, db_url=db_url, extra_args=["--no-access-log"]).start()
     try:
         issue = asyncio.run(bench_issue(engine.url, args.issues, args.concurrency))
         cycles = asyncio.run(bench_cycles(engine.url, args.cycles))
