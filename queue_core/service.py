@@ -42,8 +42,9 @@ from queue_core.store.models import (
     EventRow,
     IdempotencyRow,
     TicketRow,
+    ticket_from_row,
 )
-from queue_core.store.pending import TICKETS, ticket_from_row
+from queue_core.store.pending import TICKETS
 
 Json = dict[str, Any]
 ACTIVE = (Status.CALLED, Status.SERVING)

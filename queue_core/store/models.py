@@ -3,6 +3,7 @@ and PostgreSQL, sortable, and what the domain works in; the API renders them as 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
@@ -79,19 +80,20 @@ class TicketRow(Base):
     card_hash: Mapped[str | None] = mapped_column(String(64))
 
     def to_domain(self) -> Ticket:
-        values: dict[str, Any] = {name: getattr(self, name) for name in TICKET_FIELDS}
-        return Ticket(status=Status(self.status), **values)
+        return ticket_from_row({name: getattr(self, name) for name in (*TICKET_FIELDS, "status")})
 
-    def update_from(self, ticket: Ticket) -> None:
-        for name in TICKET_FIELDS:
-            setattr(self, name, getattr(ticket, name))
-        self.status = ticket.status.value
 
-    @classmethod
-    def from_domain(cls, ticket: Ticket) -> TicketRow:
-        row = cls()
-        row.update_from(ticket)
-        return row
+def ticket_values(t: Ticket) -> dict[str, Any]:
+    """A ticket as the column values of its row."""
+    values = {name: getattr(t, name) for name in TICKET_FIELDS}
+    values["status"] = t.status.value
+    return values
+
+
+def ticket_from_row(row: Mapping[Any, Any]) -> Ticket:
+    """A domain ticket from a row of the tickets table (as ``.mappings()`` gives it)."""
+    values = {name: row[name] for name in TICKET_FIELDS}
+    return Ticket(status=Status(row["status"]), **values)
 
 
 class NumberSeq(Base):

@@ -3,9 +3,9 @@
 The writer is the only one changing these rows while it holds the write lock, and the service
 layer keeps their current state in memory anyway, so there is nothing to load before changing
 one: a use case hands over the new state, and the transaction writes each table with one
-statement (SQLAlchemy Core, ``executemany``) just before it commits. The ORM's unit of work
-would instead load every row first and compare it field by field, which cost more than the rest
-of a call-next.
+statement (the driver's ``executemany``, see ``DriverSQL``) just before it commits. The ORM's
+unit of work would instead load every row first and compare it field by field, which cost more
+than the rest of a call-next.
 
 Anything that queries these tables inside the transaction goes through ``tickets`` or
 ``write``, so it sees the changes made so far.
@@ -13,7 +13,6 @@ Anything that queries these tables inside the transaction goes through ``tickets
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, select, update
@@ -22,8 +21,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from queue_core.domain.tickets import VISIT_STATE_FIELDS, Status, Ticket
-from queue_core.store.models import TICKET_FIELDS, CounterRow, NumberSeq, TicketRow
+from queue_core.domain.tickets import VISIT_STATE_FIELDS, Ticket
+from queue_core.store.models import (
+    TICKET_FIELDS,
+    CounterRow,
+    NumberSeq,
+    TicketRow,
+    ticket_from_row,
+    ticket_values,
+)
 
 TICKETS = cast(Table, TicketRow.__table__)
 COUNTERS = cast(Table, CounterRow.__table__)
@@ -31,23 +37,10 @@ NUMBERS = cast(Table, NumberSeq.__table__)
 COUNTER_FIELDS = ("state", "teller", "paused_reason", "current_id", "updated_at")
 
 
-def ticket_values(t: Ticket) -> dict[str, Any]:
-    """A ticket as the column values of its row."""
-    values = {name: getattr(t, name) for name in TICKET_FIELDS}
-    values["status"] = t.status.value
-    return values
-
-
 def _visit_state(t: Ticket) -> dict[str, Any]:
     values = {name: getattr(t, name) for name in VISIT_STATE_FIELDS}
     values["id"], values["status"] = t.id, t.status.value
     return values
-
-
-def ticket_from_row(row: Mapping[Any, Any]) -> Ticket:
-    """A domain ticket from a row of the tickets table (as ``.mappings()`` gives it)."""
-    values = {name: row[name] for name in TICKET_FIELDS}
-    return Ticket(status=Status(row["status"]), **values)
 
 
 class DriverSQL:
@@ -112,8 +105,8 @@ def _upsert_number(dialect: Any) -> DriverSQL:
     )
 
 
-#: By "is it SQLite": the upsert of a daily number row.
-_UPSERT_NUMBER = {True: _upsert_number(sqlite), False: _upsert_number(postgresql)}
+#: The upsert of a daily number row, by dialect name.
+_UPSERT_NUMBER = {"sqlite": _upsert_number(sqlite), "postgresql": _upsert_number(postgresql)}
 
 
 class PendingRows:
@@ -155,13 +148,12 @@ class PendingRows:
 
     # ------------------------------------------------------------------ numbers
     def last_number(self, day: str, prefix: str) -> int:
-        """The last daily sequence handed out for a ticket prefix (0: none yet)."""
-        if (day, prefix) in self._numbers:
-            return self._numbers[(day, prefix)]
+        """The last daily sequence written for a ticket prefix (0: none yet)."""
         found = self.session.execute(_LAST_NUMBER, {"day": day, "prefix": prefix}).scalar()
         return int(found or 0)
 
     def save_number(self, day: str, prefix: str, last: int) -> None:
+        """Keep the last sequence handed out for a ticket prefix."""
         self._numbers[(day, prefix)] = last
 
     # -------------------------------------------------------------------- write
@@ -183,8 +175,7 @@ class PendingRows:
                 {"business_day": d, "prefix": p, "last": last}
                 for (d, p), last in sorted(self._numbers.items())
             ]
-            upsert = _UPSERT_NUMBER[self.session.get_bind().dialect.name == "sqlite"]
-            upsert.run(self.session, rows)
+            _UPSERT_NUMBER[self.session.get_bind().dialect.name].run(self.session, rows)
             self._numbers.clear()
 
 
