@@ -4,6 +4,7 @@ and PostgreSQL, sortable, and what the domain works in; the API renders them as 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
@@ -11,32 +12,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from queue_core.domain.tickets import Status, Ticket
 
-#: The columns that mirror a domain ``Ticket`` field of the same name.
-TICKET_FIELDS = (
-    "id",
-    "number",
-    "business_day",
-    "service",
-    "tier",
-    "tier_rank",
-    "green_channel",
-    "issued_at",
-    "queued_at",
-    "origin_id",
-    "visit",
-    "counter",
-    "target_counter",
-    "front_at",
-    "front_counter",
-    "called_at",
-    "started_at",
-    "finished_at",
-    "call_count",
-    "teller",
-    "rating",
-    "appointment",
-    "card_hash",
-)
+#: The columns that mirror a domain ``Ticket`` field of the same name (all but ``status``, which
+#: is stored as its text).
+TICKET_FIELDS = tuple(f.name for f in fields(Ticket) if f.name != "status")
 
 
 class Base(DeclarativeBase):
