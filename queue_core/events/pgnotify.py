@@ -4,12 +4,13 @@ With ``branchq serve --workers N`` each uvicorn worker is a process of its own w
 ``EventHub``; a call made on one worker must reach the displays connected to all of them, in
 ``seq`` order, each event once. PostgreSQL does the telling:
 
-- a statement trigger on ``events`` runs ``pg_notify('branchq_events', '')``; PostgreSQL sends
-  the notification when the writing transaction commits (never for a rolled-back one) and folds
-  a transaction's identical notifications into one;
-- every process keeps one connection that ``LISTEN``s; a notification only says "the log grew":
-  the bridge then reads the events after the last ``seq`` it delivered (``Store.events_after``)
-  and hands them to its hub.
+- a statement trigger on ``events`` runs ``pg_notify('branchq_events', <last seq written>)``;
+  PostgreSQL sends the notification when the writing transaction commits (never for a
+  rolled-back one);
+- every process keeps one connection that ``LISTEN``s; a notification only says "the log grew
+  to this seq": unless the bridge has delivered that far already (the process's own commits),
+  it reads the events after the last ``seq`` it delivered (``Store.events_after``) and hands
+  them to its hub.
 
 The log itself is the message: the bridge never trusts a notification's content, a lost
 notification (listener reconnecting, database restarted) is made good by the catch-up read on
@@ -45,7 +46,7 @@ TRIGGER_SQL = (
     f"""
 CREATE OR REPLACE FUNCTION branchq_notify_event() RETURNS trigger AS $$
 BEGIN
-    PERFORM pg_notify('{CHANNEL}', '');
+    PERFORM pg_notify('{CHANNEL}', (SELECT max(seq)::text FROM inserted));
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql
@@ -53,6 +54,7 @@ $$ LANGUAGE plpgsql
     """
 CREATE OR REPLACE TRIGGER branchq_events_notify
     AFTER INSERT ON events
+    REFERENCING NEW TABLE AS inserted
     FOR EACH STATEMENT EXECUTE FUNCTION branchq_notify_event()
 """,
 )
@@ -190,9 +192,10 @@ class EventBridge:
                     self._set_listening(True)
                     backoff = self.min_backoff
                     self._want()  # whatever was committed while we were not listening
-                    async for _ in conn.notifies():
+                    async for note in conn.notifies():
                         self.notifications += 1
-                        self._want()
+                        if not note.payload.isdigit() or int(note.payload) > self.last:
+                            self._want()
             except asyncio.CancelledError:
                 self._set_listening(False)
                 raise
