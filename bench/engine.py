@@ -4,7 +4,9 @@ latency with 200 websocket subscribers, on SQLite and on PostgreSQL.
     python -m bench.engine [--issues 3000] [--cycles 2000] [--subscribers 200] [--calls 200]
                            [--backends sqlite,postgres]
 
-Each backend gets a fresh engine process (``branchq serve``) on loopback. Prints a table.
+Each backend gets a fresh engine process (``branchq serve --no-access-log``, as deployed behind
+nginx) on loopback. The HTTP load comes from ``bench.load``, a client cheap enough not to take
+the engine's CPU on a small machine. Prints a table.
 """
 
 from __future__ import annotations
