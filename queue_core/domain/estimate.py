@@ -327,7 +327,7 @@ class _Heads:
         later = [t.first().issued_at for t in self.tails.values() if t and t.first().issued_at > at]
         return min(later, default=None)
 
-    def remove_head(self, ticket: Ticket, at: float) -> None:
+    def remove_head(self, ticket: Ticket) -> None:
         key = self._key(ticket)
         group = self.groups[key]
         if group and group[0] is ticket:
@@ -375,7 +375,7 @@ def forecast_calls(
             if (later := heads.next_arrival(at)) is not None:
                 heapq.heappush(free, (later, number))
             continue
-        heads.remove_head(chosen, at)
+        heads.remove_head(chosen)
         if chosen.id in wanted:
             wanted.discard(chosen.id)
             found[chosen.id] = at - now
