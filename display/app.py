@@ -32,7 +32,7 @@ from display.announce import (
     phrase,
     text_of,
 )  # fmt: skip
-from display.program import cjk_font, size_option
+from display.program import cjk_font, open_screen, size_option
 from display.screen import ScreenModel, screen
 from display.settings import BranchSettings, branch_settings
 from display.sound import LogSpeaker, SegmentBank, Speaker, compose, open_speaker
@@ -320,17 +320,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def open_screen(options: Options) -> pygame.Surface:
-    pygame.display.init()
-    pygame.display.set_caption("BranchQ")
-    if options.fullscreen:
-        size = options.size or (0, 0)
-        surface = pygame.display.set_mode(size, pygame.FULLSCREEN)
-        pygame.mouse.set_visible(False)
-        return surface
-    return pygame.display.set_mode(options.size or (1920, 1080))
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
@@ -343,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     font = cjk_font(options.font)
     if font is None:
         return 2
-    surface = open_screen(options)
+    surface = open_screen("BranchQ", options.fullscreen, options.size, (1920, 1080))
     speaker: Speaker = open_speaker() if options.voice else LogSpeaker()
     log.info("display %s on %s, font %s, sound %s", "x".join(map(str, surface.get_size())),
              options.engine, font.name, speaker.name)  # fmt: skip

@@ -1,5 +1,5 @@
-"""What the pygame programs (hall display, kiosk) share at start: the window size option and
-the Chinese font they cannot run without."""
+"""What the pygame programs (hall display, kiosk) share at start: the window size option, the
+Chinese font they cannot run without, and the screen."""
 
 from __future__ import annotations
 
@@ -40,3 +40,17 @@ def cjk_font(chosen: str | None) -> Path | None:
     except FontMissing as exc:
         log.critical("%s", exc)
         return None
+
+
+def open_screen(
+    caption: str, fullscreen: bool, size: tuple[int, int] | None, window: tuple[int, int]
+) -> pygame.Surface:
+    """The program's screen: full screen without a pointer (at ``size``, else the display's
+    own), or a window of ``size``, else ``window``."""
+    pygame.display.init()
+    pygame.display.set_caption(caption)
+    if fullscreen:
+        surface = pygame.display.set_mode(size or (0, 0), pygame.FULLSCREEN)
+        pygame.mouse.set_visible(False)
+        return surface
+    return pygame.display.set_mode(size or window)

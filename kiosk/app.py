@@ -26,7 +26,7 @@ from typing import Any
 
 import pygame
 
-from display.program import cjk_font, size_option
+from display.program import cjk_font, open_screen, size_option
 from drivers.printer import PrinterConfig, PrinterError, TicketPrint, TicketPrinter
 from kiosk.layout import hit
 from kiosk.settings import SettingsFile, default_path, parse_printer_url, printer_settings
@@ -423,16 +423,6 @@ def set_pin(settings: SettingsFile) -> int:
     return 0
 
 
-def open_screen(options: Options) -> pygame.Surface:
-    pygame.display.init()
-    pygame.display.set_caption("BranchQ kiosk")
-    if options.fullscreen:
-        surface = pygame.display.set_mode(options.size or (0, 0), pygame.FULLSCREEN)
-        pygame.mouse.set_visible(False)
-        return surface
-    return pygame.display.set_mode(options.size or (1080, 1920))
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
@@ -457,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     font = cjk_font(options.font)
     if font is None:
         return 2
-    surface = open_screen(options)
+    surface = open_screen("BranchQ kiosk", options.fullscreen, options.size, (1080, 1920))
     try:
         return asyncio.run(Kiosk(options, surface, font, settings).run())
     except KeyboardInterrupt:
