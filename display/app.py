@@ -32,7 +32,7 @@ from display.announce import (
     phrase,
     text_of,
 )  # fmt: skip
-from display.program import cjk_font, open_screen, size_option
+from display.program import cjk_font, keep_trying, open_screen, size_option, until_stopped
 from display.screen import ScreenModel, screen
 from display.settings import BranchSettings, branch_settings
 from display.sound import LogSpeaker, SegmentBank, Speaker, compose, open_speaker
@@ -146,18 +146,13 @@ class HallDisplay:
                 await asyncio.sleep(30)
 
     async def load_branch(self) -> None:
-        delay = 0.5
-        while not self.stopping.is_set():
-            try:
-                branch = await self.client.request("GET", "/branch")
-                self.configure(branch)
-                if self.bank is not None:
-                    await asyncio.to_thread(self.bank.warm, warm_segments(branch, self.settings))
-                return
-            except EngineError as exc:
-                log.info("branch settings not loaded yet (%s); retrying", exc)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
+        async def load() -> None:
+            branch = await self.client.request("GET", "/branch")
+            self.configure(branch)
+            if self.bank is not None:
+                await asyncio.to_thread(self.bank.warm, warm_segments(branch, self.settings))
+
+        await keep_trying(load, self.stopping, "branch settings", max_delay=30.0)
 
     # Screen out
     def model(self) -> ScreenModel:
@@ -271,11 +266,7 @@ class HallDisplay:
         for task in tasks:
             task.add_done_callback(self._task_ended)
         try:
-            if self.options.exit_after is not None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stopping.wait(), self.options.exit_after)
-            else:
-                await self.stopping.wait()
+            await until_stopped(self.stopping, self.options.exit_after)
         finally:
             self.save_screenshot()  # what the hall saw, before the link closes
             self.stopping.set()

@@ -1,17 +1,21 @@
-"""What the pygame programs (hall display, kiosk) share at start: the window size option, the
-Chinese font they cannot run without, and the screen."""
+"""What the pygame programs (hall display, kiosk) share: the window size option, the Chinese
+font they cannot run without, the screen, loading from an engine that may not be up yet, and
+running until stopped."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pygame
 
 from display.fonts import FontMissing, find_cjk_font
+from queue_core.client import EngineError
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +58,28 @@ def open_screen(
         pygame.mouse.set_visible(False)
         return surface
     return pygame.display.set_mode(size or window)
+
+
+async def keep_trying(
+    load: Callable[[], Awaitable[None]], stopping: asyncio.Event, what: str, max_delay: float
+) -> None:
+    """Run ``load`` until the engine answers it (it may be starting, or away), waiting from
+    half a second, doubled each time up to ``max_delay``; give up when the program stops."""
+    delay = 0.5
+    while not stopping.is_set():
+        try:
+            await load()
+            return
+        except EngineError as exc:
+            log.info("%s not loaded yet (%s); retrying", what, exc)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay)
+
+
+async def until_stopped(stopping: asyncio.Event, exit_after: float | None) -> None:
+    """Wait until the program is stopped, or ``exit_after`` seconds have passed."""
+    if exit_after is None:
+        await stopping.wait()
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), exit_after)

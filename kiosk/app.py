@@ -26,7 +26,7 @@ from typing import Any
 
 import pygame
 
-from display.program import cjk_font, open_screen, size_option
+from display.program import cjk_font, keep_trying, open_screen, size_option, until_stopped
 from drivers.printer import PrinterConfig, PrinterError, TicketPrint, TicketPrinter
 from kiosk.layout import hit
 from kiosk.settings import SettingsFile, default_path, parse_printer_url, printer_settings
@@ -198,21 +198,15 @@ class Kiosk:
         self.dispatch(ServicesLoaded(services, self.clock()))
 
     async def load_branch(self) -> None:
-        delay = 0.5
-        while not self.stopping.is_set():
-            try:
-                branch = await self.client.request("GET", "/branch")
-                services = await self.client.request("GET", "/services")
-            except EngineError as exc:
-                log.info("branch not loaded yet (%s); retrying", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 15.0)
-                continue
+        async def load() -> None:
+            branch = await self.client.request("GET", "/branch")
+            services = await self.client.request("GET", "/services")
             self.branch = branch
             self.printer = self._make_printer()
             self.dispatch(BranchLoaded(branch, self.clock()))
             self.dispatch(ServicesLoaded(services, self.clock()))
-            return
+
+        await keep_trying(load, self.stopping, "branch", max_delay=15.0)
 
     async def follow_events(self) -> None:
         while not self.stopping.is_set():
@@ -354,11 +348,7 @@ class Kiosk:
                      self.watch_printer()):  # fmt: skip
             self.spawn(coro)
         try:
-            if self.options.exit_after is not None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stopping.wait(), self.options.exit_after)
-            else:
-                await self.stopping.wait()
+            await until_stopped(self.stopping, self.options.exit_after)
         finally:
             self.save_screenshot()
             self.stopping.set()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import time
 from pathlib import Path
 
 import pytest
 
 from display import program
 from display.fonts import FontMissing, find_cjk_font
-from display.program import cjk_font, size_option
+from display.program import cjk_font, keep_trying, size_option, until_stopped
+from queue_core.client import EngineError
 
 
 def test_size_option_reads_and_bounds_a_window_size() -> None:
@@ -36,3 +39,51 @@ def test_no_chinese_font_means_no_start(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(program, "find_cjk_font", nothing)
     assert cjk_font(None) is None
+
+
+def test_keep_trying_retries_until_the_engine_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    attempts = [0]
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def load() -> None:
+        attempts[0] += 1
+        if attempts[0] < 5:
+            raise EngineError(503, "store_unavailable", "starting")
+
+    monkeypatch.setattr(asyncio, "sleep", no_wait)
+    asyncio.run(keep_trying(load, asyncio.Event(), "branch", max_delay=3.0))
+    assert attempts[0] == 5
+    assert waits == [0.5, 1.0, 2.0, 3.0]  # doubled each time, up to the cap
+
+
+def test_keep_trying_gives_up_when_the_program_stops() -> None:
+    async def main() -> int:
+        stopping, calls = asyncio.Event(), [0]
+
+        async def load() -> None:
+            calls[0] += 1
+            stopping.set()
+            raise EngineError(503, "store_unavailable", "away")
+
+        await asyncio.wait_for(keep_trying(load, stopping, "branch", max_delay=30), 5)
+        return calls[0]
+
+    assert asyncio.run(main()) == 1
+
+
+def test_until_stopped_ends_at_the_stop_or_after_the_time_given() -> None:
+    async def main() -> tuple[float, float]:
+        start = time.monotonic()
+        await until_stopped(asyncio.Event(), 0.2)
+        timed = time.monotonic() - start
+        stopping = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.1, stopping.set)
+        start = time.monotonic()
+        await until_stopped(stopping, None)
+        return timed, time.monotonic() - start
+
+    timed, stopped = asyncio.run(main())
+    assert 0.2 <= timed < 5.0 and 0.1 <= stopped < 5.0
