@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from queue_core.config import BranchConfig
 from queue_core.domain.errors import Forbidden, InvalidInput, TooMany, Unauthorized
@@ -25,6 +25,8 @@ from queue_core.store.models import LoginFailure, RateBucket, SessionRow
 
 STAFF_ROLES = frozenset({"teller", "lobby", "admin"})
 MANAGERS = frozenset({"lobby", "admin"})
+#: The PostgreSQL notification channel on which an ended session's token hash travels.
+SESSIONS_CHANNEL = "branchq_sessions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,11 +193,22 @@ class Access:
             return fail.failures if fail else 0
 
     def logout(self, token: str) -> None:
+        """End a staff session. With several engine processes on PostgreSQL the others drop
+        it from their caches when this commits (``SESSIONS_CHANNEL``, see ``forget``)."""
         digest = hash_token(token)
-        with self._lock:
-            self._sessions.pop(digest, None)
+        self.forget(digest)
         with self.store.write() as uow:
             uow.session.execute(delete(SessionRow).where(SessionRow.token_hash == digest))
+            if not self.store.is_sqlite:
+                uow.session.execute(
+                    text("SELECT pg_notify(:channel, :digest)"),
+                    {"channel": SESSIONS_CHANNEL, "digest": digest},
+                )
+
+    def forget(self, digest: str) -> None:
+        """Drop a session from this process's cache (it was ended here or in another)."""
+        with self._lock:
+            self._sessions.pop(digest, None)
 
     def purge_expired(self) -> int:
         now = self.clock()

@@ -81,10 +81,10 @@ def create_app(
     """
     store = Store(db_url)
     hub = EventHub(partial(iso, tz=config.zone), clock=clock)  # type: ignore[arg-type]
-    bridge = None if store.is_sqlite else EventBridge(store, hub)
+    access = Access(config, store, clock)
+    bridge = None if store.is_sqlite else EventBridge(store, hub, on_session_ended=access.forget)
     publish = hub.publish if bridge is None else bridge.offer
     branch = Branch(config, store, secret, clock=clock, publish=publish)
-    access = Access(config, store, clock)
     figures = metrics.Metrics(branch, hub)
     hub.on_delivered = figures.observe
 

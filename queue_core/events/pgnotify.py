@@ -12,6 +12,9 @@ With ``branchq serve --workers N`` each uvicorn worker is a process of its own w
   it reads the events after the last ``seq`` it delivered (``Store.events_after``) and hands
   them to its hub.
 
+The same connection listens for ended staff sessions (``queue_core.access.SESSIONS_CHANNEL``):
+a logout on one process empties the others' session caches at once.
+
 The log itself is the message: the bridge never trusts a notification's content, a lost
 notification (listener reconnecting, database restarted) is made good by the catch-up read on
 reconnect and by a slow poll, and nothing is ever delivered twice or out of order because all
@@ -31,6 +34,7 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from queue_core.access import SESSIONS_CHANNEL
 from queue_core.events.hub import EventHub
 from queue_core.store import Event, Store
 
@@ -86,6 +90,7 @@ class EventBridge:
         min_backoff: float = 0.2,
         max_backoff: float = 5.0,
         on_listening: Callable[[bool], None] | None = None,
+        on_session_ended: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.hub = hub
@@ -93,6 +98,8 @@ class EventBridge:
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.on_listening = on_listening
+        #: Called with the token hash of a staff session another process ended (logout).
+        self.on_session_ended = on_session_ended
         self.last = 0
         self.listening = False
         self.notifications = 0
@@ -189,10 +196,15 @@ class EventBridge:
                     conninfo, autocommit=True, connect_timeout=5
                 ) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
+                    await conn.execute(f"LISTEN {SESSIONS_CHANNEL}")
                     self._set_listening(True)
                     backoff = self.min_backoff
                     self._want()  # whatever was committed while we were not listening
                     async for note in conn.notifies():
+                        if note.channel == SESSIONS_CHANNEL:
+                            if self.on_session_ended is not None:
+                                self.on_session_ended(note.payload)
+                            continue
                         self.notifications += 1
                         if not note.payload.isdigit() or int(note.payload) > self.last:
                             self._want()

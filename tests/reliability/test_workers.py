@@ -8,6 +8,7 @@ import itertools
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.reliability.workers import fan_out, wait_for_workers
@@ -39,3 +40,41 @@ def test_several_workers_refuse_sqlite(tmp_path: Path) -> None:
     engine = RunningEngine(workdir=tmp_path, extra_args=["--workers", "2"])
     with pytest.raises(RuntimeError, match="needs PostgreSQL"):
         engine.start(timeout=20)
+
+
+@pytest.mark.postgres
+def test_a_logout_ends_the_session_on_every_worker_at_once(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    url = postgres.create_database(f"logout_{int(time.time())}")
+    engine = RunningEngine(workdir=tmp_path, db_url=url, extra_args=["--workers", "3"])
+    engine.start(timeout=60)
+
+    def me(token: str) -> int:
+        # A fresh connection each time, so the requests spread over the workers.
+        return httpx.get(
+            f"{engine.url}/api/v1/auth/me",
+            headers={"Authorization": f"Bearer {token}", "Connection": "close"},
+            timeout=10,
+        ).status_code
+
+    try:
+        assert len(wait_for_workers(engine, 3)) == 3
+        login = httpx.post(
+            f"{engine.url}/api/v1/auth/login",
+            json={"login": "t03", "pin": "1234", "counter": 3},
+            timeout=10,
+        )
+        token = login.json()["token"]
+        assert [me(token) for _ in range(24)] == [200] * 24  # now cached on the workers
+        out = httpx.post(
+            f"{engine.url}/api/v1/auth/logout",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert out.status_code == 200
+        time.sleep(0.5)  # the notification's trip to the other workers
+        # Without it, a worker that had the session cached kept taking it for 30 s.
+        assert [me(token) for _ in range(24)] == [401] * 24
+    finally:
+        engine.stop()
