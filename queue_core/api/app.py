@@ -83,6 +83,8 @@ def create_app(
     hub = EventHub(partial(iso, tz=config.zone), clock=clock)  # type: ignore[arg-type]
     access = Access(config, store, clock)
     bridge = None if store.is_sqlite else EventBridge(store, hub, on_session_ended=access.forget)
+    if bridge is not None:
+        store.committing = bridge.expect
     publish = hub.publish if bridge is None else bridge.offer
     branch = Branch(config, store, secret, clock=clock, publish=publish)
     figures = metrics.Metrics(branch, hub)

@@ -8,9 +8,10 @@ With ``branchq serve --workers N`` each uvicorn worker is a process of its own w
   PostgreSQL sends the notification when the writing transaction commits (never for a
   rolled-back one);
 - every process keeps one connection that ``LISTEN``s; a notification only says "the log grew
-  to this seq": unless the bridge has delivered that far already (the process's own commits),
-  it reads the events after the last ``seq`` it delivered (``Store.events_after``) and hands
-  them to its hub.
+  to this seq": unless that is the process's own commit (the store tells the bridge the seq it
+  is committing, ``expect``, and hands the events over after, ``offer``) or already delivered,
+  the bridge reads the events after the last ``seq`` it delivered (``Store.events_after``) and
+  hands them to its hub.
 
 The same connection listens for ended staff sessions (``queue_core.access.SESSIONS_CHANNEL``):
 a logout on one process empties the others' session caches at once.
@@ -101,6 +102,8 @@ class EventBridge:
         #: Called with the token hash of a staff session another process ended (logout).
         self.on_session_ended = on_session_ended
         self.last = 0
+        #: The last seq this process is committing: its notification needs no read.
+        self._own = 0
         self.listening = False
         self.notifications = 0
         self.reads = 0
@@ -130,6 +133,12 @@ class EventBridge:
         self._tasks = []
 
     # ------------------------------------------------------------------ input
+    def expect(self, seq: int | None) -> None:
+        """This process is about to commit events up to ``seq`` (None: it did not): their
+        notification will not need a read, ``offer`` brings them. Called from the writer thread
+        before the commit, so no notification of it can come first."""
+        self._own = seq or 0
+
     def offer(self, events: list[Event]) -> None:
         """This process committed ``events`` (called from the writer thread)."""
         if events and self._loop is not None:
@@ -206,7 +215,8 @@ class EventBridge:
                                 self.on_session_ended(note.payload)
                             continue
                         self.notifications += 1
-                        if not note.payload.isdigit() or int(note.payload) > self.last:
+                        seq = int(note.payload) if note.payload.isdigit() else None
+                        if seq is None or seq > max(self.last, self._own):
                             self._want()
             except asyncio.CancelledError:
                 self._set_listening(False)

@@ -134,6 +134,9 @@ class Store:
         self._writes = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
         self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
         self._lock = threading.Lock()
+        #: Told the last seq a commit is about to make durable, and None when a transaction
+        #: with events rolls back (the PostgreSQL event bridge: see ``EventBridge.expect``).
+        self.committing: Callable[[int | None], None] | None = None
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._local = threading.local()
         if migrate:
@@ -184,11 +187,15 @@ class Store:
                     hook()
                 uow.rows.write()
                 uow.write_events()
+                if self.committing is not None and uow.events:
+                    self.committing(uow.events[-1].seq)
                 session.commit()
                 for hook in uow.after_commit:
                     hook()
             except BaseException:
                 session.rollback()
+                if self.committing is not None and uow is not None and uow.events:
+                    self.committing(None)
                 for hook in uow.after_rollback if uow else ():
                     hook()
                 raise
