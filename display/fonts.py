@@ -116,3 +116,27 @@ class TextCache:
         else:
             self._texts.move_to_end(key)
         return image
+
+    def put(
+        self,
+        surface: pygame.Surface,
+        text: str,
+        px: int,
+        color: Color,
+        box: tuple[int, int, int, int],
+        align: str,
+    ) -> tuple[int, int, int, int]:
+        """Draw ``text`` in ``box`` (smaller if it does not fit its width), vertically centred
+        and aligned ``left``, ``center`` or ``right``; returns where it went."""
+        x, y, w, h = box
+        if not text:
+            return (x, y, 0, 0)
+        width = self.font(px).size(text)[0]
+        if width > w > 0:
+            px = max(8, int(px * w / width))
+        image = self.text(text, px, color)
+        iw, ih = image.get_size()
+        left = {"left": x, "center": x + (w - iw) // 2, "right": x + w - iw}[align]
+        where = (left, y + (h - ih) // 2, iw, ih)
+        surface.blit(image, where[:2])
+        return where

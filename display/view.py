@@ -66,25 +66,11 @@ class Painter:
     def text(self, text: str, px: int, color: Color) -> pygame.Surface:
         return self._texts.text(text, px, color)
 
-    def fitted(self, text: str, px: int, color: Color, width: int) -> pygame.Surface:
-        """``text`` at ``px``, or smaller so that it fits ``width``."""
-        image = self.text(text, px, color)
-        if image.get_width() > width > 0:
-            image = self.text(text, max(8, int(px * width / image.get_width())), color)
-        return image
-
     def put(self, text: str, px: int, color: Color, box: Rect, align: str = "left",
             tag: str | None = None) -> Rect:  # fmt: skip
         """Draw ``text`` fitted into ``box``, vertically centred; returns where it went."""
-        if not text:
-            return (box[0], box[1], 0, 0)
-        image = self.fitted(text, px, color, box[2])
-        x, y, w, h = box
-        iw, ih = image.get_size()
-        left = {"left": x, "center": x + (w - iw) // 2, "right": x + w - iw}[align]
-        where = (left, y + (h - ih) // 2, iw, ih)
-        self.surface.blit(image, where[:2])
-        if tag:
+        where = self._texts.put(self.surface, text, px, color, box, align)
+        if tag and text:
             self.placed[tag] = where
         return where
 

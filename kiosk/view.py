@@ -75,18 +75,8 @@ class Painter:
     def put(self, text: str, px: int, color: Color, box: Rect, align: str = "center",
             tag: str | None = None) -> Rect:  # fmt: skip
         """Draw ``text`` in ``box`` (smaller if it does not fit), vertically centred."""
-        if not text:
-            return (box[0], box[1], 0, 0)
-        width = self.font(px).size(text)[0]
-        if width > box[2] > 0:
-            px = max(8, int(px * box[2] / width))
-        image = self.text(text, px, color)
-        x, y, w, h = box
-        iw, ih = image.get_size()
-        left = {"left": x, "center": x + (w - iw) // 2, "right": x + w - iw}[align]
-        where = (left, y + (h - ih) // 2, iw, ih)
-        self.surface.blit(image, where[:2])
-        if tag:
+        where = self._texts.put(self.surface, text, px, color, box, align)
+        if tag and text:
             self.placed[tag] = where
         return where
 
