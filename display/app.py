@@ -32,7 +32,14 @@ from display.announce import (
     phrase,
     text_of,
 )  # fmt: skip
-from display.program import cjk_font, keep_trying, open_screen, size_option, until_stopped
+from display.program import (
+    cjk_font,
+    keep_trying,
+    open_screen,
+    run_program,
+    size_option,
+    until_stopped,
+)
 from display.screen import ScreenModel, screen
 from display.settings import BranchSettings, branch_settings
 from display.sound import LogSpeaker, SegmentBank, Speaker, compose, open_speaker
@@ -327,13 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     speaker: Speaker = open_speaker() if options.voice else LogSpeaker()
     log.info("display %s on %s, font %s, sound %s", "x".join(map(str, surface.get_size())),
              options.engine, font.name, speaker.name)  # fmt: skip
-    try:
-        display = HallDisplay(options, surface, font, speaker)
-        return asyncio.run(display.run())
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        pygame.quit()
+    return run_program(lambda: HallDisplay(options, surface, font, speaker).run())
 
 
 if __name__ == "__main__":

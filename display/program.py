@@ -9,8 +9,9 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pygame
 
@@ -83,3 +84,14 @@ async def until_stopped(stopping: asyncio.Event, exit_after: float | None) -> No
         return
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stopping.wait(), exit_after)
+
+
+def run_program(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """Build and run a program's main coroutine; Ctrl-C ends it cleanly, and pygame is shut
+    either way (also when building it fails)."""
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        pygame.quit()

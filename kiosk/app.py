@@ -26,7 +26,14 @@ from typing import Any
 
 import pygame
 
-from display.program import cjk_font, keep_trying, open_screen, size_option, until_stopped
+from display.program import (
+    cjk_font,
+    keep_trying,
+    open_screen,
+    run_program,
+    size_option,
+    until_stopped,
+)
 from drivers.printer import PrinterConfig, PrinterError, TicketPrint, TicketPrinter
 from kiosk.layout import hit
 from kiosk.settings import SettingsFile, default_path, parse_printer_url, printer_settings
@@ -438,12 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     if font is None:
         return 2
     surface = open_screen("BranchQ kiosk", options.fullscreen, options.size, (1080, 1920))
-    try:
-        return asyncio.run(Kiosk(options, surface, font, settings).run())
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        pygame.quit()
+    return run_program(lambda: Kiosk(options, surface, font, settings).run())
 
 
 if __name__ == "__main__":
