@@ -14,6 +14,8 @@ Definitions (the lobby manager's words, made exact):
 - *Served* counts visits that finished; a customer's last visit is the only one that can. A
   *service time* runs from ``started_at`` (the call when the teller never pressed start) to
   ``finished_at``, of finished visits only.
+- ``by_hour`` puts each count in the hour it happened: issued (and the wait) under the issue
+  hour, called under the call's, served, skipped and transferred under the hour the visit ended.
 - Percentiles are nearest-rank: p90 is the smallest wait that at least 90 % of waits do not
   exceed. ``over_threshold_share`` is the share of waits strictly longer than the threshold
   (the 3-minute line by default).
@@ -230,7 +232,7 @@ def _count_visit(visit: Ticket, dims: _Dimensions, overall: _Tally, tz: tzinfo) 
     closed_at = visit.finished_at
     if visit.called_at is not None:
         overall.called += 1
-        for dim, key in where:
+        for dim, key in [*where, ("by_hour", _hour(visit.called_at, tz))]:
             dims.get(dim, key).called += 1
         for dim, key in where:
             if dim in ("by_counter", "by_teller"):
@@ -253,7 +255,8 @@ def _count_visit(visit: Ticket, dims: _Dimensions, overall: _Tally, tz: tzinfo) 
             tally.skipped += 1
         dims.get("by_hour", _hour(visit.called_at or visit.issued_at, tz)).skipped += 1
     elif visit.status is Status.TRANSFERRED:
-        for tally in [overall, *(dims.get(d, k) for d, k in where)]:
+        hour = _hour(visit.finished_at or visit.issued_at, tz)
+        for tally in [overall, *(dims.get(d, k) for d, k in where), dims.get("by_hour", hour)]:
             tally.transferred += 1
 
 

@@ -213,3 +213,11 @@ def test_restarted_rows_give_the_same_figures() -> None:
     assert daily_figures([replace(t) for t in reversed(day)], tz=SHANGHAI) == daily_figures(
         day, tz=SHANGHAI
     )
+
+
+def test_by_hour_counts_calls_and_transfers_in_the_hour_they_happened() -> None:
+    hours = daily_figures(scripted_day(), tz=SHANGHAI)["by_hour"]
+    # Called at 09:01, 09:04, 09:32 / at 10:06 (C001), 10:10 (A003's serving call), 10:20 (D).
+    assert (hours["09"]["called"], hours["10"]["called"]) == (3, 3)
+    # C001 went over to D at 10:08.
+    assert (hours["09"]["transferred"], hours["10"]["transferred"]) == (0, 1)
