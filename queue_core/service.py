@@ -25,11 +25,14 @@ from sqlalchemy import select
 
 from queue_core import wire
 from queue_core.config import BranchConfig, ServiceSettings
+from queue_core.domain import counters as counter_moves
 from queue_core.domain import figures, hall
 from queue_core.domain import tickets as moves
-from queue_core.domain.errors import DomainError, IllegalMove, InvalidInput, NotFound
+from queue_core.domain.business_day import BusinessDay
+from queue_core.domain.counters import Counter
+from queue_core.domain.errors import DomainError, Forbidden, IllegalMove, InvalidInput, NotFound
 from queue_core.domain.estimate import Arrivals, ServiceTimes
-from queue_core.domain.numbering import business_day, format_number
+from queue_core.domain.numbering import format_number
 from queue_core.domain.routing import can_call, choose_next
 from queue_core.domain.tickets import Status, Ticket
 from queue_core.domain.waiting import WaitingIndex
@@ -75,10 +78,12 @@ class Live:
 
     version: int = -1
     waiting: WaitingIndex = field(default_factory=WaitingIndex)
-    counters: dict[int, CounterRow] = field(default_factory=dict)
+    counters: dict[int, Counter] = field(default_factory=dict)
     current: dict[int, Ticket] = field(default_factory=dict)
     #: The last number handed out per (business day, prefix), as far as looked up.
     numbers: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: The business day the view holds nothing earlier than (None: not known to be clean).
+    day: BusinessDay | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,9 @@ class Branch:
         self.views = {c.number: c.view() for c in config.counters}
         self._lock = threading.RLock()
         self._dirty = False  # the running job has changed the live view
+        self._voided = 0  # tickets voided by the day change that began this transaction
         self._ensure_counters()
+        store.begin = self._begin
 
     # ---------------------------------------------------------------- live view
     async def run(self, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -134,10 +141,11 @@ class Branch:
             return [ticket_from_row(r) for r in session.execute(query).mappings()]
 
         waiting = WaitingIndex.of(tickets(select(TICKETS).where(TICKETS.c.status == "waiting")))
-        counters = {r.number: r for r in session.scalars(select(CounterRow))}
-        for row in counters.values():
+        rows = list(session.scalars(select(CounterRow)))
+        counters = {r.number: r.to_domain() for r in rows}
+        for row in rows:
             session.expunge(row)
-        ids = {row.current_id: row.number for row in counters.values() if row.current_id}
+        ids = {c.current_id: c.number for c in counters.values() if c.current_id}
         current = {
             ids[t.id]: t for t in tickets(select(TICKETS).where(TICKETS.c.id.in_(list(ids))))
         }
@@ -168,9 +176,62 @@ class Branch:
             .order_by(TICKETS.c.issued_at)
         ):
             arrivals.record(t)
-        self.live = Live(version, waiting, counters, current)
+        day = self._business_day()
+        stale = day.change([*waiting, *current.values()], counters.values(), self.clock())
+        self.live = Live(version, waiting, counters, current, day=None if stale else day)
         self.times = times
         self.arrivals = arrivals
+
+    def _business_day(self) -> BusinessDay:
+        info = self.config.branch
+        return BusinessDay.of(self.clock(), self.tz, info.opening, info.closing)
+
+    def _begin(self, uow: UnitOfWork) -> None:
+        """First in every transaction of use cases: check the live view against the log, and
+        start a new business day if this is its first transaction."""
+        with self._lock:
+            uow.meta["branch"] = True
+            uow.before_commit.append(lambda: self._complete_events(uow))
+            uow.after_commit.append(lambda: self._committed(uow))
+            uow.after_rollback.append(self._invalidate)
+            if self.live.version != uow.next_seq - 1:
+                self._reload(uow.session, uow.next_seq - 1)
+            self._voided = 0
+            if self.live.day is None or not self.live.day.contains(self.clock()):
+                self._voided = self._start_day(uow, self._business_day())
+
+    def _start_day(self, uow: UnitOfWork, day: BusinessDay) -> int:
+        """Apply what a new business day does to the hall left by earlier days (see
+        ``domain.business_day``); returns how many tickets were voided."""
+        now = self.clock()
+        open_before = uow.rows.tickets(
+            select(TICKETS).where(
+                TICKETS.c.status.in_([s.value for s in moves.OPEN_STATES]),
+                TICKETS.c.business_day < day.date,
+            )
+        )
+        change = day.change(open_before, self.live.counters.values(), now)
+        for t in change.voided:
+            uow.rows.save_ticket(t)
+            self.live.waiting.put(t)
+            self._emit_ticket(uow, "cancelled", t, reason="end_of_day")
+        for counter in change.closed:
+            self.live.counters[counter.number] = counter
+            self.live.current.pop(counter.number, None)
+            uow.rows.save_counter(counter)
+            self._emit_counter(uow, counter.number)
+        untimed = uow.session.scalars(
+            select(AnnouncementRow).where(
+                AnnouncementRow.ended_at.is_(None),
+                AnnouncementRow.until.is_(None),
+                AnnouncementRow.created_at < day.start,
+            )
+        )
+        for row in untimed:
+            row.ended_at = now
+            uow.emit("announcement", now, self._announcement_json(row))
+        self.live.day = day
+        return len(change.voided)
 
     @contextmanager
     def _write(self) -> Iterator[UnitOfWork]:
@@ -181,13 +242,8 @@ class Branch:
         """
         uow = self.store.current()
         with self._lock:
-            if "branch" not in uow.meta:
-                uow.meta["branch"] = True
-                uow.before_commit.append(lambda: self._complete_events(uow))
-                uow.after_commit.append(lambda: self._committed(uow))
-                uow.after_rollback.append(self._invalidate)
-                if self.live.version != uow.next_seq - 1:
-                    self._reload(uow.session, uow.next_seq - 1)
+            if "branch" not in uow.meta:  # a transaction the store did not begin for us
+                self._begin(uow)
             elif uow.meta.get("stale"):
                 uow.rows.write()
                 self._reload(uow.session, uow.next_seq - 1)
@@ -229,23 +285,29 @@ class Branch:
 
     @contextmanager
     def _view(self) -> Iterator[Live]:
-        """The live view for a read, reloaded first when another process has written."""
+        """The live view for a read, reloaded first when another process has written; on the
+        first read of a new business day, the day is started first (a write)."""
         with self._lock:
             last = self.store.last_seq()
             if self.live.version != last:
                 with self.store.read() as session:
                     self._reload(session, last)
+            today = self.live.day is not None and self.live.day.contains(self.clock())
+        if not today:
+            self.store.submit(self._sync)
+        with self._lock:
             yield self.live
+
+    def _sync(self) -> None:
+        with self._write():
+            pass
 
     def _counter_states(self, live: Live) -> list[hall.CounterState]:
         out = []
         for c in self.config.counters:
-            row = live.counters.get(c.number)
-            out.append(
-                hall.CounterState(
-                    self.views[c.number], row.state if row else "closed", live.current.get(c.number)
-                )
-            )
+            found = live.counters.get(c.number)
+            state = found.state.value if found else "closed"
+            out.append(hall.CounterState(self.views[c.number], state, live.current.get(c.number)))
         return out
 
     def _position(self, live: Live, t: Ticket) -> hall.Position | None:
@@ -305,19 +367,16 @@ class Branch:
             raise NotFound(f"no ticket {ticket_id}", "ticket_not_found")
         return t
 
-    def _counter_row(self, number: int) -> CounterRow:
-        row = self.live.counters.get(number)
-        if row is None or self.config.counter(number) is None:
+    def _counter(self, number: int) -> Counter:
+        found = self.live.counters.get(number)
+        if found is None or self.config.counter(number) is None:
             raise NotFound(f"no counter {number}", "counter_not_found")
-        return row
+        return found
 
-    def _set_counter(self, uow: UnitOfWork, number: int, **values: Any) -> None:
+    def _save_counter(self, uow: UnitOfWork, counter: Counter) -> None:
         self._dirty = True
-        row = self._counter_row(number)
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.updated_at = self.clock()
-        uow.rows.save_counter(row)
+        self.live.counters[counter.number] = counter
+        uow.rows.save_counter(counter)
 
     def _active(self, number: int) -> Ticket:
         t = self.live.current.get(number)
@@ -325,13 +384,15 @@ class Branch:
             raise IllegalMove(f"counter {number} has no current customer", "no_current_ticket")
         return t
 
-    def _set_current(self, uow: UnitOfWork, number: int, t: Ticket | None) -> None:
+    def _set_current(self, uow: UnitOfWork, counter: Counter, t: Ticket | None) -> None:
+        """The counter (as worked by its teller) with ``t`` at the desk, or a free desk."""
         if t is None or t.status not in ACTIVE:
-            self.live.current.pop(number, None)
-            self._set_counter(uow, number, current_id=None)
+            self.live.current.pop(counter.number, None)
+            counter = counter_moves.with_current(counter, None, self.clock())
         else:
-            self.live.current[number] = t
-            self._set_counter(uow, number, current_id=t.id)
+            self.live.current[counter.number] = t
+            counter = counter_moves.with_current(counter, t.id, self.clock())
+        self._save_counter(uow, counter)
 
     # ---------------------------------------------------------------- issuing
     @_serialized
@@ -383,7 +444,7 @@ class Branch:
                     )
             if admit is not None:
                 admit()
-            day = business_day(now, self.tz)
+            day = self.live.day.date if self.live.day else self._business_day().date
             t = Ticket(
                 id=new_id(),
                 number=format_number(svc.ticket_prefix, self._next_number(uow, day, svc)),
@@ -423,104 +484,103 @@ class Branch:
         return last + 1
 
     # ---------------------------------------------------------------- counters
+    # ``teller`` is the login of the teller acting, None for the lobby manager or a keypad: a
+    # teller works only a counter nobody else holds (``domain.counters``).
     @_serialized
     def call_next(self, number: int, teller: str | None) -> Json | None:
         """Call the ticket routing picks for this counter; None when nobody waits for it."""
         with self._write() as uow:
-            self._check_can_call(number)
-            view = self.config.counter(number)
-            assert view is not None
-            pick = choose_next(
-                view.view(), self.live.waiting.heads(view.view()), self.clock(), self.policy
-            )
+            counter = self._counter(number)
+            counter_moves.check_can_call(counter, teller)
+            view = self.views[number]
+            pick = choose_next(view, self.live.waiting.heads(view), self.clock(), self.policy)
             if pick is None:
                 return None
-            return self._call(uow, number, pick, teller)
+            return self._call(uow, counter, pick, teller)
 
     @_serialized
     def call_number(self, number: int, ticket_number: str, teller: str | None) -> Json:
         """Call a given waiting number at this counter (the teller typed it)."""
         with self._write() as uow:
-            self._check_can_call(number)
-            view = self.config.counter(number)
-            assert view is not None
+            counter = self._counter(number)
+            counter_moves.check_can_call(counter, teller)
             found = [t for t in self.live.waiting if t.number == ticket_number.upper()]
             if not found:
                 raise NotFound(f"no waiting ticket {ticket_number}", "ticket_not_waiting")
-            if not can_call(view.view(), found[0]):
+            if not can_call(self.views[number], found[0]):
                 raise IllegalMove(
                     f"counter {number} does not serve {ticket_number}", "not_served_here"
                 )
-            return self._call(uow, number, found[0], teller)
+            return self._call(uow, counter, found[0], teller)
 
-    def _check_can_call(self, number: int) -> None:
-        row = self._counter_row(number)
-        if row.state != "open":
-            raise IllegalMove(f"counter {number} is {row.state}", f"counter_{row.state}")
-        if (current := self.live.current.get(number)) and current.status in ACTIVE:
-            raise IllegalMove(
-                f"counter {number} still has {current.number}: finish or skip it", "counter_busy"
-            )
-
-    def _call(self, uow: UnitOfWork, number: int, pick: Ticket, teller: str | None) -> Json:
-        called = moves.call(pick, number, self.clock(), teller)
+    def _call(self, uow: UnitOfWork, counter: Counter, pick: Ticket, teller: str | None) -> Json:
+        # The call is the teller's who holds the counter, also when a keypad or the lobby
+        # pressed: figures by teller count what each teller's counter did.
+        counter = counter_moves.worked_by(counter, teller)
+        called = moves.call(pick, counter.number, self.clock(), counter.teller)
         self._save(uow, called)
-        self._set_current(uow, number, called)
-        ref = wire.counter_ref(number, self.config)
+        self._set_current(uow, counter, called)
+        ref = wire.counter_ref(counter.number, self.config)
         body = self._emit_ticket(uow, "called", called, counter=ref)
-        self._emit_counter(uow, number)
+        self._emit_counter(uow, counter.number)
         return body
 
+    def _worked(self, number: int, teller: str | None) -> Counter:
+        """The counter as ``teller`` works it (refused if another teller holds it)."""
+        return counter_moves.worked_by(self._counter(number), teller)
+
     @_serialized
-    def recall(self, number: int) -> Json:
+    def recall(self, number: int, teller: str | None = None) -> Json:
         with self._write() as uow:
-            self._counter_row(number)
+            counter = self._worked(number, teller)
             t = moves.recall(self._active(number), self.clock())
             self._save(uow, t)
-            self._set_current(uow, number, t)
+            self._set_current(uow, counter, t)
             ref = wire.counter_ref(number, self.config)
             return self._emit_ticket(uow, "recalled", t, counter=ref)
 
     @_serialized
-    def start(self, number: int) -> Json:
-        return self._counter_move(number, "started", lambda t: moves.start(t, self.clock()))
+    def start(self, number: int, teller: str | None = None) -> Json:
+        return self._counter_move(number, teller, "started", lambda t: moves.start(t, self.clock()))
 
     @_serialized
-    def skip(self, number: int) -> Json:
+    def skip(self, number: int, teller: str | None = None) -> Json:
         def no_show(t: Ticket) -> Ticket:
             out = moves.skip(t, self.clock())
             if out.called_at is not None and out.finished_at is not None:
                 self.times.record_skip(out.service, out.finished_at - out.called_at)
             return out
 
-        return self._counter_move(number, "skipped", no_show)
+        return self._counter_move(number, teller, "skipped", no_show)
 
     @_serialized
-    def finish(self, number: int, rating: int | None = None) -> Json:
+    def finish(self, number: int, rating: int | None = None, teller: str | None = None) -> Json:
         def done(t: Ticket) -> Ticket:
             out = moves.finish(t, self.clock(), rating)
             if out.called_at is not None and out.finished_at is not None:
                 self.times.record(out.service, out.finished_at - out.called_at)
             return out
 
-        return self._counter_move(number, "finished", done)
+        return self._counter_move(number, teller, "finished", done)
 
-    def _counter_move(self, number: int, kind: str, move: Callable[[Ticket], Ticket]) -> Json:
+    def _counter_move(
+        self, number: int, teller: str | None, kind: str, move: Callable[[Ticket], Ticket]
+    ) -> Json:
         with self._write() as uow:
-            self._counter_row(number)
+            counter = self._worked(number, teller)
             t = move(self._active(number))
             self._save(uow, t)
-            self._set_current(uow, number, t)
+            self._set_current(uow, counter, t)
             body = self._emit_ticket(uow, kind, t)
             self._emit_counter(uow, number)
             return body
 
     @_serialized
-    def request_rating(self, number: int) -> Json:
+    def request_rating(self, number: int, teller: str | None = None) -> Json:
         """The teller asks the customer to rate: the counter's tablet shows the rating screen
         for the ticket at the desk, or the last one finished here in the past 10 minutes."""
         with self._write() as uow:
-            self._counter_row(number)
+            counter_moves.check_holder(self._counter(number), teller)
             t = self.live.current.get(number)
             if t is None or t.status not in ACTIVE:
                 t = self._recent_unrated(uow, number)
@@ -543,17 +603,19 @@ class Branch:
         return found[0] if found and found[0].rating is None else None
 
     @_serialized
-    def transfer(self, number: int, service: str | None, counter: int | None) -> Json:
+    def transfer(
+        self, number: int, service: str | None, counter: int | None, teller: str | None = None
+    ) -> Json:
         """The current customer waits again, for another service or counter, keeping the
         number and the original issue time; returns the new visit."""
         with self._write() as uow:
-            self._counter_row(number)
+            here = self._worked(number, teller)
             current = self._active(number)
             self._check_target(service, counter)
             old, new = moves.transfer(current, self.clock(), new_id(), service, counter)
             self._save(uow, old)
             self._save(uow, new, new=True)
-            self._set_current(uow, number, None)
+            self._set_current(uow, here, None)
             body = self._ticket_json(self.live, new)
             self._emit_ticket(uow, "transferred", old, new_ticket=body)
             self._emit_counter(uow, number)
@@ -571,36 +633,25 @@ class Branch:
     def set_state(
         self, number: int, action: str, teller: str | None, reason: str | None = None
     ) -> Json:
-        """``pause``, ``resume``, ``open``, ``close`` a counter."""
-        allowed = {
-            "pause": ("open",),
-            "resume": ("paused",),
-            "open": ("closed", "paused"),
-            "close": ("open", "paused"),
-        }
-        target = {"pause": "paused", "resume": "open", "open": "open", "close": "closed"}[action]
+        """``open``, ``pause``, ``resume``, ``close`` or ``take_over`` a counter."""
         with self._write() as uow:
-            row = self._counter_row(number)
-            if row.state not in allowed[action]:
-                raise IllegalMove(
-                    f"counter {number} is {row.state}: cannot {action}",
-                    f"cannot_{action}_{row.state}",
-                )
-            if (
-                action == "close"
-                and (cur := self.live.current.get(number))
-                and cur.status in ACTIVE
-            ):
-                raise IllegalMove(f"counter {number} still has {cur.number}", "counter_busy")
-            values: dict[str, Any] = {
-                "state": target,
-                "paused_reason": reason if action == "pause" else None,
-            }
-            if action in ("open", "resume") and teller:
-                values["teller"] = teller
-            if action == "close":
-                values["teller"] = None
-            self._set_counter(uow, number, **values)
+            counter = self._counter(number)
+            now = self.clock()
+            if action == "open":
+                counter = counter_moves.open_counter(counter, now, teller)
+            elif action == "pause":
+                counter = counter_moves.pause(counter, now, teller, reason)
+            elif action == "resume":
+                counter = counter_moves.resume(counter, now, teller)
+            elif action == "close":
+                counter = counter_moves.close(counter, now, teller)
+            elif action == "take_over":
+                if teller is None:
+                    raise Forbidden("only a teller takes a counter over", "forbidden")
+                counter = counter_moves.take_over(counter, now, teller)
+            else:
+                raise InvalidInput(f"unknown counter action {action!r}", "invalid_input")
+            self._save_counter(uow, counter)
             self._emit_counter(uow, number)
             return self._counter_json(number)
 
@@ -616,7 +667,7 @@ class Branch:
     def reassign(self, ticket_id: str, front: bool, counter: int | None) -> Json:
         with self._write() as uow:
             if counter is not None:
-                self._counter_row(counter)
+                self._counter(counter)
             t = moves.reassign(self._load(uow, ticket_id), self.clock(), front, counter)
             self._save(uow, t)
             return self._emit_ticket(uow, "reassigned", t)
@@ -677,11 +728,14 @@ class Branch:
             return data
 
     def _announcement_json(self, row: AnnouncementRow) -> Json:
+        day = self._business_day()
         return {
             "id": row.id,
             "text": row.text,
             "until": wire.iso(row.until, self.tz),
-            "active": row.ended_at is None and (row.until is None or row.until > self.clock()),
+            "active": day.announcement_active(
+                row.created_at, row.until, row.ended_at, self.clock()
+            ),
         }
 
     @_serialized
@@ -706,26 +760,11 @@ class Branch:
 
     @_serialized
     def end_of_day(self) -> int:
-        """Void the tickets of earlier business days that are still open, free their counters
-        and close them: a new day starts with an empty hall. Returns how many were voided."""
-        today = self.today()
+        """Start the business day if it has not been yet (the housekeeping's check each
+        minute): void the earlier days' open tickets, close their counters, end their
+        untimed announcements. Returns how many tickets were voided."""
         with self._write() as uow:
-            open_before = uow.rows.tickets(
-                select(TICKETS).where(
-                    TICKETS.c.business_day < today,
-                    TICKETS.c.status.in_([s.value for s in moves.MOVES["expire"][0]]),
-                )
-            )
-            for old in open_before:
-                t = moves.expire(old, self.clock())
-                self._save(uow, t)
-                self._emit_ticket(uow, "cancelled", t, reason="end_of_day")
-            for number, current in list(self.live.current.items()):
-                if current.business_day < today:
-                    self._set_current(uow, number, None)
-                    self._set_counter(uow, number, state="closed", teller=None)
-                    self._emit_counter(uow, number)
-            return len(open_before)
+            return self._voided + self._start_day(uow, self._business_day())
 
     # ---------------------------------------------------------------- reads
     def ticket(self, ticket_id: str) -> Json:
@@ -791,12 +830,14 @@ class Branch:
     def services(self) -> list[Json]:
         with self._view() as live:
             summary = self._summary(live)
-            open_codes = {
-                code
+            day = live.day or self._business_day()
+            counters = [
+                (live.counters[c.number], self.views[c.number].services)
                 for c in self.config.counters
-                if (row := live.counters.get(c.number)) is not None and row.state == "open"
-                for code in c.services
-            }
+                if c.number in live.counters
+            ]
+            now = self.clock()
+            open_codes = {s.code for s in self.config.services if day.offers(s.code, counters, now)}
         return [
             {
                 "code": s.code,
@@ -812,7 +853,7 @@ class Branch:
     def _counter_json(self, number: int) -> Json:
         cfg = self.config.counter(number)
         assert cfg is not None
-        row = self.live.counters.get(number)
+        found = self.live.counters.get(number)
         current = self.live.current.get(number)
         return {
             "number": number,
@@ -820,9 +861,9 @@ class Branch:
             "name_en": cfg.name_en or f"Counter {number}",
             "services": cfg.services,
             "prefers_green": cfg.prefers_green,
-            "state": row.state if row else "closed",
-            "teller": row.teller if row else None,
-            "paused_reason": row.paused_reason if row else None,
+            "state": found.state.value if found else "closed",
+            "teller": found.teller if found else None,
+            "paused_reason": found.paused_reason if found else None,
             "current": wire.ticket(current, self.config) if current else None,
             "waiting": self.live.waiting.count_for(cfg.view()),
         }
@@ -833,7 +874,7 @@ class Branch:
 
     def counter(self, number: int) -> Json:
         with self._view():
-            self._counter_row(number)
+            self._counter(number)
             return self._counter_json(number)
 
     def announcements(self) -> list[Json]:
@@ -868,6 +909,7 @@ class Branch:
             rows = session.scalars(
                 select(EventRow)
                 .where(EventRow.type.in_(("ticket.called", "ticket.recalled")))
+                .where(EventRow.at >= self._business_day().start)
                 .order_by(EventRow.seq.desc())
                 .limit(limit)
             )
@@ -927,4 +969,4 @@ class Branch:
         return figures.counter_spans(sorted(changes, key=lambda c: c[0]), first, last)
 
     def today(self) -> str:
-        return business_day(self.clock(), self.tz)
+        return self._business_day().date

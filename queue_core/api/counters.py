@@ -16,7 +16,9 @@ Json = dict[str, Any]
 
 
 def _teller(caller: Principal) -> str | None:
-    return caller.name if caller.kind == "staff" else None
+    """The teller acting, who then holds the counter; the lobby manager, an admin and a keypad
+    act on a counter without holding it."""
+    return caller.name if caller.role == "teller" else None
 
 
 def _check(caller: Principal, number: int, branch: Branch) -> None:
@@ -49,19 +51,19 @@ async def call(number: int, body: CallBody, caller: Caller, branch: BranchDep) -
 @router.post("/counters/{number}/recall")
 async def recall(number: int, caller: Caller, branch: BranchDep) -> Json:
     _check(caller, number, branch)
-    return await branch.run(Branch.recall, number)
+    return await branch.run(Branch.recall, number, _teller(caller))
 
 
 @router.post("/counters/{number}/start")
 async def start(number: int, caller: Caller, branch: BranchDep) -> Json:
     _check(caller, number, branch)
-    return await branch.run(Branch.start, number)
+    return await branch.run(Branch.start, number, _teller(caller))
 
 
 @router.post("/counters/{number}/skip")
 async def skip(number: int, caller: Caller, branch: BranchDep) -> Json:
     _check(caller, number, branch)
-    return await branch.run(Branch.skip, number)
+    return await branch.run(Branch.skip, number, _teller(caller))
 
 
 @router.post("/counters/{number}/finish")
@@ -69,20 +71,20 @@ async def finish(
     number: int, caller: Caller, branch: BranchDep, body: FinishBody | None = None
 ) -> Json:
     _check(caller, number, branch)
-    return await branch.run(Branch.finish, number, body.rating if body else None)
+    return await branch.run(Branch.finish, number, body.rating if body else None, _teller(caller))
 
 
 @router.post("/counters/{number}/rating-request")
 async def rating_request(number: int, caller: Caller, branch: BranchDep) -> Json:
     """Ask the customer at (or just gone from) the desk to rate, on the counter's tablet."""
     _check(caller, number, branch)
-    return await branch.run(Branch.request_rating, number)
+    return await branch.run(Branch.request_rating, number, _teller(caller))
 
 
 @router.post("/counters/{number}/transfer")
 async def transfer(number: int, body: TransferBody, caller: Caller, branch: BranchDep) -> Json:
     _check(caller, number, branch)
-    return await branch.run(Branch.transfer, number, body.service, body.counter)
+    return await branch.run(Branch.transfer, number, body.service, body.counter, _teller(caller))
 
 
 @router.post("/counters/{number}/pause")
@@ -111,3 +113,10 @@ async def open_counter(number: int, caller: Caller, branch: BranchDep) -> Json:
 async def close_counter(number: int, caller: Caller, branch: BranchDep) -> Json:
     _check(caller, number, branch)
     return await branch.run(Branch.set_state, number, "close", _teller(caller))
+
+
+@router.post("/counters/{number}/take-over")
+async def take_over(number: int, caller: Caller, branch: BranchDep) -> Json:
+    """A teller logged in at this counter takes it over from the colleague holding it."""
+    _check(caller, number, branch)
+    return await branch.run(Branch.set_state, number, "take_over", _teller(caller))

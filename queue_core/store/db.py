@@ -137,6 +137,9 @@ class Store:
         #: Told the last seq a commit is about to make durable, and None when a transaction
         #: with events rolls back (the PostgreSQL event bridge: see ``EventBridge.expect``).
         self.committing: Callable[[int | None], None] | None = None
+        #: Run first in each transaction of submitted jobs, before any job and outside their
+        #: refusals: the service layer syncs its live view and starts a new business day there.
+        self.begin: Callable[[UnitOfWork], None] | None = None
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._local = threading.local()
         if migrate:
@@ -279,6 +282,13 @@ class Store:
         try:
             with self.write() as uow:
                 self._local.uow = uow
+                if self.begin is not None:
+                    try:
+                        self.begin(uow)
+                    except Exception as exc:
+                        if not unexpected_is_error:
+                            raise _Unexpected from exc
+                        raise
                 for job in batch:
                     mark = (uow.next_seq, len(uow.events))
                     try:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from queue_core.domain.counters import Counter, CounterState
 from queue_core.domain.tickets import Status, Ticket
 
 #: The columns that mirror a domain ``Ticket`` field of the same name (all but ``status``, which
@@ -97,7 +98,8 @@ class EventRow(Base):
 
 
 class CounterRow(Base):
-    """The live state of a counter (its configuration stays in the branch file)."""
+    """The live state of a counter (its configuration stays in the branch file); ``updated_at``
+    is the domain counter's ``since``."""
 
     __tablename__ = "counters"
 
@@ -107,6 +109,27 @@ class CounterRow(Base):
     paused_reason: Mapped[str | None] = mapped_column(String(200))
     current_id: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+    def to_domain(self) -> Counter:
+        return Counter(
+            number=self.number,
+            state=CounterState(self.state),
+            teller=self.teller,
+            paused_reason=self.paused_reason,
+            current_id=self.current_id,
+            since=self.updated_at,
+        )
+
+
+def counter_values(c: Counter) -> dict[str, Any]:
+    """A counter's live state as the column values of its row (``number`` aside)."""
+    return {
+        "state": c.state.value,
+        "teller": c.teller,
+        "paused_reason": c.paused_reason,
+        "current_id": c.current_id,
+        "updated_at": c.since,
+    }
 
 
 class SessionRow(Base):

@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from queue_core.domain.counters import Counter
 from queue_core.domain.tickets import VISIT_STATE_FIELDS, Ticket
 from queue_core.store.models import (
     TICKET_FIELDS,
     CounterRow,
     NumberSeq,
     TicketRow,
+    counter_values,
     ticket_from_row,
     ticket_values,
 )
@@ -142,9 +144,9 @@ class PendingRows:
         return [ticket_from_row(r) for r in self.session.execute(query).mappings()]
 
     # ----------------------------------------------------------------- counters
-    def save_counter(self, row: CounterRow) -> None:
+    def save_counter(self, counter: Counter) -> None:
         """Keep a counter's live state (its row exists from start-up on)."""
-        self._counters[row.number] = {name: getattr(row, name) for name in COUNTER_FIELDS}
+        self._counters[counter.number] = counter_values(counter)
 
     # ------------------------------------------------------------------ numbers
     def last_number(self, day: str, prefix: str) -> int:

@@ -59,6 +59,8 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("post", "/counters/{number}/resume"): (ON_COUNTER, None),
     ("post", "/counters/{number}/open"): (ON_COUNTER, None),
     ("post", "/counters/{number}/close"): (ON_COUNTER, None),
+    # Only a teller holds a counter, so only a teller takes one over.
+    ("post", "/counters/{number}/take-over"): ({"teller"}, None),
     ("get", "/branch"): (ANY, None),
     ("get", "/announcements"): (ANY, None),
     ("post", "/announcements"): (MANAGERS, {"text": "请保管好随身物品"}),

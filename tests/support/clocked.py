@@ -1,0 +1,101 @@
+"""A real engine whose clock the test moves: the app of ``branchq serve`` under uvicorn, in a
+thread of the test process, on a free port, with an injected clock.
+
+For what only time shows (a business day ending at midnight, sessions expiring): the test
+moves the clock across the moment and talks to the engine over HTTP and websockets as any
+device does.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import uvicorn
+
+from queue_core.api.app import create_app
+from queue_core.client import EngineClient
+from queue_core.config import BranchConfig, load_config
+from tests.support.engine import LOBBY, TELLERS, free_port
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(text: str) -> float:
+    """Epoch seconds of a Shanghai wall-clock time, ``"2026-11-12 16:00"``."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI).timestamp()
+
+
+@dataclass
+class Clock:
+    """The engine's clock: still unless moved."""
+
+    now: float
+
+    def __call__(self) -> float:
+        return self.now
+
+    def set(self, text: str) -> None:
+        """Move to a Shanghai wall-clock time (forward only, as time goes)."""
+        target = at(text)
+        assert target >= self.now, "the clock only moves forward"
+        self.now = target
+
+
+@dataclass
+class ClockedEngine:
+    """A running engine on SQLite in ``workdir`` whose clock is ``clock``."""
+
+    workdir: Path
+    clock: Clock
+    config: BranchConfig = field(default_factory=load_config)
+    port: int = field(default_factory=free_port)
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ClockedEngine:
+        app = create_app(self.config, f"sqlite:///{self.workdir / 'q.db'}", b"k" * 32, self.clock)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self._server = server
+        self._thread = threading.Thread(target=server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not server.started:
+            time.sleep(0.02)
+        assert server.started, "the engine did not start"
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+
+    def client(self, token: str | None = None) -> EngineClient:
+        return EngineClient(self.url, token)
+
+    def login(self, login: str, pin: str, counter: int | None = None) -> EngineClient:
+        c = self.client()
+        c.login(login, pin, counter)
+        return c
+
+    def teller(self, counter: int, login_at: int | None = None) -> EngineClient:
+        """The teller of ``counter`` in the demo branch, logged in at ``login_at`` (default:
+        their own counter)."""
+        return self.login(*TELLERS[counter], login_at if login_at is not None else counter)
+
+    def lobby(self) -> EngineClient:
+        return self.login(*LOBBY)
+
+    def get(self, path: str, token: str) -> httpx.Response:
+        return httpx.get(f"{self.url}/api/v1{path}", headers={"Authorization": f"Bearer {token}"})
