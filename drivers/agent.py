@@ -8,7 +8,9 @@ the engine which devices stopped answering (``POST /devices/health``).
     branchq signs --engine http://127.0.0.1:8000 --token demo-signs --port /dev/ttyUSB0
 
 ``--port`` takes a device path or a pyserial URL (``loop://``, ``socket://host:port``).
-The bus runs in its own thread (pyserial blocks); everything else is one asyncio loop.
+Wireless keypads and evaluators come through a receiver on its own port (``--receiver``,
+dialect ``rflink``). The bus and the receiver run in their own threads (pyserial blocks);
+everything else is one asyncio loop.
 """
 
 from __future__ import annotations
@@ -25,10 +27,14 @@ from typing import Any
 
 from drivers.serial.board import Board
 from drivers.serial.bus import Bus, open_port
+from drivers.serial.dialects import DIALECTS, dialect_named
+from drivers.serial.health import summarize
 from drivers.serial.keypad import CounterAction, RateTicket, Refused
 from drivers.serial.layout import BusLayout
 from drivers.serial.messages import KeyCode, KeypadShow
-from drivers.serial.protocol import DIALECTS, dialect_named
+from drivers.serial.protocol import Dialect, ProtocolError
+from drivers.serial.receiver import Receiver
+from drivers.serial.rflink import RFLinkDialect
 from drivers.serial.scheduler import BusScheduler
 from queue_core.client import AsyncEngineClient, EngineError, EngineUnavailable, EventStream
 
@@ -44,6 +50,22 @@ class BusOptions:
     reply_timeout: float = 0.1
     retries: int = 2
     pace: bool = False  # wait the wire time of each frame (ptys and sockets send instantly)
+    sign_dialect: str | None = None  # None: --dialect, then the branch's
+    keypad_dialect: str | None = None
+    receiver: str | None = None  # the wireless receiver's port
+    receiver_baud: int = 57600
+
+    def dialects(self, layout: BusLayout) -> tuple[Dialect, Dialect]:
+        """The signs' and the keypads' dialects: the command line's, else the branch's."""
+        settings = layout.settings
+        sign = dialect_named(self.sign_dialect or self.dialect or settings.signs_speak, "sign")
+        keypad_name = self.keypad_dialect or self.dialect or settings.keypads_speak
+        keypad = dialect_named(keypad_name, "keypad")
+        if isinstance(keypad, RFLinkDialect):
+            keypad = RFLinkDialect(
+                settings.wireless_keys, settings.evaluator_keys, layout.evaluator_addresses
+            )
+        return sign, keypad
 
 
 @dataclass
@@ -54,8 +76,9 @@ class SignsAgent:
     stream: EventStream
     board: Board
     scheduler: BusScheduler
+    receiver: Receiver | None = None
     keys: asyncio.Queue[tuple[int, tuple[KeyCode, ...]]] = field(default_factory=asyncio.Queue)
-    health: asyncio.Queue[tuple[str, dict[str, Any]]] = field(default_factory=asyncio.Queue)
+    health: asyncio.Queue[None] = field(default_factory=asyncio.Queue)
     actions_done: int = 0
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -65,10 +88,22 @@ class SignsAgent:
             loop.call_soon_threadsafe(self.keys.put_nowait, (address, keys))
 
         def on_health(status: str, detail: dict[str, Any]) -> None:
-            loop.call_soon_threadsafe(self.health.put_nowait, (status, detail))
+            loop.call_soon_threadsafe(self.health.put_nowait, None)
 
         self.scheduler.on_keys = on_keys
         self.scheduler.on_health = on_health
+        if self.receiver is not None:
+            self.receiver.on_keys = on_keys
+            self.receiver.on_health = on_health
+
+    def devices_health(self) -> tuple[str, dict[str, Any]]:
+        """One report for the bus's devices and the wireless ones."""
+        devices = [*self.scheduler.signs.values(), *self.scheduler.keypads.values()]
+        garbled = self.scheduler.bus.garbled
+        if self.receiver is not None:
+            devices += self.receiver.devices()
+            garbled += self.receiver.reader.garbled
+        return summarize(devices, garbled)
 
     async def follow_events(self) -> None:
         async for event in self.stream:
@@ -113,13 +148,12 @@ class SignsAgent:
             asyncio.get_running_loop().call_later(NOTICE_S, self.scheduler.submit, before)
 
     async def report_health(self) -> None:
-        status, detail = self.scheduler.health()
         while True:
             with contextlib.suppress(EngineError):
-                await self.client.report_health(status, detail)
-            status, detail = await self.health.get()
+                await self.client.report_health(*self.devices_health())
+            await self.health.get()
             while not self.health.empty():  # only the latest matters
-                status, detail = self.health.get_nowait()
+                self.health.get_nowait()
 
 
 async def load_layout(client: AsyncEngineClient, retry_s: float = 2.0) -> BusLayout:
@@ -136,32 +170,67 @@ async def run(engine: str, token: str, options: BusOptions, exit_after: float | 
     client = AsyncEngineClient(engine, token)
     try:
         layout = await load_layout(client)
-        dialect = dialect_named(options.dialect or layout.settings.dialect)
+        try:
+            sign_dialect, keypad_dialect = options.dialects(layout)
+            if keypad_dialect.pushes_keys and not options.receiver:
+                raise ProtocolError(f"{keypad_dialect.name} keypads need --receiver PORT")
+        except (ProtocolError, ValueError) as exc:
+            await client.report_health("error", {"error": str(exc)})
+            log.error("%s", exc)
+            return 2
         try:
             port = open_port(options.port, options.baud)
+            receiver_port = (
+                open_port(options.receiver, options.receiver_baud) if options.receiver else None
+            )
         except Exception as exc:  # pyserial raises SerialException or ValueError
             await client.report_health("error", {"port": options.port, "error": str(exc)})
-            log.error("cannot open %s: %s", options.port, exc)
+            log.error("cannot open the port: %s", exc)
             return 2
         bus = Bus(
             port,
-            dialect,
+            sign_dialect,
             reply_timeout=options.reply_timeout,
             retries=options.retries,
             pace_baud=options.baud if options.pace else None,
+            baud=options.baud,
         )
-        scheduler = BusScheduler(bus, layout.sign_addresses, layout.keypad_addresses)
-        agent = SignsAgent(client, EventStream(engine, token), Board(layout), scheduler)
+        wired = not keypad_dialect.pushes_keys
+        keypads = layout.keypad_addresses + layout.evaluator_addresses
+        scheduler = BusScheduler(
+            bus,
+            layout.sign_addresses,
+            keypads if wired else [],
+            evaluators=layout.evaluator_addresses if wired else [],
+            sign_dialect=sign_dialect,
+            keypad_dialect=keypad_dialect,
+        )
+        receiver = None
+        if receiver_port is not None and not wired:
+            receiver = Receiver(
+                receiver_port,
+                keypad_dialect,
+                layout.keypad_addresses,
+                evaluators=layout.evaluator_addresses,
+            )
+        agent = SignsAgent(client, EventStream(engine, token), Board(layout), scheduler, receiver)
         agent.attach(asyncio.get_running_loop())
         stop = threading.Event()
-        thread = threading.Thread(target=scheduler.run, args=(stop,), name="bus", daemon=True)
-        thread.start()
+        threads = [threading.Thread(target=scheduler.run, args=(stop,), name="bus", daemon=True)]
+        if receiver is not None:
+            threads.append(
+                threading.Thread(target=receiver.run, args=(stop,), name="receiver", daemon=True)
+            )
+        for thread in threads:
+            thread.start()
         log.info(
-            "signs %s, keypads %s on %s (%s)",
+            "signs %s (%s), keypads %s (%s) on %s%s",
             layout.sign_addresses,
-            layout.keypad_addresses,
+            sign_dialect.name,
+            keypads,
+            keypad_dialect.name,
             options.port,
-            dialect.name,
+            f", receiver on {options.receiver}" if options.receiver else "",
         )
         tasks = [
             asyncio.create_task(agent.follow_events()),
@@ -180,8 +249,11 @@ async def run(engine: str, token: str, options: BusOptions, exit_after: float | 
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             stop.set()
-            thread.join(timeout=5)
+            for thread in threads:
+                thread.join(timeout=5)
             bus.close()
+            if receiver_port is not None:
+                receiver_port.close()
         return 0
     finally:
         await client.aclose()
@@ -199,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", required=True, help="serial device or pyserial URL")
     parser.add_argument("--baud", type=int, default=9600)
     parser.add_argument("--dialect", choices=sorted(DIALECTS), default=None)
+    parser.add_argument("--sign-dialect", choices=sorted(DIALECTS), default=None)
+    parser.add_argument("--keypad-dialect", choices=sorted(DIALECTS), default=None)
+    parser.add_argument("--receiver", default=None, help="wireless receiver's serial port")
+    parser.add_argument("--receiver-baud", type=int, default=57600)
     parser.add_argument("--reply-timeout", type=float, default=0.1, metavar="SECONDS")
     parser.add_argument("--retries", type=int, default=2)
     parser.add_argument("--pace", action="store_true", help="emulate the baud rate's wire time")
@@ -210,7 +286,16 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
     options = BusOptions(
-        args.port, args.baud, args.dialect, args.reply_timeout, args.retries, args.pace
+        args.port,
+        args.baud,
+        args.dialect,
+        args.reply_timeout,
+        args.retries,
+        args.pace,
+        args.sign_dialect,
+        args.keypad_dialect,
+        args.receiver,
+        args.receiver_baud,
     )
     try:
         return asyncio.run(run(args.engine, args.token, options, args.exit_after))

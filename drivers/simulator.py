@@ -4,6 +4,12 @@
 prints what each sign shows whenever it changes. Without ``--port`` it makes a socat pty
 pair and prints the end to give ``branchq signs --port``. Type ``103 call``, ``103 finish``,
 ``103 eval 5``, ``103 transfer 2`` (then Enter) to press keys on keypad 103.
+
+Each dialect has its devices here: write-only signs (``aa51``) take frames and never answer,
+digit signs (``led485``) echo the Modbus write, and with ``--keypad-dialect rflink`` the
+keypads are wireless remotes heard by a simulated receiver on a second pty pair, which pushes
+each press (repeated, as a remote does) and answers ``PING``. ``SimSign.picture`` draws what
+a sign shows, dot by dot, as its LED matrix would.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from drivers.serial.bus import Bus, Port, open_port, wire_seconds
+from drivers.serial.dialects import DIALECTS, dialect_named
 from drivers.serial.messages import (
     Ack,
     KeyCode,
@@ -29,8 +37,9 @@ from drivers.serial.messages import (
     Reply,
     ShowText,
 )
-from drivers.serial.protocol import DIALECTS, Dialect, dialect_named
+from drivers.serial.protocol import Dialect, FrameReader
 from drivers.serial.ptypair import PtyPair
+from drivers.serial.sign_picture import sign_picture
 
 DEMO_CONFIG = Path(__file__).resolve().parents[1] / "queue_core" / "demo" / "branch.toml"
 
@@ -40,6 +49,7 @@ class SimSign:
     """A counter's LED sign: shows the last text it was sent, flashing for a while."""
 
     address: int
+    acknowledges: bool = True  # False: a write-only sign, which never answers
     text: str = ""
     flash_until: float = 0.0
     shown: list[tuple[float, str, int]] = field(default_factory=list)
@@ -49,13 +59,17 @@ class SimSign:
             self.text = message.text
             self.flash_until = now + message.flash_s
             self.shown.append((now, message.text, message.flash_s))
-            return Ack(self.address)
+            return Ack(self.address) if self.acknowledges else None
         if isinstance(message, Ping):
-            return Ack(self.address)
+            return Ack(self.address) if self.acknowledges else None
         return None
 
     def flashing(self, now: float) -> bool:
         return now < self.flash_until
+
+    def picture(self, columns: int = 8) -> Any:
+        """What the sign shows, as its LED matrix lights it (a PIL image, lit dots red)."""
+        return sign_picture(self.text, columns)
 
 
 @dataclass
@@ -74,6 +88,11 @@ class SimKeypad:
     def press(self, *keys: KeyCode) -> None:
         with self._lock:
             self._presses.extend(keys)
+
+    def take_one(self) -> KeyCode | None:
+        """The next press, for a remote that sends each press as it happens."""
+        with self._lock:
+            return self._presses.pop(0) if self._presses else None
 
     @property
     def unsent(self) -> int:
@@ -112,9 +131,10 @@ class DeviceSet:
         keypads: Iterable[int],
         *,
         sequenced: bool = True,
+        signs_answer: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.signs = {a: SimSign(a) for a in signs}
+        self.signs = {a: SimSign(a, signs_answer) for a in signs}
         self.keypads = {a: SimKeypad(a, sequenced) for a in keypads}
         self.clock = clock
         self.dead: set[int] = set()
@@ -138,7 +158,11 @@ class DeviceSet:
 
 
 class DeviceRunner:
-    """Serves a ``DeviceSet`` on a port in a thread: read requests, write replies."""
+    """Serves a ``DeviceSet`` on a port in a thread: read requests, write replies.
+
+    ``also`` are further dialects spoken on the same bus (signs of one maker, keypads of
+    another): every byte goes to each dialect's reader, and a reply goes out in the dialect
+    of its request."""
 
     def __init__(
         self,
@@ -146,10 +170,13 @@ class DeviceRunner:
         dialect: Dialect,
         devices: DeviceSet,
         *,
+        also: Iterable[Dialect] = (),
         pace_baud: int | None = None,
         turnaround_s: float = 0.0,
     ) -> None:
         self.bus = Bus(port, dialect, pace_baud=pace_baud)
+        self.readers: list[tuple[Dialect, FrameReader]] = [(dialect, self.bus.reader)]
+        self.readers += [(d, d.reader()) for d in also if d.name != dialect.name]
         self.devices = devices
         self.turnaround_s = turnaround_s
         self._stop = threading.Event()
@@ -164,33 +191,82 @@ class DeviceRunner:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        port = self.bus.port
         while not self._stop.is_set():
-            for message in self.bus.read_messages():
-                if isinstance(message, Ack | Keys):
-                    continue  # another device's answer
-                reply = self.devices.handle(message)
-                if reply is not None:
-                    self._answer(reply)
+            data = port.read(port.in_waiting or 1)
+            if not data:
+                continue
+            for dialect, reader in self.readers:
+                for message in reader.feed(data):
+                    if isinstance(message, Ack | Keys):
+                        continue  # another device's answer
+                    reply = self.devices.handle(message)
+                    if reply is not None:
+                        self._answer(reply, dialect)
 
-    def _answer(self, reply: Reply) -> None:
+    def _answer(self, reply: Reply, dialect: Dialect) -> None:
         if self.turnaround_s:
             time.sleep(self.turnaround_s)
         if self.devices.garble_next > 0:
             self.devices.garble_next -= 1
-            frame = bytearray(self.bus.dialect.encode(reply))
+            frame = bytearray(dialect.encode(reply))
             frame[len(frame) // 2] ^= 0x5A
             if self.bus.pace_baud:
                 time.sleep(wire_seconds(len(frame), self.bus.pace_baud))
             self.bus.port.write(bytes(frame))
             return
-        self.bus.send(reply)
+        self.bus.send(reply, dialect)
+
+
+class ReceiverRunner:
+    """A wireless receiver in a thread: pushes the remotes' presses as lines (each one
+    ``repeats`` times, as a held button does) and answers the agent's ``PING``."""
+
+    def __init__(
+        self, port: Port, dialect: Dialect, devices: DeviceSet, *, repeats: int = 3
+    ) -> None:
+        self.port = port
+        self.dialect = dialect
+        self.devices = devices
+        self.repeats = repeats
+        self.silent = False  # the receiver unplugged: answers nothing, pushes nothing
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="receiver-sim", daemon=True)
+
+    def start(self) -> ReceiverRunner:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        heard = bytearray()
+        while not self._stop.is_set():
+            heard += self.port.read(self.port.in_waiting or 1)
+            if b"\n" in heard:
+                lines, _, rest = bytes(heard).rpartition(b"\n")
+                heard = bytearray(rest)
+                if b"10;PING;" in lines and not self.silent:
+                    self.port.write(self.dialect.encode(Ack(0)))
+            if self.silent:
+                continue
+            for keypad in self.devices.keypads.values():
+                key = keypad.take_one()
+                if key is not None:
+                    line = self.dialect.encode(Keys(keypad.address, None, (key,)))
+                    self.port.write(line * self.repeats)
 
 
 def addresses_from_config(path: Path) -> tuple[list[int], list[int]]:
-    """The sign and keypad addresses of a branch TOML's counters."""
+    """The sign addresses, and the keypad and evaluator ones, of a branch TOML's counters."""
     counters = tomllib.loads(path.read_text(encoding="utf-8")).get("counters", [])
     signs = [int(c["sign_address"]) for c in counters if c.get("sign_address") is not None]
-    keypads = [int(c["keypad_address"]) for c in counters if c.get("keypad_address") is not None]
+    keypads = [
+        int(c[key]) for c in counters for key in ("keypad_address", "evaluator_address")
+        if c.get(key) is not None
+    ]  # fmt: skip
     return signs, keypads
 
 
@@ -260,23 +336,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", help="serial port or pyserial URL (default: a new pty pair)")
     parser.add_argument("--config", type=Path, default=DEMO_CONFIG, help="branch TOML")
     parser.add_argument("--dialect", default="bq1", choices=sorted(DIALECTS))
+    parser.add_argument("--sign-dialect", default=None, choices=sorted(DIALECTS))
+    parser.add_argument("--keypad-dialect", default=None, choices=sorted(DIALECTS))
     parser.add_argument("--baud", type=int, default=9600)
     parser.add_argument("--pace", action="store_true", help="answer at the baud rate's speed")
     parser.add_argument("--exit-after", type=float, default=None, metavar="SECONDS")
     args = parser.parse_args(argv)
 
     signs, keypads = addresses_from_config(args.config)
-    dialect = dialect_named(args.dialect)
+    sign_dialect = dialect_named(args.sign_dialect or args.dialect, "sign")
+    keypad_dialect = dialect_named(args.keypad_dialect or args.dialect, "keypad")
+    wireless = keypad_dialect.pushes_keys
     pair = None if args.port else PtyPair().start()
+    radio = PtyPair().start() if wireless else None
     port_url = args.port or pair.b  # type: ignore[union-attr]
-    devices = DeviceSet(signs, keypads, sequenced=dialect.has_sequence)
+    devices = DeviceSet(
+        signs,
+        keypads,
+        sequenced=keypad_dialect.has_sequence,
+        signs_answer=sign_dialect.acknowledges,
+    )
     devices.on_change = lambda sign: out(describe(sign, time.monotonic()))
     runner = DeviceRunner(
-        open_port(port_url, args.baud), dialect, devices, pace_baud=args.baud if args.pace else None
+        open_port(port_url, args.baud),
+        sign_dialect,
+        devices,
+        also=() if wireless else (keypad_dialect,),
+        pace_baud=args.baud if args.pace else None,
     ).start()
+    receiver = None
+    if radio is not None:
+        receiver = ReceiverRunner(open_port(radio.b, 57600), keypad_dialect, devices).start()
     if pair is not None:
         out(f"agent port: {pair.a}  (branchq signs --port {pair.a})")
-    out(f"signs {signs} and keypads {keypads} on {port_url}, dialect {dialect.name}")
+    if radio is not None:
+        out(f"receiver port: {radio.a}  (branchq signs --receiver {radio.a})")
+    out(
+        f"signs {signs} ({sign_dialect.name}) and keypads {keypads} ({keypad_dialect.name})"
+        f" on {port_url}"
+    )
     threading.Thread(target=_read_presses, args=(devices, out), daemon=True).start()
     try:
         deadline = None if args.exit_after is None else time.monotonic() + args.exit_after
@@ -286,8 +384,11 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         runner.stop()
-        if pair is not None:
-            pair.stop()
+        if receiver is not None:
+            receiver.stop()
+        for p in (pair, radio):
+            if p is not None:
+                p.stop()
     now = time.monotonic()
     for sign in devices.signs.values():
         out(describe(sign, now))

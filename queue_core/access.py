@@ -228,14 +228,15 @@ def require(principal: Principal, *roles: str) -> None:
 
 
 def require_counter(principal: Principal, counter: int, config: BranchConfig) -> None:
-    """Act on a counter: its own teller, a sign device with that counter's keypad, lobby, admin."""
+    """Act on a counter: its own teller, the sign device of the counter's keypad or evaluator,
+    lobby, admin."""
     if principal.is_manager:
         return
     if principal.role == "teller" and principal.counter == counter:
         return
     if principal.role == "sign":
         c = config.counter(counter)
-        if c is not None and c.keypad_address is not None:
+        if c is not None and (c.keypad_address, c.evaluator_address) != (None, None):
             return
     raise Forbidden(f"the {principal.role} role may not act on counter {counter}", "forbidden")
 

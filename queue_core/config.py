@@ -105,7 +105,9 @@ class CounterSettings(_Strict):
     services: list[str] = Field(min_length=1)
     prefers_green: bool = False
     sign_address: int | None = Field(default=None, ge=0, le=255)
-    keypad_address: int | None = Field(default=None, ge=0, le=255)
+    # a wired keypad's bus address (1–254), or a wireless remote's 20–28-bit ID (rflink)
+    keypad_address: int | None = Field(default=None, ge=0, le=0xFFFFFFF)
+    evaluator_address: int | None = Field(default=None, ge=0, le=0xFFFFFFF)  # 评价器
 
     @property
     def display_name(self) -> str:

@@ -34,9 +34,10 @@ class Board:
         self.layout = layout
         self.counters = {c.number: _Counter(c, CounterView(c.number)) for c in layout.counters}
         self.inputs = {
-            c.keypad_address: KeypadInput(layout.settings)
+            address: KeypadInput(layout.settings)
             for c in layout.counters
-            if c.keypad_address is not None
+            for address in (c.keypad_address, c.evaluator_address)
+            if address is not None
         }
         self._signs: dict[int, str] = {}
         self._keypads: dict[int, tuple[str, int]] = {}
@@ -64,6 +65,8 @@ class Board:
         counter = self._counter_of_keypad(keypad)
         if counter is None:
             return Refused(f"keypad {keypad} belongs to no counter")
+        if self.layout.is_evaluator(keypad) and key.evaluation is None:
+            return Refused(f"{key.value} on an evaluator, which only rates")
         return self.inputs[keypad].press(key, counter.view)
 
     def keypad_content(self, keypad: int) -> KeypadShow | None:

@@ -15,7 +15,7 @@ from typing import Protocol
 import serial
 
 from drivers.serial.messages import Ack, Keys, Message, Reply, Request
-from drivers.serial.protocol import Dialect
+from drivers.serial.protocol import Dialect, FrameReader
 
 BITS_PER_BYTE = 10  # 8N1: start bit, 8 data bits, stop bit
 
@@ -70,6 +70,7 @@ class Bus:
         reply_timeout: float = 0.1,
         retries: int = 2,
         pace_baud: int | None = None,
+        baud: int = 9600,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         on_write: WriteHook | None = None,
@@ -77,9 +78,11 @@ class Bus:
         self.port = port
         self.dialect = dialect
         self.reader = dialect.reader()
+        self._readers = {dialect.name: self.reader}
         self.reply_timeout = reply_timeout
         self.retries = retries
         self.pace_baud = pace_baud
+        self.baud = pace_baud or baud
         self.clock = clock
         self.sleep = sleep
         self.on_write = on_write
@@ -88,44 +91,58 @@ class Bus:
 
     @property
     def garbled(self) -> int:
-        return self.reader.garbled
+        return sum(r.garbled for r in self._readers.values())
 
-    def send(self, message: Message) -> None:
-        """Write one frame (no reply expected: broadcasts, and the simulator's answers)."""
-        frame = self.dialect.encode(message)
+    def reader_for(self, dialect: Dialect) -> FrameReader:
+        """The reader of ``dialect``'s frames (one per dialect spoken on this bus)."""
+        reader = self._readers.get(dialect.name)
+        if reader is None:
+            reader = self._readers[dialect.name] = dialect.reader()
+        return reader
+
+    def send(self, message: Message, dialect: Dialect | None = None) -> float:
+        """Write one frame and return its wire time (no reply expected: write-only signs,
+        broadcasts, and the simulator's answers)."""
+        frame = (dialect or self.dialect).encode(message)
+        wire = wire_seconds(len(frame), self.baud)
         if self.pace_baud:  # the last byte arrives one wire time after the first is sent
-            self.sleep(wire_seconds(len(frame), self.pace_baud))
+            self.sleep(wire)
         self.port.write(frame)
         self.port.flush()
         self.frames_written += 1
         self.bytes_written += len(frame)
         if self.on_write is not None:
             self.on_write(message, frame, self.clock())
+        return wire
 
-    def transact(self, request: Request, attempts: int | None = None) -> Reply:
+    def transact(
+        self, request: Request, attempts: int | None = None, dialect: Dialect | None = None
+    ) -> Reply:
         """Send ``request`` and return the addressed device's reply; ``NoAnswer`` if none."""
+        dialect = dialect or self.dialect
+        reader = self.reader_for(dialect)
         tries = attempts if attempts is not None else 1 + self.retries
         for _ in range(tries):
-            self._drain()
-            self.send(request)
-            reply = self._await_reply(request.address)
+            self._drain(reader)
+            self.send(request, dialect)
+            reply = self._await_reply(request.address, reader)
             if reply is not None:
                 return reply
         raise NoAnswer(request.address, tries)
 
-    def _drain(self) -> None:
+    def _drain(self, reader: FrameReader) -> None:
         """Drop stale bytes before a request: on a half-duplex bus they answer nobody now."""
         if self.port.in_waiting:
-            self.reader.feed(self.port.read(self.port.in_waiting))
-        self.reader.clear()
+            reader.feed(self.port.read(self.port.in_waiting))
+        reader.clear()
 
-    def _await_reply(self, address: int) -> Reply | None:
+    def _await_reply(self, address: int, reader: FrameReader) -> Reply | None:
         deadline = self.clock() + self.reply_timeout
         while self.clock() < deadline:
             data = self.port.read(self.port.in_waiting or 1)
             if not data:
                 continue
-            for message in self.reader.feed(data):
+            for message in reader.feed(data):
                 if isinstance(message, Ack | Keys) and message.address == address:
                     return message
         return None

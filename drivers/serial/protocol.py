@@ -1,4 +1,4 @@
-"""Frames on the RS-485 bus: the BranchQ dialect (``bq1``) and a vendor dialect (``v68``).
+"""Frames on the RS-485 bus: our own dialect ``bq1`` and a vendor's keypads, ``v68``.
 
 A ``Dialect`` turns a ``Message`` into bytes and parses bytes that start with its start
 sequence; ``FrameReader`` finds frames in a byte stream, skipping garbage (counted, never
@@ -47,6 +47,11 @@ class Dialect(ABC):
     name: ClassVar[str]
     start: ClassVar[bytes]  # the bytes every frame begins with (for resynchronising)
     has_sequence: ClassVar[bool] = False  # whether Keys carry a sequence number
+    acknowledges: ClassVar[bool] = True  # a device answers every frame addressed to it
+    frame_gap_s: ClassVar[float] = 0.0  # quiet time a device needs after a frame to it
+    can_ping: ClassVar[bool] = True  # has a frame that only asks "are you there?"
+    pushes_keys: ClassVar[bool] = False  # presses arrive unsolicited (a wireless receiver)
+    roles: ClassVar[frozenset[str]] = frozenset({"sign", "keypad"})  # devices it speaks to
 
     @abstractmethod
     def encode(self, message: Message) -> bytes:
@@ -146,6 +151,7 @@ class BranchQDialect(Dialect):
     name = "bq1"
     start = b"\x02"
     has_sequence = True
+    roles = frozenset({"sign", "keypad", "evaluator"})
     STX, ETX = 0x02, 0x03
     PING, SHOW, POLL, KEYPAD_SHOW = 0x01, 0x10, 0x20, 0x21
     REPLY = 0x80
@@ -236,6 +242,7 @@ class Vendor68Dialect(Dialect):
 
     name = "v68"
     start = b"\xff\x68"
+    roles = frozenset({"keypad", "evaluator"})  # its sign commands are not the vendor's
     POLL, SHOW, KEYPAD_SHOW, PING, ACK = 0x01, 0x02, 0x03, 0x05, 0x06
     EVALUATE = 0x0B
     KEYS: ClassVar[dict[KeyCode, int]] = {
@@ -313,14 +320,3 @@ class Vendor68Dialect(Dialect):
         if func in self.KEY_OF:
             return Keys(address, None, (self.KEY_OF[func],))
         return None
-
-
-DIALECTS: dict[str, type[Dialect]] = {d.name: d for d in (BranchQDialect, Vendor68Dialect)}
-
-
-def dialect_named(name: str) -> Dialect:
-    """The dialect for a configuration name (``bq1``, ``v68``)."""
-    try:
-        return DIALECTS[name]()
-    except KeyError:
-        raise ProtocolError(f"unknown dialect {name!r}; known: {', '.join(DIALECTS)}") from None

@@ -5,6 +5,12 @@ should show; an update waiting for a sign is replaced by a newer one for the sam
 flash is kept when the newer one shows the same text steady). Idle time polls keypads in turn
 and pings each device now and then, so a device that stops answering is noticed before the
 next call. A dead device is asked only every ``probe_every_s``: it never stalls the others.
+
+Signs and keypads may speak different dialects on one bus. A write-only sign (its dialect does
+not acknowledge) gets its frame and nothing is awaited; it then needs its dialect's quiet time
+(``frame_gap_s``) before its next frame, while the other signs go on at once. Its health stays
+``unknown``, and its text is sent again every ``refresh_every_s`` in idle time, so a sign that
+lost power shows the right text again.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 from drivers.serial.bus import Bus, NoAnswer
 from drivers.serial.health import DeviceHealth, summarize
 from drivers.serial.messages import Ack, KeyCode, KeypadShow, Keys, Ping, Poll, Request, ShowText
+from drivers.serial.protocol import Dialect
 
 KeysHandler = Callable[[int, tuple[KeyCode, ...]], None]
 HealthHandler = Callable[[str, dict[str, Any]], None]
@@ -32,10 +39,14 @@ class BusScheduler:
         signs: Iterable[int],
         keypads: Iterable[int],
         *,
+        evaluators: Iterable[int] = (),
+        sign_dialect: Dialect | None = None,
+        keypad_dialect: Dialect | None = None,
         on_keys: KeysHandler | None = None,
         on_health: HealthHandler | None = None,
         ping_every_s: float = 10.0,
         probe_every_s: float = 5.0,
+        refresh_every_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bus = bus
@@ -43,8 +54,21 @@ class BusScheduler:
         self.on_keys = on_keys
         self.on_health = on_health
         self.ping_every_s = ping_every_s
-        self.signs = {a: DeviceHealth("sign", a, probe_every_s=probe_every_s) for a in signs}
-        self.keypads = {a: DeviceHealth("keypad", a, probe_every_s=probe_every_s) for a in keypads}
+        self.refresh_every_s = refresh_every_s
+        self.sign_dialect = sign_dialect or bus.dialect
+        self.keypad_dialect = keypad_dialect or bus.dialect
+        write_only = not self.sign_dialect.acknowledges
+        self.signs = {
+            a: DeviceHealth("sign", a, probe_every_s=probe_every_s, write_only=write_only)
+            for a in signs
+        }
+        evaluators = set(evaluators)
+        self.keypads = {
+            a: DeviceHealth("keypad", a, probe_every_s=probe_every_s)
+            for a in keypads
+            if a not in evaluators
+        } | {a: DeviceHealth("evaluator", a, probe_every_s=probe_every_s) for a in evaluators}
+        self._not_before: dict[int, float] = {}  # a write-only sign's quiet time after a frame
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._pending_signs: dict[int, ShowText] = {}
@@ -55,7 +79,13 @@ class BusScheduler:
         self._acked_seq: dict[int, int | None] = dict.fromkeys(self.keypads)
         self._poll_order = list(self.keypads)
         self._poll_next = 0
-        self.stats = {"transactions": 0, "no_answer": 0, "keys": 0, "duplicates": 0}
+        self.stats = {
+            "transactions": 0,
+            "no_answer": 0,
+            "keys": 0,
+            "duplicates": 0,
+            "unacknowledged": 0,
+        }
 
     # Called from other threads
     def submit(self, message: ShowText | KeypadShow) -> None:
@@ -113,7 +143,7 @@ class BusScheduler:
     ) -> ShowText | KeypadShow | None:
         with self._lock:
             for address, message in pending.items():
-                if devices[address].due(now):
+                if devices[address].due(now) and self._not_before.get(address, 0.0) <= now:
                     del pending[address]
                     return message
         return None
@@ -128,8 +158,16 @@ class BusScheduler:
     def _attempts(self, health: DeviceHealth) -> int | None:
         return 1 if health.state == "dead" else None
 
+    def _dialect_of(self, message: Request) -> Dialect:
+        return self.sign_dialect if isinstance(message, ShowText | Ping) else self.keypad_dialect
+
     def _deliver(self, message: ShowText | KeypadShow) -> None:
         health = self._health_of(message)
+        steady = replace(message, flash_s=0) if isinstance(message, ShowText) else message
+        if health.write_only:
+            self._send_unacknowledged(message, health)
+            self._shown[message.address] = steady
+            return
         if self._exchange(message, health) is None:
             with self._lock:  # keep it for when the device is back, unless a newer one came
                 pending: dict[int, Any] = (
@@ -137,13 +175,21 @@ class BusScheduler:
                 )
                 pending.setdefault(message.address, message)
             return
-        steady = replace(message, flash_s=0) if isinstance(message, ShowText) else message
         self._shown[message.address] = steady
+
+    def _send_unacknowledged(self, message: ShowText | KeypadShow, health: DeviceHealth) -> None:
+        """A frame to a write-only device: written, never awaited; then its quiet time."""
+        self.stats["transactions"] += 1
+        self.stats["unacknowledged"] += 1
+        self.bus.send(message, self._dialect_of(message))
+        now = self.clock()
+        health.record(True, now)
+        self._not_before[message.address] = now + self.sign_dialect.frame_gap_s
 
     def _exchange(self, request: Request, health: DeviceHealth) -> Ack | Keys | None:
         self.stats["transactions"] += 1
         try:
-            reply = self.bus.transact(request, self._attempts(health))
+            reply = self.bus.transact(request, self._attempts(health), self._dialect_of(request))
         except NoAnswer:
             self.stats["no_answer"] += 1
             self._record(health, False)
@@ -188,9 +234,22 @@ class BusScheduler:
     def _next_ping(self, now: float) -> int | None:
         for health in self.signs.values():
             last = health.last_try
-            if health.due(now) and (last is None or now - last >= self.ping_every_s):
-                return health.address
+            every = self.refresh_every_s if health.write_only else self.ping_every_s
+            if health.due(now) and (last is None or now - last >= every):
+                if health.write_only and health.address not in self._shown:
+                    continue  # nothing to show again yet
+                if self._not_before.get(health.address, 0.0) <= now:
+                    return health.address
         return None
 
     def _ping(self, address: int) -> None:
-        self._exchange(Ping(address), self.signs[address])
+        """Ask a sign whether it is there: a ping, or its text again where the dialect has no
+        ping (a write-only sign's refresh; a digit sign's echo answers the write)."""
+        health = self.signs[address]
+        shown = self._shown.get(address)
+        if self.sign_dialect.can_ping:
+            self._exchange(Ping(address), health)
+        elif isinstance(shown, ShowText):
+            self._deliver(shown)
+        else:
+            self._exchange(ShowText(address, ""), health)

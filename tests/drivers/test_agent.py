@@ -20,7 +20,15 @@ from drivers.serial.bus import open_port
 from drivers.serial.messages import KeyCode
 from drivers.serial.protocol import BranchQDialect
 from drivers.serial.ptypair import PtyPair
-from drivers.simulator import DEMO_CONFIG, DeviceRunner, DeviceSet, addresses_from_config
+from drivers.serial.rflink import RFLinkDialect
+from drivers.serial.strip_sign import StripSignDialect
+from drivers.simulator import (
+    DEMO_CONFIG,
+    DeviceRunner,
+    DeviceSet,
+    ReceiverRunner,
+    addresses_from_config,
+)
 from queue_core.client import EngineClient, events_url
 from tests.support.engine import KIOSK_TOKEN, SIGN_TOKEN, RunningEngine
 
@@ -158,3 +166,42 @@ def test_the_lobby_sees_a_device_report_in_get_devices(engine: RunningEngine) ->
 def test_a_devices_first_report_is_an_event(engine: RunningEngine) -> None:
     EngineClient(engine.url, KIOSK_TOKEN).report_health("error", {"printer": {"paper": "out"}})
     assert last_device_report(engine, "kiosk-1").get("status") == "error"
+
+
+def test_write_only_signs_and_wireless_keypads_run_a_counter(
+    engine: RunningEngine, pty_pair: PtyPair, tmp_path: Path
+) -> None:
+    """The agent as a branch with commodity devices runs it: strip signs that never answer,
+    and wireless remotes heard by a receiver on a second port."""
+    signs, keypads = addresses_from_config(DEMO_CONFIG)
+    devices = DeviceSet(signs, keypads, signs_answer=False)
+    runner = DeviceRunner(open_port(pty_pair.b), StripSignDialect(), devices).start()
+    with PtyPair() as radio:
+        receiver = ReceiverRunner(open_port(radio.b, 57600), RFLinkDialect(), devices).start()
+        log = (tmp_path / "agent.log").open("wb")
+        agent = subprocess.Popen(
+            [sys.executable, "-m", "drivers.agent", "--engine", engine.url, "--token", SIGN_TOKEN,
+             "--port", pty_pair.a, "--sign-dialect", "aa51", "--keypad-dialect", "rflink",
+             "--receiver", radio.a, "--exit-after", "60"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            bench = Bench(engine, devices)
+            wait_for(lambda: devices.signs[2].text == "暂停服务", what="the snapshot")
+            issued = bench.kiosk.issue("A")
+            devices.keypads[102].press(KeyCode.PAUSE)  # the remote's keys: 1 2 4 8 by default
+            devices.keypads[102].press(KeyCode.CALL_NEXT)
+            wait_for(lambda: devices.signs[2].text == issued["number"], what="the call on sign 2")
+            assert bench.counter(2)["current"]["number"] == issued["number"]
+            report = wait_for(lambda: bench.device("sign-bus").get("detail", {}).get("write_only"))
+            # neither the signs nor the remotes ever answer: unknown, never "dead"
+            assert report == [f"sign:{n}" for n in signs] + [f"keypad:{n}" for n in keypads]
+            detail = bench.device("sign-bus")["detail"]
+            assert detail["devices"]["sign:2"] == "unknown"
+            assert detail["devices"]["receiver:0"] == "ok"
+        finally:
+            agent.terminate()
+            agent.wait(timeout=10)
+            receiver.stop()
+            runner.stop()
+            log.close()

@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from drivers.serial.dialects import dialect_named
 from drivers.serial.messages import Ack, KeyCode, KeypadShow, Keys, Message, Ping, Poll, ShowText
 from drivers.serial.protocol import (
     BranchQDialect,
     ProtocolError,
     Vendor68Dialect,
     crc16_modbus,
-    dialect_named,
 )
 
 BQ = BranchQDialect()
