@@ -62,9 +62,7 @@ def frame_bytes(message: Message, dialect: Dialect = DIALECT) -> int:
 
 
 class Rig:
-    def __init__(
-        self, pair: PtyPair, baud: int, keypads: bool, dialect: Dialect = DIALECT
-    ) -> None:
+    def __init__(self, pair: PtyPair, baud: int, keypads: bool, dialect: Dialect = DIALECT) -> None:
         self.written: dict[int, list[float]] = {}
         self.devices = DeviceSet(
             range(1, SIGNS + 1), range(101, 101 + SIGNS) if keypads else [],
