@@ -8,6 +8,7 @@ printer would print. A command it does not know is an error, not a guess.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -29,6 +30,7 @@ class TextLine:
     bold: bool = False
     align: str = "left"
     chinese_mode: bool = False  # whether some of it was sent in FS & mode
+    wrapped: bool = False  # the printer broke it: it was wider than the paper
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,22 @@ class _State:
     used_chinese: bool = False
 
 
+FONT_A_DOTS = 12  # a half-width character of font A is 12 dots wide (24 for a Chinese one)
+
+
+def dots_of(text: str, width: int = 1) -> int:
+    """How many dots wide ``text`` prints in font A at ``width`` times."""
+    cols = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return cols * FONT_A_DOTS * width
+
+
 class Decoder:
-    def __init__(self) -> None:
+    """Reads bytes as a printer whose paper is ``paper_dots`` wide (None: no wrapping)."""
+
+    def __init__(self, paper_dots: int | None = None) -> None:
         self.state = _State()
         self.out: list[Element] = []
+        self.paper_dots = paper_dots
 
     def decode(self, data: bytes) -> list[Element]:
         """Every element printed by ``data``, in order (a last unterminated line included)."""
@@ -102,11 +116,26 @@ class Decoder:
         text = "".join(s.text)
         if text or force:
             if text:
-                line = TextLine(text, s.width, s.height, s.bold, s.align, s.used_chinese)
-                self.out.append(line)
+                for part, wrapped in self._wrap(text, s.width):
+                    line = TextLine(
+                        part, s.width, s.height, s.bold, s.align, s.used_chinese, wrapped
+                    )
+                    self.out.append(line)
             else:
                 self.out.append(FeedLines(1))
         s.text, s.used_chinese = [], False
+
+    def _wrap(self, text: str, width: int) -> list[tuple[str, bool]]:
+        """The printed lines of ``text``: a printer breaks a line at the paper's edge."""
+        if self.paper_dots is None or dots_of(text, width) <= self.paper_dots:
+            return [(text, False)]
+        parts, current = [], ""
+        for ch in text:
+            if dots_of(current + ch, width) > self.paper_dots:
+                parts.append(current)
+                current = ""
+            current += ch
+        return [(p, True) for p in [*parts, current] if p]
 
     def _step(self, data: bytes, i: int) -> int:
         b = data[i]
@@ -188,6 +217,8 @@ class Decoder:
         if cmd == ord("v") and data[i + 2] == 0x30:
             wb = int.from_bytes(data[i + 4 : i + 6], "little")
             h = int.from_bytes(data[i + 6 : i + 8], "little")
+            if self.paper_dots is not None and wb * 8 > self.paper_dots:
+                raise DecodeError(f"a {wb * 8}-dot image on {self.paper_dots}-dot paper at {i}")
             bits = data[i + 8 : i + 8 + wb * h]
             self.out.append(Raster(wb * 8, h, bits, s.align))
             return i + 8 + wb * h
@@ -229,6 +260,6 @@ class Decoder:
         raise DecodeError(f"unknown FS command {cmd:#04x} at {i}")
 
 
-def decode(data: bytes) -> list[Element]:
-    """The elements ``data`` prints."""
-    return Decoder().decode(data)
+def decode(data: bytes, paper_dots: int | None = None) -> list[Element]:
+    """The elements ``data`` prints (on paper ``paper_dots`` wide, if given)."""
+    return Decoder(paper_dots).decode(data)

@@ -18,6 +18,7 @@ from drivers.printer.decode import (
     StatusRequest,
     TextLine,
     decode,
+    dots_of,
 )
 from drivers.printer.textimage import PAPER_DOTS, find_font, text_image
 
@@ -33,12 +34,14 @@ def _qr_image(code: QrCode) -> Image.Image:
     return image
 
 
-def _x(width: int, align: str) -> int:
-    return {"left": 0, "right": PAPER_DOTS - width}.get(align, (PAPER_DOTS - width) // 2)
+def _x(width: int, align: str, paper: int) -> int:
+    return {"left": 0, "right": paper - width}.get(align, (paper - width) // 2)
 
 
-def render_elements(elements: list[Element], font_path: str | None = None) -> Image.Image:
-    """The printed paper, white with black print, ``PAPER_DOTS`` wide plus margins."""
+def render_elements(
+    elements: list[Element], font_path: str | None = None, paper_dots: int = PAPER_DOTS
+) -> Image.Image:
+    """The printed paper, white with black print, ``paper_dots`` wide plus margins."""
     font = find_font(font_path)
     pieces: list[tuple[Image.Image | None, int]] = []  # image (None: cut) and x
     for element in elements:
@@ -50,23 +53,25 @@ def render_elements(elements: list[Element], font_path: str | None = None) -> Im
                 height=element.height,
                 bold=element.bold,
                 align=element.align,
+                paper_dots=paper_dots,
+                fit_dots=dots_of(element.text, element.width),  # the printer's fixed grid
             )
-            pad = Image.new("1", (PAPER_DOTS, max(line.height + 6, LINE_DOTS)), 1)
+            pad = Image.new("1", (paper_dots, max(line.height + 6, LINE_DOTS)), 1)
             pad.paste(line, (0, 3))
             pieces.append((pad, 0))
         elif isinstance(element, FeedLines):
-            pieces.append((Image.new("1", (PAPER_DOTS, LINE_DOTS * element.lines), 1), 0))
+            pieces.append((Image.new("1", (paper_dots, LINE_DOTS * element.lines), 1), 0))
         elif isinstance(element, QrCode):
             qr = _qr_image(element)
-            pieces.append((qr, _x(qr.width, element.align)))
+            pieces.append((qr, _x(qr.width, element.align, paper_dots)))
         elif isinstance(element, Raster):
-            pieces.append((element.image(), _x(element.width, element.align)))
+            pieces.append((element.image(), _x(element.width, element.align, paper_dots)))
         elif isinstance(element, PaperCut):
             pieces.append((None, 0))
         elif isinstance(element, StatusRequest):
             continue
     height = sum(LINE_DOTS if img is None else img.height for img, _ in pieces) + 2 * MARGIN
-    paper = Image.new("L", (PAPER_DOTS + 2 * MARGIN, height), 255)
+    paper = Image.new("L", (paper_dots + 2 * MARGIN, height), 255)
     draw = ImageDraw.Draw(paper)
     y = MARGIN
     for img, x in pieces:
@@ -82,9 +87,11 @@ def render_elements(elements: list[Element], font_path: str | None = None) -> Im
     return paper
 
 
-def render_bytes(data: bytes, font_path: str | None = None) -> Image.Image:
-    """The paper that ``data`` prints."""
-    return render_elements(decode(data), font_path)
+def render_bytes(
+    data: bytes, font_path: str | None = None, paper_dots: int = PAPER_DOTS
+) -> Image.Image:
+    """The paper that ``data`` prints on a printer ``paper_dots`` wide."""
+    return render_elements(decode(data, paper_dots), font_path, paper_dots)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from escpos.escpos import Escpos
@@ -12,7 +12,14 @@ from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy, File, Network, Serial, Usb
 
 from drivers.printer.errors import CoverOpen, PaperOut, PrinterError, PrinterFault, PrinterOffline
-from drivers.printer.escpos_writer import Charset, QrMode, TextMode, TicketWriter
+from drivers.printer.escpos_writer import (
+    Charset,
+    QrMode,
+    TextMode,
+    TicketWriter,
+    paper_columns,
+    paper_dots,
+)
 from drivers.printer.status import (
     DLE_EOT,
     QUERIES,
@@ -39,7 +46,9 @@ class PrinterConfig:
     baudrate: int = 9600
     usb_vendor: int = 0
     usb_product: int = 0
-    profile: str = "TM-T20II"  # a python-escpos profile with 576-dot (80 mm) paper
+    # python-escpos printer profile: its paper width, columns, QR and cutter decide the layout
+    # (TM-T20II: 576 dots / 48 columns; TM-T88V: 512 / 42; ZJ-5870, POS-5890: 384 / 32, no QR)
+    profile: str = "TM-T20II"
     text_mode: TextMode = "native"  # image: for printers without a Chinese font
     charset: Charset = "gbk"
     qr: QrMode = "native"
@@ -57,6 +66,11 @@ class PrinterConfig:
             if isinstance(values.get(key), str):
                 values[key] = int(values[key], 0)
         return cls(**values)
+
+    @property
+    def paper_dots(self) -> int:
+        """The printable width of this printer's profile, in dots."""
+        return paper_dots(Dummy(profile=self.profile))
 
     @property
     def ticket_settings(self) -> TicketSettings:
@@ -154,15 +168,16 @@ class TicketPrinter:
             self._done(device)
 
     def render(self, ticket: TicketPrint) -> bytes:
-        """The ESC/POS bytes of a ticket, as this printer is configured."""
+        """The ESC/POS bytes of a ticket, laid out for this printer's profile."""
         buffer = Dummy(profile=self.config.profile)
+        settings = replace(self.config.ticket_settings, columns=paper_columns(buffer))
         TicketWriter(
             buffer,
             text_mode=self.config.text_mode,
             charset=self.config.charset,
             qr_mode=self.config.qr,
             font_path=self.config.font,
-        ).write(layout_ticket(ticket, self.config.ticket_settings))
+        ).write(layout_ticket(ticket, settings))
         return bytes(buffer.output)
 
     def _open(self) -> Escpos:

@@ -34,17 +34,18 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
-def text_image(
+def text_run(
     text: str,
     font_path: str,
     *,
     width: int = 1,
     height: int = 1,
     bold: bool = False,
-    align: str = "center",
     paper_dots: int = PAPER_DOTS,
+    fit_dots: int | None = None,
 ) -> Image.Image:
-    """One printed line as a 1-bit image as wide as the paper (black text on white)."""
+    """One printed line's text as a 1-bit image just as wide as the text (at most the paper;
+    at most ``fit_dots``: the width the printer's own fixed-width font gives it)."""
     size = BASE_DOTS * height
     font = _font(font_path, size)
     _, top, right, bottom = font.getbbox(text)
@@ -59,8 +60,34 @@ def text_image(
     )
     if width != height:
         drawn = drawn.resize((max(1, drawn.width * width // height), size))
+    if fit_dots is not None and drawn.width > fit_dots:
+        drawn = drawn.resize((max(1, fit_dots), size))
     drawn = drawn.crop((0, 0, min(drawn.width, paper_dots), size))
-    line = Image.new("L", (paper_dots, size), 255)
+    return drawn.point(lambda v: 255 if v > 128 else 0).convert("1")
+
+
+def text_image(
+    text: str,
+    font_path: str,
+    *,
+    width: int = 1,
+    height: int = 1,
+    bold: bool = False,
+    align: str = "center",
+    paper_dots: int = PAPER_DOTS,
+    fit_dots: int | None = None,
+) -> Image.Image:
+    """One printed line as a 1-bit image as wide as the paper (black text on white)."""
+    drawn = text_run(
+        text,
+        font_path,
+        width=width,
+        height=height,
+        bold=bold,
+        paper_dots=paper_dots,
+        fit_dots=fit_dots,
+    )
+    line = Image.new("1", (paper_dots, drawn.height), 1)
     x = {"left": 0, "right": paper_dots - drawn.width}.get(align, (paper_dots - drawn.width) // 2)
     line.paste(drawn, (x, 0))
-    return line.point(lambda v: 255 if v > 128 else 0).convert("1")
+    return line

@@ -8,6 +8,7 @@ cut) that ``escpos_writer`` sends to a printer. Time is the ticket's own issue t
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,12 @@ from typing import Any, Literal
 from urllib.parse import urljoin
 
 WEEKDAYS = "一二三四五六日"
-COLUMNS = 48  # font A on 80 mm paper: 48 half-width columns, 24 Chinese characters
+COLUMNS = 48  # font A on 80 mm paper at 203 dpi: 48 half-width columns, 24 Chinese characters
+
+
+def columns_of(text: str) -> int:
+    """Half-width columns ``text`` takes in font A: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,7 @@ class TicketSettings:
     footer_en: str | None = None
     qr_caption: str = "扫码查看排队进度"
     qr_caption_en: str = "Scan to follow your place"
+    columns: int = COLUMNS  # the printer's font A columns: 48, 42 (180-dpi Epsons), 32 (58 mm)
 
 
 def ahead_text(ahead: int) -> tuple[str, str]:
@@ -132,17 +139,23 @@ def issued_text(at: datetime) -> str:
 
 def layout_ticket(ticket: TicketPrint, settings: TicketSettings = TicketSettings()) -> list[Block]:
     """The ticket, top to bottom."""
-    english = settings.english
+    english, columns = settings.english, settings.columns
+
+    def large(text: str, size: int) -> int:
+        """``size`` times as wide if it fits the paper, else normal width."""
+        return size if columns_of(text) * size <= columns else 1
+
     title = " ".join(p for p in (ticket.bank_name, ticket.branch_name) if p)
-    title_wide = len(title) * 4 <= COLUMNS
-    blocks: list[Block] = [Line(title, 2 if title_wide else 1, 2, bold=True)]
+    blocks: list[Block] = [Line(title, large(title, 2), 2, bold=True)]
     title_en = " · ".join(p for p in (ticket.bank_name_en, ticket.branch_name_en) if p)
     if english and title_en:
         blocks.append(Line(title_en))
-    blocks += [Line("-" * COLUMNS), Line(ticket.service_name, 2, 2, bold=True)]
+    service = ticket.service_name
+    blocks += [Line("-" * columns), Line(service, large(service, 2), 2, bold=True)]
     if english and ticket.service_name_en:
         blocks.append(Line(ticket.service_name_en))
-    blocks += [Feed(), Line(ticket.number, 4, 4, bold=True), Feed()]
+    size = large(ticket.number, 4)
+    blocks += [Feed(), Line(ticket.number, size, max(size, 2), bold=True), Feed()]
     if ticket.green_channel:
         blocks.append(Line("绿色通道" + (" Green channel" if english else ""), bold=True))
     if ticket.tier_name:
@@ -161,7 +174,7 @@ def layout_ticket(ticket: TicketPrint, settings: TicketSettings = TicketSettings
     blocks.append(Line(settings.qr_caption))
     if english:
         blocks.append(Line(settings.qr_caption_en))
-    blocks += [Line("-" * COLUMNS), Line(settings.footer)]
+    blocks += [Line("-" * columns), Line(settings.footer)]
     if english and settings.footer_en:
         blocks.append(Line(settings.footer_en))
     blocks.append(Cut())

@@ -99,7 +99,8 @@ def test_the_native_qr_holds_the_public_url_and_the_ticket_ends_with_a_cut() -> 
     job = TicketPrinter(PrinterConfig()).render(ticket())
     elements = decode(job)
     assert [e.data for e in elements if isinstance(e, QrCode)] == [URL]
-    assert isinstance(elements[-1], PaperCut) and not elements[-1].partial
+    assert isinstance(elements[-1], PaperCut) and elements[-1].partial  # GS V 66: fed to the cutter
+    assert job.endswith(b"\x1dVB\x00")
     assert qr_in_picture(job) == [URL]
 
 
