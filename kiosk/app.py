@@ -226,6 +226,8 @@ class Kiosk:
 
     # The printer
     def _make_printer(self) -> TicketPrinter:
+        if self.printer is not None and not self.print_lock.locked():
+            self.printer.close()  # its connection stays open between tickets
         merged = printer_settings(self.branch, self.state.local.printer, self.options.printer)
         config = PrinterConfig.from_mapping(merged)
         if config.transport == "dummy" and self.printer_device is None:
@@ -392,8 +394,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--token", default=os.environ.get("BRANCHQ_TOKEN"),
                    help="the kiosk's device token (default: $BRANCHQ_TOKEN)")  # fmt: skip
     p.add_argument("--printer-url", type=parse_printer_url,
-                   help="tcp://HOST:9100, serial:///dev/ttyS0, file:///dev/usb/lp0, "
-                        "usb://VID:PID or dummy: (over the branch's [printer])")  # fmt: skip
+                   help="usblp:///dev/usb/lp0 (read back: status), tcp://HOST:9100, "
+                        "serial:///dev/ttyS0, usb://VID:PID, file:///PATH (write only), "
+                        "win32:QUEUE, cups://HOST/QUEUE, lp:QUEUE or dummy: "
+                        "(over the branch's [printer])")  # fmt: skip
     p.add_argument("--settings", type=Path, default=None,
                    help="settings file (default: ~/.config/branchq/kiosk.json)")  # fmt: skip
     p.add_argument("--set-pin", action="store_true", help="set the operator PIN and quit")

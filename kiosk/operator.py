@@ -29,7 +29,15 @@ from kiosk.state import (
     go,
 )
 
-TRANSPORTS = ("", "network", "serial", "usb", "file", "dummy")  # "": the branch's [printer]
+TRANSPORTS = (
+    "",
+    "network",
+    "serial",
+    "usb",
+    "usblp",
+    "file",
+    "dummy",
+)  # "": the branch's [printer]
 TEXT_FIELDS = ("engine", "printer.host", "printer.port", "printer.device")
 PIN_MAX = 12
 

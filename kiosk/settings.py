@@ -72,8 +72,9 @@ def printer_settings(
 
 
 def parse_printer_url(url: str) -> dict[str, Any]:
-    """``tcp://host:9100``, ``serial:///dev/ttyS0?baudrate=19200``, ``file:///dev/usb/lp0``,
-    ``usb://0x0416:0x5011`` or ``dummy:`` → ``[printer]`` keys."""
+    """``tcp://host:9100``, ``serial:///dev/ttyS0?baudrate=19200``, ``usblp:///dev/usb/lp0``
+    (read and written: status), ``file:///path`` (write only), ``usb://0x0416:0x5011``,
+    ``win32:QUEUE``, ``cups://host/QUEUE``, ``lp:QUEUE`` or ``dummy:`` → ``[printer]`` keys."""
     from urllib.parse import parse_qs, urlsplit
 
     parts = urlsplit(url)
@@ -88,11 +89,18 @@ def parse_printer_url(url: str) -> dict[str, Any]:
         if "baudrate" in query:
             out["baudrate"] = int(query["baudrate"][0])
         return out
-    if scheme == "file":
-        return {"transport": "file", "device": parts.path}
+    if scheme in ("file", "usblp"):
+        return {"transport": scheme, "device": parts.path}
+    if scheme in ("win32", "lp"):  # a print queue by name: win32:EPSON TM-T20II Receipt
+        return {"transport": scheme, "queue": url.split(":", 1)[1].lstrip("/")}
+    if scheme == "cups":
+        return {"transport": "cups", "host": parts.hostname or "", "queue": parts.path.strip("/")}
     if scheme == "usb":
         vendor, _, product = parts.netloc.partition(":")
         return {"transport": "usb", "usb_vendor": int(vendor, 0), "usb_product": int(product, 0)}
     if scheme == "dummy":
         return {"transport": "dummy"}
-    raise ValueError(f"unknown printer URL {url!r} (tcp://, serial://, file://, usb://, dummy:)")
+    raise ValueError(
+        f"unknown printer URL {url!r} (tcp://, serial://, usblp://, file://, usb://, win32:, "
+        "cups://, lp:, dummy:)"
+    )

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages BranchQ's programs and tests need: a browser for the web-page tests, socat for
 # serial pty pairs, a CJK font for the display/kiosk/printer fallback, espeak-ng and sox for the
-# voice, PostgreSQL for the store tests, systemd for `systemd-analyze verify` of the units.
+# voice, PostgreSQL for the store tests, systemd for `systemd-analyze verify` of the units,
+# libusb for USB receipt printers (pyusb).
 # Installs only what is missing.
 set -euo pipefail
-packages=(chromium socat fonts-wqy-microhei espeak-ng sox postgresql util-linux systemd)
+packages=(chromium socat fonts-wqy-microhei espeak-ng sox postgresql util-linux systemd libusb-1.0-0)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

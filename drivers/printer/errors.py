@@ -35,3 +35,17 @@ class PrinterFault(PrinterError):
     """The printer reports an error (cutter jammed, head too hot, unrecoverable)."""
 
     code = "fault"
+
+
+class PaperJam(PrinterError):
+    """Paper jammed in the mechanism (SNBC kiosk printers report it in DLE EOT 3 bit 2)."""
+
+    code = "paper_jam"
+    message_zh = "打印机卡纸，请联系大堂经理"
+
+
+class NotConfirmed(PrinterError):
+    """The printer took the ticket but never said it printed it: it may be half printed."""
+
+    code = "not_confirmed"
+    message_zh = "号票可能未打印完整，请联系大堂经理"

@@ -57,5 +57,5 @@ class AnnouncementBody(BaseModel):
 
 
 class HealthBody(BaseModel):
-    status: Literal["ok", "warning", "error"]
+    status: Literal["ok", "warning", "error", "unknown"]  # unknown: the device cannot tell
     detail: dict[str, object] = Field(default_factory=dict)

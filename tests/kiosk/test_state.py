@@ -217,3 +217,18 @@ def test_services_start_from_the_snapshot() -> None:
     snap = {"seq": 1, "type": "snapshot", "data": {"services": SERVICES[:2], "queue": {}}}
     state = run(new_state("s", LocalSettings(), False), EngineEvent(snap, NOW))
     assert [s.code for s in state.services] == ["A", "B"]
+
+
+def test_printer_urls_name_every_transport_the_printer_has() -> None:
+    from kiosk.settings import parse_printer_url
+
+    assert parse_printer_url("usblp:///dev/branchq-printer") == {
+        "transport": "usblp", "device": "/dev/branchq-printer"
+    }  # fmt: skip
+    assert parse_printer_url("win32:EPSON TM-T20II Receipt") == {
+        "transport": "win32", "queue": "EPSON TM-T20II Receipt"
+    }  # fmt: skip
+    assert parse_printer_url("cups://print-server/tickets") == {
+        "transport": "cups", "host": "print-server", "queue": "tickets"
+    }  # fmt: skip
+    assert parse_printer_url("usb://0x0416:0x5011")["usb_product"] == 0x5011

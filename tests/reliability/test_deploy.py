@@ -56,6 +56,19 @@ def test_systemd_units_verify(tmp_path: Path) -> None:
         assert "StandardOutput=journal" in text
 
 
+def test_the_kiosk_can_read_its_printer_and_run_libusb() -> None:
+    """The deployed printer path reads status back, and the sandbox lets libusb's hotplug
+    (netlink) and the common Chinese printer board (0416:5011) through."""
+    unit = (DEPLOY / "systemd" / "branchq-kiosk.service").read_text()
+    families = re.search(r"^RestrictAddressFamilies=(.*)$", unit, re.M)
+    assert families is not None and "AF_NETLINK" in families.group(1).split()
+    assert re.search(r"^SupplementaryGroups=.*\blp\b", unit, re.M)
+    env = (DEPLOY / "env" / "device.env.example").read_text()
+    assert "BRANCHQ_PRINTER=usblp:///dev/branchq-printer" in env
+    rules = (DEPLOY / "udev" / "99-branchq.rules").read_text()
+    assert 'ATTRS{idVendor}=="0416", ATTRS{idProduct}=="5011"' in rules
+
+
 def test_example_branch_file_loads_and_keeps_secrets_hashed() -> None:
     config = load_config(DEPLOY / "branch.example.toml")
     assert config.staff and all(s.pin is None and s.pin_hash for s in config.staff)
