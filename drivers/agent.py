@@ -25,6 +25,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from drivers.serial.adapter import tune_latency
 from drivers.serial.board import Board
 from drivers.serial.bus import Bus, open_port
 from drivers.serial.dialects import DIALECTS, dialect_named
@@ -178,6 +179,9 @@ async def run(engine: str, token: str, options: BusOptions, exit_after: float | 
             await client.report_health("error", {"error": str(exc)})
             log.error("%s", exc)
             return 2
+        latency = tune_latency(options.port)
+        if latency is not None and latency.set_to is not None:
+            log.info("%s latency timer %d ms → %d ms", latency.tty, latency.ms, latency.set_to)
         try:
             port = open_port(options.port, options.baud)
             receiver_port = (

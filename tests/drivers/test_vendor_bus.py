@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -237,3 +238,19 @@ def test_an_evaluator_only_rates() -> None:
     assert isinstance(board.press(0x77, KeyCode.CALL_NEXT), Refused)
     assert board.press(0x77, KeyCode.EVAL_4) == CounterAction(3, "finish", {"rating": 4})
     assert board.press(103, KeyCode.CALL_NEXT) == CounterAction(3, "call-next")
+
+
+def test_the_ftdi_latency_timer_is_lowered_where_it_may_be(tmp_path: Path) -> None:
+    from drivers.serial.adapter import tune_latency
+
+    sysfs = tmp_path / "sys"
+    (sysfs / "ttyUSB3").mkdir(parents=True)
+    (sysfs / "ttyUSB3" / "latency_timer").write_text("16\n")
+    link = tmp_path / "branchq-rs485"
+    link.symlink_to("/dev/ttyUSB3")  # what udev makes
+    latency = tune_latency(str(link), sysfs)
+    assert latency is not None and (latency.ms, latency.set_to) == (16, 1)
+    assert (sysfs / "ttyUSB3" / "latency_timer").read_text().strip() == "1"
+    assert tune_latency(str(link), sysfs).set_to is None  # type: ignore[union-attr]
+    assert tune_latency("socket://127.0.0.1:4001", sysfs) is None
+    assert tune_latency("/dev/ttyS0", sysfs) is None  # a built-in UART has no such timer
