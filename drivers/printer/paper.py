@@ -1,4 +1,4 @@
-"""Draw what ESC/POS bytes would print on 80 mm paper, as a PNG: the ticket's preview.
+"""Draw what ESC/POS bytes would print on paper of a printer's width, as a PNG: the preview.
 
 The bytes are first read by ``decode``, so the picture shows what the printer is told, not
 what the layout meant: Chinese sent outside Chinese mode shows up as garbage here too.
@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("out")
     parser.add_argument("--text-mode", choices=["native", "image"], default="native")
+    parser.add_argument("--profile", default="TM-T20II", help="python-escpos printer profile")
     args = parser.parse_args(argv)
     sample = TicketPrint(
         number="A012",
@@ -121,8 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         ahead=3,
         estimated_wait_s=470,
     )
-    config = PrinterConfig(text_mode=args.text_mode, footer_en="Please listen for your number")
-    render_bytes(TicketPrinter(config).render(sample)).save(args.out)
+    config = PrinterConfig(
+        text_mode=args.text_mode, profile=args.profile, footer_en="Please listen for your number"
+    )
+    job = TicketPrinter(config).render(sample)
+    render_bytes(job, paper_dots=config.paper_dots).save(args.out)
     return 0
 
 

@@ -107,6 +107,11 @@ def test_devices_before_opening(page: Page, engine: RunningEngine) -> None:
     expect(kiosk_row).to_contain_text("纸张: 将尽")
     expect(page.locator("#devices-summary")).to_have_text("5 台设备需要注意")
     expect(page.locator('#devices tr[data-device="kiosk-2"] .health')).to_have_text("未报告")
+    with EngineClient(engine.url, "demo-kiosk-2") as kiosk2:  # a printer it cannot ask
+        kiosk2.report_health("unknown", {"printer": {"readable": False}})
+    page.click('#tabs button[data-tab="hall"]')
+    page.click('#tabs button[data-tab="devices"]')
+    expect(page.locator('#devices tr[data-device="kiosk-2"] .health')).to_have_text("无法检测")
     display_row = page.locator('#devices tr[data-device="hall-display"]')
     # Reported fine but not following the events: the screen shows nothing new.
     expect(display_row.locator(".health")).to_have_text("注意")
