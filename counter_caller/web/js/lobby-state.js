@@ -192,7 +192,8 @@ function healthOf(device) {
   const status = device.status || null;
   if (status === "error") return "error";
   if (status === "warning") return "warning";
-  if (status === "unknown") return "unreadable"; // it cannot tell (a printer it cannot ask)
+  // reported "unknown": the device cannot tell (a printer it cannot ask); never reported: unknown
+  if (status === "unknown" && device.reported_at) return "unreadable";
   if (!device.reported_at && !device.connected) return "unknown";
   if (device.role === "display" && device.connected === false) return "warning";
   return status === "ok" ? "ok" : device.connected ? "ok" : "unknown";
