@@ -37,7 +37,7 @@ from drivers.serial.messages import (
     Reply,
     ShowText,
 )
-from drivers.serial.protocol import Dialect, FrameReader
+from drivers.serial.protocol import Dialect, FrameReader, ProtocolError
 from drivers.serial.ptypair import PtyPair
 from drivers.serial.sign_picture import sign_picture
 
@@ -344,8 +344,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     signs, keypads = addresses_from_config(args.config)
-    sign_dialect = dialect_named(args.sign_dialect or args.dialect, "sign")
-    keypad_dialect = dialect_named(args.keypad_dialect or args.dialect, "keypad")
+    try:
+        sign_dialect = dialect_named(args.sign_dialect or args.dialect, "sign")
+        keypad_dialect = dialect_named(args.keypad_dialect or args.dialect, "keypad")
+    except ProtocolError as exc:
+        parser.error(str(exc))
     wireless = keypad_dialect.pushes_keys
     pair = None if args.port else PtyPair().start()
     radio = PtyPair().start() if wireless else None
