@@ -22,7 +22,7 @@ import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from drivers.serial.bus import Bus, Port, open_port, wire_seconds
 from drivers.serial.dialects import DIALECTS, dialect_named
@@ -157,7 +157,30 @@ class DeviceSet:
         return reply
 
 
-class DeviceRunner:
+class _Thread:
+    """A simulated device's loop (``_run``) in a thread until ``stop()``."""
+
+    name = "sim"
+    _stop: threading.Event
+    _thread: threading.Thread
+
+    def _make_thread(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class DeviceRunner(_Thread):
     """Serves a ``DeviceSet`` on a port in a thread: read requests, write replies.
 
     ``also`` are further dialects spoken on the same bus (signs of one maker, keypads of
@@ -179,16 +202,8 @@ class DeviceRunner:
         self.readers += [(d, d.reader()) for d in also if d.name != dialect.name]
         self.devices = devices
         self.turnaround_s = turnaround_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sign-sim", daemon=True)
-
-    def start(self) -> DeviceRunner:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+        self.name = "sign-sim"
+        self._make_thread()
 
     def _run(self) -> None:
         port = self.bus.port
@@ -218,7 +233,7 @@ class DeviceRunner:
         self.bus.send(reply, dialect)
 
 
-class ReceiverRunner:
+class ReceiverRunner(_Thread):
     """A wireless receiver in a thread: pushes the remotes' presses as lines (each one
     ``repeats`` times, as a held button does) and answers the agent's ``PING``."""
 
@@ -230,16 +245,8 @@ class ReceiverRunner:
         self.devices = devices
         self.repeats = repeats
         self.silent = False  # the receiver unplugged: answers nothing, pushes nothing
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="receiver-sim", daemon=True)
-
-    def start(self) -> ReceiverRunner:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+        self.name = "receiver-sim"
+        self._make_thread()
 
     def _run(self) -> None:
         heard = bytearray()

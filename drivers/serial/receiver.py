@@ -16,12 +16,10 @@ from typing import Any
 
 from drivers.serial.bus import Port
 from drivers.serial.health import DeviceHealth, summarize
-from drivers.serial.messages import Ack, KeyCode, Keys, Ping
+from drivers.serial.messages import Ack, Keys, Ping
 from drivers.serial.protocol import Dialect
 from drivers.serial.rflink import PressFilter
-
-KeysHandler = Callable[[int, tuple[KeyCode, ...]], None]
-HealthHandler = Callable[[str, dict[str, Any]], None]
+from drivers.serial.scheduler import HealthHandler, KeysHandler
 
 
 class Receiver:
