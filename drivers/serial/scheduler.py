@@ -113,8 +113,16 @@ class BusScheduler:
         """Loop until ``stop`` is set; sleeps only when there is nothing to do."""
         while not stop.is_set():
             if not self.step():
-                self._wake.wait(idle_wait)
+                self._wake.wait(self._idle_for(idle_wait))
                 self._wake.clear()
+
+    def _idle_for(self, idle_wait: float) -> float:
+        """How long to sleep: ``idle_wait``, or less when a sign's quiet time ends sooner."""
+        with self._lock:
+            waiting = [self._not_before.get(a, 0.0) for a in self._pending_signs]
+        if not waiting:
+            return idle_wait
+        return max(0.0, min(idle_wait, min(waiting) - self.clock()))
 
     def step(self) -> bool:
         """One transaction, the most urgent first; False when there was nothing to do."""
