@@ -131,3 +131,8 @@ def test_unknown_dialect_names_are_refused() -> None:
     assert dialect_named("v68").name == "v68"
     with pytest.raises(ProtocolError):
         dialect_named("acme")
+
+
+def test_the_readme_example_frames_are_the_bytes_sent() -> None:
+    assert BQ.encode(ShowText(3, "A012", flash_s=6)) == bytes.fromhex("02031005064130313219FC03")
+    assert BQ.encode(Ack(3)) == bytes.fromhex("02038101 0051D803".replace(" ", ""))
