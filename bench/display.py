@@ -36,7 +36,7 @@ from display.app import HallDisplay, Options
 from display.fonts import find_cjk_font
 from display.screen import ScreenModel, screen
 from display.settings import BranchSettings, DisplaySettings
-from display.sound import LogSpeaker
+from drivers.voice import LogSpeaker
 from display.state import HallState, apply
 from display.view import Painter
 from queue_core.client import EngineClient

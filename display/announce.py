@@ -4,18 +4,24 @@ Pure. The queue takes the calls the state saw, in event order, and hands them to
 one at a time, so two calls never talk over each other. It remembers which calls it has
 already taken (a ticket and its call count), so an event replayed after a reconnect is not
 spoken twice, while a recall (a new call count) is spoken again. A call whose customer has
-already reached the counter (started, finished…) before its turn is dropped. When calls
-pile up (a busy peak), each is said once instead of ``repeat`` times so the backlog drains.
+already reached the counter (started, finished…) before its turn is dropped.
+
+The repeat rule, sized to the hall: a call is said ``repeat`` times when the hall is quiet,
+``repeat_busy`` times when other calls wait behind it or the speaker has been busy more than
+``max_duty`` of the last ``duty_window_s`` seconds, so at a pension-day peak the speaker keeps
+pauses and no call waits long for its turn.
 """
 
 from __future__ import annotations
 
 import re
 from collections import OrderedDict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from display.settings import VoiceSettings
 from display.state import Call
+from drivers.voice.reading import number_en, number_zh, ticket_en, ticket_zh
 
 #: Ticket events after which nobody needs to hear the call any more.
 SETTLES_CALL = frozenset(
@@ -32,15 +38,45 @@ class Utterance:
     repeats: int
 
 
+class DutyCycle:
+    """How much of a recent window the speaker spent talking."""
+
+    def __init__(self, window_s: float = 300.0) -> None:
+        self.window_s = window_s
+        self._spans: deque[tuple[float, float]] = deque()
+
+    def spoke(self, start: float, end: float) -> None:
+        self._spans.append((start, end))
+
+    def fraction(self, now: float) -> float:
+        since = now - self.window_s
+        while self._spans and self._spans[0][1] <= since:
+            self._spans.popleft()
+        busy = sum(min(end, now) - max(start, since) for start, end in self._spans if start < now)
+        return max(0.0, busy) / self.window_s
+
+
 class AnnouncementQueue:
     """Calls waiting to be spoken, first come first said, each once per call count."""
 
-    def __init__(self, repeat: int = 2, max_age_s: float = 60.0, remember: int = 2000) -> None:
+    def __init__(
+        self,
+        repeat: int = 2,
+        max_age_s: float = 60.0,
+        remember: int = 2000,
+        repeat_busy: int = 1,
+        max_duty: float = 0.5,
+        duty_window_s: float = 300.0,
+    ) -> None:
         self.repeat = repeat
+        self.repeat_busy = repeat_busy
+        self.max_duty = max_duty
         self.max_age_s = max_age_s
+        self.duty = DutyCycle(duty_window_s)
         self._pending: OrderedDict[str, Call] = OrderedDict()  # by ticket id
         self._seen: deque[tuple[str, int]] = deque(maxlen=remember)
         self._seen_set: set[tuple[str, int]] = set()
+        self._settled: deque[str] = deque(maxlen=200)
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -68,13 +104,29 @@ class AnnouncementQueue:
     def settle(self, ticket_id: str) -> None:
         """The ticket no longer needs calling (the customer came, or it closed)."""
         self._pending.pop(ticket_id, None)
+        self._settled.append(ticket_id)
 
-    def take(self) -> Utterance | None:
-        """The next call to say, or None; said once when others are waiting behind it."""
+    def settled(self, call: Call) -> bool:
+        """Has the customer of ``call`` arrived (or the ticket closed) since it was taken?"""
+        return call.ticket_id in self._settled and call.ticket_id not in self._pending
+
+    def busy(self, now: float) -> bool:
+        """Calls wait, or the speaker has talked more than its share of the recent past."""
+        return bool(self._pending) or self.duty.fraction(now) >= self.max_duty
+
+    def take(self, now: float = 0.0) -> Utterance | None:
+        """The next call to say, or None: ``repeat`` times when quiet, ``repeat_busy`` if busy."""
         if not self._pending:
             return None
         _, call = self._pending.popitem(last=False)
-        return Utterance(call, 1 if self._pending else self.repeat)
+        self._settled = deque((t for t in self._settled if t != call.ticket_id), maxlen=200)
+        return Utterance(call, self.repeat_busy if self.busy(now) else self.repeat)
+
+    def say_again(self, utterance: Utterance, said: int, now: float) -> bool:
+        """After ``said`` sayings: one more? Not once the customer came, or when calls wait."""
+        if said >= utterance.repeats or self.settled(utterance.call):
+            return False
+        return said < self.repeat_busy or not self._pending
 
     def pending(self) -> list[str]:
         return [c.number for c in self._pending.values()]
@@ -109,12 +161,38 @@ def phrase(template: str, lang: str, number: str, counter: int) -> list[Segment]
     return segments
 
 
-def sentences(call: Call, voice: VoiceSettings) -> list[list[Segment]]:
-    """The sentences of one saying of ``call``: Chinese, then English when configured."""
-    said = [phrase(voice.template_zh, "zh", call.number, call.counter)]
-    if voice.english:
-        said.append(phrase(voice.template_en, "en", call.number, call.counter))
-    return said
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of a call: the text a synthesiser reads, and its words for recordings."""
+
+    lang: str
+    text: str
+    words: tuple[str, ...]
+
+
+def spoken_text(template: str, lang: str, number: str, counter: int) -> str:
+    """The sentence with numbers spelled as they are said: 请A零一二号到三号窗口办理业务."""
+    if lang == "zh":
+        text = template.format(number=ticket_zh(number), counter=number_zh(counter))
+        return "".join(text.split())
+    text = template.format(number=ticket_en(number), counter=number_en(counter))
+    return " ".join(text.split())
+
+
+def sentences(
+    call: Call, voice: VoiceSettings, only: Sequence[str] | None = None
+) -> list[Sentence]:
+    """The sentences of one saying of ``call``: Chinese, then English when configured
+    (or just the languages in ``only``)."""
+    langs = [("zh", voice.template_zh)] + ([("en", voice.template_en)] if voice.english else [])
+    if only is not None:
+        templates = {"zh": voice.template_zh, "en": voice.template_en}
+        langs = [(lang, templates[lang]) for lang in only]
+    return [
+        Sentence(lang, spoken_text(template, lang, call.number, call.counter),
+                 tuple(s.text for s in phrase(template, lang, call.number, call.counter)))
+        for lang, template in langs
+    ]  # fmt: skip
 
 
 def text_of(call: Call, voice: VoiceSettings) -> str:

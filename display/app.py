@@ -16,7 +16,7 @@ import os
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,14 +24,7 @@ from typing import Any
 
 import pygame
 
-from display.announce import (
-    SETTLES_CALL,
-    AnnouncementQueue,
-    Segment,
-    Utterance,
-    phrase,
-    text_of,
-)  # fmt: skip
+from display.announce import SETTLES_CALL, AnnouncementQueue, Utterance, spoken_text, text_of
 from display.program import (
     cjk_font,
     keep_trying,
@@ -42,9 +35,10 @@ from display.program import (
 )
 from display.screen import ScreenModel, screen
 from display.settings import BranchSettings, branch_settings
-from display.sound import LogSpeaker, SegmentBank, Speaker, compose, open_speaker
-from display.state import HallState, apply, call_of
+from display.sound import opening, saying
+from display.state import Call, HallState, apply, call_of
 from display.view import Painter
+from drivers.voice import LogSpeaker, Speaker, Voice, VoiceOptions, open_speaker
 from queue_core.client import AsyncEngineClient, EngineError, EventStream
 
 log = logging.getLogger("display")
@@ -87,7 +81,11 @@ class HallDisplay:
         self.settings = BranchSettings()
         self.state = HallState()
         self.queue = AnnouncementQueue(self.settings.voice.repeat, self.settings.voice.max_age_s)
-        self.bank: SegmentBank | None = None
+        self.voice: Voice | None = None
+        self.serves: dict[int, tuple[str, ...]] = {}  # counter -> services, from GET /branch
+        self.announcing: Call | None = None  # the call being spoken: it flashes meanwhile
+        self.first_sound_s: deque[tuple[float, bool]] = deque(maxlen=1000)  # (s, was ready)
+        self._prepare: asyncio.Queue[str] = asyncio.Queue(maxsize=100)
         self.client = AsyncEngineClient(options.engine, options.token)
         self.stream = EventStream(options.engine, options.token, on_state=self._link_changed)
         self.dirty = asyncio.Event()
@@ -100,6 +98,7 @@ class HallDisplay:
         self.call_to_frame_s: deque[float] = deque(maxlen=1000)
         self._event_waiting_since: float | None = None
         self.frames = 0
+        self.announced: dict[str, Any] | None = None
 
     # Events in
     def on_event(self, event: dict[str, Any]) -> None:
@@ -108,11 +107,15 @@ class HallDisplay:
         fresh = self.settings.display.fresh_s
         self.state = apply(self.state, event, now, fresh)
         call = call_of(event, now, fresh)
+        ticket = (event.get("data") or {}).get("ticket") or {}
         if call is not None and self.options.voice and self.settings.voice.enabled:
             self.queue.offer(call, now)
         elif event.get("type") in SETTLES_CALL:
-            ticket = (event.get("data") or {}).get("ticket") or {}
             self.queue.settle(str(ticket.get("id", "")))
+            if self.announcing is not None and self.announcing.ticket_id == ticket.get("id"):
+                self.speaker.stop()  # the customer is at the counter: no need to go on
+        elif event.get("type") == "ticket.issued":
+            self._prepare_calls_of(ticket)
         if call is not None and self._event_waiting_since is None:
             self._event_waiting_since = time.perf_counter()  # measured: call event -> frame
         self.dirty.set()
@@ -137,9 +140,46 @@ class HallDisplay:
         self.settings = branch_settings(branch)
         voice = self.settings.voice
         self.queue.repeat, self.queue.max_age_s = voice.repeat, voice.max_age_s
+        self.queue.repeat_busy, self.queue.max_duty = voice.repeat_busy, voice.max_duty
+        self.queue.duty.window_s = voice.duty_window_s
+        self.serves = {
+            int(c["number"]): tuple(str(s) for s in c.get("services") or ())
+            for c in branch.get("counters") or []
+            if "number" in c
+        }
         if self.options.voice and voice.enabled:
-            self.bank = SegmentBank(voice, self.cache)
+            self.voice = Voice(
+                VoiceOptions(
+                    pack_dir=Path(voice.pack_dir) if voice.pack_dir else self.cache,
+                    recordings=Path(voice.segments_dir) if voice.segments_dir else None,
+                    role="display",
+                    espeak_wpm=voice.espeak_wpm,
+                )
+            )
         self.dirty.set()
+
+    # Sentences rendered before they are needed
+    def _prepare_calls_of(self, ticket: dict[str, Any]) -> None:
+        """A new ticket: render its call for every open counter that serves its service."""
+        number, service = str(ticket.get("number") or ""), str(ticket.get("service") or "")
+        if self.voice is None or not number:
+            return
+        open_counters = {c.number for c in self.state.counters if c.state == "open"}
+        template = self.settings.voice.template_zh
+        for counter, services in self.serves.items():
+            if service in services and (counter in open_counters or not open_counters):
+                text = spoken_text(template, "zh", number, counter)
+                if self._prepare.full():
+                    self._prepare.get_nowait()  # the oldest ticket is the least likely next
+                self._prepare.put_nowait(text)
+
+    async def prepare_sentences(self) -> None:
+        """Render announced-to-be sentences one at a time, in the background, lowest priority."""
+        while not self.stopping.is_set():
+            text = await self._prepare.get()
+            voice = self.voice
+            if voice is not None and not voice.ready("zh", text):
+                await asyncio.to_thread(voice.sentence, "zh", text)
 
     async def follow_events(self) -> None:
         while not self.stopping.is_set():
@@ -156,14 +196,18 @@ class HallDisplay:
         async def load() -> None:
             branch = await self.client.request("GET", "/branch")
             self.configure(branch)
-            if self.bank is not None:
-                await asyncio.to_thread(self.bank.warm, warm_segments(branch, self.settings))
+            if self.voice is not None:
+                source = await asyncio.to_thread(self.voice.load)
+                log.info("voice: %s", source)
+                if self.voice.neural_state() is not None:
+                    log.warning("voice: %s", self.voice.neural_state())
 
         await keep_trying(load, self.stopping, "branch settings", max_delay=30.0)
 
     # Screen out
     def model(self) -> ScreenModel:
-        return screen(self.state, self.settings, self.clock(), self.stream.connected)
+        announcing = self.announcing.ticket_id if self.announcing is not None else None
+        return screen(self.state, self.settings, self.clock(), self.stream.connected, announcing)
 
     def draw(self) -> ScreenModel:
         model = self.model()
@@ -199,24 +243,66 @@ class HallDisplay:
     async def speak(self) -> None:
         while not self.stopping.is_set():
             if not self.speaker.busy():
-                utterance = self.queue.take()
+                utterance = self.queue.take(self.clock())
                 if utterance is not None:
-                    await self._say(utterance)
+                    started = self.clock()
+                    try:
+                        await self._say(utterance)
+                    except Exception:  # one bad call must not silence the hall all day
+                        log.exception("could not announce %s", utterance.call.number)
+                    finally:
+                        self.queue.duty.spoke(started, self.clock())
+                        self._announcing(None)
             await asyncio.sleep(0.05)
 
+    async def _until_quiet(self) -> None:
+        while self.speaker.busy():
+            await asyncio.sleep(0.02)
+
+    def _announcing(self, call: Call | None, seconds: float = 0.0) -> None:
+        """The call now spoken flashes on the screen and, through the engine, on its sign."""
+        self.announcing = call
+        self.dirty.set()
+        if call is not None:
+            self.announced = {"number": call.number, "counter": call.counter,
+                              "seconds": round(seconds, 1)}  # fmt: skip
+        else:
+            self.announced = None
+        self.link_changed.set()  # report it now: the signs agent flashes the counter's sign
+
     async def _say(self, utterance: Utterance) -> None:
-        voice = self.settings.voice
-        text = text_of(utterance.call, voice)
-        try:
-            pcm = await asyncio.to_thread(compose, utterance, voice, self.bank)
+        call, settings, voice = utterance.call, self.settings.voice, self.voice
+        text = text_of(call, settings)
+        ready = voice is None or all(voice.ready("zh", s) for s in [
+            spoken_text(settings.template_zh, "zh", call.number, call.counter)])  # fmt: skip
+        rendering = asyncio.create_task(
+            asyncio.to_thread(saying, call, settings, voice)
+        ) if voice is not None else None  # fmt: skip
+        start = opening(settings)  # the chime sounds while the sentence is rendered
+        if start.data:
+            self.speaker.play(start, "")
+            self._first_sound(call, ready)
+        pcm = await rendering if rendering is not None else start
+        if not start.data:
+            self._first_sound(call, ready)
+        self._announcing(call, start.seconds + utterance.repeats * (pcm.seconds + settings.gap_s))
+        await self._until_quiet()
+        said = 0
+        while rendering is not None and pcm.data and not self.queue.settled(call):
             self.speaker.play(pcm, text)
-        except Exception:  # one bad call must not silence the hall for the rest of the day
-            log.exception("could not announce %s", text)
-        self.spoken.append(f"{utterance.call.number}@{utterance.call.counter}")
+            said += 1
+            await self._until_quiet()
+            if not self.queue.say_again(utterance, said, self.clock()):
+                break
+            await asyncio.sleep(settings.gap_s)
+        self.spoken.append(f"{call.number}@{call.counter}")
+
+    def _first_sound(self, call: Call, ready: bool) -> None:
+        self.first_sound_s.append((self.clock() - call.seen_at, ready))
 
     # Health out
     def health(self) -> tuple[str, dict[str, Any]]:
-        source = self.bank.source if self.bank is not None else "off"
+        source = self.voice.source if self.voice is not None else "off"
         last = self.state.last_event_seen_at
         detail: dict[str, Any] = {
             "connected": self.stream.connected,
@@ -228,6 +314,7 @@ class HallDisplay:
             "voice": source,
             "speaker": self.speaker.name,
             "calls_to_announce": len(self.queue),
+            "announcing": self.announced,
         }
         degraded = source in ("none",) or isinstance(self.speaker, LogSpeaker)
         return ("warning" if degraded and self.options.voice else "ok"), detail
@@ -268,7 +355,7 @@ class HallDisplay:
         tasks = [
             asyncio.create_task(coro)
             for coro in (self.follow_events(), self.load_branch(), self.show_frames(),
-                         self.speak(), self.report_health())
+                         self.speak(), self.prepare_sentences(), self.report_health())
         ]  # fmt: skip
         for task in tasks:
             task.add_done_callback(self._task_ended)
@@ -283,18 +370,6 @@ class HallDisplay:
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.client.aclose()
         return 0
-
-
-def warm_segments(branch: dict[str, Any], settings: BranchSettings) -> Iterable[Segment]:
-    """Every segment a call of this branch can need: prefixes, digits, counters, words."""
-    voice = settings.voice
-    prefixes = {str(s.get("prefix") or s.get("code", "")) for s in branch.get("services") or []}
-    counters = [int(c["number"]) for c in branch.get("counters") or [] if "number" in c]
-    languages = [("zh", voice.template_zh)] + ([("en", voice.template_en)] if voice.english else [])
-    for lang, template in languages:
-        yield from phrase(template, lang, "".join(sorted(prefixes)) + "0123456789", 0)
-        for number in counters:
-            yield Segment(lang, str(number))
 
 
 parse_size = size_option(320, 240)

@@ -93,11 +93,15 @@ def call_line(call: Call, settings: BranchSettings) -> CallLine:
                     kind_of(call, settings), call.recall)  # fmt: skip
 
 
-def flash_phase(call: Call | None, now: float, flash_s: float) -> bool | None:
+def flash_phase(
+    call: Call | None, now: float, flash_s: float, announced: bool = False
+) -> bool | None:
+    """Which half of the flash shows, or None: a new call flashes for ``flash_s`` and, for
+    those who cannot hear it, for as long as it is being announced."""
     if call is None or not call.live:
         return None
     elapsed = now - call.seen_at
-    if elapsed < 0 or elapsed >= flash_s:
+    if elapsed < 0 or (elapsed >= flash_s and not announced):
         return None
     return int(elapsed / FLASH_HALF_PERIOD_S) % 2 == 0
 
@@ -107,11 +111,22 @@ def marquee_text(state: HallState, now: float) -> str:
     return "　　◆　　".join(texts)
 
 
-def screen(state: HallState, settings: BranchSettings, now: float, online: bool) -> ScreenModel:
-    """What the screen shows at ``now`` (epoch seconds) with the event link ``online`` or not."""
+def screen(
+    state: HallState,
+    settings: BranchSettings,
+    now: float,
+    online: bool,
+    announcing: str | None = None,
+) -> ScreenModel:
+    """What the screen shows at ``now`` (epoch seconds) with the event link ``online`` or not.
+
+    ``announcing`` is the ticket whose call is being spoken: the big panel shows that call,
+    flashing, so what the hall sees is what it hears; the newest call stays in the list.
+    """
     shown = settings.display
     local = datetime.fromtimestamp(now, zone(settings.timezone))
-    calls = state.calls
+    spoken = [c for c in state.calls if c.ticket_id == announcing]
+    calls = (*spoken, *(c for c in state.calls if c.ticket_id != announcing))
     current = calls[0] if calls else None
     recent = calls[1 : 1 + shown.recent_calls]
     services = tuple(
@@ -129,7 +144,7 @@ def screen(state: HallState, settings: BranchSettings, now: float, online: bool)
         date_en=f"{WEEKDAYS_EN[local.weekday()]} {local.day} {MONTHS_EN[local.month - 1]}",
         clock=local.strftime("%H:%M:%S"),
         current=call_line(current, settings) if current else None,
-        flash_on=flash_phase(current, now, shown.flash_s),
+        flash_on=flash_phase(current, now, shown.flash_s, bool(spoken)),
         recent=tuple(call_line(c, settings) for c in recent),
         services=services,
         out_of_service=out,

@@ -35,19 +35,27 @@ class VoiceSettings:
     """What the hall hears: ``[voice]`` of the branch config."""
 
     enabled: bool = True
+    #: Sayings of a call when the hall is quiet…
     repeat: int = 2
+    #: …and when other calls wait or the speaker has been busy more than ``max_duty``.
+    repeat_busy: int = 1
+    max_duty: float = 0.5
+    duty_window_s: float = 300.0
     english: bool = False
     chime: bool = True
     template_zh: str = DEFAULT_TEMPLATE_ZH
     template_en: str = DEFAULT_TEMPLATE_EN
-    voice_zh: str = "cmn"
-    voice_en: str = "en"
-    #: espeak-ng's speaking rate in words per minute (its default, 175, drags in a hall).
-    speed: int = 190
+    #: The neural voice (a Mandarin voice of Kokoro) and its speed, used by ``voice build``.
+    voice: str = "zf_xiaoyi"
+    speed: float = 0.9
+    #: eSpeak NG's rate (words per minute) when it is the voice.
+    espeak_wpm: int = 170
     #: A call that reaches the display later than this after it happened is shown, not spoken.
     max_age_s: float = 60.0
-    #: A folder of recorded segments (``zh/请.wav``, ``zh/3.wav``…) used before espeak-ng.
+    #: A folder of recorded words (``zh/请.wav``, ``zh/3.wav``…) used before any synthesis.
     segments_dir: str | None = None
+    #: The voice pack folder (default: ``$BRANCHQ_VOICE_PACK`` or the installation's own).
+    pack_dir: str | None = None
     #: Pause between the repetitions of one call, seconds.
     gap_s: float = 0.6
 
@@ -103,20 +111,30 @@ def display_settings(section: Mapping[str, Any]) -> DisplaySettings:
     )
 
 
+def _folder(section: Mapping[str, Any], key: str) -> str | None:
+    value = section.get(key)
+    return value if isinstance(value, str) and value else None
+
+
 def voice_settings(section: Mapping[str, Any]) -> VoiceSettings:
-    segments = section.get("segments_dir")
+    repeat = _int(section, "repeat", 2, 1, 5)
+    speed = _float(section, "speed", 0.9)
     return VoiceSettings(
         enabled=bool(section.get("enabled", True)),
-        repeat=_int(section, "repeat", 2, 1, 5),
+        repeat=repeat,
+        repeat_busy=min(repeat, _int(section, "repeat_busy", 1, 1, 5)),
+        max_duty=min(1.0, _float(section, "max_duty", 0.5)),
+        duty_window_s=max(30.0, _float(section, "duty_window_s", 300.0)),
         english=bool(section.get("english", False)),
         chime=bool(section.get("chime", True)),
         template_zh=_str(section, "template_zh", DEFAULT_TEMPLATE_ZH),
         template_en=_str(section, "template_en", DEFAULT_TEMPLATE_EN),
-        voice_zh=_str(section, "voice_zh", "cmn"),
-        voice_en=_str(section, "voice_en", "en"),
-        speed=_int(section, "speed", 190, 80, 400),
+        voice=_str(section, "voice", "zf_xiaoyi"),
+        speed=speed if 0.5 <= speed <= 2.0 else 0.9,  # an old espeak-ng wpm means: default
+        espeak_wpm=_int(section, "espeak_wpm", 170, 80, 400),
         max_age_s=_float(section, "max_age_s", 60.0),
-        segments_dir=segments if isinstance(segments, str) and segments else None,
+        segments_dir=_folder(section, "segments_dir"),
+        pack_dir=_folder(section, "pack_dir"),
         gap_s=_float(section, "gap_s", 0.6),
     )
 

@@ -21,6 +21,7 @@ DEFAULT_DB = "sqlite:///branchq.db"
 #: Subcommands implemented elsewhere: name -> (module, help).
 PROGRAMS: dict[str, tuple[str, str]] = {
     "display": ("display.app", "the hall display (pygame) and its voice"),
+    "voice": ("display.voice_cli", "the hall's voice: build the pack, say a call, list"),
     "kiosk": ("kiosk.app", "the ticket kiosk (pygame touch screen) with its printer"),
     "caller": ("counter_caller.app", "the teller's caller page for a counter"),
     "signs": ("drivers.agent", "the LED counter signs and keypads agent (RS-485)"),

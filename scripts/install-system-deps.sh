@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages BranchQ's programs and tests need: a browser for the web-page tests, socat for
 # serial pty pairs, a CJK font for the display/kiosk/printer fallback, espeak-ng and sox for the
-# voice, PostgreSQL for the store tests, systemd for `systemd-analyze verify` of the units,
-# libusb for USB receipt printers (pyusb).
+# voice tests' measurements, PostgreSQL for the store tests, systemd for `systemd-analyze verify`
+# of the units, libusb for USB receipt printers (pyusb), npm (only where no Node.js is
+# installed) to fetch the neural voice's styles.
 # Installs only what is missing.
 set -euo pipefail
 packages=(chromium socat fonts-wqy-microhei espeak-ng sox postgresql util-linux systemd libusb-1.0-0)
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -43,7 +43,9 @@ class RunningDisplay:
         if self.exit_after is not None:
             cmd += ["--exit-after", str(self.exit_after)]
         env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
-               "XDG_CACHE_HOME": str(self.workdir / "cache"), "PYTHONPATH": str(REPO)}  # fmt: skip
+               "XDG_CACHE_HOME": str(self.workdir / "cache"), "PYTHONPATH": str(REPO),
+               # The fallback voice, which renders at once: the neural one is tested on its own.
+               "BRANCHQ_VOICE_PACK": str(self.workdir / "no-voice-pack")}  # fmt: skip
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=env, text=True,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
         threading.Thread(target=self._read, daemon=True).start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from display.announce import AnnouncementQueue, Segment, phrase, sentences, text_of
+from display.announce import AnnouncementQueue, Utterance, phrase, sentences, spoken_text, text_of
 from display.settings import VoiceSettings
 from display.state import Call, call_of
 from tests.display.events import called
@@ -106,9 +106,56 @@ def test_english_follows_chinese_when_configured() -> None:
     voice = VoiceSettings(english=True)
     c = call(1, "A012", 3)
     zh, en = sentences(c, voice)
-    assert zh[0] == Segment("zh", "请")
-    assert [s.text for s in en][:5] == ["Number", "A", "0", "1", "2"]
+    assert zh.words[0] == "请" and zh.lang == "zh"
+    assert list(en.words[:5]) == ["Number", "A", "0", "1", "2"]
+    # What a synthesiser reads: digits spelled out, the counter as a number.
+    assert zh.text == "请A零一二号到三号窗口办理业务"
+    assert en.text == "Number A, zero one two, please go to counter three"
     assert (
         text_of(c, voice) == "请 A012 号 到 3 号窗口 办理业务 / Number A012, please go to counter 3"
     )
     assert text_of(c, VoiceSettings(english=False)) == "请 A012 号 到 3 号窗口 办理业务"
+
+
+def test_the_chinese_sentence_spells_digits_and_reads_counters_as_numbers() -> None:
+    template = "请 {number} 号 到 {counter} 号窗口 办理业务"
+    assert spoken_text(template, "zh", "V008", 12) == "请V零零八号到十二号窗口办理业务"
+    assert spoken_text(template, "zh", "A1000", 20) == "请A一零零零号到二十号窗口办理业务"
+
+
+def test_a_quiet_hall_hears_a_call_twice_and_a_busy_one_once() -> None:
+    queue = AnnouncementQueue(repeat=2, repeat_busy=1, max_duty=0.5, duty_window_s=100)
+    queue.offer(call(1, "A001", 1), T0)
+    first = queue.take(T0)
+    assert first is not None and first.repeats == 2
+    assert queue.say_again(first, 1, T0 + 5)
+    assert not queue.say_again(first, 2, T0 + 10)
+
+
+def test_a_second_saying_is_dropped_when_another_call_comes_in_meanwhile() -> None:
+    queue = AnnouncementQueue(repeat=2)
+    queue.offer(call(1, "A001", 1), T0)
+    first = queue.take(T0)
+    assert first is not None and first.repeats == 2
+    queue.offer(call(2, "A002", 2), T0 + 3)
+    assert not queue.say_again(first, 1, T0 + 5)
+
+
+def test_a_speaker_busy_over_half_the_window_says_each_call_once() -> None:
+    queue = AnnouncementQueue(repeat=2, repeat_busy=1, max_duty=0.5, duty_window_s=100)
+    queue.duty.spoke(T0 - 80, T0 - 20)  # 60 of the last 100 s talking
+    queue.offer(call(1, "A001", 1), T0)
+    taken = queue.take(T0)
+    assert taken is not None and taken.repeats == 1
+    assert queue.duty.fraction(T0) == 0.6
+    assert queue.duty.fraction(T0 + 100) == 0.0  # the window moved past it
+
+
+def test_a_customer_who_arrives_during_the_call_is_not_called_again() -> None:
+    queue = AnnouncementQueue(repeat=2)
+    queue.offer(call(1, "A001", 1), T0)
+    taken = queue.take(T0)
+    assert isinstance(taken, Utterance)
+    queue.settle("id-A001")
+    assert queue.settled(taken.call)
+    assert not queue.say_again(taken, 1, T0 + 4)

@@ -3,38 +3,23 @@
 from __future__ import annotations
 
 import array
-import shutil
 import time
 from pathlib import Path
 
 import pygame
 import pytest
 
-from display.announce import Utterance
 from display.fonts import FontMissing, draws_chinese, find_cjk_font
 from display.settings import VoiceSettings
-from display.sound import (
-    RATE,
-    WORD_GAP_S,
-    LogSpeaker,
-    MixerSpeaker,
-    SegmentBank,
-    chime,
-    compose,
-    duration_of,
-    silence,
-    write_wav,
-)
-from display.state import call_of
+from display.sound import chime, opening, saying
+from display.state import Call, call_of
+from drivers.voice import LogSpeaker, MixerSpeaker, Voice, VoiceOptions
+from drivers.voice.pcm import RATE, Pcm, peak_db, rms_db, silence, write_wav
+from drivers.voice.recorded import WORD_GAP_S
 from tests.display.events import called
 
 T0 = 1_790_000_000.0
 PYGAME_FONT = str(Path(pygame.__file__).parent / pygame.font.get_default_font())
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
-
-
-def loudness(pcm: bytes) -> int:
-    return max((abs(s) for s in array.array("h", pcm)), default=0)
 
 
 def test_pygames_own_font_is_refused_because_it_draws_chinese_as_boxes() -> None:
@@ -50,58 +35,58 @@ def test_a_cjk_font_is_found_on_this_machine() -> None:
 
 def test_the_chime_is_audible_and_about_a_second_long() -> None:
     sound = chime()
-    assert 1.0 <= duration_of(sound) <= 1.3
-    assert loudness(sound) > 8000
+    assert 1.0 <= sound.seconds <= 1.3
+    assert peak_db(sound) > -10
 
 
-def call_a012(counter: int = 3) -> Utterance:
+def call_a012(counter: int = 3) -> Call:
     made = call_of(called(1, "A012", counter, T0), now=T0)
     assert made is not None
-    return Utterance(made, 1)
+    return made
 
 
-@needs_espeak
-def test_espeak_segments_are_rendered_once_and_reused_from_the_cache(tmp_path: Path) -> None:
-    bank = SegmentBank(VoiceSettings(), cache=tmp_path)
-    pcm = compose(call_a012(), VoiceSettings(chime=False), bank)
-    assert duration_of(pcm) > 1.5 and loudness(pcm) > 3000
-    cached = sorted(tmp_path.iterdir())
-    assert cached  # one WAV per distinct segment
-    again = SegmentBank(VoiceSettings(), cache=tmp_path)
-    started = time.perf_counter()
-    assert compose(call_a012(), VoiceSettings(chime=False), again) == pcm
-    assert sorted(tmp_path.iterdir()) == cached
-    assert time.perf_counter() - started < 1.0
+def tone(seconds: float = 0.1, amplitude: int = 12000) -> bytes:
+    return array.array("h", [amplitude, -amplitude] * int(RATE * seconds / 2)).tobytes()
 
 
-def test_recorded_segments_are_used_before_synthesis(tmp_path: Path) -> None:
+def fallback_voice(tmp_path: Path, recordings: Path | None = None) -> Voice:
+    return Voice(VoiceOptions(pack_dir=tmp_path / "no-pack", recordings=recordings))
+
+
+def test_without_the_neural_voice_calls_are_spoken_by_espeak_ng_1_52_at_the_common_level(
+    tmp_path: Path,
+) -> None:
+    voice = fallback_voice(tmp_path)
+    assert voice.source == "espeak-ng 1.52"  # Debian's 1.51, which misreads Mandarin, never
+    pcm = saying(call_a012(), VoiceSettings(), voice)
+    assert 1.5 < pcm.seconds < 6.0
+    assert rms_db(pcm) == pytest.approx(-20.0, abs=1.5)
+
+
+def test_recorded_words_are_used_before_synthesis(tmp_path: Path) -> None:
     zh = tmp_path / "zh"
     zh.mkdir()
-    tone = array.array("h", [12000, -12000] * (RATE // 20)).tobytes()  # 0.1 s of a loud tone
     for word in ["请", "A", "0", "1", "2", "号", "到", "3", "号窗口", "办理业务"]:
-        write_wav(zh / f"{word}.wav", tone)
-    voice = VoiceSettings(chime=False, segments_dir=str(tmp_path))
-    bank = SegmentBank(voice, cache=tmp_path / "cache")
-    pcm = compose(call_a012(), voice, bank)
-    # Ten recorded words, each followed by a short gap, and nothing synthesised.
-    assert duration_of(pcm) == pytest.approx(10 * (0.1 + WORD_GAP_S), abs=0.02)
-    assert not (tmp_path / "cache").exists()
+        write_wav(zh / f"{word}.wav", Pcm(tone(), RATE))
+    voice = fallback_voice(tmp_path, recordings=tmp_path)
+    pcm = saying(call_a012(), VoiceSettings(), voice)
+    # Ten recorded words with a short gap between them, nothing synthesised.
+    assert pcm.seconds == pytest.approx(10 * 0.1 + 9 * WORD_GAP_S, abs=0.03)
 
 
-def test_repeats_say_the_sentence_again_after_the_chime(tmp_path: Path) -> None:
+def test_a_sentence_missing_one_recorded_word_is_synthesised_whole(tmp_path: Path) -> None:
     zh = tmp_path / "zh"
     zh.mkdir()
-    tone = array.array("h", [9000, -9000] * (RATE // 20)).tobytes()
-    for word in ["请", "A", "0", "1", "2", "号", "到", "3", "号窗口", "办理业务"]:
-        write_wav(zh / f"{word}.wav", tone)
-    voice = VoiceSettings(segments_dir=str(tmp_path), gap_s=0.5)
-    bank = SegmentBank(voice, cache=tmp_path / "cache")
-    once = compose(call_a012(), voice, bank)
-    twice = compose(Utterance(call_a012().call, 2), voice, bank)
-    assert once.startswith(chime())
-    assert duration_of(twice) - duration_of(once) == pytest.approx(
-        0.5 + 10 * (0.1 + WORD_GAP_S), abs=0.02
-    )
+    for word in ["请", "A", "0", "1", "2", "号", "到", "号窗口", "办理业务"]:  # no "3"
+        write_wav(zh / f"{word}.wav", Pcm(tone(), RATE))
+    voice = fallback_voice(tmp_path, recordings=tmp_path)
+    pcm = saying(call_a012(), VoiceSettings(), voice)
+    assert pcm.seconds > 1.5  # eSpeak NG said it all, no mix of a person and a machine
+
+
+def test_the_chime_opens_a_call_only_when_the_branch_wants_it() -> None:
+    assert opening(VoiceSettings()).seconds == pytest.approx(chime().seconds + 0.3, abs=0.01)
+    assert opening(VoiceSettings(chime=False)).data == b""
 
 
 def test_without_a_sound_device_the_call_is_logged_and_takes_its_time(

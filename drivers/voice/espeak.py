@@ -1,0 +1,80 @@
+"""The fallback voice: eSpeak NG 1.52 (PyPI ``espeakng-loader``) through its C API.
+
+Formant synthesis: robotic, but correct Mandarin. Debian 12's espeak-ng 1.51 reads the tone
+digits of its ``cmn`` phonemes as English words (请 → "qing-three"); 1.52 does not. Debian's
+own 1.51 is used only as a last resort and only with ``cmn-latn-pinyin``, fed with pinyin,
+which it reads right. The library holds one global voice, so calls are serialised.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import threading
+
+from drivers.voice.pcm import Pcm
+
+log = logging.getLogger(__name__)
+
+_SYNCHRONOUS = 2  # AUDIO_OUTPUT_SYNCHRONOUS: espeak_Synth returns when all audio is out
+_CHARS_UTF8 = 1
+_POS_CHARACTER = 1
+_RATE_PARAMETER = 1
+_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+)
+
+#: Our language codes -> the library's voice names.
+VOICES = {"zh": "cmn", "en": "en-us"}
+
+
+class EspeakUnavailable(RuntimeError):
+    """No eSpeak NG that reads Mandarin correctly is installed."""
+
+
+class Espeak:
+    """libespeak-ng 1.52 from ``espeakng-loader``, synthesising into memory."""
+
+    name = "espeak-ng 1.52"
+
+    def __init__(self, words_per_minute: int = 170) -> None:
+        try:
+            import espeakng_loader
+        except ImportError as exc:
+            raise EspeakUnavailable("the espeakng-loader package is not installed") from exc
+        self._lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        data = espeakng_loader.get_data_path().encode()
+        self._lib.espeak_Initialize.restype = ctypes.c_int
+        self.rate = self._lib.espeak_Initialize(_SYNCHRONOUS, 0, data, 0)
+        if self.rate <= 0:
+            raise EspeakUnavailable(f"libespeak-ng did not start (returned {self.rate})")
+        self._chunks: list[bytes] = []
+        self._callback = _CALLBACK(self._collect)  # kept alive as long as the library may call it
+        self._lib.espeak_SetSynthCallback(self._callback)
+        self._lib.espeak_SetParameter(_RATE_PARAMETER, words_per_minute, 0)
+        self._lock = threading.Lock()
+        info = ctypes.c_char_p()
+        self._lib.espeak_Info.restype = ctypes.c_char_p
+        self.version = (self._lib.espeak_Info(ctypes.byref(info)) or b"").decode()
+
+    def _collect(self, wav: ctypes._Pointer, count: int, events: int) -> int:  # type: ignore[type-arg]
+        if count > 0:
+            self._chunks.append(ctypes.string_at(wav, count * 2))
+        return 0  # go on
+
+    def synthesise(self, text: str, lang: str) -> Pcm:
+        """The PCM of ``text`` read in ``lang`` ("zh" or "en")."""
+        voice = VOICES.get(lang, lang).encode()
+        raw = text.encode("utf-8") + b"\0"
+        with self._lock:
+            self._chunks = []
+            if self._lib.espeak_SetVoiceByName(voice) != 0:
+                raise EspeakUnavailable(f"eSpeak NG has no voice {voice.decode()!r}")
+            result = self._lib.espeak_Synth(
+                raw, len(raw), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+            )
+            if result != 0:
+                raise RuntimeError(f"espeak_Synth failed ({result}) for {text!r}")
+            self._lib.espeak_Synchronize()
+            data = b"".join(self._chunks)
+        return Pcm(data, self.rate)
