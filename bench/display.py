@@ -36,9 +36,9 @@ from display.app import HallDisplay, Options
 from display.fonts import find_cjk_font
 from display.screen import ScreenModel, screen
 from display.settings import BranchSettings, DisplaySettings
-from drivers.voice import LogSpeaker
 from display.state import HallState, apply
 from display.view import Painter
+from drivers.voice import LogSpeaker
 from queue_core.client import EngineClient
 from tests.support.engine import DISPLAY_TOKEN, LOBBY, RunningEngine
 
