@@ -7,6 +7,7 @@ engine action a key asks for. The agent sends both; nothing here does I/O.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -56,6 +57,8 @@ class Board:
             out += self._ticket_at_counter(data["ticket"], ended=False)
         elif kind in ENDS_VISIT:
             out += self._ticket_at_counter(data["ticket"], ended=True, finished=kind)
+        elif kind == "device.updated":
+            out += self._announcing(data.get("device") or {})
         if "queue" in data:
             out += self._queue(data["queue"])
         return out
@@ -118,6 +121,24 @@ class Board:
         counter.view = replace(counter.view, current_id=str(ticket["id"]))
         counter.current_number = str(ticket["number"])
         return self._show(counter, flash=True)
+
+    def _announcing(self, device: Json) -> list[Output]:
+        """The hall display says it is announcing a call: flash that sign for as long."""
+        said = (device.get("detail") or {}).get("announcing")
+        if not isinstance(said, dict):
+            return []
+        counter = self.counters.get(int(said.get("counter") or 0))
+        if counter is None or counter.current_number != str(said.get("number")):
+            return []  # the counter moved on: its sign shows something else now
+        address = counter.devices.sign_address
+        if address is None:
+            return []
+        text = self._signs.get(address) or sign_text(
+            counter.view.state, counter.current_number, self.layout.settings
+        )
+        self._signs[address] = text
+        seconds = max(1, math.ceil(float(said.get("seconds") or 0)))
+        return [ShowText(address, text, seconds)]
 
     def _ticket_at_counter(
         self, ticket: Json, *, ended: bool, finished: str | None = None

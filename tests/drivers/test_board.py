@@ -166,3 +166,21 @@ def test_three_evaluation_keys_map_to_one_three_five() -> None:
 
 def test_a_keypad_of_no_counter_is_refused(board: Board) -> None:
     assert isinstance(board.press(199, K.CALL_NEXT), Refused)
+
+
+def announcing(number: str, counter_number: int, seconds: float) -> dict[str, Any]:
+    detail = {"announcing": {"number": number, "counter": counter_number, "seconds": seconds}}
+    return event("device.updated", device={"name": "display-1", "status": "ok", "detail": detail})
+
+
+def test_the_sign_flashes_for_as_long_as_the_display_announces_its_call(board: Board) -> None:
+    board.apply(event("ticket.called", ticket=ticket("A012"), counter={"number": 3}))
+    assert board.apply(announcing("A012", 3, 8.2)) == [ShowText(3, "A012", 9)]
+    idle = event("device.updated", device={"name": "display-1", "detail": {"announcing": None}})
+    assert board.apply(idle) == []
+
+
+def test_an_announcement_of_a_number_the_counter_has_left_flashes_nothing(board: Board) -> None:
+    board.apply(event("ticket.called", ticket=ticket("A012"), counter={"number": 3}))
+    board.apply(event("ticket.called", ticket=ticket("A013"), counter={"number": 3}))
+    assert board.apply(announcing("A012", 3, 5)) == []
