@@ -146,11 +146,14 @@ class Voice:
             if cached is not None:
                 return cached
             rendering = engine.render(text)
-            self.pack.put("zh", text, rendering.phonemes, rendering.pcm)
-            return rendering.pcm
         except Exception as exc:  # the hall must hear something: fall back, say why
             log.error("neural voice failed on %r: %s", text, exc)
             return None
+        try:
+            self.pack.put("zh", text, rendering.phonemes, rendering.pcm)
+        except (OSError, PackError) as exc:  # a read-only pack still speaks, it only forgets
+            log.warning("cannot keep %r in the voice pack: %s", text, exc)
+        return rendering.pcm
 
     def _espeak_sentence(self, lang: str, text: str) -> Pcm:
         engine = self._fallback()

@@ -61,6 +61,17 @@ def test_a_live_call_becomes_current_and_flashes_for_flash_s_only() -> None:
     assert current is not None and (current.number, current.counter) == ("A012", "3号窗口")
 
 
+def test_the_call_being_announced_takes_the_big_panel_and_flashes_as_long_as_it_is_said() -> None:
+    state = run([snapshot(1, T0), called(2, "A001", 1, T0), called(3, "A002", 2, T0)])
+    spoken = screen(state, SETTINGS, T0 + 9.2, True, announcing="id-A001")
+    assert spoken.current is not None and spoken.current.number == "A001"
+    assert [c.number for c in spoken.recent] == ["A002"]
+    assert spoken.flash_on is not None  # past flash_s, still flashing while it is said
+    after = screen(state, SETTINGS, T0 + 9.2, True)
+    assert after.current is not None and after.current.number == "A002"
+    assert after.flash_on is None
+
+
 def test_recall_moves_the_ticket_back_on_top_once_and_flashes_again() -> None:
     state = run([snapshot(1, T0), called(2, "A001", 1, T0), called(3, "A002", 2, T0)])
     state = run([called(4, "A001", 1, T0 + 30, recall=True, count=2)], state, now=T0 + 30)
