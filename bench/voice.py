@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.resources
 import os
 import re
@@ -182,11 +183,19 @@ def pension_day_calls(seed: int) -> list[tuple[float, str, int, float | None]]:
     return sorted(calls)
 
 
-def play_day(calls: list[tuple[float, str, int, float | None]], settings: VoiceSettings,
-             saying_s: float) -> tuple[list[tuple[float, float]], list[float]]:  # fmt: skip
+Spans = list[tuple[float, float]]
+
+
+def play_day(
+    calls: list[tuple[float, str, int, float | None]],
+    settings: VoiceSettings,
+    zh_s: float,
+    en_s: float,
+) -> tuple[Spans, list[float]]:
     """The speaker's talking spans and each spoken call's start delay, playing ``calls``."""
     queue = AnnouncementQueue(settings.repeat, 1e9, 100_000, settings.repeat_busy,
-                              settings.max_duty, settings.duty_window_s)  # fmt: skip
+                              settings.max_duty, settings.duty_window_s,
+                              settings.english_busy)  # fmt: skip
     open_s = opening(settings).seconds
     events = [(at, 0, i) for i, (at, *_r) in enumerate(calls)]
     events += [(arr, 1, i) for i, (*_c, arr) in enumerate(calls) if arr is not None]
@@ -215,7 +224,9 @@ def play_day(calls: list[tuple[float, str, int, float | None]], settings: VoiceS
             continue
         start = free_at
         delays.append(start - (utterance.call.at or start))
-        end, said = start + open_s + saying_s, 1
+        english = settings.english and utterance.english
+        saying_s = zh_s + (settings.gap_s / 2 + en_s if english else 0.0)
+        end, said = start + (open_s if utterance.chime else 0.0) + saying_s, 1
         feed(end)
         while queue.say_again(utterance, said, end):
             end += settings.gap_s + saying_s
@@ -249,21 +260,22 @@ def duty_table(zh_s: float, en_s: float, seed: int) -> None:
     times = [c[0] for c in calls]
     print(f"pension day (seed {seed}): {len(calls)} calls; Chinese sentence {zh_s:.2f} s, "
           f"English {en_s:.2f} s, chime {opening(VoiceSettings()).seconds:.2f} s")  # fmt: skip
-    print(f"{'rule':<40} {'busiest hour':>12} {'calls/h':>8} {'duty':>6} {'wait p50':>9} "
+    print(f"{'rule':<46} {'busiest hour':>12} {'calls/h':>8} {'duty':>6} {'wait p50':>9} "
           f"{'p99':>6} {'max':>6} {'said':>6}")  # fmt: skip
     rules = [
-        ("zh, repeat 2 (quiet) / 1 (busy), duty 50%", VoiceSettings(), zh_s),
-        ("zh+en, repeat 2 / 1, duty 50%", VoiceSettings(english=True), zh_s + 0.3 + en_s),
-        ("zh+en, always twice (no rule)", VoiceSettings(english=True, repeat_busy=2,
-                                                        max_duty=1.0), zh_s + 0.3 + en_s),
+        ("zh, repeat 2 (quiet) / 1 (busy), duty 50%", VoiceSettings()),
+        ("zh+en, the same, no English while calls wait", VoiceSettings(english=True)),
+        ("zh+en, the same, English always", VoiceSettings(english=True, english_busy=True)),
+        ("zh+en, always twice (no rule)", VoiceSettings(english=True, english_busy=True,
+                                                        repeat_busy=2, max_duty=1.0)),
     ]  # fmt: skip
-    for name, settings, saying_s in rules:
-        spans, delays = play_day(calls, settings, saying_s)
+    for name, settings in rules:
+        spans, delays = play_day(calls, settings, zh_s, en_s)
         start, share = busiest_hour(spans, times)
         in_hour = sum(1 for t in times if start <= t < start + 3600)
         hour = time.strftime("%H:%M", time.gmtime(start + 8 * 3600))
         q = sorted(delays)
-        print(f"{name:<40} {hour:>12} {in_hour:8d} {share:6.0%} {statistics.median(q):9.1f} "
+        print(f"{name:<46} {hour:>12} {in_hour:8d} {share:6.0%} {statistics.median(q):9.1f} "
               f"{q[int(0.99 * (len(q) - 1))]:6.1f} {q[-1]:6.1f} {len(q):6d}")  # fmt: skip
 
 
@@ -297,7 +309,21 @@ def memory_table() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parts = set(argv or sys.argv[1:]) or {"render", "hear", "duty", "latency", "memory"}
+    p = argparse.ArgumentParser(prog="python -m bench.voice", description=__doc__.split("\n")[0])
+    p.add_argument("parts", nargs="*", choices=["render", "hear", "duty", "latency", "memory"])
+    p.add_argument(
+        "--lengths",
+        nargs=2,
+        type=float,
+        metavar=("ZH_S", "EN_S"),
+        help="duty only: sentence lengths measured before, instead of rendering",
+    )
+    p.add_argument("--seed", type=int, default=13, help="the simulated pension day's seed")
+    args = p.parse_args(argv)
+    parts = set(args.parts) or {"render", "hear", "duty", "latency", "memory"}
+    if args.lengths and parts == {"duty"}:
+        duty_table(*args.lengths, seed=args.seed)
+        return 0
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
           f"{time.strftime('%Y-%m-%d')}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
@@ -325,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
                 en_voice.sentence("en", spoken_text(DEFAULT_TEMPLATE_EN, "en", n, c)).seconds
                 for n, c in CALLS
             )
-            duty_table(zh, en, seed=13)
+            duty_table(zh, en, seed=args.seed)
     if "latency" in parts:
         latency_table(neural is not None, calls=8)
     if "memory" in parts:

@@ -8,8 +8,10 @@ already reached the counter (started, finished…) before its turn is dropped.
 
 The repeat rule, sized to the hall: a call is said ``repeat`` times when the hall is quiet,
 ``repeat_busy`` times when other calls wait behind it or the speaker has been busy more than
-``max_duty`` of the last ``duty_window_s`` seconds, so at a pension-day peak the speaker keeps
-pauses and no call waits long for its turn.
+``max_duty`` of the last ``duty_window_s`` seconds; its English sentence is left out while
+other calls wait (``english_busy``), and a call right after another needs no chime. So at a
+pension-day peak the speaker keeps pauses and no call waits long for its turn
+(``bench/voice.py`` plays the simulator's pension day through this queue).
 """
 
 from __future__ import annotations
@@ -30,12 +32,20 @@ SETTLES_CALL = frozenset(
 )  # fmt: skip
 
 
+#: A call that follows another within this many seconds needs no chime to be noticed.
+CHIME_AFTER_S = 3.0
+
+
 @dataclass(frozen=True, slots=True)
 class Utterance:
     """One call to say, and how many times."""
 
     call: Call
     repeats: int
+    #: Say the English sentence too (when the branch has one): not while calls wait, by default.
+    english: bool = True
+    #: Open with the chime: not when it follows right after another call (the hall listens).
+    chime: bool = True
 
 
 class DutyCycle:
@@ -47,6 +57,10 @@ class DutyCycle:
 
     def spoke(self, start: float, end: float) -> None:
         self._spans.append((start, end))
+
+    def quiet_for(self, now: float) -> float:
+        """Seconds since the speaker last stopped talking (a long time if it never talked)."""
+        return now - self._spans[-1][1] if self._spans else 1e9
 
     def fraction(self, now: float) -> float:
         since = now - self.window_s
@@ -67,9 +81,11 @@ class AnnouncementQueue:
         repeat_busy: int = 1,
         max_duty: float = 0.5,
         duty_window_s: float = 300.0,
+        english_busy: bool = False,
     ) -> None:
         self.repeat = repeat
         self.repeat_busy = repeat_busy
+        self.english_busy = english_busy
         self.max_duty = max_duty
         self.max_age_s = max_age_s
         self.duty = DutyCycle(duty_window_s)
@@ -115,12 +131,15 @@ class AnnouncementQueue:
         return bool(self._pending) or self.duty.fraction(now) >= self.max_duty
 
     def take(self, now: float = 0.0) -> Utterance | None:
-        """The next call to say, or None: ``repeat`` times when quiet, ``repeat_busy`` if busy."""
+        """The next call to say, or None: ``repeat`` times when quiet, ``repeat_busy`` if busy;
+        in English too unless other calls wait behind it (and ``english_busy`` is off)."""
         if not self._pending:
             return None
         _, call = self._pending.popitem(last=False)
         self._settled = deque((t for t in self._settled if t != call.ticket_id), maxlen=200)
-        return Utterance(call, self.repeat_busy if self.busy(now) else self.repeat)
+        english = self.english_busy or not self._pending
+        chime = self.duty.quiet_for(now) > CHIME_AFTER_S
+        return Utterance(call, self.repeat_busy if self.busy(now) else self.repeat, english, chime)
 
     def say_again(self, utterance: Utterance, said: int, now: float) -> bool:
         """After ``said`` sayings: one more? Not once the customer came, or when calls wait."""

@@ -38,7 +38,7 @@ from display.settings import BranchSettings, branch_settings
 from display.sound import opening, saying
 from display.state import Call, HallState, apply, call_of
 from display.view import Painter
-from drivers.voice import LogSpeaker, Speaker, Voice, VoiceOptions, open_speaker
+from drivers.voice import LogSpeaker, Pcm, Speaker, Voice, VoiceOptions, open_speaker
 from queue_core.client import AsyncEngineClient, EngineError, EventStream
 
 log = logging.getLogger("display")
@@ -142,6 +142,7 @@ class HallDisplay:
         self.queue.repeat, self.queue.max_age_s = voice.repeat, voice.max_age_s
         self.queue.repeat_busy, self.queue.max_duty = voice.repeat_busy, voice.max_duty
         self.queue.duty.window_s = voice.duty_window_s
+        self.queue.english_busy = voice.english_busy
         self.serves = {
             int(c["number"]): tuple(str(s) for s in c.get("services") or ())
             for c in branch.get("counters") or []
@@ -276,9 +277,9 @@ class HallDisplay:
         ready = voice is None or all(voice.ready("zh", s) for s in [
             spoken_text(settings.template_zh, "zh", call.number, call.counter)])  # fmt: skip
         rendering = asyncio.create_task(
-            asyncio.to_thread(saying, call, settings, voice)
+            asyncio.to_thread(saying, call, settings, voice, None if utterance.english else ["zh"])
         ) if voice is not None else None  # fmt: skip
-        start = opening(settings)  # the chime sounds while the sentence is rendered
+        start = opening(settings) if utterance.chime else Pcm(b"")  # sounds while rendering
         if start.data:
             self.speaker.play(start, "")
             self._first_sound(call, ready)

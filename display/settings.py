@@ -42,6 +42,8 @@ class VoiceSettings:
     max_duty: float = 0.5
     duty_window_s: float = 300.0
     english: bool = False
+    #: The English sentence even while other calls wait to be said.
+    english_busy: bool = False
     chime: bool = True
     template_zh: str = DEFAULT_TEMPLATE_ZH
     template_en: str = DEFAULT_TEMPLATE_EN
@@ -126,6 +128,7 @@ def voice_settings(section: Mapping[str, Any]) -> VoiceSettings:
         max_duty=min(1.0, _float(section, "max_duty", 0.5)),
         duty_window_s=max(30.0, _float(section, "duty_window_s", 300.0)),
         english=bool(section.get("english", False)),
+        english_busy=bool(section.get("english_busy", False)),
         chime=bool(section.get("chime", True)),
         template_zh=_str(section, "template_zh", DEFAULT_TEMPLATE_ZH),
         template_en=_str(section, "template_en", DEFAULT_TEMPLATE_EN),

@@ -23,6 +23,8 @@ FULL_SCALE = 32767
 TARGET_DB = -20.0
 #: Peaks are held below this after normalising (dBFS), so loud chunks never clip.
 PEAK_DB = -1.0
+#: Quieter than this (dBFS) counts as the silence around a phrase.
+TRIM_DB = -40.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,7 @@ def normalise(pcm: Pcm, target_db: float = TARGET_DB, peak_limit_db: float = PEA
     return gain(pcm, change)
 
 
-def trim(pcm: Pcm, threshold_db: float = -40.0, margin_s: float = 0.03) -> Pcm:
+def trim(pcm: Pcm, threshold_db: float = TRIM_DB, margin_s: float = 0.03) -> Pcm:
     """Cut the near-silence before the first and after the last audible sample."""
     samples = pcm.samples()
     limit = FULL_SCALE * 10 ** (threshold_db / 20)

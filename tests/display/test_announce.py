@@ -159,3 +159,17 @@ def test_a_customer_who_arrives_during_the_call_is_not_called_again() -> None:
     queue.settle("id-A001")
     assert queue.settled(taken.call)
     assert not queue.say_again(taken, 1, T0 + 4)
+
+
+def test_while_calls_wait_the_english_sentence_and_the_back_to_back_chime_are_left_out() -> None:
+    queue = AnnouncementQueue(repeat=2)
+    queue.offer(call(1, "A001", 1), T0)
+    queue.offer(call(2, "A002", 2), T0)
+    first = queue.take(T0)
+    assert first is not None and (first.english, first.chime) == (False, True)
+    queue.duty.spoke(T0, T0 + 5)
+    second = queue.take(T0 + 5.5)
+    assert second is not None and (second.english, second.chime) == (True, False)
+    queue.offer(call(3, "A003", 3), T0 + 60)
+    third = queue.take(T0 + 60)
+    assert third is not None and third.chime  # the hall was quiet: the chime calls attention
