@@ -319,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         help="duty only: sentence lengths measured before, instead of rendering",
     )
     p.add_argument("--seed", type=int, default=13, help="the simulated pension day's seed")
+    p.add_argument("--calls", type=int, default=8, help="latency: calls per case")
     args = p.parse_args(argv)
     parts = set(args.parts) or {"render", "hear", "duty", "latency", "memory"}
     if args.lengths and parts == {"duty"}:
@@ -353,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             duty_table(zh, en, seed=args.seed)
     if "latency" in parts:
-        latency_table(neural is not None, calls=8)
+        for with_neural in [True, False] if neural is not None else [False]:
+            latency_table(with_neural, calls=args.calls)
     if "memory" in parts:
         memory_table()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -117,7 +117,11 @@ async def _press(
                     teller.counter_action(3, "finish")
                 pressed[ticket["number"]] = time.perf_counter()
                 teller.call_next(3)
-                time.sleep(0.5)
+                until = time.monotonic() + 300  # a sentence not ready is rendered meanwhile
+                while time.monotonic() < until and not any(
+                    ticket["number"] in text for _, text in speaker.heard
+                ):
+                    time.sleep(0.1)
                 while speaker.busy() or len(display.queue):
                     time.sleep(0.1)
                 time.sleep(1.0)
