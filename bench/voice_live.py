@@ -124,7 +124,7 @@ async def _press(
                     time.sleep(0.1)
                 while speaker.busy() or len(display.queue):
                     time.sleep(0.1)
-                time.sleep(1.0)
+                time.sleep(4.0)  # a quiet moment: the next call opens with its chime
         finally:
             loop.call_soon_threadsafe(display.stopping.set)
 

@@ -44,6 +44,8 @@ from queue_core.client import AsyncEngineClient, EngineError, EventStream
 log = logging.getLogger("display")
 
 HEALTH_EVERY_S = 30.0
+#: How long a saying lasts, until it is rendered and known (a Chinese call: about 3 s).
+SAYING_GUESS_S = 3.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,15 +276,17 @@ class HallDisplay:
     async def _say(self, utterance: Utterance) -> None:
         call, settings, voice = utterance.call, self.settings.voice, self.voice
         text = text_of(call, settings)
-        ready = voice is None or all(voice.ready("zh", s) for s in [
-            spoken_text(settings.template_zh, "zh", call.number, call.counter)])  # fmt: skip
+        zh = spoken_text(settings.template_zh, "zh", call.number, call.counter)
+        ready = voice is None or voice.ready("zh", zh)
         rendering = asyncio.create_task(
             asyncio.to_thread(saying, call, settings, voice, None if utterance.english else ["zh"])
         ) if voice is not None else None  # fmt: skip
-        start = opening(settings) if utterance.chime else Pcm(b"")  # sounds while rendering
+        # The chime sounds at once, and covers the rendering of a sentence not ready yet.
+        start = opening(settings) if utterance.chime or not ready else Pcm(b"")
         if start.data:
             self.speaker.play(start, "")
             self._first_sound(call, ready)
+            self._announcing(call, start.seconds + utterance.repeats * SAYING_GUESS_S)
         pcm = await rendering if rendering is not None else start
         if not start.data:
             self._first_sound(call, ready)
