@@ -209,6 +209,25 @@ class Peak:
         for t in self.threads:
             t.join(30)
 
+    def progress(self) -> tuple[int, int]:
+        """Tickets acknowledged and calls answered so far."""
+        with self.record.lock:
+            return len(self.record.acknowledged), len(self.record.calls)
+
+    def run_for(self, busy_s: float, issues: int, calls: int, limit_s: float = 180.0) -> None:
+        """Let the peak run for ``busy_s`` and until ``issues`` more tickets were acknowledged
+        and ``calls`` more calls answered: a phase is measured in work done, not in seconds, so
+        a loaded machine only makes it longer (``limit_s`` bounds a stuck run; the caller's
+        checks then say what is missing)."""
+        start = time.monotonic()
+        issued0, called0 = self.progress()
+        while time.monotonic() - start < limit_s:
+            issued, called = self.progress()
+            enough = issued - issued0 >= issues and called - called0 >= calls
+            if enough and time.monotonic() - start >= busy_s:
+                return
+            time.sleep(0.05)
+
 
 def last_seq(engine: RunningEngine) -> int:
     """The engine's last event seq, as a fresh subscriber's snapshot says."""
@@ -263,22 +282,26 @@ def crash_under_load(
     kiosks: list[str | None],
     counters: list[int],
     display_token: str,
+    issues_per_phase: int = 12,
+    calls_per_phase: int = 4,
 ) -> CrashReport:
-    """Run the peak; ``rounds`` times, kill -9 the engine after ``busy_s`` and start it again."""
+    """Run the peak; ``rounds`` times, kill -9 the engine once it has run for ``busy_s`` and
+    acknowledged ``issues_per_phase`` tickets and ``calls_per_phase`` calls since it started,
+    and start it again; then one more such phase."""
     follower = FollowerThread(engine.url, display_token).start()
     peak = Peak(engine, kiosks, counters).start()
     restart_s: list[float] = []
     before_last = (0, 0)
     try:
         for _ in range(rounds):
-            time.sleep(busy_s)
+            peak.run_for(busy_s, issues_per_phase, calls_per_phase)
             engine.stop(kill=True)
             t0 = time.monotonic()
             engine.start()
             restart_s.append(time.monotonic() - t0)
             with peak.record.lock:
                 before_last = (len(peak.record.acknowledged), len(peak.record.calls))
-        time.sleep(busy_s)
+        peak.run_for(busy_s, issues_per_phase, calls_per_phase)
     finally:
         peak.stop()
     head = last_seq(engine)
