@@ -16,7 +16,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from counter_caller.pages import router
 from tests.support.engine import free_port
@@ -31,6 +31,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+
+#: How long an expectation about a page may take to come true before it counts as never. The
+#: 5 s Playwright default is a delay on a loaded 2-core CI machine, not a failure; a page that
+#: is right passes at once whatever the bound.
+PAGE_TIMEOUT_MS = 30_000
+expect.set_options(timeout=PAGE_TIMEOUT_MS)
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -51,6 +57,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx = browser.new_context(viewport={"width": 520, "height": 720}, locale="zh-CN")
+    ctx.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
         yield ctx
     finally:
