@@ -91,6 +91,9 @@ class Access:
         self._devices = [(d.hashed_token(), d) for d in config.devices]
         self._sessions: dict[str, tuple[Principal, float, float]] = {}
         self._lock = threading.Lock()
+        #: Told the token hash of each staff session that ends here or in another process
+        #: (logout, expiry), from any thread: the event hub closes its streams.
+        self.session_ended: list[Callable[[str], None]] = []
         rate = float(config.kiosk.get("rate_per_minute", 30))
         burst = int(config.kiosk.get("burst", 5))
         self.kiosk_limit = RateLimiter(rate, burst, clock, store)
@@ -206,19 +209,24 @@ class Access:
                 )
 
     def forget(self, digest: str) -> None:
-        """Drop a session from this process's cache (it was ended here or in another)."""
+        """Drop a session from this process's cache (it was ended here or in another), and
+        tell whoever holds something opened with it."""
         with self._lock:
             self._sessions.pop(digest, None)
+        for listener in self.session_ended:
+            listener(digest)
 
     def purge_expired(self) -> int:
         now = self.clock()
         with self.store.write() as uow:
             rows = uow.session.scalars(select(SessionRow).where(SessionRow.expires_at <= now))
-            gone = 0
+            gone = []
             for row in rows:
+                gone.append(row.token_hash)
                 uow.session.delete(row)
-                gone += 1
-            return gone
+        for digest in gone:
+            self.forget(digest)
+        return len(gone)
 
 
 # Authorization: one function per kind of right, used by the endpoints.

@@ -5,14 +5,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import struct
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from queue_core.access import Access, Principal
+from queue_core.api.server import FRAMES_EXTENSION
 from queue_core.domain.errors import DomainError
-from queue_core.events.hub import TOO_SLOW, EventHub, Subscriber, encode
+from queue_core.events.hub import (
+    QUEUE_LIMIT,
+    SLOW_BYTES,
+    TOO_SLOW,
+    EventHub,
+    Outgoing,
+    Sink,
+    encode,
+)
+from queue_core.security import hash_token
 from queue_core.service import Branch
 
 router = APIRouter(tags=["events"])
@@ -20,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: Beyond this many missed events a reconnecting client gets a snapshot instead.
 REPLAY_LIMIT = 5000
+#: Seconds a stream the hub let go of is given to take its close frame.
+CLOSE_WAIT_S = 2.0
 
 
 async def _deny(ws: WebSocket, status: int, code: str, message: str) -> None:
@@ -50,37 +65,80 @@ async def events(ws: WebSocket, token: str | None = None, since: str | None = No
         if not 0 <= after < 2**63:
             await _deny(ws, 422, "validation_error", "since: expected a seq, 0 or more")
             return
-    sub = hub.subscribe(who.name, who.role)
+    session = hash_token(token) if who.kind == "staff" and token else None
+    sub = hub.subscribe(who.name, who.role, session)
+    queued: QueuedSink | None = None
     try:
         await ws.accept()
         last = await _catch_up(ws, branch, hub, after)
-        sender = asyncio.create_task(_send_live(ws, sub, last))
-        # Whichever ends first ends the stream: the client leaving, or the sender (cut).
-        receiver = asyncio.create_task(_drain(ws))
+        frames = ws.scope.get("extensions", {}).get(FRAMES_EXTENSION)
+        sink: Sink = DirectSink(frames) if frames else (queued := QueuedSink(ws))
+        hub.go_live(sub, sink, last)
+        # Whichever ends first ends the stream: the client leaving, the hub letting go of it
+        # (cut as too slow, session ended), or the queued sender failing.
+        waits = [asyncio.create_task(_drain(ws)), asyncio.create_task(sub.ended.wait())]
+        if queued is not None:
+            waits.append(asyncio.create_task(queued.run()))
         try:
-            await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            sender.cancel()
-            receiver.cancel()
-            await asyncio.gather(sender, receiver, return_exceptions=True)
+            for task in waits:
+                task.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
+        if sub.end_code and frames is None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(code=sub.end_code), CLOSE_WAIT_S)
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:
         hub.unsubscribe(sub)
 
 
-async def _send_live(ws: WebSocket, sub: Subscriber, last: int) -> None:
-    """Send the live events in order, skipping those the catch-up already sent; close with
-    4008 when the hub cut this subscriber for falling behind."""
-    while True:
-        item = await sub.queue.get()
-        if item is None:
-            await ws.close(code=TOO_SLOW, reason="too slow: reconnect with since")
+class DirectSink:
+    """Frames written straight to the connection (``queue_core.api.server``)."""
+
+    def __init__(self, extension: dict[str, Any]) -> None:
+        self._write: Callable[[bytes], int] = extension["write"]
+        self._abort: Callable[[], None] = extension["abort"]
+
+    def take(self, messages: Sequence[Outgoing]) -> bool:
+        data = messages[0].frame if len(messages) == 1 else b"".join(m.frame for m in messages)
+        try:
+            return self._write(data) <= SLOW_BYTES
+        except ConnectionError:
+            return True  # already closing: the handler is about to end the stream
+
+    def drop(self, code: int, reason: str) -> None:
+        if code == TOO_SLOW:  # nothing more reaches a reader that stopped: free it now
+            self._abort()
             return
-        seq, message = item
-        if seq > last:
-            await ws.send_text(message)
-            last = seq
+        close = struct.pack("!H", code) + reason.encode()
+        with contextlib.suppress(ConnectionError):
+            self._write(bytes([0x88, len(close)]) + close)
+        self._abort_later()
+
+    def _abort_later(self) -> None:
+        asyncio.get_running_loop().call_later(CLOSE_WAIT_S, self._abort)
+
+
+class QueuedSink:
+    """Where the server offers no direct frames: a bounded queue that a task sends from."""
+
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def take(self, messages: Sequence[Outgoing]) -> bool:
+        for m in messages:
+            self.queue.put_nowait(m.text)
+        return self.queue.qsize() <= QUEUE_LIMIT
+
+    def drop(self, code: int, reason: str) -> None:
+        pass  # the handler closes the websocket once woken
+
+    async def run(self) -> None:
+        while True:
+            await self.ws.send_text(await self.queue.get())
 
 
 async def _catch_up(ws: WebSocket, branch: Branch, hub: EventHub, after: int | None) -> int:
