@@ -69,6 +69,27 @@ def test_the_kiosk_can_read_its_printer_and_run_libusb() -> None:
     assert 'ATTRS{idVendor}=="0416", ATTRS{idProduct}=="5011"' in rules
 
 
+def test_the_engine_may_hold_thousands_of_connections(tmp_path: Path) -> None:
+    unit = (DEPLOY / "systemd" / "branchq-engine.service").read_text()
+    found = re.search(r"^LimitNOFILE=(\d+)$", unit, re.M)
+    assert found and int(found.group(1)) >= 8192  # 2 000 displays and phones, and room
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, hard), hard))  # the usual default
+    try:
+        engine = RunningEngine(workdir=tmp_path).start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        assert engine.proc is not None
+        limits = Path(f"/proc/{engine.proc.pid}/limits").read_text()
+    finally:
+        engine.stop()
+    row = next(line for line in limits.splitlines() if line.startswith("Max open files"))
+    assert row.split()[3] == (str(hard) if hard != resource.RLIM_INFINITY else "unlimited")
+
+
 def test_example_branch_file_loads_and_keeps_secrets_hashed() -> None:
     config = load_config(DEPLOY / "branch.example.toml")
     assert config.staff and all(s.pin is None and s.pin_hash for s in config.staff)
