@@ -77,9 +77,15 @@ def rules_js() -> Response:
 
 
 def resolve_asset(path: str) -> Path | None:
-    """The file under ``web/`` that ``path`` names; None if outside it, missing or of odd type."""
-    candidate = (WEB / path).resolve()
-    if not candidate.is_relative_to(WEB) or not candidate.is_file():
+    """The file under ``web/`` that ``path`` names; None if outside it, missing or of odd type
+    (or not a name a file can have: a NUL byte, a name too long)."""
+    if "\x00" in path:
+        return None
+    try:
+        candidate = (WEB / path).resolve()
+        if not candidate.is_relative_to(WEB) or not candidate.is_file():
+            return None
+    except (OSError, ValueError):
         return None
     if candidate.suffix not in _TYPES:
         return None

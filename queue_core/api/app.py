@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
+from urllib.parse import unquote_plus
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -45,19 +46,36 @@ PAGE_CSP = (
 )
 
 
-class RedactSecrets(logging.Filter):
-    """Keep tokens (``?token=…``, bearer headers) out of every log line."""
+#: Query parameters whose values never reach a log line, by the name the server decodes.
+SECRET_PARAMS = frozenset({"token", "pin", "access_token"})
+_QUERY_PAIR = re.compile(r"(?<=[?&])([^=&\s\"'#]+)=([^&\s\"'#]*)")
+_BEARER = re.compile(r"(Bearer\s+)[^&\s\"']+", re.IGNORECASE)
 
-    PATTERN = re.compile(r"(token=|Bearer\s+)[^&\s\"']+", re.IGNORECASE)
+
+def redact(text: str) -> str:
+    """``text`` with the values of secret query parameters and bearer tokens replaced.
+
+    A parameter is judged by its decoded name, as the server reads it: ``tok%65n=…`` is a
+    ``token`` to the engine, so it is one to the filter too."""
+
+    def pair(m: re.Match[str]) -> str:
+        name = unquote_plus(m.group(1)).strip().lower()
+        return f"{m.group(1)}=[redacted]" if name in SECRET_PARAMS else m.group(0)
+
+    return _BEARER.sub(r"\1[redacted]", _QUERY_PAIR.sub(pair, text))
+
+
+class RedactSecrets(logging.Filter):
+    """Keep tokens (``?token=…`` however encoded, bearer headers) out of every log line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
             record.args = tuple(
-                self.PATTERN.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                redact(a) if isinstance(a, str) else a
                 for a in (record.args if isinstance(record.args, tuple) else (record.args,))
             )
         if isinstance(record.msg, str):
-            record.msg = self.PATTERN.sub(r"\1[redacted]", record.msg)
+            record.msg = redact(record.msg)
         return True
 
 
@@ -82,6 +100,7 @@ def create_app(
     store = Store(db_url)
     hub = EventHub(partial(iso, tz=config.zone), clock=clock)  # type: ignore[arg-type]
     access = Access(config, store, clock)
+    access.session_ended.append(hub.session_ended)
     bridge = None if store.is_sqlite else EventBridge(store, hub, on_session_ended=access.forget)
     if bridge is not None:
         store.committing = bridge.expect
@@ -105,7 +124,7 @@ def create_app(
                 await bridge.stop()
             store.dispose()
 
-    app = FastAPI(
+    app = _EngineApp(
         title="BranchQ engine",
         version="1.0",
         summary="Queue ticketing and calling for a bank branch (v1 contract)",
@@ -138,9 +157,15 @@ def create_app(
         )
 
     _mount_pages(app)
-    app.add_middleware(SecurityHeaders)
-
     return app
+
+
+class _EngineApp(FastAPI):
+    """FastAPI with the security headers outermost: Starlette answers a 500 from its error
+    middleware, outside every middleware added to the app, so they go around the stack."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 #: What ``app_from_env`` reads (``serve --workers N`` sets them for its worker processes).
