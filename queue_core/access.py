@@ -10,19 +10,23 @@ its own counter.
 from __future__ import annotations
 
 import hmac
+import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
 
-from queue_core.config import BranchConfig
+from queue_core.config import BranchConfig, SecuritySettings
 from queue_core.domain.errors import Forbidden, InvalidInput, TooMany, Unauthorized
 from queue_core.security import hash_pin, hash_token, new_token, verify_pin
 from queue_core.store import Store
 from queue_core.store.models import LoginFailure, RateBucket, SessionRow
 
+log = logging.getLogger(__name__)
 STAFF_ROLES = frozenset({"teller", "lobby", "admin"})
 MANAGERS = frozenset({"lobby", "admin"})
 #: The PostgreSQL notification channel on which an ended session's token hash travels.
@@ -76,12 +80,108 @@ class RateLimiter:
         bucket.tokens, bucket.stamp = tokens - 1, now
 
 
+class LoginThrottle:
+    """Wrong PINs slow down the client that types them, not the teller.
+
+    Two attacks pull against each other: guessing a 4-digit PIN (10 000 tries) wants a login
+    locked after a few failures; locking a login lets anyone in the hall keep a teller out
+    with a wrong PIN a minute. So failures are counted per *client* of a login (the scheme
+    of OWASP's "device cookies"):
+
+    - a client that has logged in as this login before holds a **device key** (a cookie the
+      engine signed with the branch secret for that login); its failures count in a bucket
+      of its own (``device:<nonce>``);
+    - every other client shares the login's **untrusted** bucket (keyed by the login).
+
+    Each bucket locks after ``max_failed_logins`` failures, for ``lockout_s``, then 4 times
+    longer at each further lock (capped at a day); a success empties a device's bucket, and
+    a bucket left alone for a day is forgotten. An attacker without the teller's device key
+    locks only the untrusted bucket: the teller at their own counter logs in as usual. And
+    all the untrusted clients together get about 25 guesses a day (5 + 5 + … before locks of
+    5, 20, 80, 320 and 1 280 minutes): a 4-digit PIN holds for years, and each lock is logged
+    for the IT department. A login that does not exist is never stored (a PIN typed into the
+    login field must not end up in the database).
+    """
+
+    ESCALATION = 4
+    MAX_LOCK_S = 24 * 3600.0
+    FORGET_S = 24 * 3600.0
+    DEVICE_PREFIX = "device:"
+
+    def __init__(self, settings: SecuritySettings, secret: bytes) -> None:
+        self.settings = settings
+        self._key = hmac.new(secret, b"branchq device keys", "sha256").digest()
+
+    def new_device_key(self, login: str) -> str:
+        nonce = secrets.token_hex(8)
+        return f"{nonce}.{self._mac(login, nonce)}"
+
+    def _mac(self, login: str, nonce: str) -> str:
+        return hmac.new(self._key, f"{login}\x00{nonce}".encode(), "sha256").hexdigest()[:32]
+
+    def bucket(self, login: str, device: str | None) -> str:
+        """The bucket this attempt counts in: the device's, if its key is genuine for this
+        login, else the login's untrusted one."""
+        if device and device.count(".") == 1:
+            nonce, mac = device.split(".")
+            if len(nonce) == 16 and hmac.compare_digest(mac, self._mac(login, nonce)):
+                return self.DEVICE_PREFIX + nonce
+        return login
+
+    def locked_for(self, session: Session, bucket: str, now: float) -> int:
+        """Whole seconds the bucket stays locked (0: not locked)."""
+        row = session.get(LoginFailure, bucket)
+        if row is None or row.locked_until <= now:
+            return 0
+        return int(row.locked_until - now) + 1
+
+    def failed(self, session: Session, login: str, bucket: str, now: float) -> None:
+        row = session.get(LoginFailure, bucket)
+        if row is None:
+            row = LoginFailure(login=bucket, failures=0, locked_until=0.0, last_at=now)
+            session.add(row)
+        if now - row.last_at > self.FORGET_S:
+            row.failures = 0
+        row.failures += 1
+        row.last_at = now
+        per_lock = self.settings.max_failed_logins
+        if row.failures % per_lock == 0:
+            locks = row.failures // per_lock
+            lock = min(self.MAX_LOCK_S, self.settings.lockout_s * self.ESCALATION ** (locks - 1))
+            row.locked_until = now + lock
+            who = "one known client" if bucket.startswith(self.DEVICE_PREFIX) else "other clients"
+            log.warning(
+                "login %s locked for %s for %d s after %d wrong PINs",
+                login,
+                who,
+                lock,
+                row.failures,
+            )
+
+    def succeeded(self, session: Session, bucket: str) -> None:
+        if bucket.startswith(self.DEVICE_PREFIX):
+            session.execute(delete(LoginFailure).where(LoginFailure.login == bucket))
+
+    def purge(self, session: Session, now: float) -> None:
+        session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.last_at < now - self.FORGET_S, LoginFailure.locked_until < now
+            )
+        )
+
+
 class Access:
     """Authentication and authorization against the branch config and the sessions table."""
 
     SESSION_CACHE_S = 30.0
 
-    def __init__(self, config: BranchConfig, store: Store, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        config: BranchConfig,
+        store: Store,
+        clock: Callable[[], float],
+        secret: bytes | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.clock = clock
@@ -94,6 +194,7 @@ class Access:
         #: Told the token hash of each staff session that ends here or in another process
         #: (logout, expiry), from any thread: the event hub closes its streams.
         self.session_ended: list[Callable[[str], None]] = []
+        self.throttle = LoginThrottle(config.security, secret or secrets.token_bytes(32))
         rate = float(config.kiosk.get("rate_per_minute", 30))
         burst = int(config.kiosk.get("burst", 5))
         self.kiosk_limit = RateLimiter(rate, burst, clock, store)
@@ -128,20 +229,26 @@ class Access:
             self._sessions[digest] = (principal, expires, now + self.SESSION_CACHE_S)
         return principal
 
-    def login(self, login: str, pin: str, counter: int | None) -> tuple[str, Principal]:
-        """Check a staff PIN (with lockout after repeated failures) and open a session."""
+    def login(
+        self, login: str, pin: str, counter: int | None, device: str | None = None
+    ) -> tuple[str, Principal, str]:
+        """Check a staff PIN and open a session; return the session token, the principal and
+        a fresh device key for the client to keep (see ``LoginThrottle``)."""
         now = self.clock()
         sec = self.config.security
-        with self.store.write() as uow:
-            fail = uow.session.get(LoginFailure, login)
-            if fail and fail.locked_until > now:
-                wait = int(fail.locked_until - now) + 1
-                raise TooMany(f"too many wrong PINs; try again in {wait} s", "login_locked")
         staff = self._staff.get(login)
+        bucket = self.throttle.bucket(login, device)
+        if staff is not None:
+            with self.store.write() as uow:
+                wait = self.throttle.locked_for(uow.session, bucket, now)
+            if wait > 0:
+                raise TooMany(f"too many wrong PINs; try again in {wait} s", "login_locked")
         # An unknown login costs the same scrypt as a known one: no timing oracle.
         stored = self._pin_hash(login) if staff else self._pin_hash_for_unknown()
         if staff is None or not verify_pin(pin, stored):
-            self._record_failure(login, now)
+            if staff is not None:  # what was typed as an unknown login is never stored
+                with self.store.write() as uow:
+                    self.throttle.failed(uow.session, login, bucket, now)
             raise Unauthorized("wrong login or PIN", "bad_credentials")
         if staff.role == "teller" and counter is None:
             raise InvalidInput("a teller logs in at a counter", "counter_required")
@@ -150,7 +257,7 @@ class Access:
         token = new_token()
         principal = Principal("staff", staff.login, staff.role, counter)
         with self.store.write() as uow:
-            uow.session.execute(delete(LoginFailure).where(LoginFailure.login == login))
+            self.throttle.succeeded(uow.session, bucket)
             uow.session.add(
                 SessionRow(
                     token_hash=hash_token(token),
@@ -161,7 +268,7 @@ class Access:
                     expires_at=now + sec.session_hours * 3600,
                 )
             )
-        return token, principal
+        return token, principal, self.throttle.new_device_key(staff.login)
 
     def _pin_hash(self, login: str) -> str:
         with self._lock:
@@ -175,24 +282,10 @@ class Access:
                 self._pins[""] = hash_pin(new_token())
             return self._pins[""]
 
-    def _record_failure(self, login: str, now: float) -> None:
-        sec = self.config.security
-        with self.store.write() as uow:
-            fail = uow.session.get(LoginFailure, login)
-            if fail is None:
-                fail = LoginFailure(login=login, failures=0, locked_until=0.0, last_at=now)
-                uow.session.add(fail)
-            if now - fail.last_at > sec.lockout_s:
-                fail.failures = 0
-            fail.failures += 1
-            fail.last_at = now
-            if fail.failures >= sec.max_failed_logins:
-                fail.locked_until = now + sec.lockout_s
-                fail.failures = 0
-
-    def failures(self, login: str) -> int:
+    def failures(self, login: str, device: str | None = None) -> int:
+        """Wrong PINs in a row counted against this login from this client."""
         with self.store.read() as session:
-            fail = session.get(LoginFailure, login)
+            fail = session.get(LoginFailure, self.throttle.bucket(login, device))
             return fail.failures if fail else 0
 
     def logout(self, token: str) -> None:
@@ -226,6 +319,8 @@ class Access:
                 uow.session.delete(row)
         for digest in gone:
             self.forget(digest)
+        with self.store.write() as uow:
+            self.throttle.purge(uow.session, now)
         return len(gone)
 
 

@@ -99,7 +99,7 @@ def create_app(
     """
     store = Store(db_url)
     hub = EventHub(partial(iso, tz=config.zone), clock=clock)  # type: ignore[arg-type]
-    access = Access(config, store, clock)
+    access = Access(config, store, clock, secret)
     access.session_ended.append(hub.session_ended)
     bridge = None if store.is_sqlite else EventBridge(store, hub, on_session_ended=access.forget)
     if bridge is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from queue_core.api.deps import AccessDep, Caller, ConfigDep, bearer
@@ -18,14 +18,31 @@ Json = dict[str, Any]
 FAIL_DELAY_S = 0.25
 
 
+#: The cookie that marks a client a login has succeeded from (``access.LoginThrottle``).
+DEVICE_COOKIE = "branchq_device"
+DEVICE_COOKIE_DAYS = 180
+
+
 @router.post("/auth/login")
-async def login(body: LoginBody, access: AccessDep) -> Json:
+async def login(body: LoginBody, request: Request, response: Response, access: AccessDep) -> Json:
+    device = request.cookies.get(DEVICE_COOKIE)
     try:
-        token, who = await run_in_threadpool(access.login, body.login, body.pin, body.counter)
+        token, who, key = await run_in_threadpool(
+            access.login, body.login, body.pin, body.counter, device
+        )
     except Unauthorized:
-        failures = await run_in_threadpool(access.failures, body.login)
-        await asyncio.sleep(FAIL_DELAY_S * max(1, failures))
+        failures = await run_in_threadpool(access.failures, body.login, device)
+        await asyncio.sleep(FAIL_DELAY_S * min(8, max(1, failures)))
         raise
+    response.set_cookie(
+        DEVICE_COOKIE,
+        key,
+        max_age=DEVICE_COOKIE_DAYS * 86400,
+        path="/api/v1/auth",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
     return {"token": token, "role": who.role, "counter": who.counter, "login": who.name}
 
 
