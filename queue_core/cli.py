@@ -64,6 +64,9 @@ def _serve(argv: Sequence[str]) -> int:
     )
     args = parser.parse_args(argv)
     _reexec_with_returnable_memory(argv)
+    # The database, its WAL and the secret hold the day's customers: owner only, also when
+    # the engine is started by hand (the systemd unit sets UMask=0077 itself).
+    os.umask(0o077)
 
     from queue_core.config import ConfigError, load_config
 

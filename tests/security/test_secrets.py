@@ -104,6 +104,8 @@ def test_no_secret_in_the_database(secret_engine: RunningEngine) -> None:
     assert hmac.new(key, CARD.encode(), hashlib.sha256).hexdigest() in stored
     assert hashlib.sha256(sessions[1].encode()).hexdigest() in session_rows
     assert oct((secret_engine.workdir / "secret.key").stat().st_mode & 0o777) == "0o600"
+    for path in db.parent.glob("branchq.db*"):  # the database, its WAL and index: owner only
+        assert oct(path.stat().st_mode & 0o777) == "0o600", path.name
 
 
 def test_the_public_ticket_page_shows_only_number_status_position_counter(
