@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from queue_core.access import Access
 from queue_core.api import auth, counters, errors, events, lobby, metrics, tickets
+from queue_core.api.server import BodyLimit
 from queue_core.config import BranchConfig
 from queue_core.events.hub import EventHub
 from queue_core.events.pgnotify import EventBridge
@@ -161,11 +162,12 @@ def create_app(
 
 
 class _EngineApp(FastAPI):
-    """FastAPI with the security headers outermost: Starlette answers a 500 from its error
-    middleware, outside every middleware added to the app, so they go around the stack."""
+    """FastAPI with the security headers and the body limit outermost: Starlette answers a
+    500 from its error middleware, outside every middleware added to the app, so they go
+    around the stack."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack())
+        return SecurityHeaders(BodyLimit(super().build_middleware_stack()))
 
 
 #: What ``app_from_env`` reads (``serve --workers N`` sets them for its worker processes).

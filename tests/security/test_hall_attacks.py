@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from queue_core.api.app import SECURITY_HEADERS, create_app, redact
 from queue_core.client import events_url
 from queue_core.config import load_config
-from tests.support.engine import DISPLAY_TOKEN, TELLERS, RunningEngine
+from tests.support.engine import DISPLAY_TOKEN, KIOSK_TOKEN, TELLERS, RunningEngine
 
 API = "/api/v1"
 
@@ -148,3 +148,22 @@ def test_an_event_stream_ends_when_its_teller_logs_out(hall_engine: RunningEngin
             return ws.close_code
 
     assert asyncio.run(run()) == 4001
+
+
+def test_a_huge_body_is_refused_before_it_is_read(hall_engine: RunningEngine) -> None:
+    url = f"{hall_engine.url}{API}/devices/health"
+    kiosk = {"Authorization": f"Bearer {KIOSK_TOKEN}"}
+    huge = {"status": "ok", "detail": {"x": "y" * 5_000_000}}
+    r = httpx.post(url, json=huge, headers=kiosk, timeout=30)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it comes
+        yield b'{"status": "ok", "detail": {"x": "'
+        for _ in range(200):
+            yield b"y" * 1000
+        yield b'"}}'
+
+    r = httpx.post(url, content=chunks(), headers={**kiosk, "Content-Type": "application/json"})
+    assert r.status_code == 413
+    small = httpx.post(url, json={"status": "ok", "detail": {"paper": "ok"}}, headers=kiosk)
+    assert small.status_code == 200
