@@ -85,7 +85,7 @@ async def events(ws: WebSocket, token: str | None = None, since: str | None = No
             for task in waits:
                 task.cancel()
             await asyncio.gather(*waits, return_exceptions=True)
-        if sub.end_code and frames is None:
+        if sub.end_code and not isinstance(sub.sink, DirectSink):  # not closed by the hub
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(code=sub.end_code), CLOSE_WAIT_S)
     except (WebSocketDisconnect, RuntimeError, OSError):
