@@ -190,10 +190,9 @@ async def _calls(url: str, calls: int, counters: int, pid: int) -> dict[str, flo
     numbers = list(range(1, counters + 1))
     conns: dict[int, Connection] = {}
     tokens: dict[int, str] = {}
-    for n in numbers:  # each connection used at once (the engine closes a silent one)
+    for n in numbers:  # each connection kept busy (the engine closes one idle for 5 s)
         conns[n] = await Connection.open(host, port)
         tokens[n] = await _login(conns[n], *TELLERS[n], n)
-    for n in numbers:
         await conns[n].call("POST", f"{API}/counters/{n}/open", tokens[n])
     latencies: list[float] = []
     remaining = [calls]
