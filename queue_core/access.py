@@ -239,8 +239,8 @@ class Access:
         staff = self._staff.get(login)
         bucket = self.throttle.bucket(login, device)
         if staff is not None:
-            with self.store.write() as uow:
-                wait = self.throttle.locked_for(uow.session, bucket, now)
+            with self.store.read() as session:
+                wait = self.throttle.locked_for(session, bucket, now)
             if wait > 0:
                 raise TooMany(f"too many wrong PINs; try again in {wait} s", "login_locked")
         # An unknown login costs the same scrypt as a known one: no timing oracle.
