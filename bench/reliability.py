@@ -128,7 +128,8 @@ def streams(args: argparse.Namespace) -> None:
     table(
         f"one subscriber stops reading, 5 keep up, {args.events} announcements",
         [
-            ("stalled stream closed with code", slow.cut_code),
+            ("stalled stream ended by the engine", "yes" if slow.ended else "no"),
+            ("close code it received (none: dropped)", slow.cut_code or "none"),
             ("frames it had received before", slow.stalled_received),
             ("events the others missed", slow.fast_missed),
             ("others' latency p50 / p99 / max ms", spread),

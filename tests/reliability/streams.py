@@ -82,7 +82,11 @@ async def display_outage(engine: RunningEngine, seconds: float, calls: int) -> O
 
 @dataclass
 class SlowReader:
+    #: The close code the stalled reader found, if a close frame reached it at all: a reader
+    #: whose buffers are full gets none, its connection is simply dropped.
     cut_code: int | None
+    #: Whether the engine ended the stalled connection (close frame, FIN or reset).
+    ended: bool
     events: int
     stalled_received: int
     fast_latency_ms: list[float] = field(default_factory=list)
@@ -123,15 +127,19 @@ def _frames(data: bytes) -> tuple[int, int | None]:
     return texts, code
 
 
-def _read_all(sock: socket.socket, timeout: float) -> bytes:
+def _read_all(sock: socket.socket, timeout: float) -> tuple[bytes, bool]:
+    """Read what the socket holds; say whether the peer ended the connection (rather than
+    going quiet for ``timeout`` seconds with it still open)."""
     sock.settimeout(timeout)
     chunks = []
     try:
         while chunk := sock.recv(65536):
             chunks.append(chunk)
     except TimeoutError:
+        return b"".join(chunks), False
+    except ConnectionResetError:
         pass
-    return b"".join(chunks)
+    return b"".join(chunks), True
 
 
 async def stalled_subscriber(
@@ -178,6 +186,7 @@ async def stalled_subscriber(
 
         await asyncio.gather(*(write() for _ in range(writers)))
     await asyncio.wait_for(asyncio.gather(*readers), 60)
-    texts, code = _frames(await asyncio.to_thread(_read_all, sock, 3.0))
+    data, ended = await asyncio.to_thread(_read_all, sock, 3.0)
+    texts, code = _frames(data)
     sock.close()
-    return SlowReader(code, events, texts, fast_latency, missed)
+    return SlowReader(code, ended, events, texts, fast_latency, missed)
