@@ -15,14 +15,14 @@ def test_page_opens_in_chinese_with_its_login(
     page: Page, pages_server: str, path: str, heading: str
 ) -> None:
     page.goto(pages_server + path)
-    expect(page.locator("h1:visible")).to_have_text(heading)
+    expect(page.locator(".login h2:visible")).to_have_text(heading)
     assert page.errors == []  # type: ignore[attr-defined]
 
 
 def test_english_is_one_click_away_and_remembered(page: Page, pages_server: str) -> None:
     page.goto(pages_server + "/caller")
     page.click("#lang")
-    expect(page.locator("h1:visible")).to_have_text("Teller login")
+    expect(page.locator(".login h2:visible")).to_have_text("Teller login")
     page.reload()
     expect(page.locator("#login-submit")).to_have_text("Log in")
 

@@ -87,7 +87,7 @@ function renderQueues(model) {
     .map((s) => `<option value="${esc(s.code)}">${esc(s.code)} ${esc(i18n.named(s))}</option>`).join("");
   $("#queues").innerHTML = model.queues.map((q) => `
     <div class="queue" data-service="${esc(q.code)}">
-      <h3><span>${esc(q.code)} ${esc(lang() === "en" ? q.nameEn : q.name)}</span><span class="count">${q.waiting}</span></h3>
+      <h2><span>${esc(q.code)} ${esc(lang() === "en" ? q.nameEn : q.name)}</span><span class="count">${q.waiting}</span></h2>
       <ol>${q.tickets.map((tk) => `
         <li data-ticket="${esc(tk.id)}" data-number="${esc(tk.number)}"><span class="num">${esc(tk.number)}</span>${badges(tk)}
           <span class="wait${tk.over ? " over" : ""}">${esc(dur(tk.waitedS))}</span>
@@ -297,7 +297,7 @@ function relogin() {
   for (const id of ["hall", "devices", "figures"]) $(`#tab-${id}`).hidden = true;
   $("#tabs").hidden = true;
   $("#logout").hidden = true;
-  $("#login").hidden = false;
+  $("#login-main").hidden = false;
   say(t("msg.relogin"), "error");
 }
 
@@ -323,7 +323,7 @@ async function begin(saved) {
     }
     say(explain(err, lang()), "error");
   }
-  $("#login").hidden = true;
+  $("#login-main").hidden = true;
   $("#tabs").hidden = false;
   $("#logout").hidden = false;
   fillForms();

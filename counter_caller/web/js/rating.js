@@ -11,11 +11,13 @@ const KEY = "branchq.rating.token";
 const STRINGS = {
   zh: {
     "setup.title": "评价器设置", "setup.hint": "输入本评价器的设备令牌（只需输入一次）", "setup.save": "保存",
+    "setup.token": "设备令牌",
     welcome: "欢迎光临", ask: "请您对本次服务进行评价", thanks: "感谢您的评价！", "thanks.more": "欢迎再次光临",
     "ask.ticket": "票号 {n}", "token.bad": "设备令牌无效，请重新输入",
   },
   en: {
     "setup.title": "Rating tablet setup", "setup.hint": "Enter this tablet's device token (once)",
+    "setup.token": "Device token",
     "setup.save": "Save", welcome: "Welcome", ask: "How was our service?", thanks: "Thank you!",
     "thanks.more": "We hope to see you again", "ask.ticket": "Ticket {n}",
     "token.bad": "The device token was refused; please enter it again",
