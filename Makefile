@@ -5,8 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARE := $(VENV)/share/branchq
 VOICE := $(SHARE)/voice/manifest.json
+# axe-core (Deque, MPL-2.0), the accessibility engine the page tests run in Chromium: the
+# registry's tarball of this version, checked against its SHA-256 before it is unpacked.
+AXE_VERSION := 4.14.1
+AXE_SHA256 := e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745
+AXE := $(SHARE)/axe-core-$(AXE_VERSION)/axe.min.js
 
-.PHONY: demo test lint bench clean voice
+.PHONY: demo test lint bench clean voice axe
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -25,6 +30,16 @@ $(VOICE): $(STAMP)
 
 voice: $(VOICE)
 
+$(AXE): $(STAMP)
+	command -v npm >/dev/null || ./scripts/install-system-deps.sh
+	mkdir -p $(SHARE)/axe-core-$(AXE_VERSION)
+	cd $(SHARE) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	echo "$(AXE_SHA256)  $(SHARE)/axe-core-$(AXE_VERSION).tgz" | sha256sum -c --quiet
+	tar xzf $(SHARE)/axe-core-$(AXE_VERSION).tgz --strip-components=1 -C $(SHARE)/axe-core-$(AXE_VERSION)
+	rm $(SHARE)/axe-core-$(AXE_VERSION).tgz
+
+axe: $(AXE)
+
 demo: $(STAMP)
 	$(MAKE) voice || echo "natural voice not installed: the hall speaks with eSpeak NG (make voice)"
 	$(BIN)/branchq demo
@@ -32,6 +47,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	./scripts/install-system-deps.sh
 	$(MAKE) voice
+	$(MAKE) axe
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
