@@ -23,6 +23,17 @@ Then the policies differ:
   bounded, a ticket that has waited ``(max head start) / aging_rate`` minutes longer than a
   newcomer always goes first: nobody starves. With ``aging_rate = 0`` it is ``strict`` in
   effect; as the rate grows it tends to ``fifo``.
+- ``sla`` (service-level targets): the branch sets, per class of customer, a target such as
+  "90% of VIPs called within 5 minutes" (``ServiceLevel``). A ticket's claim is the share of its
+  class's target it has used up (waited ÷ target): accumulating priority with each class's rate
+  the inverse of its target (Stanford, Taylor & Ziedins, Queueing Systems 77, 2014). Within a
+  class every ticket gains at the same rate, so a counter calls one class in arrival order
+  (jumping the queue is felt as injustice: Larson, Operations Research 35(6), 1987); the
+  counter's service order only breaks ties. A ticket that has waited ``longest_wait_s`` goes
+  before every ticket that has not, oldest first: that bounds how long anyone is passed over.
+
+Every call can say why it was chosen (``explain``): the front place, the care window, the wait
+bound, its class over or nearest its target, the oldest, the class head start…
 """
 
 from __future__ import annotations
@@ -38,21 +49,61 @@ class PolicyKind(StrEnum):
     FIFO = "fifo"
     STRICT = "strict"
     AGING = "aging"
+    SLA = "sla"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLevel:
+    """A branch's target for one class of customers: ``share`` of them called within
+    ``within_s`` seconds. The class is the green channel (``green_channel=True``), or the
+    tickets of ``tiers`` (tier codes; empty: every tier) outside it when ``green_channel`` is
+    False, or in and outside it when None."""
+
+    name: str
+    within_s: float
+    share: float = 0.8
+    tiers: tuple[str, ...] = ()
+    green_channel: bool | None = None
+
+    def covers(self, tier: str, green_channel: bool) -> bool:
+        """Is a ticket of this tier, in or outside the green channel, in this class?"""
+        if self.green_channel is not None and green_channel != self.green_channel:
+            return False
+        return not self.tiers or tier in self.tiers
 
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """A branch's routing knobs. Points are in "minutes of waiting" when ``aging_rate`` is 1."""
+    """A branch's routing knobs. Points are in "minutes of waiting" when ``aging_rate`` is 1.
+
+    ``targets`` and ``longest_wait_s`` are the ``sla`` policy's: the first target that covers a
+    ticket is its class's (list the green channel first); a ticket no target covers is held to
+    ``longest_wait_s``."""
 
     kind: PolicyKind = PolicyKind.AGING
     aging_rate: float = 1.0
     tier_step: float = 8.0
     green_bonus: float = 20.0
     preference_step: float = 3.0
+    targets: tuple[ServiceLevel, ...] = ()
+    longest_wait_s: float = 1800.0
 
     def max_head_start(self, max_rank: int) -> float:
         """The largest class head start: after this many points of waiting nobody overtakes."""
         return self.green_bonus + self.tier_step * max_rank
+
+    def level_for(self, tier: str, green_channel: bool) -> ServiceLevel | None:
+        """The service-level target of a class of tickets, if the branch set one."""
+        return next((lv for lv in self.targets if lv.covers(tier, green_channel)), None)
+
+    def level_of(self, ticket: Ticket) -> ServiceLevel | None:
+        """The service-level target of the ticket's class, if the branch set one."""
+        return self.level_for(ticket.tier, ticket.green_channel)
+
+    def target_s(self, ticket: Ticket) -> float:
+        """Seconds within which the ticket's class should be called."""
+        level = self.level_of(ticket)
+        return level.within_s if level is not None else self.longest_wait_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +144,11 @@ def claim(ticket: Ticket, now: float, policy: Policy, preference: int = 0) -> fl
     return head_start + policy.aging_rate * max(0.0, now - ticket.queued_at) / 60.0
 
 
+def urgency(ticket: Ticket, now: float, policy: Policy) -> float:
+    """The ``sla`` policy's claim: the share of its class's target the ticket has waited."""
+    return max(0.0, now - ticket.queued_at) / max(policy.target_s(ticket), 1.0)
+
+
 def sort_key(
     ticket: Ticket, now: float, policy: Policy, counter: CounterView | None = None
 ) -> tuple[object, ...]:
@@ -106,6 +162,10 @@ def sort_key(
         return (front, *tail)
     if policy.kind is PolicyKind.STRICT:
         return (front, not ticket.green_channel, -ticket.tier_rank, pref, *tail)
+    if policy.kind is PolicyKind.SLA:
+        if now - ticket.queued_at >= policy.longest_wait_s:
+            return (front, 0, 0.0, 0, *tail)
+        return (front, 1, -urgency(ticket, now, policy), pref, *tail)
     return (front, -claim(ticket, now, policy, pref), *tail)
 
 
@@ -125,6 +185,86 @@ def choose_next(
     if not eligible:
         return None
     return min(eligible, key=lambda t: sort_key(t, now, policy, counter))
+
+
+#: Why a call went to its ticket, by stable code (the lobby console words them per language).
+REASONS: dict[str, str] = {
+    "front": "reassigned to the front by the lobby manager",
+    "only_one": "the only ticket this counter could call",
+    "care_window": "green channel, first at the care window",
+    "longest_wait": "waited past the longest-wait bound: oldest first",
+    "over_target": "its class is past its target",
+    "nearest_target": "the nearest to its class's target",
+    "oldest": "the oldest ticket this counter could call",
+    "higher_class": "the highest class waiting (green channel, then tier)",
+    "head_start": "its class head start outweighs the others' longer waits",
+    "preferred_service": "the counter's own service goes first",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CallReason:
+    """Why ``choose_next`` gave a counter this ticket: a code of ``REASONS``, how long the ticket
+    had waited, and under ``sla`` its class and target."""
+
+    code: str
+    waited_s: float
+    level: str | None = None
+    target_s: float | None = None
+
+    def describe(self) -> str:
+        """The reason in English, with its figures ("VIP: waited 6.0 of 5.0 min")."""
+        text = REASONS[self.code]
+        if self.level is not None and self.target_s is not None:
+            used = f"{self.waited_s / 60:.1f} of {self.target_s / 60:.1f} min"
+            text += f" ({self.level}: waited {used})"
+        return text
+
+
+def explain(
+    counter: CounterView, chosen: Ticket, candidates: Iterable[Ticket], now: float, policy: Policy
+) -> CallReason:
+    """Why ``chosen`` (what ``choose_next`` returned from ``candidates``) was called first."""
+    waited = max(0.0, now - chosen.queued_at)
+    level = policy.level_of(chosen) if policy.kind is PolicyKind.SLA else None
+    target = level.within_s if level is not None else None
+    name = level.name if level is not None else None
+
+    def reason(code: str) -> CallReason:
+        return CallReason(code, waited, name, target)
+
+    others = [t for t in candidates if t.id != chosen.id and t.is_waiting and can_call(counter, t)]
+    if _front_rank(chosen, counter.number)[0] == 0:
+        return reason("front")
+    if not others:
+        return reason("only_one")
+    if counter.prefers_green and chosen.green_channel and any(not t.green_channel for t in others):
+        return reason("care_window")
+    if policy.kind is PolicyKind.SLA:
+        if waited >= policy.longest_wait_s:
+            return reason("longest_wait")
+        if target is not None and waited >= target:
+            return reason("over_target")
+    if all(chosen.queued_at <= t.queued_at for t in others):
+        return reason("oldest")
+    if policy.kind is PolicyKind.SLA:
+        return reason("nearest_target")
+    mine = (chosen.green_channel, chosen.tier_rank)
+    older = [t for t in others if t.queued_at < chosen.queued_at]
+    if any((t.green_channel, t.tier_rank) >= mine for t in older):
+        return reason("preferred_service")
+    return reason("higher_class" if policy.kind is PolicyKind.STRICT else "head_start")
+
+
+def choose_with_reason(
+    counter: CounterView, tickets: Iterable[Ticket], now: float, policy: Policy
+) -> tuple[Ticket, CallReason] | None:
+    """``choose_next`` and ``explain`` together: the ticket and why, or None."""
+    pool = list(tickets)
+    chosen = choose_next(counter, pool, now, policy)
+    if chosen is None:
+        return None
+    return chosen, explain(counter, chosen, pool, now, policy)
 
 
 def order_for_hall(tickets: Iterable[Ticket], now: float, policy: Policy) -> list[Ticket]:
