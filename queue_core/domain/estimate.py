@@ -276,7 +276,7 @@ class _Peekable:
         return item
 
 
-class _Heads:
+class GroupHeads:
     """Waiting tickets by routing group; within a group the order is first come, first served,
     so only each group's head can be called next (routing's rule 3).
 
@@ -358,7 +358,7 @@ def forecast_calls(
     counter can call, or not called within ``horizon_s``, are left out. With ``targets`` the play
     stops once those tickets are called.
     """
-    heads = _Heads(t for t in waiting if t.status is Status.WAITING)
+    heads = GroupHeads(t for t in waiting if t.status is Status.WAITING)
     if arrivals is not None:
         heads.expect(arrivals.streams(now, horizon_s))
     wanted = set(targets) if targets is not None else {t.id for t in waiting if t.is_waiting}

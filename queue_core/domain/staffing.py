@@ -1,0 +1,148 @@
+"""Staffing: the vocabulary of the advice the engine gives the lobby manager.
+
+The hall as a look-ahead starts from (``HallNow``), a change to the counters (``Change``), the
+coming hour under it (``Outlook``), an advice with its figure (``Advice``) and a forecast with
+its alert (``Forecast``), and the branch's rules (``StaffingRules``). Pure data: the look-ahead
+that fills them plays the hall forward in ``queue_core.sim.lookahead`` and chooses in
+``queue_core.sim.advice``; the engine records and shows them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from queue_core.domain.estimate import ArrivalClass
+from queue_core.domain.routing import CounterView, Policy
+from queue_core.domain.tickets import Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingRules:
+    """A branch's ``[staffing]`` settings."""
+
+    #: The target: at most this share of customers waiting longer than ``over_s``.
+    max_over_share: float = 0.2
+    over_s: float = 180.0
+    #: How long after an advice the change is made (and the forecast assumes it).
+    reaction_s: float = 600.0
+    #: An advice must lower the share over 3 minutes by at least this much.
+    min_gain: float = 0.03
+    #: After a counter opened no counter is advised to close for this long; after one closed,
+    #: none is advised to open for this long unless the forecast passes ``severe`` × target.
+    min_open_s: float = 3600.0
+    min_closed_s: float = 1800.0
+    severe: float = 1.5
+    #: Below this share of the target the hall is comfortable: a counter may close if, without
+    #: it, even a bad hour (four replications in five) stays within the target.
+    close_below: float = 0.5
+    replications: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """One change worth making, and the coming hour with and without it."""
+
+    change: Change
+    before: Outlook
+    after: Outlook
+
+    def describe(self, clock: str = "") -> str:
+        """In English, with the figure ("open counter 9: waits over 3 min … 46% → 31%")."""
+        c = self.change
+        if c.kind == "open":
+            what = f"open counter {c.counter}" + (
+                f" for {'/'.join(c.services)}" if c.services else ""
+            )
+        elif c.kind == "take":
+            what = f"counter {c.counter} can also take {'/'.join(c.services)}"
+        else:
+            what = f"counter {c.counter} can close" + (f" at {clock}" if clock else "")
+        return (
+            f"{what}: waits over 3 min in the next hour {100 * self.before.over_share:.0f}% → "
+            f"{100 * self.after.over_share:.0f}%, mean wait {self.before.mean_s / 60:.0f} → "
+            f"{self.after.mean_s / 60:.0f} min"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """The coming hour as things stand, whether it passes the target, and what would help."""
+
+    at: float
+    outlook: Outlook
+    alert: bool
+    advice: tuple[Advice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CounterNow:
+    """A counter at this moment: its routing view, state, current customer."""
+
+    view: CounterView
+    state: str  # open | paused | closed
+    busy_service: str | None = None
+    busy_since: float | None = None
+    opened_at: float | None = None
+    closed_at: float | None = None
+    #: The services its teller can take when asked (its own included).
+    may_take: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HallNow:
+    """What a look-ahead starts from. ``rates`` are arrivals per second by customer class
+    for the coming hour; ``means`` service seconds by service (``cv`` their spread);
+    ``show_rate`` the share of called customers who come, the others costing ``grace_s``."""
+
+    now: float
+    closing_at: float
+    waiting: tuple[Ticket, ...]
+    counters: tuple[CounterNow, ...]
+    means: Mapping[str, float]
+    rates: Mapping[ArrivalClass, float]
+    policy: Policy
+    cv: float = 0.6
+    show_rate: float = 0.97
+    grace_s: float = 45.0
+    over_s: float = 180.0
+
+    def counter(self, number: int) -> CounterNow | None:
+        return next((c for c in self.counters if c.view.number == number), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change to the counters: ``open`` (with ``services``, by default its own), ``close``
+    (after its current customer), or ``take`` (an open counter also takes ``services``)."""
+
+    kind: str
+    counter: int
+    at: float
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """The customers of the coming hour under one set of changes, over all replications."""
+
+    customers: int
+    over_share: float
+    mean_s: float
+    attained: dict[str, float]
+    counter_hours: float
+    #: The share over the line per service.
+    over_by_service: dict[str, float] = field(default_factory=dict)
+    #: Seconds each counter spends serving within the hour (a replication's mean).
+    busy_s: dict[int, float] = field(default_factory=dict)
+    #: The share over the line in each replication, in order.
+    over_by_play: tuple[float, ...] = ()
+
+    @property
+    def over_high(self) -> float:
+        """A bad hour: the share over the line that four replications in five stay under."""
+        if not self.over_by_play:
+            return self.over_share
+        ordered = sorted(self.over_by_play)
+        return ordered[min(len(ordered) - 1, math.ceil(0.8 * len(ordered)) - 1)]
