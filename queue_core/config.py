@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from queue_core.domain.routing import CounterView, Policy, PolicyKind
+from queue_core.domain.routing import CounterView, Policy, PolicyKind, ServiceLevel
+from queue_core.domain.staffing import StaffingRules
 from queue_core.security import hash_pin, hash_token
 
 CODE = r"^[A-Za-z][A-Za-z0-9_-]{0,15}$"
@@ -57,12 +58,43 @@ class BranchInfo(_Strict):
         return value
 
 
+class TargetSettings(_Strict):
+    """A service-level target: ``share`` of a class called within ``within_min`` minutes.
+
+    The class is the green channel (``green_channel = true``) or the tickets of ``tiers``
+    (every tier when empty) outside it (``green_channel = false``, the default when tiers are
+    given) or in and out of it."""
+
+    name: str = Field(min_length=1, max_length=40)
+    name_en: str = ""
+    within_min: float = Field(gt=0, le=600)
+    share: float = Field(default=0.8, gt=0, le=1)
+    tiers: list[str] = []
+    green_channel: bool | None = None
+
+    def level(self) -> ServiceLevel:
+        green = self.green_channel
+        if green is None and self.tiers:
+            green = False
+        return ServiceLevel(
+            name=self.name_en or self.name,
+            within_s=self.within_min * 60.0,
+            share=self.share,
+            tiers=tuple(self.tiers),
+            green_channel=green,
+        )
+
+
 class RoutingSettings(_Strict):
     policy: PolicyKind = PolicyKind.AGING
     aging_rate: float = Field(default=1.0, ge=0)
     tier_step: float = Field(default=8.0, ge=0)
     green_bonus: float = Field(default=20.0, ge=0)
     preference_step: float = Field(default=3.0, ge=0)
+    #: The ``sla`` policy's bound: whoever has waited this long goes first, oldest first.
+    longest_wait_min: float = Field(default=30.0, gt=0, le=600)
+    #: Service-level targets per class, first match wins (list the green channel first).
+    targets: list[TargetSettings] = []
 
     def policy_object(self) -> Policy:
         return Policy(
@@ -71,6 +103,8 @@ class RoutingSettings(_Strict):
             tier_step=self.tier_step,
             green_bonus=self.green_bonus,
             preference_step=self.preference_step,
+            targets=tuple(t.level() for t in self.targets),
+            longest_wait_s=self.longest_wait_min * 60.0,
         )
 
 
@@ -104,6 +138,8 @@ class CounterSettings(_Strict):
     name_en: str = ""
     services: list[str] = Field(min_length=1)
     prefers_green: bool = False
+    #: Services its teller can also take when the staffing advice asks (beyond ``services``).
+    may_take: list[str] = []
     sign_address: int | None = Field(default=None, ge=0, le=255)
     # a wired keypad's bus address (1–254), or a wireless remote's 20–28-bit ID (rflink)
     keypad_address: int | None = Field(default=None, ge=0, le=0xFFFFFFF)
@@ -153,6 +189,26 @@ class DeviceSettings(_Strict):
         return self.token_hash or hash_token(self.token or "")
 
 
+class StaffingSettings(_Strict):
+    """``[staffing]``: the target the advice keeps the hall to, and how it is looked for."""
+
+    #: At most this share of customers should wait longer than ``over_min`` minutes.
+    max_over_share: float = Field(default=0.15, gt=0, lt=1)
+    over_min: float = Field(default=3.0, gt=0, le=60)
+    #: Minutes between an advice and the change being made (a teller reaching the counter).
+    reaction_min: float = Field(default=10.0, ge=0, le=120)
+    #: How often the engine looks ahead, in seconds (off the write path).
+    every_s: float = Field(default=60.0, ge=10, le=3600)
+    enabled: bool = True
+
+    def rules(self) -> StaffingRules:
+        return StaffingRules(
+            max_over_share=self.max_over_share,
+            over_s=self.over_min * 60.0,
+            reaction_s=self.reaction_min * 60.0,
+        )
+
+
 class SecuritySettings(_Strict):
     max_failed_logins: int = Field(default=5, ge=1)
     lockout_s: int = Field(default=300, ge=1)
@@ -164,6 +220,7 @@ class BranchConfig(_Strict):
 
     branch: BranchInfo
     routing: RoutingSettings = RoutingSettings()
+    staffing: StaffingSettings = StaffingSettings()
     security: SecuritySettings = SecuritySettings()
     services: list[ServiceSettings] = Field(min_length=1)
     tiers: list[TierSettings] = [TierSettings(code="normal", rank=0)]
@@ -189,13 +246,15 @@ class BranchConfig(_Strict):
         _unique("devices", [d.name for d in self.devices], what="name")
         known = {s.code for s in self.services}
         for i, counter in enumerate(self.counters):
-            for j, code in enumerate(counter.services):
-                if code not in known:
-                    raise _RefError(
-                        ("counters", i, "services", j),
-                        f"unknown service {code!r} (known: {', '.join(sorted(known))})",
-                    )
+            for key in ("services", "may_take"):
+                for j, code in enumerate(getattr(counter, key)):
+                    if code not in known:
+                        raise _RefError(
+                            ("counters", i, key, j),
+                            f"unknown service {code!r} (known: {', '.join(sorted(known))})",
+                        )
         tiers = {t.code for t in self.tiers}
+        self._check_targets(tiers)
         for i, rule in enumerate(self.card_tiers):
             if rule.tier not in tiers:
                 raise _RefError(("card_tiers", i, "tier"), f"unknown tier {rule.tier!r}")
@@ -204,6 +263,27 @@ class BranchConfig(_Strict):
             if device.counter is not None and device.counter not in numbers:
                 raise _RefError(("devices", i, "counter"), f"unknown counter {device.counter}")
         return self
+
+    def _check_targets(self, tiers: set[str]) -> None:
+        for i, target in enumerate(self.routing.targets):
+            for j, code in enumerate(target.tiers):
+                if code not in tiers:
+                    raise _RefError(
+                        ("routing", "targets", i, "tiers", j),
+                        f"unknown tier {code!r} (known: {', '.join(sorted(tiers))})",
+                    )
+        # Routing keeps each (service, tier rank) group in arrival order, so tiers that share
+        # a rank must share a target.
+        policy = self.routing.policy_object()
+        for rank in {t.rank for t in self.tiers}:
+            same = [t.code for t in self.tiers if t.rank == rank]
+            for green in (False, True):
+                levels = {policy.level_for(code, green) for code in same}
+                if len(levels) > 1:
+                    raise _RefError(
+                        ("routing", "targets"),
+                        f"tiers {', '.join(same)} share rank {rank} but not a target",
+                    )
 
     # Lookups used across the engine.
     def service(self, code: str) -> ServiceSettings | None:
@@ -273,16 +353,18 @@ def locate(text: str, loc: tuple[str | int, ...]) -> int | None:
     table: tuple[str | int, ...] = ()
     counts: dict[str, int] = {}
     best: int | None = None
-    # A branch file nests at most [[array]] index key, or [table] key; deeper parts are values.
-    want = loc[:3] if len(loc) > 1 and isinstance(loc[1], int) else loc[:2]
+    # A branch file nests at most [[array]] index key (the array's name may be dotted, as in
+    # [[routing.targets]]), or [table] key; deeper parts are values.
+    first_index = next((i for i, part in enumerate(loc) if isinstance(part, int)), None)
+    want = loc[: first_index + 2] if first_index is not None else loc[:2]
     for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if m := re.fullmatch(r"\[\[\s*([\w.-]+)\s*\]\]", line):
             name = m.group(1)
             counts[name] = counts.get(name, -1) + 1
-            table = (name, counts[name])
+            table = (*name.split("."), counts[name])
         elif m := re.fullmatch(r"\[\s*([\w.-]+)\s*\]", line):
-            table = (m.group(1),)
+            table = tuple(m.group(1).split("."))
         elif m := re.match(r"([\w-]+)\s*=", line):
             path = (*table, m.group(1))
             if want[: len(path)] == path:

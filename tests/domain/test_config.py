@@ -68,3 +68,24 @@ def test_duplicates_are_refused() -> None:
 def test_a_staff_member_needs_exactly_one_pin() -> None:
     text = DEMO.replace('pin = "1111"\n', "", 1)
     assert "staff[0]: give exactly one of pin or pin_hash" in _error(text)
+
+
+def test_service_level_targets_become_the_routing_policys() -> None:
+    policy = load_config().routing.policy_object()
+    names = [(lv.name, lv.within_s, lv.share) for lv in policy.targets]
+    assert names[0] == ("green channel", 180.0, 0.9) and names[-1] == ("normal", 900.0, 0.8)
+    gold = policy.level_for("gold", False)
+    assert gold is not None and gold.within_s == 300.0
+    assert policy.level_for("gold", True) == policy.targets[0]  # the green channel first
+    assert policy.longest_wait_s == 1800.0
+
+
+def test_a_target_naming_an_unknown_tier_or_splitting_a_rank_is_refused() -> None:
+    text = DEMO.replace('tiers = ["gold"]', 'tiers = ["platinum"]')
+    assert _error(text) == (
+        f"branch.toml:{_line_of(text, 'platinum')}: routing.targets[2].tiers[0]: "
+        "unknown tier 'platinum' (known: diamond, gold, normal)"
+    )
+    silver = DEMO.replace('[[tiers]]\ncode = "gold"', '[[tiers]]\ncode = "silver"\nrank = 1\n\n'
+                          '[[tiers]]\ncode = "gold"')  # fmt: skip
+    assert "tiers silver, gold share rank 1 but not a target" in _error(silver)
