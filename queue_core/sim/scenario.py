@@ -3,7 +3,10 @@
 A scenario gives, per service, the arrivals per hour from opening and the service-time
 distribution (lognormal: mean and coefficient of variation); the customers' tier and
 green-channel shares, their no-show share and patience (walk-away); and each counter's services
-and opening hours. ``[sources]`` says where each figure comes from.
+and opening hours (a counter with ``open = []`` is a spare window, closed unless someone opens
+it). ``[sources]`` gives one line per figure, keyed by the figure's place in the file
+(``"services.A.mean_s"``, ``"customers.no_show"``, ``"counters.open"``…):
+``missing_sources`` lists the figures that have none, and the bundled files have none missing.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ class CounterSpec:
     services: tuple[str, ...]
     open: tuple[tuple[float, float], ...]
     prefers_green: bool = False
+    #: The services its teller can also take when the staffing advice asks (beyond its own).
+    may_take: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +66,8 @@ class Scenario:
     grace_s: float = 45.0
     patience_mean_s: float | None = None
     overtime_s: float = 3600.0
-    sources: tuple[str, ...] = ()
+    #: One line per figure: (the figure's key, where it comes from).
+    sources: tuple[tuple[str, str], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -126,6 +132,7 @@ def parse(data: dict[str, Any], name: str) -> Scenario:
                 for a, b in c.get("open", [[opening, head.get("closing", "17:00")]])
             ),
             prefers_green=bool(c.get("prefers_green", False)),
+            may_take=tuple(str(x) for x in c.get("may_take", [])),
         )
         for c in data["counters"]
     )
@@ -146,9 +153,35 @@ def parse(data: dict[str, Any], name: str) -> Scenario:
         grace_s=float(people.get("grace_s", 45.0)),
         patience_mean_s=float(patience) if patience is not None else None,
         overtime_s=float(head.get("overtime_s", 3600.0)),
-        sources=tuple(str(x) for x in data.get("sources", {}).get("notes", [])),
+        sources=tuple((str(k), str(v)) for k, v in data.get("sources", {}).items()),
         raw=data,
     )
+
+
+#: The figures of each part of a scenario file that need a source line.
+_HEAD_FIGURES = ("opening", "closing", "overtime_s")
+_SERVICE_FIGURES = ("mean_s", "cv", "arrivals", "tiers", "green_share")
+
+
+def figure_keys(data: dict[str, Any]) -> list[str]:
+    """The keys of every figure a scenario file gives (see ``missing_sources``)."""
+    keys = [k for k in _HEAD_FIGURES if k in data.get("scenario", {})]
+    keys += [f"customers.{k}" for k in data.get("customers", {})]
+    if "tier_ranks" in data:
+        keys.append("tier_ranks")
+    for service in data.get("services", []):
+        code = service.get("code", "?")
+        keys += [f"services.{code}.{k}" for k in _SERVICE_FIGURES if k in service]
+    keys += ["counters.services", "counters.open"]
+    if any("may_take" in c for c in data.get("counters", [])):
+        keys.append("counters.may_take")
+    return keys
+
+
+def missing_sources(data: dict[str, Any]) -> list[str]:
+    """The figures of a scenario file that have no line in its ``[sources]``."""
+    given = data.get("sources", {})
+    return [k for k in figure_keys(data) if not str(given.get(k, "")).strip()]
 
 
 def available() -> list[str]:
