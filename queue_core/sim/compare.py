@@ -1,64 +1,82 @@
-"""``branchq compare``: regenerate the routing, wait-estimate and simulator-check tables.
+"""``branchq compare``: regenerate the routing, wait-estimate, staffing and simulator-check tables.
 
-Writes ``docs/routing.md`` (every policy on every scenario over many seeded days),
-``docs/wait-estimate.md`` (the estimate printed on the ticket against the wait that followed,
-for the engine's estimator and the literature's simple ones) and the theory block of
+Writes ``docs/routing.md`` (every policy on every scenario over many seeded days, with 95%
+confidence intervals), ``docs/wait-estimate.md`` (the estimate and its range at issue against
+the wait that followed, for the engine's estimator and the literature's), ``docs/staffing.md``
+(the staffing advice followed against the branch's static plan) and the theory block of
 ``docs/simulator.md`` (the simulator against Erlang C, Cobham's priority formula and ciw).
-Same seeds, same tables: the documents are reproducible.
+Same seeds, same tables: the documents are reproducible. ``--jobs`` spreads the days over
+worker processes.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from queue_core.sim import theory
-from queue_core.sim.estimators import ESTIMATORS
-from queue_core.sim.metrics import CLASSES, RoutingRow, errors, in_class, routing_row
-from queue_core.sim.model import DayResult, Estimator, simulate_day
-from queue_core.sim.scenario import Scenario, available, load
-from queue_core.sim.selectors import COMPARED, by_name
+from queue_core.sim import staffing_doc, theory
+from queue_core.sim.estimators import BASELINES, ESTIMATORS
+from queue_core.sim.metrics import CLASSES, DayFigures
+from queue_core.sim.runs import EstimateDay, batches, estimate_days, routing_days, run_batches
+from queue_core.sim.scenario import available, load
+from queue_core.sim.selectors import COMPARED, branch_policy, by_name
+from queue_core.sim.stats import Interval, mean_ci, paired_ci, pct, text
 
 #: The policy the engine ships with (``[routing]`` in the demo branch) and the estimates use.
 DEFAULT_POLICY = "aging:1"
 
 
-def _s(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f}"
+def _cells(days: Sequence[DayFigures], get: Callable[[DayFigures], float | None]) -> str:
+    return text(mean_ci(get(d) for d in days))
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
+def _by_class(days: Sequence[DayFigures], figure: str) -> str:
+    return " / ".join(text(mean_ci(getattr(d.by_class[c], figure) for d in days)) for c in CLASSES)
 
 
-def run_days(
-    scenario: Scenario,
-    policy: str,
-    days: int,
-    seed: int,
-    estimators: Mapping[str, Estimator] | None = None,
-) -> list[DayResult]:
-    """``days`` seeded days; day k uses seed ``seed + k`` (the same customers for every policy)."""
-    return [simulate_day(scenario, by_name(policy), seed + k, estimators) for k in range(days)]
-
-
-def routing_table(rows: Sequence[RoutingRow]) -> list[str]:
-    head = (
-        "| policy | mean wait normal / gold / diamond / green (s) | p90 wait normal / gold / "
-        "diamond / green (s) | waits > 3 min | longest wait (s) | lower class called first "
-        "(per 100 calls) | walked away |"
-    )
-    lines = [head, "|---|---|---|---|---|---|---|"]
-    for row in rows:
-        means = " / ".join(_s(row.by_class[c].mean_s) for c in CLASSES)
-        p90s = " / ".join(_s(row.by_class[c].p90_s) for c in CLASSES)
-        lines.append(
-            f"| {row.selector} | {means} | {p90s} | {_pct(row.overall.over_share)} | "
-            f"{_s(row.overall.max_s)} | {row.overtakes_per_100:.1f} | {_pct(row.abandoned_share)} |"
+def routing_tables(rows: dict[str, list[DayFigures]]) -> list[str]:
+    """Two tables per scenario: waits by class, then the hall's figures and the targets."""
+    classes = " / ".join(CLASSES)
+    lines = [
+        f"| policy | mean wait {classes} (s) | p90 wait {classes} (s) |",
+        "|---|---|---|",
+    ]
+    for name, days in rows.items():
+        lines.append(f"| {name} | {_by_class(days, 'mean_s')} | {_by_class(days, 'p90_s')} |")
+    lines += [
+        "",
+        "| policy | waits > 3 min | longest wait (s) | within target green / diamond / gold / "
+        "normal | lower class called first (per 100 calls) | walked away |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, days in rows.items():
+        hits = " / ".join(
+            pct(mean_ci(d.attained[c] for d in days), 0)
+            for c in ("green", "diamond", "gold", "normal")
         )
+        lines.append(
+            f"| {name} | {pct(mean_ci(d.by_class['all'].over_share for d in days))} | "
+            f"{_cells(days, lambda d: d.by_class['all'].max_s)} | {hits} | "
+            f"{_cells(days, lambda d: d.overtakes_per_100)} | "
+            f"{pct(mean_ci(d.abandoned_share for d in days))} |"
+        )
+    return lines
+
+
+def reasons_table(days: Sequence[DayFigures]) -> list[str]:
+    """Why the ``sla`` policy's calls were made: each reason's share of the calls."""
+    totals: dict[str, int] = {}
+    for d in days:
+        for code, n in d.reasons.items():
+            totals[code] = totals.get(code, 0) + n
+    calls = sum(totals.values()) or 1
+    lines = ["| reason recorded with the call | share of calls |", "|---|---|"]
+    for code, n in sorted(totals.items(), key=lambda kv: -kv[1]):
+        lines.append(f"| `{code}` | {100 * n / calls:.1f}% |")
     return lines
 
 
@@ -67,94 +85,135 @@ ROUTING_INTRO = """# Routing quality: the engine's policies against other system
 Generated by `branchq compare` ({days} seeded days per scenario and policy, seeds {seed}…{last};
 every policy sees the same customers on the same day). Do not edit by hand.
 
-Each scenario (`queue_core/sim/scenarios/`, sources in each file) runs through the
-discrete-event simulator (`docs/simulator.md`), which calls the engine's own
-`queue_core.domain.routing.choose_next` for `fifo`, `strict` and `aging R` (R points per minute
-waited; tier step 8, green bonus 20, preference step 3). The two other rules are the
+Each scenario (`queue_core/sim/scenarios/`, a source for every figure in each file) runs
+through the discrete-event simulator (`docs/simulator.md`), which calls the engine's own
+`queue_core.domain.routing.choose_next` for `fifo`, `strict`, `aging R` (R points per minute
+waited; tier step 8, green bonus 20, preference step 3) and `sla`. The two other rules are the
 simulator's own selectors (`queue_core/sim/selectors.py`): `ratio 3:1` calls three priority
 customers (green channel or a tier above normal), then one normal; `(w+1)×wait` calls the
-largest (weight + 1) × seconds waited, the weight being the tier rank (+3 for the green channel).
+largest (weight + 1) × seconds waited, the weight being the tier rank (+3 for the green
+channel). Every rule keeps the care window's rule: counter 8 calls the green channel first.
 
-Classes: normal, gold and diamond are tiers of customers outside the green channel; green is
-every green-channel customer. Waits run from issue to call, over called customers (also those
-who had walked away meanwhile and were skipped). "Lower class called first" counts the calls
-at which a waiting customer of a higher class (green channel, then tier) that the same counter
+`sla` aims at the demo branch's service-level targets (`[[routing.targets]]`): {targets}; a
+ticket's claim is the share of its class's target it has used up, and whoever has waited
+{bound} minutes goes first.
+
+Every figure is the mean over the days of that day's figure, ± the half-width of its 95%
+confidence interval (Student's t over the days). Classes: normal, gold and diamond are tiers of
+customers outside the green channel; green is every green-channel customer. Waits run from
+issue to call, over called customers (also those who had walked away meanwhile and were
+skipped). "Within target" is the share of a class called within its target (green channel
+{green_min} min, diamond, gold, normal as above). "Lower class called first" counts the calls at
+which a waiting customer of a higher class (green channel, then tier) that the same counter
 could have called was passed over. "Walked away": customers whose patience ran out before
 their call.
 
-Gold and diamond customers wait longer than normal ones even under `strict` on quiet days:
-most of them come for VIP banking (`V`), which only counter 7 serves, so their wait is set by
-that one counter's load. That is a staffing finding (a second VIP-capable counter), not a
-routing one.
+Gold and diamond customers wait longer than normal ones even under `strict`: most of them
+come for VIP banking (`V`), which only counter 7 serves, so their wait is set by that one
+counter's load and no ordering can meet their target. That is a staffing finding, which the
+staffing advice acts on (`docs/staffing.md`).
 """
 
+
+def _targets_text() -> tuple[str, str, str]:
+    policy = branch_policy()
+    parts = [
+        f"{lv.name} {100 * lv.share:.0f}% within {lv.within_s / 60:g} min" for lv in policy.targets
+    ]
+    green = next((lv for lv in policy.targets if lv.green_channel), None)
+    return (
+        ", ".join(parts),
+        f"{policy.longest_wait_s / 60:g}",
+        f"{green.within_s / 60:g}" if green else "–",
+    )
+
+
+def routing_doc(days: int, seed: int, scenarios: Sequence[str], jobs: int) -> str:
+    """The text of ``docs/routing.md``."""
+    targets, bound, green = _targets_text()
+    lines = [
+        ROUTING_INTRO.format(
+            days=days, seed=seed, last=seed + days - 1, targets=targets, bound=bound,
+            green_min=green,
+        )
+    ]  # fmt: skip
+    evidence: list[str] = []
+    for name in scenarios:
+        scenario = load(name)
+        rows = {
+            by_name(policy).name: run_batches(routing_days, batches(name, policy, days, seed), jobs)
+            for policy in COMPARED
+        }
+        lines.append(f"## {scenario.title} (`{name}`)\n")
+        lines.extend(routing_tables(rows))
+        lines.append("")
+        if name == "pension_day":
+            evidence.append(_evidence(rows))
+            lines += ["Why `sla` made its calls on this day:", "", *reasons_table(rows["sla"]), ""]
+    lines.append(ROUTING_CHOICE.format(evidence=" ".join(evidence)))
+    return "\n".join(lines)
+
+
+def _evidence(rows: dict[str, list[DayFigures]]) -> str:
+    def ci(policy: str, get: Callable[[DayFigures], float | None]) -> Interval | None:
+        return mean_ci(get(d) for d in rows[policy])
+
+    def p90(policy: str, cls: str) -> str:
+        return text(ci(policy, lambda d: d.by_class[cls].p90_s))
+
+    def hit(policy: str, cls: str) -> str:
+        return pct(ci(policy, lambda d: d.attained[cls]), 0)
+
+    return (
+        f"On the pension day, `sla` meets the targets of {hit('sla', 'green')} of green-channel, "
+        f"{hit('sla', 'diamond')} of diamond, {hit('sla', 'gold')} of gold and "
+        f"{hit('sla', 'normal')} of normal customers (`aging 1`: {hit('aging 1', 'green')}, "
+        f"{hit('aging 1', 'diamond')}, {hit('aging 1', 'gold')}, {hit('aging 1', 'normal')}); "
+        f"its longest wait is {text(ci('sla', lambda d: d.by_class['all'].max_s))} s against "
+        f"{text(ci('aging 1', lambda d: d.by_class['all'].max_s))} s under `aging 1` and "
+        f"{text(ci('strict', lambda d: d.by_class['all'].max_s))} s under `strict`. Normal "
+        f"customers' p90 is {p90('sla', 'normal')} s under `sla`, {p90('aging 1', 'normal')} s "
+        f"under `aging 1` and {p90('strict', 'normal')} s under `strict`."
+    )
+
+
 ROUTING_CHOICE = """
-## The default: `aging` at 1 point per minute
+## Which policy
 
 {evidence}
 
 - `strict` gives the best VIP and green-channel waits but lets a normal customer wait without
-  bound on a busy morning: its longest waits and its normal p90 are the worst of the engine's
-  policies on the pension day, exactly where the hall is fullest.
+  bound on a busy day: its longest waits are the worst of the engine's policies.
 - `fifo` is fair by arrival but ignores the tiers and the green channel that the bank's own rules
   ask for (PRODUCT.md: VIPs and the green channel are served ahead); only the care window still
-  takes green-channel customers first, and on the pension day they wait several times as long
-  as under `aging 1`.
-- `aging 1` keeps the class order on an ordinary day (almost no lower-class call first) and,
-  on a peak day, bounds how long anyone is passed over: a normal customer who has waited
-  `(green bonus + 2 × tier step) / rate` = 36 minutes longer than a newcomer is called first.
-  Higher rates tend to `fifo`, lower ones to `strict`. The ratio and `(w+1)×wait` rules do
-  not know the green channel's urgency (the ratio rule can make a green-channel customer wait
-  for a normal one) and their knobs have no unit a lobby manager can reason about; aging's
-  points are minutes of waiting.
+  takes green-channel customers first.
+- `aging 1` keeps the class order on an ordinary day and bounds how long anyone is passed over:
+  a normal customer who has waited `(green bonus + 2 × tier step) / rate` = 36 minutes longer
+  than a newcomer is called first. Its knobs are points, not the branch's own promises.
+- `sla` is set in the branch's own terms (a share of a class within so many minutes), keeps
+  arrival order within a class at a counter (a counter's service order only breaks ties),
+  bounds the longest wait, and records why each call was made. Where a class misses its target
+  under every rule, the cause is capacity, not order: see `docs/staffing.md`.
+- The ratio and `(w+1)×wait` rules do not know the green channel's urgency and their knobs have
+  no unit a lobby manager can reason about.
 """
 
 
-def routing_doc(days: int, seed: int, scenarios: Sequence[str]) -> tuple[str, float]:
-    """The text of ``docs/routing.md``, and the CPU seconds per simulated day."""
-    lines = [ROUTING_INTRO.format(days=days, seed=seed, last=seed + days - 1)]
-    evidence: list[str] = []
-    started, simulated = time.process_time(), 0
-    for name in scenarios:
-        scenario = load(name)
-        lines.append(f"## {scenario.title} (`{name}`)\n")
-        rows = []
-        for policy in COMPARED:
-            results = run_days(scenario, policy, days, seed)
-            simulated += len(results)
-            rows.append(routing_row(results))
-        lines.extend(routing_table(rows))
-        lines.append("")
-        if name == "pension_day":
-            by = {r.selector: r for r in rows}
-            evidence.append(_evidence(by))
-    per_day = (time.process_time() - started) / max(simulated, 1)
-    lines.append(ROUTING_CHOICE.format(evidence=" ".join(evidence)))
-    return "\n".join(lines), per_day
-
-
-def _evidence(by: dict[str, RoutingRow]) -> str:
-    strict, aging, fifo = by["strict"], by["aging 1"], by["fifo"]
-    return (
-        f"On the pension day, `aging 1` gives normal customers a p90 wait of "
-        f"{_s(aging.by_class['normal'].p90_s)} s against {_s(strict.by_class['normal'].p90_s)} s "
-        f"under `strict`, and a longest wait of {_s(aging.overall.max_s)} s against "
-        f"{_s(strict.overall.max_s)} s; green-channel customers wait "
-        f"{_s(aging.by_class['green'].mean_s)} s on average against "
-        f"{_s(fifo.by_class['green'].mean_s)} s under `fifo`."
-    )
-
-
-ESTIMATE_INTRO = """# Wait estimate: the number on the ticket against the wait that followed
+ESTIMATE_INTRO = """# Wait estimate: the wait and its range on the ticket against the wait after it
 
 Generated by `branchq compare` ({days} seeded days per scenario, seeds {seed}…{last}, routing
 `{policy}`). Do not edit by hand.
 
 When the simulator issues a ticket, every estimator sees the hall as it is then (waiting
 tickets, open counters and their current customers, recent history) and no more; the wait that
-followed runs from issue to call. MAE is the mean absolute error in seconds; "±2 min" is the
-share of estimates within two minutes of the wait (an estimate of "no counter open" counts as
-a miss); bias is estimate minus wait on average (negative: too hopeful).
+followed runs from issue to call. The tables score the customers **who had to wait** (a wait
+above zero): on a quiet day most customers find a free counter, every estimator tells them 0,
+and counting them dilutes every difference ("all" gives the MAE over every customer for
+comparison). MAE is the mean absolute error in seconds; "±2 min" the share of estimates within
+two minutes of the wait (an estimate of "no counter open" counts as a miss); bias is estimate
+minus wait (negative: too hopeful). Each figure is the mean over the days of the day's figure ±
+its 95% confidence interval; "engine − this" is the daily difference of MAE (negative: the
+engine is better), with its interval.
 
 Estimators (`queue_core/sim/estimators.py`):
 
@@ -162,68 +221,117 @@ Estimators (`queue_core/sim/estimators.py`):
   open counters forward with the routing policy itself (each counter's services and
   preference order, the care window, tiers, aging), takes each ticket ahead at its expected
   visit (a service, or the grace time of a skip at the rate skips happened lately), and lets
-  the customers expected from the last 30 minutes' arrivals join the queue as the play goes, so
-  that VIPs still to come overtake a normal ticket in the estimate as they will in the hall.
+  the customers expected from the last 30 minutes' arrivals join the queue as the play goes.
 - `engine v0`: the first version, `estimate_wait` over the tickets ahead in the hall's order
   and the open counters of the service, at mean service times.
 - `queue length`: (people waiting for the service + 1) × mean service time ÷ open counters of
   the service (Whitt 1999, "Predicting queueing delays", Management Science 45(6);
   Ibrahim & Whitt 2009, "Real-time delay estimation based on delay history", MSOM 11(3)).
+- `class-aware queue length`: the same, counting only the customers of the same or a higher
+  class (green channel, then tier) ahead.
+- `work-ahead queue length`: the tickets ahead in the hall's call order, each at its own
+  service's mean time (its share of it when other counters serve it too), plus one
+  completion, over the open counters that serve the ticket.
 - `last to enter service`: the wait of the last customer of the same class (service, tier,
   green channel) to be called (Ibrahim & Whitt 2009).
 - `head of line`: how long the first waiting customer of the same class has waited (ibid.).
+- `LES refined`, `HOL refined`: the delay-history estimators refined for time-varying arrivals
+  (Ibrahim & Whitt, POMS 20(5), 2011): the observed delay becomes a number ahead through the
+  arrival-rate function (given, as in the paper: the scenario's hourly rates), and that number
+  a delay through the service capacity.
 
-The three simple ones are given what any counter knows: an idle open counter means no wait.
+The simple ones are given what any counter knows: an idle open counter means no wait.
+
+The range (`queue_core/domain/wait_range.py`) is what the ticket, the kiosk and the phone page
+show ("约 8–12 分钟"): the estimate widened by the recent ratios of waits to their estimates
+(their 25% and 92% quantiles over the last 300 tickets told a wait), in whole minutes rounded
+outwards. It learns during the day exactly as the engine does, from each call.
 """
 
 
-def estimate_rows(results: Sequence[DayResult]) -> list[str]:
-    outcomes = [o for d in results for o in d.outcomes]
-    head = (
-        "| estimator | "
-        + " | ".join(f"{c}: MAE / ±2 min" for c in (*CLASSES, "all"))
-        + " | bias (s) |"
-    )
-    lines = [head, "|---|" + "---|" * (len(CLASSES) + 2)]
+def estimate_tables(days: Sequence[EstimateDay]) -> list[str]:
+    lines = [
+        "| estimator | MAE, waited (s) | ±2 min, waited | bias, waited (s) | MAE, all (s) | "
+        "engine − this, waited (s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    engine = [d.waited["engine"].mae_s for d in days]
     for name in ESTIMATORS:
-        cells = []
-        for cls in CLASSES:
-            e = errors((o for o in outcomes if in_class(o, cls)), name)
-            cells.append(f"{_s(e.mae_s)} / {_pct(e.within_share)}")
-        total = errors(outcomes, name)
-        cells.append(f"**{_s(total.mae_s)}** / **{_pct(total.within_share)}**")
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {_s(total.bias_s)} |")
+        mae = mean_ci(d.waited[name].mae_s for d in days)
+        mine = [d.waited[name].mae_s for d in days]
+        diff = "–" if name == "engine" else text(paired_ci(engine, mine))
+        within = pct(mean_ci(d.waited[name].within_share for d in days))
+        lines.append(
+            f"| {name} | **{text(mae)}** | {within} "
+            f"| {text(mean_ci(d.waited[name].bias_s for d in days))} "
+            f"| {text(mean_ci(d.everyone[name].mae_s for d in days))} | {diff} |"
+        )
+    waited = pct(mean_ci(d.waited_share for d in days), 0)
+    lines += [
+        "",
+        f"Customers who had to wait: {waited} of those called.",
+        "",
+        "| range shown at issue | inside | below (waited less) | above (waited longer) "
+        "| width (s) |",
+        "|---|---|---|---|---|",
+    ]
+    for label, found in (
+        ("customers who waited", [d.range_waited for d in days]),
+        ("every customer", [d.range_everyone for d in days]),
+    ):
+        lines.append(
+            f"| {label} | **{pct(mean_ci(r.inside for r in found))}** | "
+            f"{pct(mean_ci(r.below for r in found))} | {pct(mean_ci(r.above for r in found))} | "
+            f"{text(mean_ci(r.width_s for r in found))} |"
+        )
     return lines
 
 
 def estimate_doc(
-    days: int, seed: int, scenarios: Sequence[str]
-) -> tuple[str, dict[str, dict[str, float]]]:
-    """The text of ``docs/wait-estimate.md`` and each scenario's MAE per estimator."""
+    days: int, seed: int, scenarios: Sequence[str], jobs: int
+) -> tuple[str, dict[str, list[EstimateDay]]]:
+    """The text of ``docs/wait-estimate.md``, and each scenario's days."""
     lines = [
         ESTIMATE_INTRO.format(days=days, seed=seed, last=seed + days - 1, policy=DEFAULT_POLICY)
     ]
-    best: dict[str, dict[str, float]] = {}
+    found: dict[str, list[EstimateDay]] = {}
     for name in scenarios:
-        scenario = load(name)
-        results = run_days(scenario, DEFAULT_POLICY, days, seed, ESTIMATORS)
-        lines.append(f"## {scenario.title} (`{name}`)\n")
-        lines.extend(estimate_rows(results))
+        results = run_batches(estimate_days, batches(name, DEFAULT_POLICY, days, seed), jobs)
+        found[name] = results
+        lines.append(f"## {load(name).title} (`{name}`)\n")
+        lines.extend(estimate_tables(results))
         lines.append("")
-        outcomes = [o for d in results for o in d.outcomes]
-        best[name] = {k: errors(outcomes, k).mae_s or 0.0 for k in ESTIMATORS}
     lines.append("## Verdict\n")
-    for name, maes in best.items():
-        rivals = {k: v for k, v in maes.items() if k not in ("engine", "engine v0")}
-        rival = min(rivals, key=lambda k: rivals[k])
-        verdict = "beats" if maes["engine"] < rivals[rival] else "does NOT beat"
-        lines.append(
-            f"- `{name}`: the engine's MAE {maes['engine']:.0f} s {verdict} the best simple "
-            f"estimator (`{rival}`, {rivals[rival]:.0f} s); "
-            f"engine v0 had {maes['engine v0']:.0f} s."
-        )
+    for name, results in found.items():
+        lines.append(f"- `{name}`: {verdict(results)}")
     lines.append("")
-    return "\n".join(lines), best
+    return "\n".join(lines), found
+
+
+def verdict(days: Sequence[EstimateDay]) -> str:
+    """Whether the engine's MAE over customers who waited beats every baseline's."""
+    engine = [d.waited["engine"].mae_s for d in days]
+    worse, unsure = [], []
+    for name in BASELINES:
+        diff = paired_ci(engine, [d.waited[name].mae_s for d in days])
+        if diff is None or diff.mean >= 0:
+            worse.append(name)
+        elif not diff.excludes_zero():
+            unsure.append(name)
+    best = min(BASELINES, key=lambda k: mean_ci(d.waited[k].mae_s for d in days).mean)  # type: ignore[union-attr]
+    best_diff = paired_ci(engine, [d.waited[best].mae_s for d in days])
+    head = (
+        f"the engine's MAE {text(mean_ci(engine))} s against the best baseline's "
+        f"(`{best}`) {text(mean_ci(d.waited[best].mae_s for d in days))} s, difference "
+        f"{text(best_diff)} s"
+    )
+    if worse:
+        return f"{head}: does NOT beat {', '.join(f'`{w}`' for w in worse)}."
+    if unsure:
+        return (
+            f"{head}: lower than every baseline, not significantly so against {', '.join(unsure)}."
+        )
+    return f"{head}: beats every baseline, each difference significant at 5%."
 
 
 def theory_block(days: int, seed: int) -> str:
@@ -269,47 +377,49 @@ def replace_block(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda m: f"{m.group(1)}{body}{m.group(2)}", text)
 
 
+PARTS = ("routing", "estimate", "staffing", "theory")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="branchq compare", description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=20, help="seeded days per scenario and policy")
+    parser.add_argument("--days", type=int, default=100, help="seeded days per scenario and rule")
     parser.add_argument("--seed", type=int, default=1, help="seed of the first day")
     parser.add_argument("--theory-days", type=int, default=200, help="days of the theory checks")
     parser.add_argument("--docs", type=Path, default=Path("docs"), help="folder of the documents")
     parser.add_argument("--scenario", action="append", help="only these scenarios (repeatable)")
+    parser.add_argument("--only", choices=PARTS, action="append", help="only these parts")
     parser.add_argument(
-        "--only",
-        choices=("routing", "estimate", "theory"),
-        action="append",
-        help="only these parts",
+        "--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes"
     )
     args = parser.parse_args(argv)
-    parts = set(args.only or ("routing", "estimate", "theory"))
+    parts = set(args.only or PARTS)
     scenarios = args.scenario or available()
     args.docs.mkdir(parents=True, exist_ok=True)
-    steps: list[tuple[str, Callable[[], None]]] = []
 
     def routing() -> None:
-        text, per_day = routing_doc(args.days, args.seed, scenarios)
+        text = routing_doc(args.days, args.seed, scenarios, args.jobs)
         (args.docs / "routing.md").write_text(text, encoding="utf-8")
-        print(f"routing: {per_day * 1000:.0f} ms CPU per simulated day")
 
     def estimate() -> None:
-        text, best = estimate_doc(args.days, args.seed, scenarios)
+        text, _ = estimate_doc(args.days, args.seed, scenarios, args.jobs)
         (args.docs / "wait-estimate.md").write_text(text, encoding="utf-8")
-        for name, maes in best.items():
-            print(f"estimate {name}: " + ", ".join(f"{k} {v:.0f}s" for k, v in maes.items()))
+
+    def staffing() -> None:
+        text = staffing_doc.document(args.days, args.seed, scenarios, args.jobs)
+        (args.docs / "staffing.md").write_text(text, encoding="utf-8")
 
     def checks() -> None:
         path = args.docs / "simulator.md"
         text = path.read_text(encoding="utf-8") if path.exists() else "# The simulator\n"
         block = theory_block(args.theory_days, args.seed)
         path.write_text(replace_block(text, "theory", block), encoding="utf-8")
-        print(block)
 
-    steps = [("routing", routing), ("estimate", estimate), ("theory", checks)]
-    for name, step in steps:
+    steps = {"routing": routing, "estimate": estimate, "staffing": staffing, "theory": checks}
+    for name in PARTS:
         if name in parts:
-            step()
+            started = time.perf_counter()
+            steps[name]()
+            print(f"{name}: {time.perf_counter() - started:.0f} s")
     return 0
 
 

@@ -1,11 +1,17 @@
-"""Summaries of simulated days: waits by customer class, and estimate errors."""
+"""Summaries of simulated days: waits by customer class, target attainment, estimate errors.
+
+Each table of ``branchq compare`` gives a figure as the mean of its daily values over the
+seeded days, with a 95% confidence interval (``sim.stats``): ``DayFigures`` holds one day's.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from queue_core.domain.figures import percentile
+from queue_core.domain.routing import Policy
 from queue_core.sim.model import DayResult, Outcome
 
 #: The 3-minute line (PRODUCT.md: past three minutes the felt wait departs from the real one).
@@ -47,6 +53,45 @@ def waits(outcomes: Iterable[Outcome]) -> WaitSummary:
     )
 
 
+def attained(outcomes: Iterable[Outcome], policy: Policy) -> float | None:
+    """The share of called customers whose wait was within their class's target."""
+    hits = total = 0
+    for o in outcomes:
+        level = policy.level_for(o.tier, o.green)
+        if o.wait_s is None or level is None:
+            continue
+        total += 1
+        hits += o.wait_s <= level.within_s
+    return hits / total if total else None
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    """One simulated day's figures: waits and target attainment per class (and ``"all"``),
+    passed-over calls, walk-aways, why each call was made, and counter-hours open."""
+
+    by_class: dict[str, WaitSummary]
+    attained: dict[str, float | None]
+    overtakes_per_100: float
+    abandoned_share: float
+    reasons: dict[str, int] = field(default_factory=dict)
+    counter_hours: float = 0.0
+
+
+def day_figures(day: DayResult, policy: Policy) -> DayFigures:
+    """The figures of one day, the targets being ``policy``'s."""
+    groups = {c: [o for o in day.outcomes if in_class(o, c)] for c in CLASSES}
+    groups["all"] = day.outcomes
+    return DayFigures(
+        by_class={c: waits(found) for c, found in groups.items()},
+        attained={c: attained(found, policy) for c, found in groups.items()},
+        overtakes_per_100=100.0 * day.overtakes / max(day.calls, 1),
+        abandoned_share=day.count("abandoned") / max(len(day.outcomes), 1),
+        reasons=dict(Counter(o.reason for o in day.outcomes if o.reason)),
+        counter_hours=sum(s.end - s.start for s in day.spans if s.state == "open") / 3600.0,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class RoutingRow:
     """One policy on one scenario over many days."""
@@ -78,8 +123,10 @@ class ErrorSummary:
     bias_s: float | None
 
 
-def errors(outcomes: Iterable[Outcome], estimator: str) -> ErrorSummary:
-    """Estimate at issue against the wait that followed, over the customers who were called.
+def errors(outcomes: Iterable[Outcome], estimator: str, waited: bool = False) -> ErrorSummary:
+    """Estimate at issue against the wait that followed, over the customers who were called
+    (with ``waited``, only those who had to wait: most of a quiet day's customers find a free
+    counter, are told 0 and wait 0, which dilutes every difference between estimators).
 
     An estimate of None (no counter open) counts as a miss in ``within_share`` and is left out of
     the mean absolute error.
@@ -87,7 +134,7 @@ def errors(outcomes: Iterable[Outcome], estimator: str) -> ErrorSummary:
     diffs: list[float] = []
     missing = 0
     for o in outcomes:
-        if o.wait_s is None or estimator not in o.estimates:
+        if o.wait_s is None or estimator not in o.estimates or (waited and o.wait_s <= 0):
             continue
         guess = o.estimates[estimator]
         if guess is None:
@@ -103,3 +150,35 @@ def errors(outcomes: Iterable[Outcome], estimator: str) -> ErrorSummary:
         within_share=sum(1 for d in diffs if abs(d) <= WITHIN_S) / total,
         bias_s=sum(diffs) / len(diffs) if diffs else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RangeSummary:
+    """How the ranges shown at issue came out: the share of waits inside, below and above."""
+
+    count: int
+    inside: float | None
+    below: float | None
+    above: float | None
+    width_s: float | None
+
+
+def ranges(outcomes: Iterable[Outcome], waited: bool = False) -> RangeSummary:
+    """The ranges of the called customers (with ``waited``, those who had to wait)."""
+    inside = below = above = 0
+    width = 0.0
+    for o in outcomes:
+        wait = o.wait_s
+        if wait is None or o.range is None or (waited and wait <= 0):
+            continue
+        width += o.range.high_s - o.range.low_s
+        if wait < o.range.low_s:
+            below += 1
+        elif wait > o.range.high_s:
+            above += 1
+        else:
+            inside += 1
+    n = inside + below + above
+    if not n:
+        return RangeSummary(0, None, None, None, None)
+    return RangeSummary(n, inside / n, below / n, above / n, width / n)

@@ -2,9 +2,12 @@
 
 Tickets are the domain's ``Ticket`` rows and change only through its moves (``call``,
 ``start``, ``skip``, ``finish``); who is called comes from a ``Selector`` (the engine's
-``choose_next`` or a compared rule). Customers arrive as a Poisson stream per service with
-hourly rates; each has a patience after which they walk away (their ticket stays in the queue
-and is skipped when called, as in a real hall) and may miss the call anyway (a no-show).
+``choose_next`` or a compared rule), given what the engine gives it: the heads of the waiting
+groups the counter may call (``domain.waiting.WaitingIndex``), since every rule calls one group
+in arrival order. The engine's rules also say why (``routing.explain``), kept per customer.
+Customers arrive as a Poisson stream per service with hourly rates; each has a patience after
+which they walk away (their ticket stays in the queue and is skipped when called, as in a real
+hall) and may miss the call anyway (a no-show).
 Doors close at closing time; counters go on serving those inside for up to ``overtime_s``.
 All randomness comes from one seeded ``random.Random``; the day's clock is simulated.
 """
@@ -15,15 +18,18 @@ import heapq
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from typing import Protocol
 
 from queue_core.domain import tickets as moves
 from queue_core.domain.estimate import Arrivals, OpenCounter, ServiceTimes
 from queue_core.domain.figures import CounterSpan
 from queue_core.domain.numbering import format_number
-from queue_core.domain.routing import CounterView, Policy
+from queue_core.domain.routing import CounterView, Policy, can_call
 from queue_core.domain.tickets import Status, Ticket
+from queue_core.domain.wait_range import RangeCalibration, WaitRange
+from queue_core.domain.waiting import WaitingIndex
 from queue_core.sim.scenario import Scenario
 from queue_core.sim.selectors import EnginePolicy, Selector, rank
 
@@ -35,6 +41,9 @@ class Kind(IntEnum):
     CLOSE = 1
     OPEN = 2
     ARRIVAL = 3
+    DOORS = 4
+    CHANGE = 5
+    TICK = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,10 @@ class Outcome:
     called_at: float | None = None
     result: str = "waiting"  # served | no_show | abandoned | waiting
     estimates: dict[str, float | None] = field(default_factory=dict)
+    #: Why the counter called this ticket (a ``routing.REASONS`` code; None for other rules).
+    reason: str | None = None
+    #: The range shown around the engine's estimate at issue.
+    range: WaitRange | None = None
 
     @property
     def wait_s(self) -> float | None:
@@ -75,9 +88,12 @@ class Counter:
     view: CounterView
     open: bool = False
     closing: bool = False
+    #: Past closing time: serve those still inside, then shut.
+    after_hours: bool = False
     current: str | None = None
     busy_since: float | None = None
     opened_at: float | None = None
+    closed_at: float | None = None
 
 
 @dataclass
@@ -85,7 +101,7 @@ class DayState:
     """The hall as an estimator may see it when a ticket is issued (no knowledge of the future)."""
 
     now: float
-    waiting: list[Ticket]
+    index: WaitingIndex
     counters: dict[int, Counter]
     tickets: dict[str, Ticket]
     times: ServiceTimes
@@ -93,6 +109,19 @@ class DayState:
     arrivals: Arrivals
     policy: Policy
     last_called: dict[object, float] = field(default_factory=dict)
+    #: The scenario's arrivals per hour by service and its opening time: the arrival-rate
+    #: function that the refined delay-history estimators are given (known, as in their paper).
+    rates: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    open_at: float = 0.0
+    #: When each service's last called ticket had arrived, and when it was called.
+    last_entry: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: The engine's range calibration, learning from each call as the engine does.
+    ranges: RangeCalibration = field(default_factory=RangeCalibration)
+
+    @property
+    def waiting(self) -> list[Ticket]:
+        """The waiting tickets, in issue order."""
+        return list(self.index)
 
     def open_counters(self, service: str | None = None) -> list[OpenCounter]:
         """Open counters (that serve ``service``), with their current customer's service."""
@@ -107,6 +136,25 @@ class DayState:
 
 #: An estimator: the hall at issue and the new ticket → seconds until it is called, or None.
 Estimator = Callable[[DayState, Ticket], float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class CounterChange:
+    """A change to a counter during the day: ``open`` (also taking ``services``), ``close``
+    (after its current customer), ``take`` (an open counter also takes ``services``)."""
+
+    kind: str
+    counter: int
+    services: tuple[str, ...] = ()
+
+
+class Ticker(Protocol):
+    """Looks at the day every ``every_s`` seconds (the staffing advice, followed): returns the
+    changes to make and when."""
+
+    every_s: float
+
+    def tick(self, day: Day, now: float) -> Sequence[tuple[float, CounterChange]]: ...
 
 
 @dataclass
@@ -201,8 +249,10 @@ class Day:
         seed: int,
         estimators: Mapping[str, Estimator] | None = None,
         people: Sequence[Customer] | None = None,
+        ticker: Ticker | None = None,
     ) -> None:
         self.scenario = scenario
+        self.ticker = ticker
         self.selector = selector
         self.seed = seed
         self.rng = random.Random(seed)
@@ -216,9 +266,10 @@ class Day:
             for c in scenario.counters
         }
         self.state = DayState(
-            now=self.t0, waiting=[], counters=counters, tickets={},
+            now=self.t0, index=WaitingIndex(), counters=counters, tickets={},
             times=ServiceTimes(defaults), plain_times=ServiceTimes(defaults),
             arrivals=Arrivals(), policy=policy,
+            rates={sp.code: sp.arrivals for sp in scenario.services}, open_at=self.t0,
         )  # fmt: skip
         self.outcomes: dict[str, Outcome] = {}
         self.who: dict[str, Customer] = {}
@@ -239,10 +290,14 @@ class Day:
             self.push(self.t0 + person.arrival, Kind.ARRIVAL, person)
         for number, counter in self.state.counters.items():
             for start, end in counter.spec_open:
-                # Counters open at closing time keep serving those inside, up to the overtime.
-                stop = end + self.scenario.overtime_s if end >= last_close else end
                 self.push(self.t0 + start, Kind.OPEN, number)
-                self.push(self.t0 + stop, Kind.CLOSE, number)
+                if end < last_close:
+                    self.push(self.t0 + end, Kind.CLOSE, number)
+            # Counters open at closing time keep serving those inside, up to the overtime.
+            self.push(self.t0 + last_close, Kind.DOORS, number)
+            self.push(self.t0 + last_close + self.scenario.overtime_s, Kind.CLOSE, number)
+        if self.ticker is not None:
+            self.push(self.t0, Kind.TICK, None)
         end_at = self.t0
         while self.events:
             at, kind, _, data = heapq.heappop(self.events)
@@ -256,6 +311,14 @@ class Day:
             elif kind == Kind.OPEN:
                 assert isinstance(data, int)
                 self.open(data, at)
+            elif kind == Kind.DOORS:
+                assert isinstance(data, int)
+                self.doors(data, at)
+            elif kind == Kind.CHANGE:
+                assert isinstance(data, CounterChange)
+                self.change(data, at)
+            elif kind == Kind.TICK:
+                self.tick(at)
             else:
                 assert isinstance(data, int)
                 self.close(data, at)
@@ -273,39 +336,49 @@ class Day:
         )  # fmt: skip
         state = self.state
         state.tickets[ticket.id] = ticket
-        state.waiting.append(ticket)
+        state.index.put(ticket)
         self.who[ticket.id] = person
         outcome = Outcome(
             ticket.id, ticket.service, ticket.tier, ticket.tier_rank, ticket.green_channel, now
         )
         for name, estimator in self.estimators.items():
             outcome.estimates[name] = estimator(state, ticket)
+        outcome.range = state.ranges.range_for(outcome.estimates.get("engine"))
         self.outcomes[ticket.id] = outcome
         state.arrivals.record(ticket)
-        self.dispatch(now)
+        self.dispatch(ticket, now)
 
-    def dispatch(self, now: float) -> None:
+    def dispatch(self, ticket: Ticket, now: float) -> None:
+        """An idle counter had nobody to call; the first that may call the newcomer does."""
         for counter in self.state.counters.values():
-            if counter.open and not counter.closing and counter.current is None:
+            idle = counter.open and not counter.closing and counter.current is None
+            if idle and can_call(counter.view, ticket):
                 self.call(counter, now)
+                return
 
     def call(self, counter: Counter, now: float) -> None:
         state = self.state
-        chosen = self.selector.choose(counter.view, state.waiting, now)
+        heads = state.index.heads(counter.view)
+        chosen = self.selector.choose(counter.view, heads, now)
         if chosen is None:
             return
         self.calls += 1
-        if any(rank(t) > rank(chosen) for t in state.waiting if t.service in counter.view.services):
+        if any(rank(t) > rank(chosen) for t in heads if t.service in counter.view.services):
             self.overtakes += 1
-        state.waiting.remove(chosen)
+        state.index.discard(chosen.id)
         ticket = moves.call(chosen, counter.view.number, now, f"t{counter.view.number:02d}")
         person = self.who[ticket.id]
         outcome = self.outcomes[ticket.id]
         outcome.called_at = now
+        if (estimate := outcome.estimates.get("engine")) is not None:
+            state.ranges.record(estimate, now - ticket.issued_at)
+        if isinstance(self.selector, EnginePolicy):
+            outcome.reason = self.selector.reason(counter.view, chosen, heads, now).code
         state.last_called[(ticket.service, ticket.tier_rank, ticket.green_channel)] = now - (
             ticket.issued_at
         )
         state.last_called[ticket.service] = now - ticket.issued_at
+        state.last_entry[ticket.service] = (ticket.issued_at, now)
         counter.current, counter.busy_since = ticket.id, now
         gone = now - ticket.issued_at > person.patience_s
         if gone or person.misses_call:
@@ -337,6 +410,8 @@ class Day:
             self.shut(counter, now)
         else:
             self.call(counter, now)
+            if counter.after_hours and counter.current is None:
+                self.shut(counter, now)
 
     def open(self, number: int, now: float) -> None:
         counter = self.state.counters[number]
@@ -344,8 +419,42 @@ class Day:
         if counter.current is None:
             self.call(counter, now)
 
+    def tick(self, now: float) -> None:
+        assert self.ticker is not None
+        for at, change in self.ticker.tick(self, now):
+            self.push(max(at, now), Kind.CHANGE, change)
+        if now + self.ticker.every_s < self.t0 + self.scenario.day_s:
+            self.push(now + self.ticker.every_s, Kind.TICK, None)
+
+    def change(self, change: CounterChange, now: float) -> None:
+        """Make a change the staffing advice asked for."""
+        counter = self.state.counters.get(change.counter)
+        if counter is None:
+            return
+        if change.kind == "close":
+            self.close(change.counter, now)
+            return
+        extra = tuple(s for s in change.services if s not in counter.view.services)
+        if extra:
+            counter.view = replace(counter.view, services=(*counter.view.services, *extra))
+        if change.kind == "open" and not counter.open:
+            self.open(change.counter, now)
+        elif counter.open and not counter.closing and counter.current is None:
+            self.call(counter, now)
+
+    def doors(self, number: int, now: float) -> None:
+        """Closing time: the counter serves whoever is still inside for it, then shuts."""
+        counter = self.state.counters[number]
+        if not counter.open:
+            return
+        counter.after_hours = True
+        if counter.current is None:
+            self.shut(counter, now)
+
     def close(self, number: int, now: float) -> None:
         counter = self.state.counters[number]
+        if not counter.open:
+            return
         if counter.current is not None:
             counter.closing = True
         else:
@@ -358,9 +467,10 @@ class Day:
                 CounterSpan(counter.view.number, "open", counter.opened_at, now, teller)
             )
         counter.open, counter.closing, counter.opened_at = False, False, None
+        counter.after_hours, counter.closed_at = False, now
 
     def result(self, end_at: float) -> DayResult:
-        for ticket in self.state.waiting:
+        for ticket in self.state.index:
             outcome = self.outcomes[ticket.id]
             gone = end_at - ticket.issued_at > self.who[ticket.id].patience_s
             outcome.result = "abandoned" if gone else "waiting"

@@ -8,15 +8,28 @@ the simulator can compare them with the engine's; the engine never uses them:
   green channel or a tier above normal (highest class first, then first come).
 - ``WeightedWait``: call the largest ``(weight + 1) × wait``, where the weight is the tier rank,
   and the green channel weighs ``green_weight``.
+
+Every rule keeps the engine's care-window rule (``care_first``): a counter with
+``prefers_green`` calls the green channel before anyone else, so the comparison is about the
+ordering rule alone.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from queue_core.domain.routing import CounterView, Policy, PolicyKind, can_call, choose_next
+from queue_core.domain.routing import (
+    CallReason,
+    CounterView,
+    Policy,
+    PolicyKind,
+    can_call,
+    choose_next,
+    explain,
+)
 from queue_core.domain.tickets import Ticket
 
 
@@ -36,6 +49,16 @@ def rank(ticket: Ticket) -> tuple[bool, int]:
     return (ticket.green_channel, ticket.tier_rank)
 
 
+def care_first(counter: CounterView, eligible: list[Ticket]) -> list[Ticket]:
+    """The engine's care-window rule: at a ``prefers_green`` counter, the green channel only
+    while any green-channel ticket waits."""
+    if counter.prefers_green:
+        green = [t for t in eligible if t.green_channel]
+        if green:
+            return green
+    return eligible
+
+
 @dataclass
 class EnginePolicy:
     """The engine's routing with one of its policies."""
@@ -51,6 +74,12 @@ class EnginePolicy:
     def choose(self, counter: CounterView, waiting: Sequence[Ticket], now: float) -> Ticket | None:
         return choose_next(counter, waiting, now, self.policy)
 
+    def reason(
+        self, counter: CounterView, chosen: Ticket, waiting: Sequence[Ticket], now: float
+    ) -> CallReason:
+        """Why the engine's rule chose ``chosen`` (``routing.explain``)."""
+        return explain(counter, chosen, waiting, now, self.policy)
+
 
 @dataclass
 class RatioInterleave:
@@ -64,7 +93,9 @@ class RatioInterleave:
         return f"ratio {self.n}:1"
 
     def choose(self, counter: CounterView, waiting: Sequence[Ticket], now: float) -> Ticket | None:
-        eligible = [t for t in waiting if t.is_waiting and can_call(counter, t)]
+        eligible = care_first(
+            counter, [t for t in waiting if t.is_waiting and can_call(counter, t)]
+        )
         priority = [t for t in eligible if rank(t) > (False, 0)]
         normal = [t for t in eligible if rank(t) == (False, 0)]
         streak = self.streak.get(counter.number, 0)
@@ -91,7 +122,9 @@ class WeightedWait:
         return ticket.tier_rank + (self.green_weight if ticket.green_channel else 0.0)
 
     def choose(self, counter: CounterView, waiting: Sequence[Ticket], now: float) -> Ticket | None:
-        eligible = [t for t in waiting if t.is_waiting and can_call(counter, t)]
+        eligible = care_first(
+            counter, [t for t in waiting if t.is_waiting and can_call(counter, t)]
+        )
         if not eligible:
             return None
         return max(
@@ -100,9 +133,14 @@ class WeightedWait:
         )
 
 
-def by_name(name: str) -> Selector:
-    """``fifo``, ``strict``, ``aging`` or ``aging:RATE``, ``ratio:N``, ``weighted``."""
+def by_name(name: str, base: Policy | None = None) -> Selector:
+    """``fifo``, ``strict``, ``aging`` or ``aging:RATE``, ``sla``, ``ratio:N``, ``weighted``.
+
+    ``base`` gives the engine policies their other knobs (the ``sla`` targets); by default the
+    demo branch's."""
     kind, _, arg = name.partition(":")
+    if kind == "sla":
+        return EnginePolicy(replace(base or branch_policy(), kind=PolicyKind.SLA))
     if kind in ("fifo", "strict"):
         return EnginePolicy(Policy(kind=PolicyKind(kind)))
     if kind == "aging":
@@ -111,8 +149,18 @@ def by_name(name: str) -> Selector:
         return RatioInterleave(n=int(arg or 3))
     if kind == "weighted":
         return WeightedWait()
-    raise ValueError(f"unknown policy {name!r}: fifo, strict, aging[:RATE], ratio[:N], weighted")
+    raise ValueError(
+        f"unknown policy {name!r}: fifo, strict, aging[:RATE], sla, ratio[:N], weighted"
+    )
+
+
+@functools.cache
+def branch_policy() -> Policy:
+    """The demo branch's routing (its ``[routing]`` and service-level targets)."""
+    from queue_core.config import load_config
+
+    return load_config().routing.policy_object()
 
 
 #: The policies ``branchq compare`` puts side by side.
-COMPARED = ("fifo", "strict", "aging:0.5", "aging:1", "aging:2", "ratio:3", "weighted")
+COMPARED = ("fifo", "strict", "aging:0.5", "aging:1", "aging:2", "sla", "ratio:3", "weighted")
