@@ -243,9 +243,12 @@ Estimators (`queue_core/sim/estimators.py`):
 The simple ones are given what any counter knows: an idle open counter means no wait.
 
 The range (`queue_core/domain/wait_range.py`) is what the ticket, the kiosk and the phone page
-show ("约 8–12 分钟"): the estimate widened by the recent ratios of waits to their estimates
-(their 25% and 92% quantiles over the last 300 tickets told a wait), in whole minutes rounded
-outwards. It learns during the day exactly as the engine does, from each call.
+show ("约 8–12 分钟"): the estimate widened by quantiles of the recent ratios of waits to their
+estimates (the last 300 tickets told a wait), in whole minutes rounded outwards, the estimate
+always inside. The quantile levels steer themselves (adaptive conformal inference) so that,
+of the tickets told a wait, 8% wait past the top and 18% less than the bottom; the tables
+show what that gives the customers who waited. It learns during the day exactly as the engine
+does, from each call, starting each simulated day from the defaults.
 """
 
 
