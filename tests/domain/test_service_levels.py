@@ -16,6 +16,7 @@ from queue_core.domain.routing import (
     choose_next,
     choose_with_reason,
     explain,
+    order_for_counter,
 )
 from queue_core.domain.tickets import Ticket
 from tests.domain.builders import ticket
@@ -150,3 +151,13 @@ def test_every_call_says_why() -> None:
     older_a = ticket("A004", "A", at=now - 3 * MIN, rank=2)
     assert why(AGING, [older_a, replace(v1, queued_at=now - 2 * MIN)]) == "preferred_service"
     assert why(AGING, [a1, a2]) == "oldest"
+
+
+def test_the_worked_example_of_architecture_under_sla() -> None:
+    now = 20 * MIN
+    a1 = ticket("A001", "A", at=0)  # normal, 20 of 15 min: 1.33
+    a2 = ticket("A002", "A", at=15 * MIN, rank=1)  # gold, 5 of 5 min: 1.0
+    v1 = ticket("V001", "V", at=12 * MIN, rank=2)  # diamond, 8 of 4 min: 2.0
+    a3 = ticket("A003", "A", at=18 * MIN, green=True)  # green, 2 of 3 min: 0.67
+    order = order_for_counter(VIP_WINDOW, [a1, a2, v1, a3], now, SLA)
+    assert [t.number for t in order] == ["V001", "A001", "A002", "A003"]
