@@ -32,8 +32,9 @@ Then the policies differ:
   counter's service order only breaks ties. A ticket that has waited ``longest_wait_s`` goes
   before every ticket that has not, oldest first: that bounds how long anyone is passed over.
 
-Every call can say why it was chosen (``explain``): the front place, the care window, the wait
-bound, its class over or nearest its target, the oldest, the class head start…
+Every call can say why it was chosen (``explain``): the front place, next in line, the care
+window, the wait bound, its class over or nearest its target, the oldest, the class head
+start, the counter's own service.
 """
 
 from __future__ import annotations
@@ -190,7 +191,7 @@ def choose_next(
 #: Why a call went to its ticket, by stable code (the lobby console words them per language).
 REASONS: dict[str, str] = {
     "front": "reassigned to the front by the lobby manager",
-    "only_one": "the only ticket this counter could call",
+    "next_in_line": "next in arrival order: no other class or service waits for this counter",
     "care_window": "green channel, first at the care window",
     "longest_wait": "waited past the longest-wait bound: oldest first",
     "over_target": "its class is past its target",
@@ -237,7 +238,7 @@ def explain(
     if _front_rank(chosen, counter.number)[0] == 0:
         return reason("front")
     if not others:
-        return reason("only_one")
+        return reason("next_in_line")
     if counter.prefers_green and chosen.green_channel and any(not t.green_channel for t in others):
         return reason("care_window")
     if policy.kind is PolicyKind.SLA:

@@ -50,8 +50,8 @@ def routing_tables(rows: dict[str, list[DayFigures]]) -> list[str]:
     lines += [
         "",
         "| policy | waits > 3 min | longest wait (s) | within target green / diamond / gold / "
-        "normal | lower class called first (per 100 calls) | walked away |",
-        "|---|---|---|---|---|---|",
+        "normal | lower class called first | same class out of arrival order | walked away |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, days in rows.items():
         hits = " / ".join(
@@ -62,6 +62,7 @@ def routing_tables(rows: dict[str, list[DayFigures]]) -> list[str]:
             f"| {name} | {pct(mean_ci(d.by_class['all'].over_share for d in days))} | "
             f"{_cells(days, lambda d: d.by_class['all'].max_s)} | {hits} | "
             f"{_cells(days, lambda d: d.overtakes_per_100)} | "
+            f"{text(mean_ci(d.class_jumps_per_100 for d in days), digits=1)} | "
             f"{pct(mean_ci(d.abandoned_share for d in days))} |"
         )
     return lines
@@ -103,10 +104,12 @@ confidence interval (Student's t over the days). Classes: normal, gold and diamo
 customers outside the green channel; green is every green-channel customer. Waits run from
 issue to call, over called customers (also those who had walked away meanwhile and were
 skipped). "Within target" is the share of a class called within its target (green channel
-{green_min} min, diamond, gold, normal as above). "Lower class called first" counts the calls at
-which a waiting customer of a higher class (green channel, then tier) that the same counter
-could have called was passed over. "Walked away": customers whose patience ran out before
-their call.
+{green_min} min, diamond, gold, normal as above). "Lower class called first" counts, per 100
+calls, those at which a waiting customer of a higher class (green channel, then tier) that the
+same counter could have called was passed over; "same class out of arrival order" those at
+which the counter passed over an earlier customer of the called one's own class (the classes
+of the targets), which customers feel as queue-jumping. "Walked away": customers whose
+patience ran out before their call.
 
 Gold and diamond customers wait longer than normal ones even under `strict`: most of them
 come for VIP banking (`V`), which only counter 7 serves, so their wait is set by that one
@@ -164,6 +167,9 @@ def _evidence(rows: dict[str, list[DayFigures]]) -> str:
     def hit(policy: str, cls: str) -> str:
         return pct(ci(policy, lambda d: d.attained[cls]), 0)
 
+    def jumps(policy: str) -> str:
+        return text(ci(policy, lambda d: d.class_jumps_per_100), digits=1)
+
     return (
         f"On the pension day, `sla` meets the targets of {hit('sla', 'green')} of green-channel, "
         f"{hit('sla', 'diamond')} of diamond, {hit('sla', 'gold')} of gold and "
@@ -173,7 +179,9 @@ def _evidence(rows: dict[str, list[DayFigures]]) -> str:
         f"{text(ci('aging 1', lambda d: d.by_class['all'].max_s))} s under `aging 1` and "
         f"{text(ci('strict', lambda d: d.by_class['all'].max_s))} s under `strict`. Normal "
         f"customers' p90 is {p90('sla', 'normal')} s under `sla`, {p90('aging 1', 'normal')} s "
-        f"under `aging 1` and {p90('strict', 'normal')} s under `strict`."
+        f"under `aging 1` and {p90('strict', 'normal')} s under `strict`. Calls that pass over an "
+        f"earlier customer of the same class at the counter, per 100: {jumps('sla')} under "
+        f"`sla`, {jumps('aging 1')} under `aging 1`, {jumps('strict')} under `strict`."
     )
 
 
@@ -182,18 +190,26 @@ ROUTING_CHOICE = """
 
 {evidence}
 
+- No ordering meets the VIP targets: gold and diamond customers come for VIP banking, which
+  only counter 7 serves, and every rule leaves them short of 90% within 5 (4) minutes while
+  normal customers are called within 15 minutes almost always. The lever is capacity: the
+  staffing advice lets counter 4 take VIP banking when they wait (`docs/staffing.md`).
 - `strict` gives the best VIP and green-channel waits but lets a normal customer wait without
   bound on a busy day: its longest waits are the worst of the engine's policies.
 - `fifo` is fair by arrival but ignores the tiers and the green channel that the bank's own rules
   ask for (PRODUCT.md: VIPs and the green channel are served ahead); only the care window still
   takes green-channel customers first.
-- `aging 1` keeps the class order on an ordinary day and bounds how long anyone is passed over:
-  a normal customer who has waited `(green bonus + 2 × tier step) / rate` = 36 minutes longer
-  than a newcomer is called first. Its knobs are points, not the branch's own promises.
-- `sla` is set in the branch's own terms (a share of a class within so many minutes), keeps
-  arrival order within a class at a counter (a counter's service order only breaks ties),
-  bounds the longest wait, and records why each call was made. Where a class misses its target
-  under every rule, the cause is capacity, not order: see `docs/staffing.md`.
+- `aging 1` (the demo branch's) keeps the class order on an ordinary day and bounds how long
+  anyone is passed over: a normal customer who has waited `(green bonus + 2 × tier step) /
+  rate` = 36 minutes longer than a newcomer is called first. Its counter preference (a point
+  cost per step down a counter's service order) lets a later customer of the same class jump an
+  earlier one at a counter that serves both services.
+- `sla` meets the targets about as well as `aging 1` does, never calls a class out of arrival
+  order at a counter, keeps the longest wait among the shortest, and says why it made each
+  call. It gives the green channel only what its
+  3-minute target asks, so green-channel waits are longer than under `aging` (still within
+  target). A branch that states its promises per class can switch to it (`[routing] policy =
+  "sla"`); the demo branch keeps `aging 1`.
 - The ratio and `(w+1)×wait` rules do not know the green channel's urgency and their knobs have
   no unit a lobby manager can reason about.
 """

@@ -75,6 +75,7 @@ class DayFigures:
     overtakes_per_100: float
     abandoned_share: float
     reasons: dict[str, int] = field(default_factory=dict)
+    class_jumps_per_100: float = 0.0
     counter_hours: float = 0.0
 
 
@@ -86,6 +87,7 @@ def day_figures(day: DayResult, policy: Policy) -> DayFigures:
         by_class={c: waits(found) for c, found in groups.items()},
         attained={c: attained(found, policy) for c, found in groups.items()},
         overtakes_per_100=100.0 * day.overtakes / max(day.calls, 1),
+        class_jumps_per_100=100.0 * day.class_jumps / max(day.calls, 1),
         abandoned_share=day.count("abandoned") / max(len(day.outcomes), 1),
         reasons=dict(Counter(o.reason for o in day.outcomes if o.reason)),
         counter_hours=sum(s.end - s.start for s in day.spans if s.state == "open") / 3600.0,

@@ -171,6 +171,8 @@ class DayResult:
     overtakes: int
     spans: list[CounterSpan]
     end_at: float
+    #: Calls that passed over an earlier ticket of the same class (``class_of``) at that counter.
+    class_jumps: int = 0
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o.result == result)
@@ -250,6 +252,7 @@ class Day:
         estimators: Mapping[str, Estimator] | None = None,
         people: Sequence[Customer] | None = None,
         ticker: Ticker | None = None,
+        class_of: Callable[[Ticket], object] | None = None,
     ) -> None:
         self.scenario = scenario
         self.ticker = ticker
@@ -278,6 +281,8 @@ class Day:
         self.seq: dict[str, int] = {}
         self.calls = 0
         self.overtakes = 0
+        self.class_jumps = 0
+        self.class_of = class_of
         self.spans: list[CounterSpan] = []
 
     def push(self, at: float, kind: Kind, data: object) -> None:
@@ -365,6 +370,10 @@ class Day:
         self.calls += 1
         if any(rank(t) > rank(chosen) for t in heads if t.service in counter.view.services):
             self.overtakes += 1
+        if self.class_of is not None:
+            mine = self.class_of(chosen)
+            if any(t.queued_at < chosen.queued_at and self.class_of(t) == mine for t in heads):
+                self.class_jumps += 1
         state.index.discard(chosen.id)
         ticket = moves.call(chosen, counter.view.number, now, f"t{counter.view.number:02d}")
         person = self.who[ticket.id]
@@ -479,6 +488,7 @@ class Day:
             open_at=self.t0, tickets=list(self.state.tickets.values()),
             outcomes=list(self.outcomes.values()), calls=self.calls,
             overtakes=self.overtakes, spans=self.spans, end_at=end_at,
+            class_jumps=self.class_jumps,
         )  # fmt: skip
 
 
@@ -487,6 +497,8 @@ def simulate_day(
     selector: Selector,
     seed: int,
     estimators: Mapping[str, Estimator] | None = None,
+    class_of: Callable[[Ticket], object] | None = None,
 ) -> DayResult:
-    """Simulate one day of ``scenario`` with ``selector`` choosing the calls."""
-    return Day(scenario, selector, seed, estimators).run()
+    """Simulate one day of ``scenario`` with ``selector`` choosing the calls (``class_of``
+    groups customers into the classes whose arrival order is checked at each call)."""
+    return Day(scenario, selector, seed, estimators, class_of=class_of).run()

@@ -116,12 +116,12 @@ def plan_day(
     hours: list[HourPlan] = []
     staffed = sorted({*_cover(scenario, services), *kept})
     end = scenario.day_s
-    for start in range(0, int(end), 3600):
-        stop = min(float(start + 3600), end)
+    for hour in range(0, int(end), 3600):
+        start, stop = float(hour), min(float(hour + 3600), end)
         current = list(staffed)
 
-        def judge(counters: Sequence[int]) -> float:
-            trial = HourPlan(float(start), stop, tuple(sorted(counters)), 0.0)
+        def judge(counters: Sequence[int], start: float = start, stop: float = stop) -> float:
+            trial = HourPlan(start, stop, tuple(sorted(counters)), 0.0)
             return _hour_share(scenario, [*hours, trial], selector, people, rules)
 
         share = judge(current)
@@ -141,7 +141,7 @@ def plan_day(
             if trial <= rules.max_over_share * rules.close_below:
                 current = [n for n in current if n != number]
                 share = trial
-        hours.append(HourPlan(float(start), stop, tuple(sorted(current)), share))
+        hours.append(HourPlan(start, stop, tuple(sorted(current)), share))
         staffed = current
     return DayPlan(tuple(hours))
 

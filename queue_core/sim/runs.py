@@ -67,7 +67,9 @@ def routing_days(batch: Batch) -> list[DayFigures]:
     """The figures of each day of a batch under one routing rule."""
     scenario, policy = load(batch.scenario), branch_policy()
     return [
-        day_figures(simulate_day(scenario, by_name(batch.rule), seed), policy)
+        day_figures(
+            simulate_day(scenario, by_name(batch.rule), seed, class_of=policy.level_of), policy
+        )
         for seed in batch.seeds
     ]
 

@@ -140,7 +140,7 @@ def test_every_call_says_why() -> None:
         return found[1].code
 
     assert why(SLA, [a1, front]) == "front"
-    assert why(SLA, [a2]) == "only_one"
+    assert why(SLA, [a2]) == "next_in_line"
     assert why(SLA, [a1, a2, v1]) == "over_target"  # diamond, 8 of 4 min
     found = choose_with_reason(VIP_WINDOW, [a1, a2, v1], now, SLA)
     assert found is not None and "diamond: waited 8.0 of 4.0 min" in found[1].describe()
