@@ -10,8 +10,9 @@ that fills them plays the hall forward in ``queue_core.sim.lookahead`` and choos
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from queue_core.domain.estimate import ArrivalClass
 from queue_core.domain.routing import CounterView, Policy
@@ -146,3 +147,30 @@ class Outlook:
             return self.over_share
         ordered = sorted(self.over_by_play)
         return ordered[min(len(ordered) - 1, math.ceil(0.8 * len(ordered)) - 1)]
+
+
+def day_type(day: date, pension_days: Sequence[int] = (13, 14, 15), wage_days: int = 2) -> str:
+    """Which kind of day ``day`` is, for the arrival profile the advice and the plan expect:
+    ``pension_day`` (pensions are paid on the 13th, and the days after are the month's peak:
+    seed 002), ``wage_day`` (the first and last ``wage_days`` of the month: 002's wage peaks)
+    or ``weekday``."""
+    if day.day in pension_days:
+        return "pension_day"
+    last = (date(day.year + day.month // 12, day.month % 12 + 1, 1) - timedelta(days=1)).day
+    if day.day <= wage_days or day.day > last - wage_days:
+        return "wage_day"
+    return "weekday"
+
+
+#: What may have become of an advice: the change it asked for was made (``followed``), the
+#: lobby manager set it aside (``dismissed``), or neither within its time (``expired``).
+ADVICE_STATES = ("open", "followed", "dismissed", "expired")
+
+
+def followed(change: Change, counter: CounterNow) -> bool:
+    """Whether the counter as it is now is what ``change`` asked for."""
+    if change.kind == "close":
+        return counter.state == "closed"
+    if change.kind == "open" and counter.state != "open":
+        return False
+    return all(s in counter.view.services for s in change.services)
