@@ -29,6 +29,7 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "simulate": ("queue_core.sim.cli", "simulate branch days (or play one live to an engine)"),
     "compare": ("queue_core.sim.compare", "regenerate docs/routing.md and docs/wait-estimate.md"),
     "report": ("queue_core.report", "write the day's one-page HTML report"),
+    "central": ("queue_core.central.cli", "the head office: consumer, console, branch files"),
 }
 
 
@@ -68,10 +69,11 @@ def _serve(argv: Sequence[str]) -> int:
     # the engine is started by hand (the systemd unit sets UMask=0077 itself).
     os.umask(0o077)
 
-    from queue_core.config import ConfigError, load_config
+    from queue_core.central.files import load_branch_config
+    from queue_core.config import ConfigError
 
     try:
-        config = load_config(args.config)
+        config = load_branch_config(args.config)
     except ConfigError as exc:
         print(f"branchq: configuration error:\n{exc}", file=sys.stderr)
         return 2
@@ -103,7 +105,16 @@ def _serve(argv: Sequence[str]) -> int:
         port=args.port,
         **_uvicorn_options(args),
     )
-    return 0
+    return _exit_code(config)
+
+
+def _exit_code(config: Any) -> int:
+    """0, or the code asking systemd for a restart on a new branch file from the centre."""
+    if config.uplink is None:
+        return 0
+    from queue_core.central.uplink import RESTART_EXIT, restart_requested
+
+    return RESTART_EXIT if restart_requested() else 0
 
 
 def _reexec_with_returnable_memory(argv: Sequence[str]) -> None:
@@ -167,6 +178,7 @@ def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
         os.environ[app_module.CONFIG_ENV] = os.path.abspath(args.config)
     os.environ[app_module.DB_ENV] = args.db
     os.environ[app_module.LOG_LEVEL_ENV] = args.log_level
+    os.environ["BRANCHQ_WORKER_POOL"] = "1"  # a new branch file restarts the pool (SIGHUP)
     print(
         f"BranchQ engine for {branch_name} on http://{args.host}:{args.port} "
         f"({args.workers} workers, database {args.db.split('@')[-1]})",

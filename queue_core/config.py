@@ -215,6 +215,24 @@ class SecuritySettings(_Strict):
     session_hours: float = Field(default=14.0, gt=0)
 
 
+class UplinkSettings(_Strict):
+    """The branch's link to the head office (``queue_core.central``): absent, the branch runs
+    on its own."""
+
+    #: The branch's own NATS server (a leaf node of the centre's cluster).
+    nats_url: str = "nats://127.0.0.1:4222"
+    #: The centre's JetStream domain.
+    domain: str = Field(default="central", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    #: The centre's file-signing public key (Ed25519, hex): only files it signed are applied.
+    verify_key: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+    #: Where received and applied branch files are kept (relative to the working folder).
+    files_dir: str = "central"
+    #: Events per batch sent up, and how often the log is looked at and the status exchanged.
+    batch: int = Field(default=500, ge=1, le=5000)
+    poll_s: float = Field(default=0.5, gt=0)
+    status_s: float = Field(default=5.0, gt=0)
+
+
 class BranchConfig(_Strict):
     """The whole validated branch file."""
 
@@ -235,9 +253,15 @@ class BranchConfig(_Strict):
     printer: dict[str, Any] = {}
     signs: dict[str, Any] = {}
     rating: dict[str, Any] = {}
+    uplink: UplinkSettings | None = None
 
     @model_validator(mode="after")
     def _references(self) -> BranchConfig:
+        if self.uplink is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", self.branch.code):
+            raise _RefError(
+                ("branch", "code"),
+                "a branch with an uplink needs a code of letters, digits, '-' or '_'",
+            )
         _unique("services", [s.code for s in self.services])
         _unique("services", [s.ticket_prefix for s in self.services], what="prefix")
         _unique("tiers", [t.code for t in self.tiers])

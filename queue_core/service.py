@@ -67,6 +67,13 @@ def _serialized(method: F) -> F:
     return cast(F, run)
 
 
+def millisecond_clock(clock: Callable[[], float]) -> Callable[[], float]:
+    """The engine's clock in whole milliseconds. The wire gives times to the millisecond, so
+    the times a client reads back are exactly the ones stored: the head office rebuilds the
+    branch's figures from its events digit for digit (``queue_core.central.rebuild``)."""
+    return lambda: round(clock(), 3)
+
+
 def _change(at: float, data: Json) -> tuple[float, int, str, str | None]:
     counter = data["counter"]
     return (at, int(counter["number"]), str(counter["state"]), counter.get("teller"))
@@ -106,7 +113,7 @@ class Branch:
         self.config = config
         self.store = store
         self.secret = secret
-        self.clock = clock
+        self.clock = millisecond_clock(clock)
         self.publish = publish or (lambda events: None)
         self.policy = config.routing.policy_object()
         self.tz = config.zone

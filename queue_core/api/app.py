@@ -109,6 +109,7 @@ def create_app(
     branch = Branch(config, store, secret, clock=clock, publish=publish)
     figures = metrics.Metrics(branch, hub)
     hub.on_delivered = figures.observe
+    uplink = _uplink(config, store, branch, clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -117,10 +118,14 @@ def create_app(
         if bridge is not None:
             await bridge.start()
         housekeeping = asyncio.create_task(_housekeeping(access, branch))
+        if uplink is not None:
+            await uplink.start()
         try:
             yield
         finally:
             housekeeping.cancel()
+            if uplink is not None:
+                await uplink.stop()
             if bridge is not None:
                 await bridge.stop()
             store.dispose()
@@ -147,6 +152,11 @@ def create_app(
     for module in (counters, tickets, auth, lobby, events):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(metrics.router)
+    app.state.uplink = uplink
+    if uplink is not None:
+        from queue_core.central.branch_api import router as central_router
+
+        app.include_router(central_router, prefix=PREFIX)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> Any:
@@ -180,13 +190,13 @@ def app_from_env() -> FastAPI:
     """The app factory uvicorn's worker processes import (``--factory``): the branch file
     from ``BRANCHQ_CONFIG`` (the demo branch when unset), the database from ``BRANCHQ_DB``,
     the secret from ``BRANCHQ_SECRET_FILE`` (see ``queue_core.security.load_secret``)."""
-    from queue_core.config import load_config
+    from queue_core.central.files import load_branch_config
     from queue_core.security import load_secret
 
     level = os.environ.get(LOG_LEVEL_ENV, "info").upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_redaction()
-    config = load_config(os.environ.get(CONFIG_ENV) or None)
+    config = load_branch_config(os.environ.get(CONFIG_ENV) or None)
     return create_app(config, os.environ.get(DB_ENV, "sqlite:///branchq.db"), load_secret())
 
 
@@ -216,6 +226,15 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _uplink(config: BranchConfig, store: Store, branch: Branch, clock: Callable[[], float]) -> Any:
+    """The head-office uplink (``queue_core.central``), when the branch file has ``[uplink]``."""
+    if config.uplink is None:
+        return None
+    from queue_core.central.branch_api import make_uplink
+
+    return make_uplink(config, store, branch, clock)
 
 
 def _mount_pages(app: FastAPI) -> None:

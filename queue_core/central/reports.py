@@ -1,0 +1,90 @@
+"""A branch's day at the centre: its rebuilt tickets and counter changes through the branch's
+own figure functions (``queue_core.domain.figures``), so the numbers are the branch's."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from queue_core.central.db import CentralDB
+from queue_core.central.rebuild import day_start, spans_of_day
+from queue_core.domain import figures
+from queue_core.domain.numbering import business_day
+from queue_core.domain.tickets import Ticket
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BranchClock:
+    """A branch's time zone and its clock as the centre estimates it."""
+
+    code: str
+    described: Json
+    clock_offset: float
+    last_event_at: float
+
+    @classmethod
+    def of(cls, row: Json) -> BranchClock:
+        return cls(
+            code=str(row["code"]),
+            described=dict(row.get("described") or {}),
+            clock_offset=float(row.get("clock_offset") or 0.0),
+            last_event_at=float(row.get("last_event_at") or 0.0),
+        )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.described.get("timezone") or "UTC")
+
+    @property
+    def tier_ranks(self) -> dict[str, int]:
+        return {t["code"]: int(t["rank"]) for t in self.described.get("tiers", [])}
+
+    @property
+    def counters(self) -> list[int]:
+        return [int(c["number"]) for c in self.described.get("counters", [])]
+
+    def now(self, centre_now: float | None = None) -> float:
+        """The branch's time now: the centre's clock corrected by the measured offset, and
+        never before the branch's newest event."""
+        centre = time.time() if centre_now is None else centre_now
+        return max(centre + self.clock_offset, self.last_event_at)
+
+    def today(self, centre_now: float | None = None) -> str:
+        return business_day(self.now(centre_now), self.tz)
+
+
+def ordered(tickets: list[Ticket]) -> list[Ticket]:
+    """The branch's order for a day's visits (``Store.tickets_of_day``)."""
+    return sorted(tickets, key=lambda t: (t.issued_at, t.number, t.visit))
+
+
+async def day_tickets(db: CentralDB, branch: BranchClock, day: str) -> list[Ticket]:
+    rows = await db.tickets_of_day(branch.code, day, branch.tier_ranks)
+    return ordered([t for _, t in rows])
+
+
+async def day_spans(
+    db: CentralDB, branch: BranchClock, day: str, now: float
+) -> list[figures.CounterSpan]:
+    tz = branch.tz
+    before, during = await db.counter_changes(branch.code, day, day_start(day, tz), branch.counters)
+    return spans_of_day(before, during, day, tz, now)
+
+
+async def day_figures(
+    db: CentralDB, branch: BranchClock, day: str, centre_now: float | None = None
+) -> Json:
+    """What the branch's ``GET /stats/daily?date=day`` answers, from the centre's copy."""
+    now = branch.now(centre_now)
+    tickets = await day_tickets(db, branch, day)
+    spans = await day_spans(db, branch, day, now)
+    return {
+        "date": day,
+        **figures.daily_figures(
+            tickets, tz=branch.tz, tier_ranks=branch.tier_ranks, counter_spans=spans
+        ),
+    }

@@ -1,0 +1,55 @@
+"""A small but complete branch day played through the v1 API: every kind of event the centre
+must rebuild (issue with tiers, a card, the green channel; call, start, finish with ratings,
+skip and reassign, transfer, cancel, pause and resume, a device fault), ending with every
+counter closed."""
+
+from __future__ import annotations
+
+from queue_core.client import EngineClient
+from tests.support.engine import KIOSK_TOKEN, LOBBY, TELLERS, RunningEngine
+
+CARD = "6225881234567890"  # a gold card of the demo branch's card rules
+
+
+def play_day(engine: RunningEngine, rounds: int = 1) -> None:
+    lobby = EngineClient(engine.url)
+    lobby.login(*LOBBY)
+    tellers = {n: EngineClient(engine.url) for n in (1, 2, 7)}
+    for n, client in tellers.items():
+        client.login(*TELLERS[n], counter=n)
+        client.counter_action(n, "open")
+    for _ in range(rounds):
+        for service in "AABABD":
+            lobby.issue(service)
+        lobby.issue("A", card=CARD)
+        lobby.issue("V", tier="diamond")
+        lobby.issue("A", green_channel=True)
+        doomed = lobby.issue("B")
+        lobby.request("POST", f"/tickets/{doomed['id']}/cancel")
+        one, two, seven = tellers[1], tellers[2], tellers[7]
+        one.call_next(1)
+        one.counter_action(1, "skip")
+        skipped = [t for t in lobby.request("GET", "/tickets", params={"status": "skipped"})]
+        lobby.request("POST", f"/tickets/{skipped[-1]['id']}/reassign", {"position": "front"})
+        one.call_next(1)
+        one.counter_action(1, "start")
+        one.counter_action(1, "transfer", {"service": "B"})
+        two.counter_action(2, "pause", {"reason": "午休"})
+        two.counter_action(2, "resume")
+        seven.call_next(7)
+        seven.counter_action(7, "start")
+        seven.counter_action(7, "finish", {"rating": 5})
+        rating = 4
+        while True:
+            busy = False
+            for n, client in tellers.items():
+                if client.call_next(n) is not None:
+                    busy = True
+                    client.counter_action(n, "finish", {"rating": rating})
+                    rating = 3 + rating % 3
+            if not busy:
+                break
+    kiosk = EngineClient(engine.url, KIOSK_TOKEN)
+    kiosk.report_health("error", {"printer": "paper_out"})
+    for n, client in tellers.items():
+        client.counter_action(n, "close")
