@@ -3,10 +3,12 @@
 # serial pty pairs, a CJK font for the display/kiosk/printer fallback, espeak-ng and sox for the
 # voice tests' measurements, PostgreSQL for the store tests, systemd for `systemd-analyze verify`
 # of the units, libusb for USB receipt printers (pyusb), npm (only where no Node.js is
-# installed) to fetch the neural voice's styles and axe-core for the pages' accessibility scans.
+# installed) to fetch the neural voice's styles and axe-core for the pages' accessibility scans,
+# nats-server for the head office (JetStream and the branches' leaf nodes).
 # Installs only what is missing.
 set -euo pipefail
-packages=(chromium socat fonts-wqy-microhei espeak-ng sox postgresql util-linux systemd libusb-1.0-0)
+packages=(chromium socat fonts-wqy-microhei espeak-ng sox postgresql util-linux systemd libusb-1.0-0
+  nats-server)
 command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do

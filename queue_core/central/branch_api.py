@@ -33,7 +33,7 @@ def _uplink(request: Request) -> Uplink:
 @router.get("/central/status")
 async def central_status(caller: Caller, request: Request) -> Json:
     require(caller, "lobby")
-    return _uplink(request).status()
+    return await _uplink(request).status()
 
 
 @router.post("/central/apply")

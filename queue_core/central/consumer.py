@@ -154,6 +154,9 @@ class Consumer:
             name="branchq-central-consumer",
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
+            error_cb=_nats_error,
+            disconnected_cb=_nats_disconnected,
+            reconnected_cb=_nats_reconnected,
             **self.nats_options,
         )
         ingest_db = await _connect_db(self.db_url)
@@ -298,6 +301,18 @@ class Consumer:
                         await db.close()
                     with contextlib.suppress(Exception):
                         db = await _connect_db(self.db_url)
+
+
+async def _nats_error(exc: Exception) -> None:
+    log.debug("NATS: %s", exc)
+
+
+async def _nats_disconnected() -> None:
+    log.warning("disconnected from the centre's NATS; reconnecting")
+
+
+async def _nats_reconnected() -> None:
+    log.info("reconnected to the centre's NATS")
 
 
 async def _connect_db(url: str) -> CentralDB:

@@ -104,10 +104,15 @@ def centre_config(
     tls: dict[str, str] | None = None,
     domain: str = DOMAIN,
     cluster: dict[str, Any] | None = None,
+    advertise: str | None = None,
 ) -> dict[str, Any]:
     """One server of the centre's cluster: JetStream in ``domain``, the branches' leaf nodes
-    on ``leaf_listen`` (over TLS when ``tls`` names ``cert_file`` and ``key_file``)."""
+    on ``leaf_listen`` (over TLS when ``tls`` names ``cert_file`` and ``key_file``). The
+    cluster tells each leaf every server's leaf address, to fail over to: ``advertise`` is
+    this server's as the branches reach it (its WAN name, not its listening address)."""
     leafnodes: dict[str, Any] = {"listen": leaf_listen}
+    if advertise:
+        leafnodes["advertise"] = advertise
     if tls:
         leafnodes["tls"] = {**tls, "timeout": 5}
     config: dict[str, Any] = {

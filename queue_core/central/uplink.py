@@ -409,9 +409,10 @@ class Uplink:
             self.restart()
         return version
 
-    def status(self) -> dict[str, Any]:
+    async def status(self) -> dict[str, Any]:
+        self.state.head = max(self.state.head, await self._in_thread(self.store.last_seq))
         out = self.state.as_json()
-        out["files"] = self.files.versions()
+        out["files"] = await self._in_thread(self.files.versions)
         out["branch"] = self.code
         return out
 

@@ -145,3 +145,37 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout:.0f} s: {what}")
         time.sleep(0.1)
+
+
+class WanLink:
+    """A branch's WAN link to the centre that a test can cut: a TCP relay (``Cable``) on an
+    event loop of its own thread, so blocking tests can pull and put back the cable."""
+
+    def __init__(self, host: str, port: int) -> None:
+        import asyncio
+        import threading
+
+        from tests.reliability.proxy import Cable
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.cable = Cable(host, port)
+        asyncio.run_coroutine_threadsafe(self.cable.start(), self.loop).result(10)
+
+    @property
+    def port(self) -> int:
+        return self.cable.port
+
+    def cut(self) -> None:
+        self.loop.call_soon_threadsafe(self.cable.cut)
+
+    def restore(self) -> None:
+        self.loop.call_soon_threadsafe(self.cable.restore)
+
+    def close(self) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self.cable.close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
