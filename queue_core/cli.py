@@ -99,22 +99,18 @@ def _serve(argv: Sequence[str]) -> int:
         f"(database {args.db.split('@')[-1]})",
         flush=True,
     )
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        **_uvicorn_options(args),
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=args.host, port=args.port, **_uvicorn_options(args))
     )
-    return _exit_code(config)
-
-
-def _exit_code(config: Any) -> int:
-    """0, or the code asking systemd for a restart on a new branch file from the centre."""
     if config.uplink is None:
+        server.run()
         return 0
-    from queue_core.central.uplink import RESTART_EXIT, restart_requested
+    from queue_core.central import uplink
 
-    return RESTART_EXIT if restart_requested() else 0
+    # A branch file from the centre is applied by a restart: stop serving, exit for systemd.
+    uplink.stop_serving = lambda: setattr(server, "should_exit", True)
+    server.run()
+    return uplink.RESTART_EXIT if uplink.restart_requested() else 0
 
 
 def _reexec_with_returnable_memory(argv: Sequence[str]) -> None:

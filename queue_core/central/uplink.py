@@ -70,6 +70,8 @@ RESTART_EXIT = 75
 UPLINK_LOCK = 0x42_51_55  # "BQU"
 
 _restart_requested = False
+#: Set by ``branchq serve``: ends serving (the process then exits with ``RESTART_EXIT``).
+stop_serving: Callable[[], None] | None = None
 
 
 def restart_requested() -> bool:
@@ -82,8 +84,10 @@ def request_restart() -> None:
     the systemd unit restarts (``RestartForceExitStatus``)."""
     global _restart_requested
     _restart_requested = True
-    if os.environ.get("BRANCHQ_DB") and os.environ.get("BRANCHQ_WORKER_POOL"):
+    if os.environ.get("BRANCHQ_WORKER_POOL"):
         os.kill(os.getppid(), signal.SIGHUP)
+    elif stop_serving is not None:
+        stop_serving()
     else:
         os.kill(os.getpid(), signal.SIGTERM)
 

@@ -31,9 +31,7 @@ def centre_figures(db_url: str, code: str, day: str) -> dict[str, Any]:
 
 def branch_figures(engine: RunningEngine) -> dict[str, Any]:
     token = engine.login(*LOBBY)
-    r = httpx.get(
-        f"{engine.url}/api/v1/stats/daily", headers={"Authorization": f"Bearer {token}"}
-    )
+    r = httpx.get(f"{engine.url}/api/v1/stats/daily", headers={"Authorization": f"Bearer {token}"})
     r.raise_for_status()
     body: dict[str, Any] = r.json()
     return body
