@@ -48,6 +48,25 @@ def _consume(argv: Sequence[str]) -> int:
     return 0
 
 
+def _console(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="branchq central console")
+    parser.add_argument("--config", required=True, help="the head office's TOML file")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    import uvicorn
+
+    from queue_core.central.console import create_console
+    from queue_core.central.settings import load_central
+
+    _setup_logging(args.log_level)
+    app = create_console(load_central(args.config))
+    print(f"BranchQ head-office console on http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0
+
+
 def _keygen(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="branchq central keygen")
     parser.add_argument("--out", required=True, help="where to write the private key (PEM)")
@@ -132,6 +151,7 @@ def _hash_password(argv: Sequence[str]) -> int:
 
 COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "consume": (_consume, "the branches' events from JetStream into the central database"),
+    "console": (_console, "the head-office web console"),
     "keygen": (_keygen, "make the key that signs branch files"),
     "nats-branch": (_nats_branch, "a branch's NATS user (for the centre) and leaf password"),
     "publish-file": (lambda a: _publish(a, "publish-file"), "send a signed branch file"),

@@ -12,7 +12,7 @@ from queue_core.central.db import CentralDB
 from queue_core.central.rebuild import day_start, spans_of_day
 from queue_core.domain import figures
 from queue_core.domain.numbering import business_day
-from queue_core.domain.tickets import Ticket
+from queue_core.domain.tickets import Status, Ticket
 
 Json = dict[str, Any]
 
@@ -88,3 +88,60 @@ async def day_figures(
             tickets, tz=branch.tz, tier_ranks=branch.tier_ranks, counter_spans=spans
         ),
     }
+
+
+# ---------------------------------------------------------------------- the console's lines
+def hall_now(tickets: list[Ticket], now: float) -> Json:
+    """Who waits in the hall now, and the longest of those waits (from the issue, which a
+    transfer keeps)."""
+    waiting = [t for t in tickets if t.status is Status.WAITING]
+    longest = max((now - t.issued_at for t in waiting), default=None)
+    return {
+        "waiting": len(waiting),
+        "longest_wait_s": None if longest is None else round(max(0.0, longest)),
+    }
+
+
+def figure_line(figs: Json) -> Json:
+    """The figures a ranking compares, from ``daily_figures`` (or one of its blocks)."""
+    waits, service, ratings = figs["waits"], figs["service_times"], figs["ratings"]
+    return {
+        "issued": figs["issued"],
+        "served": figs["served"],
+        "mean_wait_s": waits["mean_s"],
+        "p90_wait_s": waits["p90_s"],
+        "over_threshold_share": waits.get("over_threshold_share"),
+        "mean_service_s": service["mean_s"],
+        "rating_mean": ratings["mean"],
+        "ratings": ratings["count"],
+    }
+
+
+#: The rankings the console offers: metric, and whether more is better.
+RANKINGS: dict[str, tuple[str, bool]] = {
+    "wait": ("mean_wait_s", False),
+    "over": ("over_threshold_share", False),
+    "service": ("mean_service_s", False),
+    "rating": ("rating_mean", True),
+}
+
+
+def ranked(lines: list[Json], by: str) -> list[Json]:
+    """Lines best first by a ranking of ``RANKINGS``; lines without the figure go last."""
+    key, more_is_better = RANKINGS[by]
+    known = [line for line in lines if line.get(key) is not None]
+    unknown = [line for line in lines if line.get(key) is None]
+    known.sort(key=lambda line: (-line[key] if more_is_better else line[key], line["branch"]))
+    out = known + sorted(unknown, key=lambda line: line["branch"])
+    for rank, line in enumerate(out, start=1):
+        line["rank"] = rank if line.get(key) is not None else None
+    return out
+
+
+def teller_lines(code: str, name: str, figs: Json) -> list[Json]:
+    """Each teller's line of a branch's day (``by_teller``)."""
+    return [
+        {"branch": code, "branch_name": name, "teller": teller, **figure_line(block)}
+        for teller, block in figs.get("by_teller", {}).items()
+        if block["called"] or block["served"]
+    ]
