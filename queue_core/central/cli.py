@@ -34,6 +34,7 @@ def _setup_logging(level: str) -> None:
 def _consume(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="branchq central consume")
     parser.add_argument("--config", required=True, help="the head office's TOML file")
+    parser.add_argument("--health-port", type=int, help="answer GET /healthz on loopback")
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     from queue_core.central.consumer import Consumer
@@ -41,7 +42,12 @@ def _consume(argv: Sequence[str]) -> int:
 
     _setup_logging(args.log_level)
     config = load_central(args.config)
-    consumer = Consumer(config.nats_servers, config.db_url, replicas=config.central.replicas)
+    consumer = Consumer(
+        config.nats_servers,
+        config.db_url,
+        replicas=config.central.replicas,
+        health_port=args.health_port,
+    )
     print(f"BranchQ central consumer into {config.db_url.split('@')[-1]}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(consumer.run())

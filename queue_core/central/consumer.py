@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -134,6 +135,7 @@ class Consumer:
         clock: Callable[[], float] = time.time,
         replicas: int = 1,
         nats_options: dict[str, Any] | None = None,
+        health_port: int | None = None,
     ) -> None:
         self.servers = list(nats_servers)
         self.db_url = db_url
@@ -146,6 +148,9 @@ class Consumer:
         self.ingested_events = 0
         self.ingested_batches = 0
         self._js: JetStreamContext | None = None
+        self.health_port = health_port
+        self.alive_at = 0.0  # monotonic time of the last turn of the fetch loop
+        self._nc: Any = None
 
     async def run(self) -> None:
         """Until cancelled."""
@@ -159,6 +164,8 @@ class Consumer:
             reconnected_cb=_nats_reconnected,
             **self.nats_options,
         )
+        self._nc = nc
+        health = await self._serve_health()
         ingest_db = await _connect_db(self.db_url)
         status_db = await _connect_db(self.db_url)
         await ingest_db.migrate()
@@ -185,6 +192,8 @@ class Consumer:
                 group.create_task(self._pump(sub, ingest_db))
                 group.create_task(self._flush_statuses(status_db, js))
         finally:
+            if health is not None:
+                health.close()
             with contextlib.suppress(Exception):
                 await nc.close()
             await ingest_db.close()
@@ -193,6 +202,7 @@ class Consumer:
     # ------------------------------------------------------------------ ingestion
     async def _pump(self, sub: Any, db: CentralDB) -> None:
         while True:
+            self.alive_at = time.monotonic()
             try:
                 msgs: list[Msg] = await sub.fetch(FETCH, timeout=1.0)
             except (nats.errors.TimeoutError, TimeoutError):
@@ -249,6 +259,35 @@ class Consumer:
             self.applied[code] = (applied, applied + 1 if gap else applied)
             if gap:
                 log.warning("branch %s: events after seq %d are missing", code, applied)
+
+    # ------------------------------------------------------------------ health
+    def healthy(self) -> bool:
+        """Connected to NATS and fetching (a fetch waits at most a second, a database outage
+        holds the loop: both make the consumer unhealthy after 30 s)."""
+        connected = self._nc is not None and self._nc.is_connected
+        return bool(connected and time.monotonic() - self.alive_at < 30)
+
+    async def _serve_health(self) -> asyncio.Server | None:
+        """``GET /healthz`` on loopback, for the watchdog (deploy/bin/branchq-watchdog)."""
+        if self.health_port is None:
+            return None
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(reader.readline(), 5)
+                ok = self.healthy()
+                body = json.dumps({"status": "ok" if ok else "unhealthy",
+                                   "events": self.ingested_events}).encode()  # fmt: skip
+                head = "200 OK" if ok else "503 Service Unavailable"
+                writer.write(
+                    f"HTTP/1.1 {head}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                    + body
+                )
+                await writer.drain()
+            writer.close()
+
+        return await asyncio.start_server(answer, "127.0.0.1", self.health_port)
 
     # ------------------------------------------------------------------ status exchange
     async def _load_applied(self, db: CentralDB) -> None:
