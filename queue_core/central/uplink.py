@@ -163,6 +163,7 @@ class Uplink:
         self._rewind_to: int | None = None
         self._describe = True
         self._stalled = 0
+        self._link_back = asyncio.Event()
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="branchq-uplink")
         self._task: asyncio.Task[None] | None = None
         self._nc: Client | None = None
@@ -250,7 +251,7 @@ class Uplink:
                 log.info("uplink: sending again from seq %d", self._rewind_to)
                 self._next, self._rewind_to, self._describe = self._rewind_to, None, True
             if self._next is None and not await self._resume():
-                await asyncio.sleep(backoff.next())
+                await self._pause(backoff.next())
                 continue
             assert self._next is not None
             rows = await self._in_thread(
@@ -271,7 +272,7 @@ class Uplink:
             except (TimeoutError, nats.errors.Error, nats.js.errors.Error) as exc:
                 self._down("centre_unreachable", exc)
                 self._next = None  # where to go on is asked again when the link is back
-                await asyncio.sleep(backoff.next())
+                await self._pause(backoff.next())
                 continue
             backoff.reset()
             self._next = batch.last + 1
@@ -281,6 +282,12 @@ class Uplink:
             self.state.last_sent_at = self.clock()
             self.state.sent_events += len(batch.events)
             self.state.sent_batches += 1
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait out a backoff, or less if the status exchange finds the centre back."""
+        self._link_back.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._link_back.wait(), seconds)
 
     async def _publish(self, payload: bytes, headers: dict[str, str]) -> None:
         assert self._js is not None
@@ -316,7 +323,12 @@ class Uplink:
     # ------------------------------------------------------------------ status exchange
     async def _status_loop(self) -> None:
         while True:
-            await asyncio.sleep(self.settings.status_s)
+            # While the centre does not answer, ask every second: its return is noticed soon
+            # (a refused request to the local leaf costs nothing).
+            down = self.state.link != "connected"
+            await asyncio.sleep(
+                min(1.0, self.settings.status_s) if down else self.settings.status_s
+            )
             applied = await self._exchange()
             in_stream = await self._stream_last() if self._next is not None else None
             if in_stream is not None and in_stream < self.state.acked:
@@ -347,6 +359,7 @@ class Uplink:
             return None
         if self.state.link != "connected":
             log.info("uplink: the centre answers")
+            self._link_back.set()  # the sender need not sit out its backoff
         self.state.link = "connected"
         self.state.rtt_s = time.monotonic() - started
         self.state.last_exchange_at = self.clock()
