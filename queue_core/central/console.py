@@ -181,8 +181,12 @@ def create_console(config: CentralConfig, clock: Callable[[], float] = time.time
 async def _viewer(request: Request) -> Viewer:
     console: Console = request.app.state.console
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    bearer = token if scheme.lower() == "bearer" else None
+    known = console.sessions.cached(bearer)
+    if known is not None:
+        return known
     async with console.database() as db:
-        return await console.sessions.viewer(db, token if scheme.lower() == "bearer" else None)
+        return await console.sessions.viewer(db, bearer)
 
 
 Who = Annotated[Viewer, Depends(_viewer)]

@@ -52,6 +52,7 @@ from queue_core.central.protocol import (
     decode_batch,
     deliver_subject,
     down_consumer,
+    up_subject,
 )
 
 log = logging.getLogger(__name__)
@@ -214,7 +215,12 @@ class Consumer:
             batches: list[tuple[Msg, Batch]] = []
             for msg in msgs:
                 try:
-                    batches.append((msg, decode_batch(msg.data, msg.headers)))
+                    batch = decode_batch(msg.data, msg.headers)
+                    if msg.subject != up_subject(batch.branch):
+                        # NATS lets a branch publish on its own subject only: the subject,
+                        # not the body, says whose events these are.
+                        raise ProtocolError(f"a batch of branch {batch.branch} on {msg.subject}")
+                    batches.append((msg, batch))
                 except ProtocolError as exc:
                     log.error("dropped a message on %s: %s", msg.subject, exc)
                     await msg.term()

@@ -363,11 +363,11 @@ class Uplink:
         self.state.link = "connected"
         self.state.rtt_s = time.monotonic() - started
         self.state.last_exchange_at = self.clock()
-        self.state.centre_applied = reply.applied
+        before, self.state.centre_applied = self.state.centre_applied, reply.applied
         self._check_clock(reply.clock_offset)
         if reply.resend_from is not None and reply.resend_from <= self.state.acked:
             self._rewind_to = reply.resend_from
-        self._watch_stall(reply.applied)
+        self._watch_stall(before, reply.applied)
         return reply.applied
 
     def _check_clock(self, offset: float | None) -> None:
@@ -377,8 +377,11 @@ class Uplink:
         if newly_off and (was is None or abs(was) <= CLOCK_TOLERANCE_S):
             log.warning("the branch clock is %.0f s off the centre's: check its time sync", offset)
 
-    def _watch_stall(self, applied: int) -> None:
-        if applied >= self.state.acked or applied != self.state.centre_applied:
+    def _watch_stall(self, before: int | None, applied: int) -> None:
+        """The centre's database stuck below what its stream acknowledged (a consumer that
+        skipped what its stream lost): after a minute of that, send again from there. A
+        centre that is merely slow moves, and is left alone."""
+        if applied >= self.state.acked or applied != before:
             self._stalled = 0
             return
         self._stalled += 1

@@ -4,16 +4,21 @@ no card number, and the branch's own figures, digit for digit."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from typing import Any
 
 import httpx
+import nats
+import nats.errors
 
 from queue_core.central.db import CentralDB
+from queue_core.central.protocol import Batch, UpEvent, encode_batch
 from queue_core.central.reports import BranchClock, day_figures
 from tests.central.conftest import Bank
 from tests.central.traffic import CARD
 from tests.reliability.load import last_seq
-from tests.support.central import query
+from tests.support.central import applied_seq, query
 from tests.support.engine import LOBBY, RunningEngine
 
 
@@ -59,3 +64,36 @@ def test_every_event_is_stored_once_and_no_card_number_leaves(bank: Bank) -> Non
         assert stored == [(head, head, 1, head)]
     texts = query(bank.office.db_url, "SELECT data::text FROM branch_events")
     assert texts and not any(CARD in t for (t,) in texts)
+
+
+def test_a_branch_cannot_send_events_as_another(bank: Bank) -> None:
+    """Branch 0101's leaf may publish only on bq.up.0101; a batch there that claims to be
+    0201's is dropped by the centre, and one on bq.up.0201 never reaches the stream."""
+    before = applied_seq(bank.office.db_url, "0201")
+    event = UpEvent(before + 1, "announcement", time.time(), {"id": 1, "text": "forged"})
+    payload, headers = encode_batch(Batch("0201", [event], time.time()))
+
+    async def forge() -> int:
+        leaf = await nats.connect(bank.office.leaves["0101"].url, inbox_prefix="_INBOX_0101")
+        central = await nats.connect(bank.office.centre.url)
+        try:
+            await leaf.jetstream(domain="central").publish("bq.up.0101", payload, headers=headers)
+            with contextlib.suppress(nats.errors.Error):
+                await leaf.jetstream(domain="central").publish(
+                    "bq.up.0201", payload, headers=headers, timeout=2
+                )
+            js = central.jetstream()
+            for _ in range(300):  # until the consumer has taken and answered everything
+                info = await js.consumer_info("BQ_UP", "central")
+                if not info.num_pending and not info.num_ack_pending:
+                    break
+                await asyncio.sleep(0.1)
+            return int((await js.stream_info("BQ_UP")).state.messages)
+        finally:
+            await leaf.close()
+            await central.close()
+
+    asyncio.run(forge())
+    assert applied_seq(bank.office.db_url, "0201") == before
+    texts = query(bank.office.db_url, "SELECT data::text FROM branch_events")
+    assert not any("forged" in t for (t,) in texts)
