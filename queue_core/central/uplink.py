@@ -416,10 +416,15 @@ class Uplink:
     async def _night_loop(self) -> None:
         while True:
             await asyncio.sleep(60)
-            if await self._in_thread(self.files.pending) is None or self.quiet is None:
-                continue
-            if await self._in_thread(self.quiet):
-                await self.apply_now("night")
+            await self.apply_if_quiet()
+
+    async def apply_if_quiet(self) -> int | None:
+        """Apply a received branch file if it is night and the hall is empty."""
+        if self.quiet is None or await self._in_thread(self.files.pending) is None:
+            return None
+        if not await self._in_thread(self.quiet):
+            return None
+        return await self.apply_now("at night, the hall empty")
 
     async def apply_now(self, why: str) -> int | None:
         """Make the staged branch file the running one: the engine restarts on it."""

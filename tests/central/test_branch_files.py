@@ -5,7 +5,6 @@ or old; a marquee text shows at once."""
 from __future__ import annotations
 
 import asyncio
-import json
 import subprocess
 import sys
 import time
@@ -19,42 +18,9 @@ from queue_core.central.files import file_body, new_signing_key, sign
 from queue_core.central.protocol import down_subject
 from queue_core.central.uplink import RESTART_EXIT
 from queue_core.client import EngineClient
-from queue_core.security import hash_pin
 from tests.central.conftest import HeadOffice
-from tests.support.central import branch_toml, wait_until
-from tests.support.engine import ADMIN, DEMO_CONFIG, LOBBY, RunningEngine
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def sections_file(folder: Path, version: int) -> Path:
-    """The demo branch's sections as the centre would send them: a new service E served at
-    counter 2, a new teller t09, every PIN as a hash."""
-    demo = tomllib.loads(DEMO_CONFIG.read_text("utf-8"))
-    demo["services"].append({"code": "E", "name": "外汇业务", "name_en": "Foreign exchange"})
-    for counter in demo["counters"]:
-        if counter["number"] == 2:
-            counter["services"] = ["A", "E"]
-    staff = [
-        {**{k: v for k, v in s.items() if k != "pin"}, "pin_hash": hash_pin(s["pin"])}
-        for s in demo["staff"]
-    ]
-    staff.append({"login": "t09", "name": "吴刚", "pin_hash": hash_pin("9999"), "role": "teller"})
-    lines = [f"# branch file version {version}"]
-    for section, rows in (("services", demo["services"]), ("tiers", demo["tiers"]),
-                          ("counters", demo["counters"]), ("staff", staff)):  # fmt: skip
-        for row in rows:
-            lines.append(f"[[{section}]]")
-            lines += [f"{k} = {_toml_value(v)}" for k, v in row.items()]
-    path = folder / f"sections-{version}.toml"
-    path.write_text("\n".join(lines) + "\n", "utf-8")
-    return path
+from tests.support.central import branch_toml, sections_file, wait_until
+from tests.support.engine import ADMIN, LOBBY, RunningEngine
 
 
 def central_cli(office: HeadOffice, *args: str) -> subprocess.CompletedProcess[str]:

@@ -3,11 +3,13 @@ uplink, and a look into the central database."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +56,38 @@ def branch_toml(
     )
     path = folder / f"branch-{code}.toml"
     path.write_text(text, "utf-8")
+    return path
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def sections_file(folder: Path, version: int) -> Path:
+    """The demo branch's sections as the centre would send them: a new service E served at
+    counter 2, a new teller t09, every PIN as a hash."""
+    demo = tomllib.loads(DEMO_CONFIG.read_text("utf-8"))
+    demo["services"].append({"code": "E", "name": "外汇业务", "name_en": "Foreign exchange"})
+    for counter in demo["counters"]:
+        if counter["number"] == 2:
+            counter["services"] = ["A", "E"]
+    staff = [
+        {**{k: v for k, v in s.items() if k != "pin"}, "pin_hash": hash_pin(s["pin"])}
+        for s in demo["staff"]
+    ]
+    staff.append({"login": "t09", "name": "吴刚", "pin_hash": hash_pin("9999"), "role": "teller"})
+    lines = [f"# branch file version {version}"]
+    for section, rows in (("services", demo["services"]), ("tiers", demo["tiers"]),
+                          ("counters", demo["counters"]), ("staff", staff)):  # fmt: skip
+        for row in rows:
+            lines.append(f"[[{section}]]")
+            lines += [f"{k} = {_toml_value(v)}" for k, v in row.items()]
+    path = folder / f"sections-{version}.toml"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
     return path
 
 
