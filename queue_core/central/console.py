@@ -141,14 +141,19 @@ def figure_line_keys() -> tuple[str, ...]:
             "mean_service_s", "rating_mean", "ratings")  # fmt: skip
 
 
-def _csv(rows: list[list[Any]], filename: str) -> Response:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
+def _csv_file(text: str, filename: str) -> Response:
     return Response(
-        "\ufeff" + out.getvalue(),  # a BOM, so spreadsheet programs read the Chinese names
+        text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _csv(rows: list[list[Any]], filename: str) -> Response:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    # A BOM, so spreadsheet programs read the Chinese names.
+    return _csv_file("\ufeff" + out.getvalue(), filename)
 
 
 def create_console(config: CentralConfig, clock: Callable[[], float] = time.time) -> FastAPI:
@@ -237,11 +242,15 @@ def _api(console: Console) -> APIRouter:
         rows = [list(keys)] + [[line.get(k) for k in keys] for line in lines]
         return _csv(rows, f"ranking-{by}-{date or 'today'}.csv")
 
-    @router.get("/branches/{code}/day")
-    async def branch_day(code: str, who: Who, date: Day = None) -> Json:
+    async def chosen(code: str, who: Viewer, date: Date | None) -> tuple[Json, BranchClock, str]:
+        """The branch a user asks for (if they may see it), its clock, and the day asked."""
         line = console.branch(who, code)
         clock = await console.clock_of(code)
-        day = date.isoformat() if date else clock.today()
+        return line, clock, date.isoformat() if date else clock.today()
+
+    @router.get("/branches/{code}/day")
+    async def branch_day(code: str, who: Who, date: Day = None) -> Json:
+        line, clock, day = await chosen(code, who, date)
         async with console.database() as db:
             figs = await day_figures(db, clock, day)
             counters = [c for c in await db.counters_now() if c["branch"] == code]
@@ -251,24 +260,17 @@ def _api(console: Console) -> APIRouter:
 
     @router.get("/branches/{code}/tickets.csv")
     async def tickets_csv(code: str, who: Who, date: Day = None) -> Response:
-        console.branch(who, code)
-        clock = await console.clock_of(code)
-        day = date.isoformat() if date else clock.today()
+        _, clock, day = await chosen(code, who, date)
         async with console.database() as db:
             tickets = await day_tickets(db, clock, day)
-        body = figures.tickets_csv(tickets, clock.tz)
-        return Response(body, media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="tickets-{code}-{day}.csv"'})  # fmt: skip
+        return _csv_file(figures.tickets_csv(tickets, clock.tz), f"tickets-{code}-{day}.csv")
 
     @router.get("/branches/{code}/figures.csv")
     async def figures_csv(code: str, who: Who, date: Day = None) -> Response:
-        console.branch(who, code)
-        clock = await console.clock_of(code)
-        day = date.isoformat() if date else clock.today()
+        _, clock, day = await chosen(code, who, date)
         async with console.database() as db:
             figs = await day_figures(db, clock, day)
-        return Response(figures.figures_csv(figs), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="figures-{code}-{day}.csv"'})  # fmt: skip
+        return _csv_file(figures.figures_csv(figs), f"figures-{code}-{day}.csv")
 
     @router.post("/marquee")
     async def marquee(body: MarqueeBody, who: Who) -> Json:

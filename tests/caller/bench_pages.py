@@ -24,8 +24,8 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from queue_core.client import EngineClient
-from tests.caller.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.caller.flows import open_caller, open_lobby
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.engine import RATING_TOKEN, RunningEngine
 
 WATCH = """() => {

@@ -16,20 +16,12 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from counter_caller.pages import router
+from tests.support.browser import headless_chromium
 from tests.support.engine import free_port
 
-CHROMIUM = os.environ.get("BRANCHQ_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 
 #: How long an expectation about a page may take to come true before it counts as never. The
@@ -44,14 +36,9 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    # Package scope, not session: Playwright's sync API keeps an event loop running in this
-    # thread while it is open, and the suite's other packages use asyncio.run().
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    # Package scope, not session: see headless_chromium.
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

@@ -11,24 +11,21 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from queue_core.client import EngineClient
-from tests.caller.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENS
+from tests.caller.conftest import SCREENS
 from tests.central.conftest import Bank
 from tests.central.test_uplink import branch_figures
+from tests.support.browser import headless_chromium
 from tests.support.central import USERS, wait_until
 from tests.support.engine import LOBBY
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

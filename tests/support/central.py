@@ -4,8 +4,6 @@ uplink, and a look into the central database."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +19,7 @@ from queue_core.central.db import conninfo
 from queue_core.central.files import new_signing_key
 from queue_core.security import hash_pin
 from tests.support.engine import DEMO_CONFIG
+from tests.support.process import spawn, stop
 
 #: The console users of the test head office, with their passwords.
 USERS = {
@@ -137,26 +136,13 @@ class CentralProcess:
         return self.workdir / f"central-{self.command}.log"
 
     def start(self) -> CentralProcess:
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "queue_core", "central", self.command,
-             "--config", str(self.config), *self.extra],
-            cwd=self.workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+        cmd = [sys.executable, "-m", "queue_core", "central", self.command,
+               "--config", str(self.config), *self.extra]  # fmt: skip
+        self.proc = spawn(cmd, self.log_path, cwd=self.workdir)
         return self
 
     def stop(self, kill: bool = False) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGKILL if kill else signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        stop(self.proc, kill)
 
 
 def query(db_url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from tests.support.process import spawn, stop
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "queue_core" / "demo" / "branch.toml"
 
@@ -84,15 +85,7 @@ class RunningEngine:
             *self.extra_args,
         ]
         env = {**os.environ, "BRANCHQ_SECRET_FILE": str(self.workdir / "secret.key"), **self.env}
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=self.workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
+        self.proc = spawn(cmd, self.log_path, cwd=self.workdir, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -106,14 +99,7 @@ class RunningEngine:
         raise RuntimeError(f"engine did not answer: {self.log_path.read_text()[-3000:]}")
 
     def stop(self, kill: bool = False) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGKILL if kill else signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        stop(self.proc, kill)
 
     def login(self, login: str, pin: str, counter: int | None = None) -> str:
         body: dict[str, object] = {"login": login, "pin": pin}

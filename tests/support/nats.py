@@ -4,9 +4,7 @@ with the configurations ``queue_core.central.natsconf`` writes for deployments t
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ import httpx
 
 from queue_core.central import natsconf
 from tests.support.engine import free_port
+from tests.support.process import spawn, stop
 from tests.support.tls import TlsFiles, make_tls
 
 
@@ -50,13 +49,7 @@ class NatsServer:
     def start(self, timeout: float = 30.0) -> NatsServer:
         self.root.mkdir(parents=True, exist_ok=True)
         self.conf_path.write_text(natsconf.render(self.config))
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(
-            ["nats-server", "-c", str(self.conf_path)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.proc = spawn(["nats-server", "-c", str(self.conf_path)], self.log_path)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -70,14 +63,7 @@ class NatsServer:
         raise RuntimeError(f"nats-server did not start: {self.log_path.read_text()[-2000:]}")
 
     def stop(self, kill: bool = False) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGKILL if kill else signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        stop(self.proc, kill)
 
     def leaf_connected(self) -> bool:
         """For a leaf node: its connection to the centre is up."""
