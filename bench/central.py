@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import heapq
 import logging
 import multiprocessing
 import os
@@ -92,9 +93,25 @@ def branch_text(code: str, nats_url: str = "nats://127.0.0.1:1", verify_key: str
                    'poll_s = 0.3\nstatus_s = 3.0\nbatch = 500\n')  # fmt: skip
 
 
-def play(codes: list[str], root: str, minutes: float, seed: int, ready: Any, out: Any) -> None:
-    """A generator process: each branch plays the scenario's first minutes, then closes its
-    counters; its own daily figures are sent back."""
+def advance(player: Any, sim: dict[str, float], until: float) -> None:
+    """Play one branch's day up to ``until`` (seconds after opening) on its own clock: the
+    live player's events in time order, each at its time (``LivePlayer.run`` without the
+    waiting), so that many branches can play side by side."""
+    while player.events and player.events[0][0] <= until:
+        at, _, kind, data = heapq.heappop(player.events)
+        sim["t"] = max(sim["t"], at)
+        if kind == "arrival":
+            player.arrive(data)
+        else:
+            player.free(player.counters[data], at)
+
+
+def play(
+    index: int, codes: list[str], root: str, minutes: float, seed: int, ready: Any, out: Any
+) -> None:
+    """A generator process: its branches play the scenario's first minutes side by side, a
+    minute at a time, then serve who is left and close their counters; each branch's own
+    daily figures are sent back."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -112,36 +129,38 @@ def play(codes: list[str], root: str, minutes: float, seed: int, ready: Any, out
     # Played today (in the branch's time zone), so the console's "today" is the played day.
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     opening = datetime.fromisoformat(f"{today}T{scenario.opening}:00+08:00").timestamp()
-    branches = {}
-    for code in codes:
-        config = parse_config(branch_text(code))
+    players = {}
+    for n, code in enumerate(codes):
         store = Store(f"sqlite:///{root}/{code}.db")
         sim = {"t": 0.0}
-        branch = Branch(config, store, b"k" * 32, clock=lambda s=sim: opening + s["t"])
-        branches[code] = (config, store, branch, sim)
-    ready.put(len(codes))
-    for n, code in enumerate(codes):
-        config, store, branch, sim = branches[code]
-        people = customers(scenario, random.Random(seed + n))
-        people = [p for p in people if p.arrival < minutes * 60]
+        branch = Branch(parse_config(branch_text(code)), store, b"k" * 32,
+                        clock=lambda s=sim: opening + s["t"])  # fmt: skip
+        people = [p for p in customers(scenario, random.Random(seed + n))
+                  if p.arrival < minutes * 60]  # fmt: skip
         tellers = {c: BranchClient(branch, TELLERS[c][0]) for c in TELLERS}
-
-        def sleep(d: float, s: dict[str, float] = sim) -> None:
-            s["t"] += max(0.0, d)
-
-        kiosk, lobby_client = BranchClient(branch, None), BranchClient(branch, "lobby")
-        player = LivePlayer(scenario, people, [kiosk], lobby_client, tellers, speed=1.0,
-                            seed=seed + n, max_requests=10**7, clock=lambda s=sim: s["t"],
-                            sleep=sleep)  # fmt: skip
-        player.run()
+        player = LivePlayer(scenario, people, [BranchClient(branch, None)],
+                            BranchClient(branch, "lobby"), tellers, speed=1.0, seed=seed + n,
+                            max_requests=10**7, clock=lambda s=sim: s["t"])  # fmt: skip
+        for counter in player.counters.values():
+            player.open(counter)
+        for person in people:
+            player.push(person.arrival, "arrival", person)
+        players[code] = (player, sim, store, branch, tellers)
+    ready.put(len(codes))
+    minute = 0
+    while any(p.events for p, *_ in players.values()):
+        minute += 1
+        for player, clock, *_ in players.values():
+            advance(player, clock, minute * 60.0)
+        out.put({"generator": index, "progress": min(1.0, minute / minutes)})
+    lobby = Principal("staff", "lobby", "lobby")
+    for code, (_, _, store, branch, tellers) in players.items():
         for number, client in tellers.items():  # the day ends: serve who is left, close
             while client.call_next(number) is not None:
                 client.counter_action(number, "finish")
             client.counter_action(number, "close")
-        lobby = Principal("staff", "lobby", "lobby")
-        figures = daily(lobby, branch, None)
-        out.put((code, store.last_seq(), figures))
-    for _, store, _, _ in branches.values():
+        out.put({"code": code, "last": store.last_seq(), "figures": daily(lobby, branch, None)})
+    for _, _, store, _, _ in players.values():
         store.dispose()
 
 
@@ -153,6 +172,7 @@ class Probe:
     url: str
     token: str
     times_ms: list[float] = field(default_factory=list)
+    refresh_s: list[float] = field(default_factory=list)
     errors: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -162,7 +182,10 @@ class Probe:
             while not self.stop.is_set():
                 started = time.perf_counter()
                 try:
-                    ok = http.get(f"{API}/branches").is_success
+                    answer = http.get(f"{API}/branches")
+                    ok = answer.is_success
+                    if ok and answer.json().get("refresh_s") is not None:
+                        self.refresh_s.append(float(answer.json()["refresh_s"]))
                 except httpx.TransportError:
                     ok = False
                 self.times_ms.append((time.perf_counter() - started) * 1000)
@@ -303,8 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         ready, out = ctx.Queue(), ctx.Queue()
         shares = [codes[i :: args.generators] for i in range(args.generators)]
         generators = [
-            ctx.Process(target=play, args=(share, str(stores), args.minutes, args.seed, ready, out))
-            for share in shares
+            ctx.Process(
+                target=play, args=(i, share, str(stores), args.minutes, args.seed, ready, out)
+            )
+            for i, share in enumerate(shares)
         ]
         for g in generators:
             g.start()
@@ -330,11 +355,16 @@ def main(argv: list[str] | None = None) -> int:
         played_at = time.perf_counter()
         results: dict[str, tuple[int, dict[str, Any]]] = {}
         kills = [(0.25, "consumer"), (0.5, "leaf"), (0.75, "centre NATS")]
+        progress = dict.fromkeys(range(args.generators), 0.0)
+        done = 0.0
         while len(results) < len(codes):
             with contextlib.suppress(Exception):
-                code, last, figures = out.get(timeout=1)
-                results[code] = (last, figures)
-            done = len(results) / len(codes)
+                message = out.get(timeout=1)
+                if "progress" in message:
+                    progress[message["generator"]] = message["progress"]
+                    done = min(progress.values())
+                else:
+                    results[message["code"]] = (message["last"], message["figures"])
             while kills and done >= kills[0][0]:
                 _, what = kills.pop(0)
                 victim = {"consumer": consumer, "leaf": leaves[codes[-1]],
@@ -421,6 +451,11 @@ def main(argv: list[str] | None = None) -> int:
             (
                 f"console GET /branches ({len(codes)} branches): requests, p50, p99 ms",
                 f"{len(asked)}, {pct(asked, 50):.0f}, {pct(asked, 99):.0f} (errors {probe.errors})",
+            ),
+            (
+                "console's refresh of every branch (each 2 s): median / slowest",
+                f"{statistics.median(probe.refresh_s or [0]):.2f} s / "
+                f"{max(probe.refresh_s or [0]):.2f} s",
             ),
             ("consumer CPU per event (its status answers included)", f"{per_event_ms:.2f} ms"),
             ("centre NATS CPU per event", f"{nats_cpu / max(1, total) * 1000:.2f} ms"),

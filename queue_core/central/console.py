@@ -224,6 +224,8 @@ def _api(console: Console) -> APIRouter:
         regions = {r.code: {"name": r.name, "name_en": r.name_en} for r in console.config.regions}
         return {
             "at": console.board.refreshed_at,
+            # How long the last refresh of every branch took (it runs every two seconds).
+            "refresh_s": round(console.board.refresh_s[-1], 3) if console.board.refresh_s else None,
             "threshold_s": 180,
             "regions": regions,
             "branches": console.visible(who),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import pytest
 
 from queue_core.central.files import file_body, new_signing_key, sign
 from queue_core.central.protocol import down_subject
@@ -39,6 +40,7 @@ def status(engine: RunningEngine) -> dict[str, Any]:
     return body
 
 
+@pytest.mark.slow
 def test_branch_files_come_down_signed_and_apply_on_the_admins_command(
     head_office: HeadOffice, tmp_path: Path
 ) -> None:
