@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -97,3 +98,42 @@ def test_a_branch_cannot_send_events_as_another(bank: Bank) -> None:
     assert applied_seq(bank.office.db_url, "0201") == before
     texts = query(bank.office.db_url, "SELECT data::text FROM branch_events")
     assert not any("forged" in t for (t,) in texts)
+
+
+def test_a_branch_whose_clock_is_off_is_flagged(bank: Bank, tmp_path: Path) -> None:
+    """Branch 0102's clock runs 90 s fast: the centre flags it, and the branch knows too."""
+    import asyncio
+    import time
+
+    from queue_core.central.uplink import Uplink
+    from queue_core.config import parse_config
+    from queue_core.store import Store
+    from tests.support.central import branch_toml
+
+    leaf = bank.office.leaf("0102")
+    config = parse_config(branch_toml(tmp_path, "0102", leaf.url, bank.office.key.public)
+                          .read_text("utf-8"))  # fmt: skip
+    store = Store(f"sqlite:///{tmp_path / 'branchq.db'}")
+
+    def flagged() -> bool:
+        lines = bank.get("hq-admin", "/branches").json()["branches"]
+        return any(b["code"] == "0102" and b["clock_ok"] is False for b in lines)
+
+    async def run() -> dict[str, object]:
+        uplink = Uplink(config, store, clock=lambda: time.time() + 90)
+        await uplink.start()
+        try:
+            while not await asyncio.to_thread(flagged):
+                await asyncio.sleep(0.2)
+            return await uplink.status()
+        finally:
+            await uplink.stop()
+
+    try:
+        status = asyncio.run(asyncio.wait_for(run(), 60))
+    finally:
+        store.dispose()
+    assert status["clock_ok"] is False and 80 < float(status["clock_offset_s"]) < 100  # type: ignore[arg-type]
+    line = next(b for b in bank.get("hq-admin", "/branches").json()["branches"]
+                if b["code"] == "0102")  # fmt: skip
+    assert 80 < line["clock_offset_s"] < 100
