@@ -12,5 +12,5 @@ from bench.central import main as scale_bench
 
 @pytest.mark.slow
 def test_a_few_branches_through_cuts_and_kills_lose_nothing() -> None:
-    assert scale_bench(["--branches", "6", "--cut", "2", "--minutes", "10",
+    assert scale_bench(["--branches", "6", "--cut", "2", "--minutes", "10", "--live-minutes", "5",
                         "--generators", "1"]) == 0  # fmt: skip
