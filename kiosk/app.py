@@ -35,6 +35,10 @@ from display.program import (
     until_stopped,
 )
 from drivers.printer import PrinterConfig, PrinterError, TicketPrint, TicketPrinter
+from drivers.voice import LogSpeaker, Speaker, Voice, open_speaker
+from kiosk import care
+from kiosk.care import Speak
+from kiosk.guide import Guide, voice_options
 from kiosk.layout import hit
 from kiosk.settings import SettingsFile, default_path, parse_printer_url, printer_settings
 from kiosk.state import (
@@ -86,6 +90,8 @@ class Options:
     exit_after: float | None = None
     font: str | None = None
     fps: float = 60.0
+    voice: bool = True  # care mode's spoken guidance
+    neural: bool = True  # False: the robotic eSpeak NG voice only (no 500 MB model in memory)
 
 
 class Kiosk:
@@ -100,6 +106,7 @@ class Kiosk:
         clock: Callable[[], float] = time.time,
         session: str | None = None,
         printer_device: Any = None,
+        speaker: Speaker | None = None,
     ) -> None:
         self.options = options
         self.surface = surface
@@ -107,6 +114,7 @@ class Kiosk:
         self.settings = settings
         self.clock = clock
         self.printer_device = printer_device  # tests and benches: a python-escpos Dummy
+        self.guide = Guide(speaker or LogSpeaker())
         self.state: KioskState = new_state(
             session or secrets.token_hex(6), self._initial_local(), bool(settings.pin_hash)
         )
@@ -157,6 +165,8 @@ class Kiosk:
                 self.spawn(self._check_pin(pin))
             case SaveSettings(settings=local):
                 self._save(local)
+            case Speak(text=text, lang=lang):
+                self.spawn(self.guide.say(text, lang))
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -212,6 +222,7 @@ class Kiosk:
             self.printer = self._make_printer()
             self.dispatch(BranchLoaded(branch, self.clock()))
             self.dispatch(ServicesLoaded(services, self.clock()))
+            self._start_voice(branch)
 
         await keep_trying(load, self.stopping, "branch", max_delay=15.0)
 
@@ -223,6 +234,13 @@ class Kiosk:
             except EngineError as exc:  # the token was refused
                 log.error("event stream refused: %s", exc)
                 await asyncio.sleep(30)
+
+    def _start_voice(self, branch: dict[str, Any]) -> None:
+        if not self.options.voice or self.guide.voice is not None:
+            return
+        options = voice_options(branch.get("voice") or {}, neural=self.options.neural)
+        self.guide.voice = Voice(options)
+        self.spawn(self.guide.warm(care.fixed_guidance(self.state)))
 
     # The printer
     def _make_printer(self) -> TicketPrinter:
@@ -406,6 +424,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", type=Path, help="save the screen to this PNG on exit")
     p.add_argument("--exit-after", type=float, help="quit after this many seconds")
     p.add_argument("--font", help="a font file that draws Chinese (else found on the system)")
+    p.add_argument("--no-voice", action="store_true", help="care mode without spoken guidance")
+    p.add_argument(
+        "--no-neural-voice",
+        action="store_true",
+        help="guide with eSpeak NG only (a kiosk PC without memory for the model)",
+    )
     p.add_argument("--log-level", default="INFO")
     return p
 
@@ -443,13 +467,15 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(
         engine=engine, token=args.token, settings=settings.path, printer=args.printer_url or {},
         fullscreen=args.fullscreen, size=args.size, screenshot=args.screenshot,
-        exit_after=args.exit_after, font=args.font,
+        exit_after=args.exit_after, font=args.font, voice=not args.no_voice,
+        neural=not args.no_neural_voice,
     )  # fmt: skip
     font = cjk_font(options.font)
     if font is None:
         return 2
     surface = open_screen("BranchQ kiosk", options.fullscreen, options.size, (1080, 1920))
-    return run_program(lambda: Kiosk(options, surface, font, settings).run())
+    speaker: Speaker = open_speaker() if options.voice else LogSpeaker()
+    return run_program(lambda: Kiosk(options, surface, font, settings, speaker=speaker).run())
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from kiosk.care import care_services
 from kiosk.operator import TEXT_FIELDS
-from kiosk.state import Attract, Choose, KioskState, Notice, PinEntry, Settings, Showing
+from kiosk.state import Attract, Choose, Issuing, KioskState, Notice, PinEntry, Settings, Showing
 
 Rect = tuple[int, int, int, int]
 SETTING_ROWS = ("engine", "printer.transport", *TEXT_FIELDS[1:], "language")
@@ -130,14 +131,72 @@ def settings_actions(frame: Frame) -> tuple[Rect, Rect]:
     return (x + w // 2 - bw - frame.px(30), top, bw, bh), (x + w // 2 + frame.px(30), top, bw, bh)
 
 
+def care_switch(frame: Frame, screen: object) -> Rect:
+    """The care-mode button: a wide band low on the first screen, or the header's right end."""
+    if isinstance(screen, Attract):
+        return (frame.px(60), round(frame.height * 0.76), frame.width - 2 * frame.px(60),
+                round(frame.height * 0.15))  # fmt: skip
+    x, y, w, h = frame.header
+    gap = frame.px(16)
+    bw = max(frame.px(300), w // 4)
+    return (x + w - bw - gap, y + gap, bw, h - 2 * gap)
+
+
+# Care mode: one column of very large buttons, and a footer of three.
+def care_footer(frame: Frame) -> tuple[Rect, Rect, Rect]:
+    """Three equal slots from the left: listen again, standard mode, language."""
+    x, y, w, h = frame.footer
+    gap = frame.px(20)
+    bw = (w - 4 * gap) // 3
+    return tuple((x + gap + i * (bw + gap), y + gap, bw, h - 2 * gap) for i in range(3))  # type: ignore[return-value]
+
+
+def care_choices(frame: Frame, count: int) -> list[Rect]:
+    """One column of ``count`` buttons, each at most 330 base pixels high, from the top."""
+    x, y, w, h = frame.body
+    gap = frame.px(32)
+    if count == 0:
+        return []
+    row = min(frame.px(330), (h - gap * (count + 1)) // count)
+    return [(x + gap, y + gap + i * (row + gap), w - 2 * gap, row) for i in range(count)]
+
+
+def care_done(frame: Frame) -> Rect:
+    x, y, w, h = frame.body
+    bw, bh = max(frame.px(560), w // 2), frame.px(190)
+    return (x + (w - bw) // 2, y + h - bh - frame.px(24), bw, bh)
+
+
+def care_buttons(state: KioskState, frame: Frame) -> list[Button]:
+    repeat, standard, lang = care_footer(frame)
+    screen = state.screen
+    if isinstance(screen, Issuing):
+        return []
+    out = [Button("care:repeat", repeat), Button("lang", lang)]
+    if isinstance(screen, Choose):
+        out.append(Button("care:off", standard))
+        services = care_services(state)
+        cells = care_choices(frame, len(services))
+        out += [Button(f"service:{s.code}", r) for s, r in zip(services, cells, strict=True)]
+    elif isinstance(screen, Showing):
+        out.append(Button("done", care_done(frame)))
+    elif isinstance(screen, Notice):
+        out.append(Button("back", care_done(frame)))
+    return out
+
+
 def buttons(state: KioskState, width: int, height: int) -> list[Button]:
     """Every pressable thing on the screen now, front first."""
     frame = Frame(width, height)
     screen = state.screen
     if isinstance(screen, Attract):
-        return [Button("wake", (0, 0, width, height))]
+        switch = "care:off" if state.care else "care:on"
+        return [Button(switch, care_switch(frame, screen)), Button("wake", (0, 0, width, height))]
+    if state.care and not isinstance(screen, PinEntry | Settings):
+        return care_buttons(state, frame)
     out = [Button("lang", frame.lang_button)]
     if isinstance(screen, Choose):
+        out.append(Button("care:on", care_switch(frame, screen)))
         if state.card is not None:
             x, y, w, h = card_strip(frame)
             bw = frame.px(240)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,22 @@ def screens() -> Iterator[tuple[str, KioskState]]:
     pin = run(choose, Key("operator", NOW + 3), Key("1", NOW + 4), Key("2", NOW + 4.1))
     yield "pin", pin
     yield "settings", run(pin, Key("enter", NOW + 5), PinChecked(True, NOW + 5.2))
+    yield from care_screens(base)
+
+
+def care_screens(base: KioskState) -> Iterator[tuple[str, KioskState]]:
+    """Care mode's screens (large type, high contrast, fewer choices, spoken guidance)."""
+    yield "care-attract", replace(base, care=True)
+    choose = run(base, Tap("care:on", NOW + 1))
+    yield "care-choose", choose
+    yield "care-choose-en", run(choose, Tap("lang", NOW + 2))
+    ticket = run(choose, Tap("service:A", NOW + 3), Issued("preview-1", TICKET, NOW + 3.1))
+    yield "care-ticket", run(ticket, Printed("demo", NOW + 5))
+    failed = PrintFailed("demo", "paper_out", "打印机缺纸，请联系大堂经理", NOW + 5)
+    yield "care-print-failed", run(ticket, failed)
+    offline = run(choose, LinkChanged(False, NOW + 3))
+    yield "care-offline", offline
+    yield "care-offline-notice", run(offline, Tap("service:A", NOW + 5))
 
 
 def main(argv: list[str] | None = None) -> int:

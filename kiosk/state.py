@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from kiosk.care import CarePolicy, Speak
+
 Lang = Literal["zh", "en"]
 Json = Mapping[str, Any]
 NoticeKind = Literal["offline", "busy", "closed", "refused", "bad_card", "no_pin", "locked"]
@@ -38,6 +40,8 @@ class Timing:
     card_hold_s: float = 60.0  # a swiped card waits this long for a service choice
     card_key_gap_s: float = 1.0  # a reader types fast; a longer gap starts a new number
     unsettled_s: float = 120.0  # an unanswered press's key is reused this long
+    care_idle_reset_s: float = 60.0  # care mode gives slower readers (and the voice) longer
+    care_ticket_s: float = 25.0  # … and keeps the number up while it is read out
     pin_attempts: int = 5
     pin_lock_s: float = 300.0
 
@@ -147,6 +151,8 @@ class KioskState:
     printer_fault: str = ""  # the last print's failure, until a ticket prints again
     pin_set: bool = False
     pin_locked_until: float = 0.0
+    care: bool = False  # care mode: large type, high contrast, fewer choices, spoken guidance
+    care_policy: CarePolicy = field(default_factory=CarePolicy)
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -263,7 +269,7 @@ class SaveSettings:
     settings: LocalSettings
 
 
-Effect = IssueTicket | PrintTicket | RefreshServices | CheckPin | SaveSettings
+Effect = IssueTicket | PrintTicket | RefreshServices | CheckPin | SaveSettings | Speak
 Result = tuple[KioskState, tuple[Effect, ...]]
 NONE: tuple[Effect, ...] = ()
 
@@ -274,6 +280,13 @@ def go(state: KioskState, screen: Screen, now: float) -> KioskState:
 
 def step(state: KioskState, message: Message) -> Result:
     """The kiosk after ``message``, and what the app must do about it."""
+    from kiosk import care
+
+    result = _step(state, message)
+    return care.with_guidance(state, result[0], result)
+
+
+def _step(state: KioskState, message: Message) -> Result:
     from kiosk import operator  # the operator's screens; imported here to keep one entry
 
     match message:
@@ -285,8 +298,8 @@ def step(state: KioskState, message: Message) -> Result:
             return key(state, message)
         case EngineEvent(event=event):
             return on_event(state, event)
-        case BranchLoaded(branch=branch):
-            return on_branch(state, branch), NONE
+        case BranchLoaded(branch=branch, now=now):
+            return on_branch(state, branch, now), NONE
         case ServicesLoaded(services=services):
             return replace(state, services=tuple(_service(s) for s in services)), NONE
         case Link(connected=connected):
@@ -305,6 +318,8 @@ def step(state: KioskState, message: Message) -> Result:
 
 # Customers' taps
 def tap(state: KioskState, message: Tap) -> Result:
+    from kiosk import care
+
     now, target = message.now, message.target
     if now - state.screen_since < state.timing.debounce_s:
         return state, NONE
@@ -312,6 +327,10 @@ def tap(state: KioskState, message: Tap) -> Result:
     screen = state.screen
     if target == "lang":
         return replace(state, lang=_next_lang(state)), NONE
+    if target in ("care:on", "care:off") and isinstance(screen, Attract | Choose):
+        return care.switch(state, target == "care:on", now)
+    if target == "care:repeat":
+        return state, care.repeat(state)
     if isinstance(screen, Attract):
         return go(state, Choose(), now), NONE
     if isinstance(screen, Issuing):
@@ -321,7 +340,10 @@ def tap(state: KioskState, message: Tap) -> Result:
     if target == "card:cancel":
         return replace(state, card=None), NONE
     if target.startswith("service:") and isinstance(screen, Choose):
-        return press(state, target.removeprefix("service:"), now)
+        code = target.removeprefix("service:")
+        if state.care and code not in {s.code for s in care.care_services(state)}:
+            return state, NONE  # not one of care mode's buttons
+        return press(state, code, now)
     return state, NONE
 
 
@@ -348,7 +370,7 @@ def issued(state: KioskState, message: Issued) -> Result:
     screen = state.screen
     if not isinstance(screen, Issuing) or screen.key != message.key:
         return state, NONE  # an answer to a press the screen no longer waits for
-    until = message.now + state.timing.ticket_s
+    until = message.now + (state.timing.care_ticket_s if state.care else state.timing.ticket_s)
     state = replace(state, card=None, unsettled=None)
     state = _queue_from_ticket(state, message.ticket)
     return go(state, Showing(message.ticket, "printing", until), message.now), (
@@ -423,7 +445,7 @@ def on_event(state: KioskState, event: Json) -> Result:
     return state, NONE
 
 
-def on_branch(state: KioskState, branch: Json) -> KioskState:
+def on_branch(state: KioskState, branch: Json, now: float) -> KioskState:
     info: Json = branch.get("branch") or {}
     tiers = {
         str(t["code"]): (str(t.get("name", t["code"])), str(t.get("name_en") or ""),
@@ -438,8 +460,12 @@ def on_branch(state: KioskState, branch: Json) -> KioskState:
         if "code" in s
     )
     state = with_kiosk_section(state, branch.get("kiosk") or {})
+    policy = CarePolicy.from_branch(branch)
+    care = policy.on_by_default(now) if isinstance(state.screen, Attract) else state.care
     return replace(
         state,
+        care_policy=policy,
+        care=care,
         branch_name=str(info.get("name", "")),
         branch_name_en=str(info.get("name_en") or ""),
         tiers=tiers,
@@ -495,10 +521,14 @@ def tick(state: KioskState, now: float) -> KioskState:
         state = go(state, Choose(), now)
     if state.card is not None and now - state.card_at >= state.timing.card_hold_s:
         state = replace(state, card=None)
-    idle = now - max(state.last_touch, state.screen_since) >= state.timing.idle_reset_s
+    idle_s = state.timing.care_idle_reset_s if state.care else state.timing.idle_reset_s
+    idle = now - max(state.last_touch, state.screen_since) >= idle_s
     if idle and isinstance(state.screen, Choose | Settings | PinEntry):
         state = go(state, Attract(), now)
         state = replace(state, lang=state.local.language, card=None)
+    if isinstance(state.screen, Attract):  # the next customer starts in the day's mode
+        care = state.care_policy.on_by_default(now)
+        state = state if care == state.care else replace(state, care=care)
     return state
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pygame
 
 from display.fonts import TextCache
-from kiosk import texts
+from kiosk import care_view, texts
 from kiosk.layout import (
     PIN_KEYS,
     SETTING_ROWS,
@@ -20,6 +20,7 @@ from kiosk.layout import (
     Rect,
     buttons,
     card_strip,
+    care_switch,
     inset,
     lower_button,
 )  # fmt: skip
@@ -47,6 +48,7 @@ CLOSED: Color = (64, 66, 74)
 CLOSED_TEXT: Color = (222, 222, 222)
 NUMBER: Color = (255, 214, 0)
 OFFLINE: Color = (196, 24, 32)
+OFFLINE_TEXT: Color = (255, 140, 130)  # red as text on the background: 7.4:1
 FAULT: Color = (236, 128, 0)
 INK: Color = (0, 0, 0)
 GOLD: Color = (244, 196, 70)
@@ -89,8 +91,11 @@ class Painter:
     # The frame
     def draw(self, state: KioskState) -> None:
         self.placed = {}
-        self.surface.fill(BACKGROUND)
         screen = state.screen
+        if state.care and not isinstance(screen, PinEntry | Settings):
+            care_view.draw(self, state)
+            return
+        self.surface.fill(BACKGROUND)
         if isinstance(screen, Attract):
             self._attract(state)
             return
@@ -115,7 +120,12 @@ class Painter:
         self.box(f.header, HEADER)
         name = state.branch_name_en if state.lang == "en" else state.branch_name
         title = f"{texts.word('welcome', state.lang)}  {name or state.branch_name}".strip()
-        self.put(title, f.px(64), TEXT, inset(f.header, f.px(20)), tag="title")
+        box = inset(f.header, f.px(20))
+        if isinstance(state.screen, Choose):  # the care-mode button takes the header's end
+            switch = care_switch(f, state.screen)
+            box = (box[0], box[1], switch[0] - box[0] - f.px(20), box[3])
+            self._button(switch, care_view.word("care_short", state), "care:on", 48)
+        self.put(title, f.px(64), TEXT, box, tag="title")
 
     def _footer(self, state: KioskState) -> None:
         f = self.frame
@@ -143,6 +153,8 @@ class Painter:
                  (f.px(40), h * 2 // 5, w - f.px(80), h // 5), tag="touch")  # fmt: skip
         self.put(texts.word("swipe", state.lang), f.px(60), DIM,
                  (0, h * 3 // 5, w, h // 8), tag="swipe")  # fmt: skip
+        care_view.button(self, care_switch(f, state.screen), care_view.word("care_on", state),
+                         "care:on", 64, care_view.BLACK)  # fmt: skip
         if not state.connected:
             band = (0, h - f.footer[3], w, f.footer[3])
             self.box(band, OFFLINE)
@@ -218,7 +230,7 @@ class Painter:
         f = self.frame
         x, y, w, h = f.body
         title, detail = texts.NOTICES[screen.kind]
-        color = OFFLINE if screen.kind == "offline" else NUMBER
+        color = OFFLINE_TEXT if screen.kind == "offline" else NUMBER
         self.put(texts.pick(title, state.lang), f.px(96), color,
                  (x + f.px(40), y + h // 8, w - f.px(80), h // 4), tag="notice")  # fmt: skip
         box = (x + f.px(40), y + h * 3 // 8, w - f.px(80), h // 5)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from queue_core.domain.care import PENSION_DAYS, CareDefault
 from queue_core.domain.routing import CounterView, Policy, PolicyKind, ServiceLevel
 from queue_core.domain.staffing import StaffingRules
 from queue_core.security import hash_pin, hash_token
@@ -209,6 +210,24 @@ class StaffingSettings(_Strict):
         )
 
 
+class CareSettings(_Strict):
+    """``[care]``: the kiosk's care mode for the elderly and the disabled (no age is asked)."""
+
+    #: When the kiosk's first screen is in care mode: never, on pension days, or always.
+    kiosk_default: CareDefault = CareDefault.PENSION_DAYS
+    pension_days: list[int] = Field(default=list(PENSION_DAYS), max_length=31)
+    #: The services care mode offers, in order (at most 4; empty: the first open ones).
+    kiosk_services: list[str] = Field(default=[], max_length=4)
+
+    @field_validator("pension_days")
+    @classmethod
+    def _days(cls, value: list[int]) -> list[int]:
+        bad = [d for d in value if not 1 <= d <= 31]
+        if bad:
+            raise ValueError(f"days of the month run from 1 to 31, not {bad[0]}")
+        return value
+
+
 class SecuritySettings(_Strict):
     max_failed_logins: int = Field(default=5, ge=1)
     lockout_s: int = Field(default=300, ge=1)
@@ -240,6 +259,7 @@ class BranchConfig(_Strict):
     routing: RoutingSettings = RoutingSettings()
     staffing: StaffingSettings = StaffingSettings()
     security: SecuritySettings = SecuritySettings()
+    care: CareSettings = CareSettings()
     services: list[ServiceSettings] = Field(min_length=1)
     tiers: list[TierSettings] = [TierSettings(code="normal", rank=0)]
     card_tiers: list[CardTier] = []
@@ -277,6 +297,9 @@ class BranchConfig(_Strict):
                             ("counters", i, key, j),
                             f"unknown service {code!r} (known: {', '.join(sorted(known))})",
                         )
+        for j, code in enumerate(self.care.kiosk_services):
+            if code not in known:
+                raise _RefError(("care", "kiosk_services", j), f"unknown service {code!r}")
         tiers = {t.code for t in self.tiers}
         self._check_targets(tiers)
         for i, rule in enumerate(self.card_tiers):

@@ -28,6 +28,7 @@ def branch_info(caller: Caller, config: ConfigDep) -> Json:
         "tiers": [t.model_dump() for t in config.tiers],
         "counters": [c.model_dump() | {"name": c.display_name} for c in config.counters],
         "kiosk": config.kiosk,
+        "care": config.care.model_dump(mode="json"),
         "display": config.display,
         "voice": config.voice,
         "printer": config.printer,

@@ -12,7 +12,7 @@ from display.fonts import find_cjk_font
 from kiosk import view
 from kiosk.layout import buttons, hit
 from kiosk.preview import NOW, screens
-from kiosk.state import KioskState, Tap, step
+from kiosk.state import IssueTicket, KioskState, Tap, step
 from tests.kiosk.pixels import ink, share
 
 SIZES = [(1080, 1920), (1920, 1080), (1280, 1024), (768, 1024)]
@@ -54,9 +54,12 @@ def test_a_touch_in_a_services_button_presses_that_service() -> None:
     assert hit(state, 1080, 1920, 2, 2) is None  # the title is not a button
 
 
-def test_the_attract_screen_is_one_button_so_a_touch_never_issues() -> None:
+def test_the_attract_screen_wakes_or_opens_care_mode_so_a_touch_never_issues() -> None:
     found = buttons(SCREENS["attract"], 1080, 1920)
-    assert [b.target for b in found] == ["wake"]
+    assert [b.target for b in found] == ["care:on", "wake"]
+    for target in ("care:on", "wake"):
+        _, effects = step(SCREENS["attract"], Tap(target, NOW + 5))
+        assert not any(isinstance(e, IssueTicket) for e in effects)
 
 
 def test_open_services_are_blue_and_closed_ones_grey_with_the_word_closed(font: Path) -> None:

@@ -1,0 +1,205 @@
+"""Care mode (关爱模式): the kiosk for customers who see or hear poorly, or find screens hard.
+
+Pure, like ``state``. Care mode is one tap away on the first screen and on the services
+screen, and is the first screen itself when the branch says so (``[care] kiosk_default``:
+always, or on its pension days). It draws the same screens in large type and high contrast
+with fewer choices (``care_services``: at most four services, one column, from top to
+bottom), and speaks: each screen's guidance (``guidance``) is read aloud when the screen
+appears, in words that say where each button is, and again on the "再听一遍" button, so a
+customer can take a ticket by following the voice alone. Leaving care mode or the kiosk
+falling idle silences it. No age is asked: whoever taps care mode gets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from drivers.voice.reading import number_en, number_zh, ticket_en, ticket_zh
+from queue_core.domain.care import PENSION_DAYS, CareDefault, care_by_default
+
+if TYPE_CHECKING:
+    from kiosk.state import Effect, KioskState, Lang, Result, Service
+
+#: Care mode's services screen shows at most this many services (fewer choices).
+MAX_SERVICES = 4
+ORDINALS_ZH = "一二三四五六"
+ORDINALS_EN = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+@dataclass(frozen=True, slots=True)
+class CarePolicy:
+    """The branch's ``[care]`` section as the kiosk uses it."""
+
+    default: CareDefault = CareDefault.PENSION_DAYS
+    pension_days: tuple[int, ...] = PENSION_DAYS
+    services: tuple[str, ...] = ()  # empty: the first open services
+    timezone: str = "Asia/Shanghai"
+
+    def on_by_default(self, now: float) -> bool:
+        """Whether the first screen is in care mode at ``now`` (the branch's local day)."""
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("Asia/Shanghai")
+        day = datetime.fromtimestamp(now, zone).date()
+        return care_by_default(day, self.default, self.pension_days)
+
+    @classmethod
+    def from_branch(cls, branch: Any) -> CarePolicy:
+        """From ``GET /branch``: its ``care`` section and the branch's time zone."""
+        care = branch.get("care") or {}
+        info = branch.get("branch") or {}
+        try:
+            default = CareDefault(str(care.get("kiosk_default", CareDefault.PENSION_DAYS)))
+        except ValueError:
+            default = CareDefault.PENSION_DAYS
+        days = care.get("pension_days", PENSION_DAYS)
+        return cls(
+            default=default,
+            pension_days=tuple(int(d) for d in days if isinstance(d, int)),
+            services=tuple(str(c) for c in care.get("kiosk_services") or ()),
+            timezone=str(info.get("timezone") or "Asia/Shanghai"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Speak:
+    """Effect: say ``text`` now, cutting off whatever is being said; "" only silences."""
+
+    text: str
+    lang: Lang
+
+
+def care_services(state: KioskState) -> tuple[Service, ...]:
+    """The services care mode offers: the branch's choice, else the first open ones."""
+    open_ = [s for s in state.services if s.open]
+    chosen = state.care_policy.services
+    if chosen:
+        by_code = {s.code: s for s in open_}
+        open_ = [by_code[c] for c in chosen if c in by_code]
+    return tuple(open_[:MAX_SERVICES])
+
+
+def switch(state: KioskState, on: bool, now: float) -> Result:
+    """The care-mode button: the services screen, in care mode or out of it."""
+    from kiosk.state import NONE, Choose, go
+
+    state = go(replace(state, care=on, last_touch=now), Choose(), now)
+    return state, NONE
+
+
+def repeat(state: KioskState) -> tuple[Effect, ...]:
+    """The "再听一遍" button: the screen's guidance again."""
+    text = guidance(state)
+    return (Speak(text, state.lang),) if state.care and text else ()
+
+
+def with_guidance(before: KioskState, after: KioskState, effects: Result) -> Result:
+    """Add speech to a step's effects: a care screen's guidance when it appears or changes,
+    silence when care mode ends or the kiosk falls idle."""
+    state, done = effects
+    if any(isinstance(e, Speak) for e in done):
+        return effects
+    if before.care and not after.care:
+        return state, (*done, Speak("", before.lang))
+    if not after.care:
+        return effects
+    said, say = guidance(before) if before.care else "", guidance(after)
+    if say == said and type(before.screen) is type(after.screen) and before.lang == after.lang:
+        return effects
+    if not say and said:
+        return state, (*done, Speak("", after.lang))
+    if not say:
+        return effects
+    return state, (*done, Speak(say, after.lang))
+
+
+def fixed_guidance(state: KioskState) -> list[tuple[str, str]]:
+    """The sentences care mode says most, to render before the first customer needs them:
+    each language's services screen, the waiting screen, the notices and the ticket's usual
+    parts (people ahead and minutes up to a busy hall's)."""
+    from kiosk.state import Choose, Issuing
+
+    out: list[tuple[str, str]] = []
+    for lang in state.languages:
+        en = lang == "en"
+        shown = replace(state, lang=lang)
+        out.append((guidance(replace(shown, screen=Choose())), lang))
+        out.append((guidance(replace(shown, screen=Issuing("", ""))), lang))
+        for ahead in range(0, 21):
+            ticket = {"number": "", "ahead": ahead, "estimated_wait_s": ahead * 60 or None}
+            words = _ticket_words(ticket, False, en)[1:]  # all but the number itself
+            out.append((" ".join(words) if en else "".join(words), lang))
+    return out
+
+
+# What the voice says on each screen
+def guidance(state: KioskState) -> str:
+    """What care mode says about the screen showing now ("" for none)."""
+    from kiosk.state import Choose, Issuing, Notice, Showing
+
+    screen, en = state.screen, state.lang == "en"
+    if isinstance(screen, Choose):
+        return _choose_words(care_services(state), en)
+    if isinstance(screen, Issuing):
+        return "Getting your ticket, please wait." if en else "正在为您取号，请稍候。"
+    if isinstance(screen, Showing):
+        words = _ticket_words(screen.ticket, screen.printing == "failed", en)
+        return " ".join(words) if en else "".join(words)
+    if isinstance(screen, Notice):
+        from kiosk.texts import NOTICES, pick
+
+        title, detail = NOTICES[screen.kind]
+        return f"{pick(title, state.lang)}. {pick(detail, state.lang)}." if en else (
+            f"{pick(title, state.lang)}。{pick(detail, state.lang)}。"
+        )  # fmt: skip
+    return ""
+
+
+def _choose_words(services: Sequence[Service], en: bool) -> str:
+    if not services:
+        if en:
+            return "No service can be taken now. Please ask the lobby manager."
+        return "现在没有可以办理的业务，请咨询大堂经理。"
+    if en:
+        parts = [f"The {ORDINALS_EN[i]} button: {s.name_en or s.name}."
+                 for i, s in enumerate(services)]  # fmt: skip
+        return " ".join([
+            "Please choose your service. The buttons, from the top down.", *parts,
+            "To hear this again, press the bottom left button.",
+        ])  # fmt: skip
+    parts = [f"第{ORDINALS_ZH[i]}个，{s.name}。" for i, s in enumerate(services)]
+    return "".join(
+        ["请选择您要办理的业务。屏幕上的按钮，从上往下：", *parts, "再听一遍，请按左下角的按钮。"]
+    )
+
+
+def _ticket_words(ticket: Any, failed: bool, en: bool) -> list[str]:
+    """The ticket read out, a sentence each: the number first."""
+    number = str(ticket.get("number", ""))
+    ahead = int(ticket.get("ahead") or 0)
+    wait = ticket.get("estimated_wait_s")
+    minutes = max(1, -(-int(wait) // 60)) if wait is not None else None
+    if en:
+        words = [f"Your number is {ticket_en(number)}."]
+        words.append("Nobody is ahead of you." if ahead == 0 else
+                     f"{number_en(ahead).capitalize()} "
+                     f"{'person is' if ahead == 1 else 'people are'} ahead of you.")  # fmt: skip
+        if minutes is not None and ahead:
+            words.append(f"About {number_en(minutes)} minutes.")
+        words.append(
+            "The ticket did not print: please remember your number and ask the lobby manager."
+            if failed else "Please take your ticket below the screen and listen for your number."
+        )  # fmt: skip
+        return words
+    words = [f"您的号码是，{ticket_zh(number)}。"]
+    words.append("您前面没有人等候。" if ahead == 0 else f"您前面还有{number_zh(ahead)}人。")
+    if minutes is not None and ahead:
+        words.append(f"大约等候{number_zh(minutes)}分钟。")
+    words.append("号票未能打印，请记住您的号码，并联系大堂经理。" if failed else
+                 "请在屏幕下方取走号票，留意叫号。")  # fmt: skip
+    return words
