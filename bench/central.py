@@ -92,8 +92,25 @@ def branch_text(code: str, nats_url: str = "nats://127.0.0.1:1", verify_key: str
 
     text = DEMO_CONFIG.read_text("utf-8").replace('code = "0101"', f'code = "{code}"', 1)
     text = text.replace('name = "城东支行"', f'name = "网点{code}"', 1)
-    return text + (f'\n[uplink]\nnats_url = "{nats_url}"\nverify_key = "{verify_key}"\n'
-                   'poll_s = 0.3\nstatus_s = 3.0\nbatch = 500\n')  # fmt: skip
+    return text + scenario_counters(text) + (
+        f'\n[uplink]\nnats_url = "{nats_url}"\nverify_key = "{verify_key}"\n'
+        'poll_s = 0.3\nstatus_s = 3.0\nbatch = 500\n')  # fmt: skip
+
+
+def scenario_counters(text: str) -> str:
+    """The scenario's counters the demo branch lacks (the pension day's flexible windows), as
+    the branch file's tables: the branch staffs what the scenario plans."""
+    import json
+    import tomllib
+
+    from queue_core.sim.scenario import load
+
+    have = {c["number"] for c in tomllib.loads(text)["counters"]}
+    return "".join(
+        f"\n[[counters]]\nnumber = {c.number}\nservices = {json.dumps(list(c.services))}\n"
+        for c in load(SCENARIO).counters
+        if c.number not in have
+    )
 
 
 def advance(player: Any, sim: dict[str, float], until: float) -> None:
@@ -146,7 +163,8 @@ def play(
                         clock=lambda s=sim: opening + s["t"])  # fmt: skip
         people = [p for p in customers(scenario, random.Random(seed + n))
                   if p.arrival < minutes[code] * 60]  # fmt: skip
-        tellers = {c: BranchClient(branch, TELLERS[c][0]) for c in TELLERS}
+        tellers = {c.number: BranchClient(branch, TELLERS.get(c.number, (f"t{c.number:02d}",))[0])
+                   for c in branch.config.counters}  # fmt: skip
         player = LivePlayer(scenario, people, [BranchClient(branch, None)],
                             BranchClient(branch, "lobby"), tellers, speed=1.0, seed=seed + n,
                             max_requests=10**7, clock=lambda s=sim: s["t"])  # fmt: skip
