@@ -42,10 +42,12 @@ from kiosk.guide import Guide, voice_options
 from kiosk.layout import hit
 from kiosk.settings import SettingsFile, default_path, parse_printer_url, printer_settings
 from kiosk.state import (
+    AskForHelp,
     BranchLoaded,
     CheckPin,
     Effect,
     EngineEvent,
+    HelpAsked,
     Issued,
     IssueFailed,
     IssueTicket,
@@ -167,6 +169,8 @@ class Kiosk:
                 self._save(local)
             case Speak(text=text, lang=lang):
                 self.spawn(self.guide.say(text, lang))
+            case AskForHelp():
+                self.spawn(self._ask_for_help())
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -291,6 +295,15 @@ class Kiosk:
                 self.dispatch(Printed("", self.clock()))
 
     # Operator
+    async def _ask_for_help(self) -> None:
+        try:
+            await self.client.request("POST", "/help")
+            ok = True
+        except (EngineError, OSError) as exc:
+            log.error("help request not delivered: %s", exc)
+            ok = False
+        self.dispatch(HelpAsked(ok, self.clock()))
+
     async def _check_pin(self, pin: str) -> None:
         ok = await asyncio.to_thread(verify_pin, pin, self.settings.pin_hash)
         self.dispatch(PinChecked(ok, self.clock()))

@@ -163,19 +163,21 @@ def guidance(state: KioskState) -> str:
 def _choose_words(services: Sequence[Service], en: bool) -> str:
     if not services:
         if en:
-            return "No service can be taken now. Please ask the lobby manager."
-        return "现在没有可以办理的业务，请咨询大堂经理。"
+            return "No service can be taken now. The yellow button calls the lobby manager."
+        return "现在没有可以办理的业务。请按黄色按钮，请大堂经理过来帮忙。"
     if en:
         parts = [f"The {ORDINALS_EN[i]} button: {s.name_en or s.name}."
                  for i, s in enumerate(services)]  # fmt: skip
         return " ".join([
             "Please choose your service. The buttons, from the top down.", *parts,
+            "The yellow button below them calls the lobby manager to help you.",
             "To hear this again, press the bottom left button.",
         ])  # fmt: skip
     parts = [f"第{ORDINALS_ZH[i]}个，{s.name}。" for i, s in enumerate(services)]
-    return "".join(
-        ["请选择您要办理的业务。屏幕上的按钮，从上往下：", *parts, "再听一遍，请按左下角的按钮。"]
-    )
+    return "".join([
+        "请选择您要办理的业务。屏幕上的按钮，从上往下：", *parts,
+        "最下面的黄色按钮，请大堂经理过来帮忙。", "再听一遍，请按左下角的按钮。",
+    ])  # fmt: skip
 
 
 def _ticket_words(ticket: Any, failed: bool, en: bool) -> list[str]:

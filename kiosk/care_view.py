@@ -20,6 +20,7 @@ WHITE: Color = (255, 255, 255)
 YELLOW: Color = (255, 230, 0)
 BUTTON: Color = (0, 40, 120)  # white on it 14:1, yellow 11:1
 FOOTER_BUTTON: Color = (40, 40, 40)
+HELP: Color = (255, 230, 0)  # "请大堂经理帮忙": black on yellow, 16:1, unlike any service
 ALARM: Color = (150, 0, 0)  # the offline and printer strips: white on it 10:1
 EDGE_PX = 6
 CLOSING = "，；。、：！？）」,.;:!?)"  # never the first character of a line
@@ -29,6 +30,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "care_short": ("关爱模式", "Care mode"),
     "care_off": ("标准模式", "Standard"),
     "repeat": ("再听一遍", "Hear again"),
+    "help": ("请大堂经理帮忙", "Ask the lobby manager"),
     "choose": ("请选择业务", "Choose your service"),
     "none": (
         "现在没有可办理的业务，请咨询大堂经理",
@@ -160,9 +162,16 @@ def _attract(painter: Painter, state: KioskState) -> None:
 def _choose(painter: Painter, state: KioskState) -> None:
     f = painter.frame
     services = {s.code: s for s in care_services(state)}
-    if not services:
-        put_lines(painter, word("none", state), f.px(84), YELLOW, inset(f.body, f.px(60)), "none")
+    if not services:  # only the help button: the words go below it
+        x, y, w, h = f.body
+        top = max(b.rect[1] + b.rect[3] for b in buttons(state, *painter.surface.get_size())
+                  if b.target == "care:help")  # fmt: skip
+        box = (x + f.px(60), top + f.px(40), w - f.px(120), y + h - top - f.px(80))
+        put_lines(painter, word("none", state), f.px(84), YELLOW, box, "none")
     for b in buttons(state, *painter.surface.get_size()):
+        if b.target == "care:help":
+            button(painter, b.rect, word("help", state), "care:help", 96, HELP, BLACK)
+            continue
         service = services.get(b.target.removeprefix("service:"))
         if service is None:
             continue

@@ -176,8 +176,9 @@ def care_buttons(state: KioskState, frame: Frame) -> list[Button]:
     if isinstance(screen, Choose):
         out.append(Button("care:off", standard))
         services = care_services(state)
-        cells = care_choices(frame, len(services))
+        *cells, ask = care_choices(frame, len(services) + 1)  # the last row: "请大堂经理帮忙"
         out += [Button(f"service:{s.code}", r) for s, r in zip(services, cells, strict=True)]
+        out.append(Button("care:help", ask))
     elif isinstance(screen, Showing):
         out.append(Button("done", care_done(frame)))
     elif isinstance(screen, Notice):

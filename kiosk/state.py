@@ -23,7 +23,17 @@ from kiosk.care import CarePolicy, Speak
 
 Lang = Literal["zh", "en"]
 Json = Mapping[str, Any]
-NoticeKind = Literal["offline", "busy", "closed", "refused", "bad_card", "no_pin", "locked"]
+NoticeKind = Literal[
+    "offline",
+    "busy",
+    "closed",
+    "refused",
+    "bad_card",
+    "no_pin",
+    "locked",
+    "help_sent",
+    "help_failed",
+]
 PrintState = Literal["printing", "printed", "failed"]
 CARD_DIGITS = range(8, 20)
 
@@ -231,13 +241,21 @@ class PinChecked:
 
 
 @dataclass(frozen=True, slots=True)
+class HelpAsked:
+    """The engine's answer to ``AskForHelp``: passed on to the lobby manager, or not."""
+
+    ok: bool
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     now: float
 
 
 Message = (
     Tap | Key | EngineEvent | BranchLoaded | ServicesLoaded | Link | Issued | IssueFailed
-    | Printed | PrintFailed | PinChecked | Tick
+    | Printed | PrintFailed | PinChecked | HelpAsked | Tick
 )  # fmt: skip
 
 
@@ -260,6 +278,11 @@ class RefreshServices:
 
 
 @dataclass(frozen=True, slots=True)
+class AskForHelp:
+    """Effect: tell the lobby console and the hall display this kiosk's customer needs help."""
+
+
+@dataclass(frozen=True, slots=True)
 class CheckPin:
     pin: str = field(repr=False)
 
@@ -269,7 +292,7 @@ class SaveSettings:
     settings: LocalSettings
 
 
-Effect = IssueTicket | PrintTicket | RefreshServices | CheckPin | SaveSettings | Speak
+Effect = IssueTicket | PrintTicket | RefreshServices | CheckPin | SaveSettings | Speak | AskForHelp
 Result = tuple[KioskState, tuple[Effect, ...]]
 NONE: tuple[Effect, ...] = ()
 
@@ -312,6 +335,11 @@ def _step(state: KioskState, message: Message) -> Result:
             return printed(state, message), NONE
         case PinChecked():
             return operator.pin_checked(state, message)
+        case HelpAsked(ok=ok, now=now):
+            if not isinstance(state.screen, Choose):
+                return state, NONE  # the customer moved on; the lobby console has it anyway
+            kind: NoticeKind = "help_sent" if ok else "help_failed"
+            return go(state, Notice(kind, now + state.timing.care_ticket_s), now), NONE
         case Tick(now=now):
             return tick(state, now), NONE
 
@@ -331,6 +359,8 @@ def tap(state: KioskState, message: Tap) -> Result:
         return care.switch(state, target == "care:on", now)
     if target == "care:repeat":
         return state, care.repeat(state)
+    if target == "care:help" and state.care and isinstance(screen, Choose):
+        return replace(state, last_touch=now), (AskForHelp(),)
     if isinstance(screen, Attract):
         return go(state, Choose(), now), NONE
     if isinstance(screen, Issuing):

@@ -77,6 +77,14 @@ NOTICES: dict[NoticeKind, tuple[tuple[str, str], tuple[str, str]]] = {
         ("密码错误次数过多", "Too many wrong PINs"),
         ("请稍后再试", "Please try again later"),
     ),
+    "help_sent": (
+        ("已通知大堂经理", "The lobby manager is on the way"),
+        ("请在这里稍候，大堂经理马上过来", "Please wait here; the lobby manager is coming"),
+    ),
+    "help_failed": (
+        ("未能通知大堂经理", "The lobby manager could not be called"),
+        ("请向大厅里的工作人员招手示意", "Please wave to a member of staff in the hall"),
+    ),
 }  # fmt: skip
 
 SETTING_LABELS: dict[str, tuple[str, str]] = {

@@ -25,8 +25,8 @@ from sqlalchemy import select
 
 from queue_core import wire
 from queue_core.config import BranchConfig, ServiceSettings
+from queue_core.domain import care, figures, hall
 from queue_core.domain import counters as counter_moves
-from queue_core.domain import figures, hall
 from queue_core.domain import tickets as moves
 from queue_core.domain.business_day import BusinessDay
 from queue_core.domain.counters import Counter
@@ -734,6 +734,50 @@ class Branch:
             uow.emit("announcement", self.clock(), data)
             return data
 
+    # -------------------------------------------------------------- help at the kiosk
+    @_serialized
+    def request_help(self, device: str) -> Json:
+        """A kiosk's "请大堂经理帮忙": the lobby console and the hall display are told which
+        kiosk; no ticket is taken and nothing about the customer is kept."""
+        now = self.clock()
+        with self._write() as uow:
+            data = {"id": new_id(), "device": device, "state": care.HelpState.OPEN,
+                    "at": wire.iso(now, self.tz)}  # fmt: skip
+            uow.emit("help", now, data)
+            return data
+
+    @_serialized
+    def answer_help(self, ident: str) -> Json:
+        """The lobby manager is on the way: the request leaves the console and the display."""
+        now = self.clock()
+        with self._write() as uow:
+            found = next((h for h in self._help_events(uow.session) if h["id"] == ident), None)
+            if found is None:
+                raise NotFound(f"no help request {ident}", "help_not_found")
+            if found["state"] != care.HelpState.OPEN:
+                return dict(found)
+            data = {
+                **found,
+                "state": care.HelpState.ANSWERED,
+                "answered_at": wire.iso(now, self.tz),
+            }
+            uow.emit("help", now, data)
+            return data
+
+    def help_requests(self) -> list[Json]:
+        """The day's help requests nobody has answered yet, oldest first."""
+        with self.store.read() as session:
+            return [dict(h) for h in care.open_requests(self._help_events(session))]
+
+    def _help_events(self, session: Any) -> list[Json]:
+        day = self._business_day().date
+        first = datetime.combine(date.fromisoformat(day), dtime(0), self.tz).timestamp()
+        rows = session.scalars(
+            select(EventRow).where(EventRow.type == "help", EventRow.at >= first)
+            .order_by(EventRow.seq)
+        )  # fmt: skip
+        return [r.data for r in rows]
+
     def _announcement_json(self, row: AnnouncementRow) -> Json:
         day = self._business_day()
         return {
@@ -945,6 +989,7 @@ class Branch:
         data["services"] = self.services()
         data["last_calls"] = self.last_calls()
         data["announcements"] = self.announcements()
+        data["help"] = self.help_requests()
         return Event(seq, "snapshot", self.clock(), data)
 
     def tickets_of_day(self, day: str) -> list[Ticket]:

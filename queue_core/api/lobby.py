@@ -1,5 +1,5 @@
-"""The lobby manager's reads and writes beyond tickets: announcements, devices, figures;
-and the branch description every program reads at start."""
+"""The lobby manager's reads and writes beyond tickets: announcements, help requests, devices,
+figures; and the branch description every program reads at start."""
 
 from __future__ import annotations
 
@@ -55,6 +55,27 @@ def end_announcement(
 ) -> Json:
     require(caller, "lobby")
     return branch.end_announcement(ident)
+
+
+@router.post("/help", status_code=201)
+def request_help(caller: Caller, branch: BranchDep) -> Json:
+    """A kiosk asks the lobby manager over (its "请大堂经理帮忙" button); no ticket is taken."""
+    require(caller, "kiosk")
+    return branch.request_help(caller.name)
+
+
+@router.get("/help")
+def help_requests(caller: Caller, branch: BranchDep) -> list[Json]:
+    require(caller, "lobby", "display")
+    return branch.help_requests()
+
+
+@router.post("/help/{ident}/answer")
+def answer_help(
+    ident: Annotated[str, Path(min_length=1, max_length=64)], caller: Caller, branch: BranchDep
+) -> Json:
+    require(caller, "lobby")
+    return branch.answer_help(ident)
 
 
 @router.post("/devices/health")

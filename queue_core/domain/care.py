@@ -9,9 +9,10 @@ it says only that they want it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 #: The days of the month pensions are paid, and the busiest days after (seeds 002).
 PENSION_DAYS = (13, 14, 15)
@@ -32,3 +33,18 @@ def care_by_default(day: date, default: CareDefault, pension_days: Collection[in
     if default is CareDefault.PENSION_DAYS:
         return day.day in pension_days
     return False
+
+
+# Help at the kiosk ("请大堂经理帮忙")
+class HelpState(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+def open_requests(changes: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The help requests still waiting for the lobby manager, oldest first, from the day's
+    ``help`` events in order (each carries a request's id and its state after the change)."""
+    latest: dict[str, Mapping[str, Any]] = {}
+    for change in changes:
+        latest[str(change["id"])] = change  # keeps the place of the request's first event
+    return [c for c in latest.values() if c.get("state") == HelpState.OPEN]

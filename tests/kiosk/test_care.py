@@ -12,11 +12,14 @@ import pytest
 
 from drivers.voice.reading import ticket_zh
 from kiosk.care import MAX_SERVICES, CarePolicy, Speak, care_services, guidance
+from kiosk.layout import buttons
 from kiosk.preview import BRANCH, NOW, SERVICES, TICKET, ready, run
 from kiosk.state import (
+    AskForHelp,
     Attract,
     BranchLoaded,
     Choose,
+    HelpAsked,
     Issued,
     IssueTicket,
     Issuing,
@@ -169,9 +172,26 @@ def test_no_open_service_is_said_plainly() -> None:
 
     state = run(caring(), ServicesLoaded(closed, NOW + 2))
     assert care_services(state) == ()
-    assert guidance(state) == "现在没有可以办理的业务，请咨询大堂经理。"
+    assert guidance(state) == "现在没有可以办理的业务。请按黄色按钮，请大堂经理过来帮忙。"
+    assert [b.target for b in buttons(state, 1080, 1920) if b.target.startswith("care:h")] == [
+        "care:help"
+    ]
 
 
 def test_the_policy_falls_back_to_pension_days_on_a_value_it_does_not_know() -> None:
     policy = CarePolicy.from_branch({"care": {"kiosk_default": "sometimes"}, "branch": {}})
     assert policy.default is CareDefault.PENSION_DAYS and policy.pension_days == (13, 14, 15)
+
+
+def test_the_help_button_calls_the_lobby_manager_and_says_so_without_a_ticket() -> None:
+    state, effects = step(caring(), Tap("care:help", NOW + 3))
+    assert effects == (AskForHelp(),) and isinstance(state.screen, Choose)
+    sent, effects = step(state, HelpAsked(True, NOW + 3.2))
+    assert isinstance(sent.screen, Notice) and sent.screen.kind == "help_sent"
+    assert spoken(effects) == ["已通知大堂经理。请在这里稍候，大堂经理马上过来。"]
+    failed, _ = step(state, HelpAsked(False, NOW + 3.2))
+    assert isinstance(failed.screen, Notice) and failed.screen.kind == "help_failed"
+    # The voice tells where the button is; standard mode has no such button.
+    assert "最下面的黄色按钮，请大堂经理过来帮忙。" in guidance(caring())
+    standard = run(ready(), Tap("wake", NOW))
+    assert step(standard, Tap("care:help", NOW + 2))[1] == ()

@@ -65,6 +65,10 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("get", "/announcements"): (ANY, None),
     ("post", "/announcements"): (MANAGERS, {"text": "请保管好随身物品"}),
     ("delete", "/announcements/{ident}"): (MANAGERS, None),
+    # The kiosk's "请大堂经理帮忙"; the display shows the open ones, the lobby answers them.
+    ("post", "/help"): ({"kiosk", "admin"}, None),
+    ("get", "/help"): ({"display", "lobby", "admin"}, None),
+    ("post", "/help/{ident}/answer"): (MANAGERS, None),
     ("post", "/devices/health"): (DEVICES, {"status": "ok", "detail": {}}),
     ("get", "/devices"): (MANAGERS, None),
     ("get", "/stats/daily"): (MANAGERS, None),
