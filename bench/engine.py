@@ -104,10 +104,13 @@ async def bench_issue(url: str, pid: int, total: int, concurrency: int) -> dict[
 async def bench_cycles(url: str, pid: int, total: int) -> dict[str, float]:
     """Each counter's teller loops call-next then finish; one cycle is both requests."""
     host, port = _address(url)
+    tokens: dict[int, str] = {}
+    for n in COUNTERS:  # log in on a connection of its own: the engine closes one idle for 5 s
+        conn = await Connection.open(host, port)
+        tokens[n] = await _login(conn, *TELLERS[n], n)
+        await conn.call("POST", f"{API}/counters/{n}/open", tokens[n])
+        await conn.close()
     conns = {n: await Connection.open(host, port) for n in COUNTERS}
-    tokens = {n: await _login(conns[n], *TELLERS[n], n) for n in COUNTERS}
-    for n in COUNTERS:
-        await conns[n].call("POST", f"{API}/counters/{n}/open", tokens[n])
     latencies: list[float] = []
     requests: list[float] = []  # each call-next and each finish alone
     remaining = [total]

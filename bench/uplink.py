@@ -26,7 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.central import cpu_s
 from bench.engine import bench_cycles, bench_issue
 from tests.support.central import (
     CentralProcess,
@@ -62,12 +61,9 @@ def run_case(
     quiet = ["--no-access-log", "--log-level", "warning"]
     engine = RunningEngine(workdir=work, config=config, extra_args=quiet).start()
     try:
-        asyncio.run(bench_issue(engine.url, issues, 8))
         assert engine.proc is not None
-        cpu0 = cpu_s(engine.proc.pid)
-        result = asyncio.run(bench_cycles(engine.url, cycles))
-        result["cpu_ms"] = (cpu_s(engine.proc.pid) - cpu0) / max(1, result["n"]) * 1000
-        return result
+        asyncio.run(bench_issue(engine.url, engine.proc.pid, issues, 8))
+        return asyncio.run(bench_cycles(engine.url, engine.proc.pid, cycles))
     finally:
         engine.stop()
         leaf.stop()
