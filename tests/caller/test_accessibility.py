@@ -16,7 +16,7 @@ from queue_core.client import EngineClient
 from tests.caller.accessibility import Scan, assert_no_blocking, axe_source, look, record
 from tests.caller.flows import issue, open_caller, open_lobby, press
 from tests.caller.test_rating import open_tablet, serve_one
-from tests.support.engine import RunningEngine
+from tests.support.engine import KIOSK_TOKEN, RunningEngine
 
 
 @pytest.fixture
@@ -89,8 +89,11 @@ def test_the_lobby_consoles_tabs_have_no_serious_violation(
         teller.counter_action(1, "pause", {"reason": "午休"})
     with EngineClient(engine.url, engine.lobby_token()) as lobby:
         lobby.request("POST", "/announcements", {"text": "今日养老金发放，请耐心等候"})
+    with EngineClient(engine.url, KIOSK_TOKEN) as kiosk:
+        kiosk.request("POST", "/help")  # the help panel with a request waiting
     open_lobby(page, engine)
     expect(page.locator("#skipped .row")).to_have_count(1)
+    expect(page.locator("#help .row")).to_have_count(1)
     look(page, "lobby: hall", scans)
     page.locator(".queue li").first.hover()
     look(page, "lobby: hall, a ticket's actions", scans)

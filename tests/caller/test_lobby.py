@@ -157,3 +157,24 @@ def test_todays_figures_with_charts_and_csv(
     download.value.save_as(saved)
     lines = saved.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("number,") and len(lines) == 4
+
+
+def test_a_kiosks_call_for_help_reaches_the_console_live_and_is_answered(
+    page: Page, engine: RunningEngine
+) -> None:
+    page.set_viewport_size({"width": 1366, "height": 860})
+    open_lobby(page, engine)
+    expect(page.locator("#help")).to_have_text("暂无求助")
+    with EngineClient(engine.url, KIOSK_TOKEN) as kiosk:
+        asked = kiosk.request("POST", "/help")  # the kiosk's "请大堂经理帮忙", by the events
+    row = page.locator(f'#help .row[data-help="{asked["id"]}"]')
+    expect(row).to_contain_text("kiosk-1 请大堂经理帮忙")
+    expect(page.locator("#help-panel")).to_have_class("panel asking")
+    expect(page.locator("#help-count")).to_have_text("1")
+    row.locator("button[data-op=answer-help]").click()
+    expect(page.locator("#message")).to_have_text("已接下 kiosk-1 的求助")
+    expect(row).to_have_count(0)
+    expect(page.locator("#help-count")).to_have_text("0")
+    with EngineClient(engine.url, engine.lobby_token()) as lobby:
+        assert lobby.request("GET", "/help") == []
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ function seconds(iso) {
 
 export function initial() {
   return {
-    seq: null, counters: {}, summary: {}, queue: null, skipped: {}, announcements: {},
+    seq: null, counters: {}, summary: {}, queue: null, skipped: {}, announcements: {}, help: {},
     devices: {}, lastCalls: [], queueDirty: true,
   };
 }
@@ -86,6 +86,13 @@ export function setAnnouncements(state, list) {
   return { ...state, announcements };
 }
 
+// The kiosks' open "请大堂经理帮忙" requests, by id.
+export function setHelp(state, list) {
+  const help = {};
+  for (const h of list || []) if (h.state === "open") help[h.id] = h;
+  return { ...state, help };
+}
+
 export function setDevices(state, list) {
   const devices = {};
   for (const d of list || []) devices[d.name] = d;
@@ -115,6 +122,7 @@ export function applyEvent(state, event) {
     case "snapshot":
       next = setCounters(next, data.counters);
       next = setAnnouncements(next, data.announcements);
+      next = setHelp(next, data.help);
       return { ...next, summary: data.queue || {}, lastCalls: data.last_calls || [], queueDirty: true };
     case "counter.updated":
       return putCounter(next, data.counter);
@@ -123,6 +131,12 @@ export function applyEvent(state, event) {
       if (data.active === false) delete announcements[data.id];
       else announcements[data.id] = data;
       return { ...next, announcements };
+    }
+    case "help": {
+      const help = { ...next.help };
+      if (data.state === "open") help[data.id] = data;
+      else delete help[data.id];
+      return { ...next, help };
     }
     case "device.updated":
       return data.device ? { ...next, devices: { ...next.devices, [data.device.name]: data.device } } : next;
@@ -184,8 +198,9 @@ export function hall(state, now, branch) {
     .map((t) => ({ ...ticketRow(t, now, tierNames), skippedAt: seconds(t.finished_at) }))
     .sort((a, b) => (a.skippedAt || 0) - (b.skippedAt || 0));
   const announcements = Object.values(state.announcements);
+  const help = Object.values(state.help || {}).sort((a, b) => String(a.at).localeCompare(String(b.at)));
   const totalWaiting = queues.reduce((n, q) => n + q.waiting, 0);
-  return { queues, counters, skipped, announcements, totalWaiting };
+  return { queues, counters, skipped, announcements, help, totalWaiting };
 }
 
 function healthOf(device) {

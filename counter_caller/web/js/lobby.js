@@ -119,6 +119,17 @@ function renderAnnouncements(model) {
       <button type="button" data-op="end-announcement" data-id="${esc(a.id)}">${esc(t("ann.end"))}</button></div>`).join("");
 }
 
+function renderHelp(model) {
+  $("#help-count").textContent = String(model.help.length);
+  $("#help-panel").classList.toggle("asking", model.help.length > 0);
+  $("#help").innerHTML = model.help.length ? model.help.map((h) => `
+    <div class="row" data-help="${esc(h.id)}">
+      <span>${esc(t("help.from", { d: h.device }))}</span><span class="ago">${esc(clock(h.at))}</span>
+      <span class="spacer"></span>
+      <button type="button" class="primary" data-op="answer-help" data-id="${esc(h.id)}" data-device="${esc(h.device)}">${esc(t("help.answer"))}</button>
+    </div>`).join("") : `<p class="muted">${esc(t("help.none"))}</p>`;
+}
+
 function renderHall() {
   // Keep a half-made choice (an open select) from being wiped by a live update.
   const active = document.activeElement;
@@ -127,6 +138,7 @@ function renderHall() {
   renderCounters(model);
   renderQueues(model);
   renderSkipped(model);
+  renderHelp(model);
   renderAnnouncements(model);
 }
 
@@ -252,6 +264,8 @@ async function onClick(e) {
   } else if (op === "cancel") {
     if (!window.confirm(t("confirm.cancel", { n: el.dataset.number }))) return;
     await run(() => api.post(`/tickets/${el.dataset.ticket}/cancel`), t("done.cancel", { n: el.dataset.number }));
+  } else if (op === "answer-help") {
+    await run(() => api.post(`/help/${el.dataset.id}/answer`), t("done.help", { d: el.dataset.device }));
   } else if (op === "end-announcement") {
     await run(() => api.del(`/announcements/${el.dataset.id}`), t("done.ann.end"));
   }
@@ -305,6 +319,7 @@ async function refreshAll() {
   state = lobby.setCounters(state, await api.get("/counters"));
   await loadSkipped();
   state = lobby.setAnnouncements(state, await api.get("/announcements"));
+  state = lobby.setHelp(state, await api.get("/help"));
   await loadQueue();
 }
 
