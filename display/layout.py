@@ -73,6 +73,11 @@ FONTS_PORTRAIT: dict[str, int] = {
 }
 
 
+#: ``get_ready_large``: the "please get ready" numbers at 1.5× (78 base px), in rows up to this.
+LARGE_NEXT = 1.5
+LARGE_ROW = 120
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
     """A design scaled onto a ``width``×``height`` screen."""
@@ -124,12 +129,15 @@ def rows(box: Rect, count: int, max_row: int, top: int = 0) -> list[Rect]:
     return [(x, y + top + i * height, w, height) for i in range(count)]
 
 
-def service_cells(lay: Layout, count: int) -> tuple[dict[str, Rect], list[dict[str, Rect]]]:
+def service_cells(
+    lay: Layout, count: int, large: bool = False
+) -> tuple[dict[str, Rect], list[dict[str, Rect]]]:
     """The waiting table: its heading cells, and per service row its name, count and
-    "please get ready" cells."""
+    "please get ready" cells. ``large``: the rows take all the table's height and the count
+    column narrows, so the "please get ready" numbers can be drawn large."""
     x, y, w, _ = box = lay.rect("services")
     pad, gap, head = lay.length(20), lay.length(16), lay.length(56)
-    name_w, wait_w = lay.length(360), lay.length(210)
+    name_w, wait_w = lay.length(320 if large else 360), lay.length(130 if large else 210)
     next_x = x + pad + name_w + wait_w + gap
     next_w = x + w - pad - next_x
     heading = {
@@ -140,6 +148,6 @@ def service_cells(lay: Layout, count: int) -> tuple[dict[str, Rect], list[dict[s
     cells = [
         {"name": (x + pad, ry, name_w, rh), "waiting": (x + pad + name_w, ry, wait_w, rh),
          "next": (next_x, ry, next_w, rh)}
-        for _, ry, _, rh in rows(box, count, lay.length(76), head)
+        for _, ry, _, rh in rows(box, count, lay.length(LARGE_ROW if large else 76), head)
     ]  # fmt: skip
     return heading, cells

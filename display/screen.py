@@ -20,6 +20,8 @@ WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: Flash period: half a second on, half a second off.
 FLASH_HALF_PERIOD_S = 0.5
+#: With ``get_ready_large`` each service lists at most this many "please get ready" numbers.
+LARGE_READY = 3
 
 
 class CallKind(StrEnum):
@@ -70,6 +72,11 @@ class ScreenModel:
     marquee: str
     offline: bool
     english: bool
+    #: A kiosk's customer asked for the lobby manager: the band the marquee runs in says where.
+    help: str = ""
+    help_en: str = ""
+    #: The "please get ready" numbers drawn large (``[display] get_ready_large``).
+    large_ready: bool = False
 
 
 def zone(name: str) -> tzinfo:
@@ -129,8 +136,9 @@ def screen(
     calls = (*spoken, *(c for c in state.calls if c.ticket_id != announcing))
     current = calls[0] if calls else None
     recent = calls[1 : 1 + shown.recent_calls]
+    ready = min(shown.get_ready, LARGE_READY) if shown.get_ready_large else shown.get_ready
     services = tuple(
-        ServiceLine(s.name, s.name_en, s.waiting, s.next[: shown.get_ready]) for s in state.services
+        ServiceLine(s.name, s.name_en, s.waiting, s.next[:ready]) for s in state.services
     )
     out = tuple(
         CounterLine(c.number, c.name, c.name_en, c.state, c.reason)
@@ -151,4 +159,17 @@ def screen(
         marquee=marquee_text(state, now),
         offline=not online,
         english=shown.english,
+        help=help_text(state),
+        help_en=help_text(state, en=True),
+        large_ready=shown.get_ready_large,
     )
+
+
+def help_text(state: HallState, en: bool = False) -> str:
+    """The cue for the lobby manager: which kiosks' customers wait for help (no person named)."""
+    kiosks = list(dict.fromkeys(device for _, device in state.help if device))
+    if not state.help:
+        return ""
+    if en:
+        return f"Lobby manager, please come to {', '.join(kiosks) or 'the kiosk'}"
+    return f"请大堂经理到 {'、'.join(kiosks) or '取号机'} 协助客户"

@@ -22,6 +22,9 @@ class DisplaySettings:
     english: bool = True
     recent_calls: int = 8
     get_ready: int = 5
+    #: The "please get ready" numbers half as large again, at most three a service: for halls
+    #: where many read poorly (the service rows grow into the space they need).
+    get_ready_large: bool = False
     flash_s: float = 6.0
     #: Calls of these services are set apart as VIP even for a normal-tier ticket.
     vip_services: frozenset[str] = frozenset()
@@ -106,6 +109,7 @@ def display_settings(section: Mapping[str, Any]) -> DisplaySettings:
         english=bool(section.get("english", True)),
         recent_calls=_int(section, "recent_calls", 8, 1, 10),
         get_ready=_int(section, "get_ready", 5, 0, 5),
+        get_ready_large=section.get("get_ready_large") is True,
         flash_s=_float(section, "flash_s", 6.0),
         vip_services=frozenset(str(s) for s in vip) if isinstance(vip, list) else frozenset(),
         fresh_s=_float(section, "fresh_s", 60.0),

@@ -97,6 +97,8 @@ class HallState:
     services: tuple[ServiceQueue, ...] = ()
     counters: tuple[CounterInfo, ...] = ()
     announcements: tuple[Announcement, ...] = ()
+    #: The kiosks whose customer asked for the lobby manager, by request id, oldest first.
+    help: tuple[tuple[str, str], ...] = ()
     last_seq: int | None = None
     last_event_seen_at: float | None = None
     synced: bool = False  # a snapshot or replay has been applied at least once
@@ -234,7 +236,20 @@ def _snapshot(state: HallState, data: Json, now: float) -> HallState:
         services=_queue(base, data.get("queue")),
         counters=counters or state.counters,
         announcements=notes[-MAX_ANNOUNCEMENTS:],
+        help=tuple(
+            (str(h.get("id")), str(h.get("device") or ""))
+            for h in data.get("help") or []
+            if isinstance(h, Mapping) and h.get("state") == "open"
+        ),
     )
+
+
+def _help(state: HallState, data: Json) -> HallState:
+    ident = str(data.get("id", ""))
+    kept = tuple(h for h in state.help if h[0] != ident)
+    if data.get("state") == "open":
+        kept = (*kept, (ident, str(data.get("device") or "")))
+    return replace(state, help=kept)
 
 
 def _announce(state: HallState, data: Json) -> HallState:
@@ -269,6 +284,8 @@ def apply(state: HallState, event: Json, now: float, fresh_s: float = 60.0) -> H
         return _snapshot(stamped, data, now)
     if kind == "announcement":
         return _announce(stamped, data)
+    if kind == "help":
+        return _help(stamped, data)
     if kind == "counter.updated":
         return _counter_updated(stamped, data)
     if not kind.startswith("ticket."):

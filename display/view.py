@@ -12,7 +12,7 @@ from pathlib import Path
 import pygame
 
 from display.fonts import TextCache
-from display.layout import Layout, Rect, layout_for, rows, service_cells
+from display.layout import LARGE_NEXT, Layout, Rect, layout_for, rows, service_cells
 from display.screen import CallKind, CallLine, ScreenModel
 
 Color = tuple[int, int, int]
@@ -31,6 +31,8 @@ GREEN: Color = (64, 214, 122)
 GREEN_ROW: Color = (14, 62, 38)
 OFFLINE: Color = (232, 52, 52)
 MARQUEE_BAND: Color = (4, 10, 22)
+HELP_BAND: Color = (255, 214, 0)  # the help cue: black on yellow, 14:1, unlike the marquee
+HELP_TEXT: Color = (0, 0, 0)
 
 KIND_COLOR = {CallKind.NORMAL: NUMBER, CallKind.VIP: VIP, CallKind.GREEN: GREEN}
 KIND_ROW = {CallKind.VIP: VIP_ROW, CallKind.GREEN: GREEN_ROW}
@@ -175,7 +177,7 @@ class Painter:
     def _services(self, m: ScreenModel) -> None:
         lay = self.layout
         self.panel(lay.rect("services"))
-        heading, cells = service_cells(lay, len(m.services))
+        heading, cells = service_cells(lay, len(m.services), m.large_ready)
         size = lay.px("section")
         self.put(bilingual("业务", "Service", m.english), size, DIM, heading["name"])
         self.put(bilingual("等候", "Waiting", m.english), size, DIM, heading["waiting"], "center")
@@ -190,7 +192,10 @@ class Painter:
                 self.put(line.name, lay.px("service"), TEXT, cell["name"])
             self.put(str(line.waiting), lay.px("waiting"), TEXT, cell["waiting"], "center",
                      tag=f"waiting_{i}")  # fmt: skip
-            self.put("  ".join(line.next), lay.px("next"), NEXT, cell["next"], tag=f"next_{i}")
+            px = lay.px("next")
+            if m.large_ready:  # as large as the row lets it be, up to 1.5×
+                px = min(round(px * LARGE_NEXT), cell["next"][3] * 9 // 10)
+            self.put("  ".join(line.next), px, NEXT, cell["next"], tag=f"next_{i}")
 
     def _out_of_service(self, m: ScreenModel) -> None:
         lay = self.layout
@@ -216,6 +221,11 @@ class Painter:
     def _marquee(self, m: ScreenModel, now: float) -> None:
         lay = self.layout
         box = lay.rect("marquee")
+        if m.help:  # a kiosk's customer waits for the lobby manager: that first, standing still
+            pygame.draw.rect(self.surface, HELP_BAND, box)
+            text = f"{m.help}  {m.help_en}" if m.english else m.help
+            self.put(text, lay.px("marquee"), HELP_TEXT, box, "center", tag="help")
+            return
         pygame.draw.rect(self.surface, MARQUEE_BAND, box)
         if not m.marquee:
             return

@@ -252,3 +252,25 @@ def test_the_clock_shows_the_branchs_local_time() -> None:
     # 1 790 000 000 s is 2026-09-21 14:13:20 UTC, 22:13:20 in China.
     assert model.clock == "22:13:20"
     assert model.date == "2026年9月21日 星期一"
+
+
+def test_a_kiosks_call_for_help_shows_until_the_lobby_manager_answers() -> None:
+    asked = {"id": "h1", "device": "kiosk-1", "state": "open", "at": "2026-11-12T10:00:00+08:00"}
+    state = run([snapshot(1, T0, help=[asked])])
+    assert screen(state, SETTINGS, T0, True).help == "请大堂经理到 kiosk-1 协助客户"
+    second = {**asked, "id": "h2", "device": "kiosk-2"}
+    state = run([{"seq": 2, "type": "help", "at": "", "data": second}], state)
+    model = screen(state, SETTINGS, T0, True)
+    assert model.help == "请大堂经理到 kiosk-1、kiosk-2 协助客户"
+    assert model.help_en == "Lobby manager, please come to kiosk-1, kiosk-2"
+    answered = [{"seq": n, "type": "help", "at": "", "data": {**h, "state": "answered"}}
+                for n, h in ((3, asked), (4, second))]  # fmt: skip
+    assert screen(run(answered, state), SETTINGS, T0, True).help == ""
+
+
+def test_large_get_ready_lists_three_numbers_at_most() -> None:
+    settings = branch_settings({"display": {"get_ready_large": True}})
+    state = run([snapshot(1, T0, queue=queue(A=["A1", "A2", "A3", "A4", "A5"]))])
+    model = screen(state, settings, T0, True)
+    assert model.large_ready and model.services[0].next == ("A1", "A2", "A3")
+    assert not screen(state, SETTINGS, T0, True).large_ready

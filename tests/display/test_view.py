@@ -123,3 +123,24 @@ def test_the_text_cache_stays_bounded_over_a_long_run() -> None:
         clock = f"{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}"
         painter.draw(replace(MODEL, clock=clock, current=call(f"A{i % 1000:03d}", 3)), float(i))
     assert len(painter._texts) <= TEXT_CACHE
+
+
+def test_a_call_for_help_stands_in_the_marquee_band_in_black_on_yellow() -> None:
+    from display.view import HELP_BAND, HELP_TEXT
+
+    lay = layout_for(1920, 1080)
+    band = lay.rect("marquee")
+    cue = replace(MODEL, help="请大堂经理到 kiosk-1 协助客户", help_en="Lobby manager, please come")
+    painter = draw(cue, now=10.0)
+    assert near(painter.surface.get_at((band[0] + 4, band[1] + 4)), HELP_BAND, 4)
+    assert ink(painter.surface, painter.placed["help"], HELP_TEXT).count() > 2000
+    assert "marquee" not in painter.placed  # the announcements wait until it is answered
+    assert draw(cue, now=10.5).placed["help"] == painter.placed["help"]  # it stands still
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])
+def test_the_get_ready_numbers_can_be_drawn_larger(size: tuple[int, int]) -> None:
+    standard, large = draw(MODEL, size), draw(replace(MODEL, large_ready=True), size)
+    normal_h = height_of_ink(standard.surface, standard.placed["next_0"], NEXT)
+    large_h = height_of_ink(large.surface, large.placed["next_0"], NEXT)
+    assert large_h >= 1.3 * normal_h, (normal_h, large_h)  # 1.5× where the row is wide enough
