@@ -38,6 +38,7 @@ class ReportMeta:
     services: Mapping[str, str] = field(default_factory=dict)
     tiers: Mapping[str, str] = field(default_factory=dict)
     tier_ranks: Mapping[str, int] | None = None
+    care_counters: tuple[int, ...] = ()
     counters: Mapping[str, str] = field(default_factory=dict)
     tellers: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
@@ -247,7 +248,8 @@ def render_report(
     counter_spans: Sequence[CounterSpan] | None = None,
 ) -> str:
     """The whole HTML page of one day (``counter_spans`` add exact open and paused time)."""
-    f = daily_figures(tickets, tz=meta.tz, tier_ranks=meta.tier_ranks, counter_spans=counter_spans)
+    f = daily_figures(tickets, tz=meta.tz, tier_ranks=meta.tier_ranks,
+                      counter_spans=counter_spans, care_counters=meta.care_counters)  # fmt: skip
     star = service_star(f["by_teller"])
     kpis = [
         ("issued", str(f["issued"])), ("served", str(f["served"])),
@@ -257,7 +259,9 @@ def render_report(
         ("longest wait", _fmt_s(f["waits"]["max_s"])),
         ("mean service", _fmt_s(f["service_times"]["mean_s"])),
         ("VIPs served", str(f["vip_served"])),
-        ("green channel", str(f["green_channel"]["issued"])),
+        ("green channel served / issued",
+         f'{f["green_channel"]["served"]} / {f["green_channel"]["issued"]}'),
+        ("served at the care window", str(f["care_window"]["served"])),
         ("rating", "–" if f["ratings"]["mean"] is None else f'{f["ratings"]["mean"]:.2f}'),
     ]  # fmt: skip
     kpi_html = "".join(
@@ -301,6 +305,7 @@ def _meta_from_config(config: Any, date: str, source: str) -> ReportMeta:
         services={s.code: s.name_en or s.name for s in config.services},
         tiers={t.code: t.name_en or t.name or t.code for t in config.tiers},
         tier_ranks={t.code: t.rank for t in config.tiers},
+        care_counters=tuple(c.number for c in config.counters if c.prefers_green),
         counters={str(c.number): c.display_name for c in config.counters},
         tellers={s.login: f"{s.name} ({s.login})" if s.name else s.login for s in config.staff},
         source=source,

@@ -103,9 +103,12 @@ def daily(caller: Caller, branch: BranchDep, date: Date | None = None) -> Json:
     tickets = branch.tickets_of_day(day)
     ranks = {t.code: t.rank for t in branch.config.tiers}
     spans = branch.counter_spans(day)
+    care = {c.number for c in branch.config.counters if c.prefers_green}
     return {
         "date": day,
-        **figures.daily_figures(tickets, tz=branch.tz, tier_ranks=ranks, counter_spans=spans),
+        **figures.daily_figures(
+            tickets, tz=branch.tz, tier_ranks=ranks, counter_spans=spans, care_counters=care
+        ),
     }
 
 

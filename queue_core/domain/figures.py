@@ -34,7 +34,7 @@ import csv
 import io
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -113,6 +113,7 @@ class _Tally:
     service_times: list[float] | None = None
     ratings: list[int] | None = None
     busy_s: float = 0.0
+    green_served: int = 0  # the care window's: of those served, the green channel's
     first_call: float | None = None
     last_close: float | None = None
 
@@ -295,8 +296,15 @@ def daily_figures(
     threshold_s: float = 180.0,
     tier_ranks: Mapping[str, int] | None = None,
     counter_spans: Sequence[CounterSpan] | None = None,
+    care_counters: Collection[int] = (),
 ) -> dict[str, Any]:
     """The day's figures from its visits: overall, by service, tier, counter, teller and hour.
+
+    ``care_counters`` are the care windows (爱心窗口, counters that prefer the green channel):
+    the customers served there, and the green channel's, are counted as service given. There is
+    deliberately no figure of customers sent away from the counters (a "diversion rate"): the
+    NFRA's 2024 guideline on elderly-friendly service asks that no target push the elderly
+    away from counter service.
 
     ``tier_ranks`` (tier code → rank) lists every configured tier, even one nobody used, and
     decides who counts as a VIP (rank > 0); without it each visit's own ``tier_rank`` does.
@@ -313,6 +321,7 @@ def daily_figures(
     groups = customers(tickets)
     vip = _Tally()
     green = _Tally()
+    care = _Tally()
 
     def rank_of(ticket: Ticket) -> int:
         if tier_ranks is not None and ticket.tier in tier_ranks:
@@ -333,6 +342,12 @@ def daily_figures(
                 tally.wait_list().append(wait)
             if last.status is Status.FINISHED:
                 tally.served += 1
+        if last.status is Status.FINISHED and last.counter in care_counters:
+            care.served += 1
+            care.green_served += int(first.green_channel)
+            wait = customer_wait(visits)
+            if wait is not None:
+                care.wait_list().append(wait)
     waiting = sum(1 for visits in groups if visits[-1].status in _STILL_OPEN)
     result: dict[str, Any] = {
         "issued": overall.issued,
@@ -356,6 +371,12 @@ def daily_figures(
             "issued": green.issued,
             "served": green.served,
             "waits": duration_block(green.waits or [], threshold_s),
+        },
+        "care_window": {
+            "counters": sorted(care_counters),
+            "served": care.served,
+            "green_channel_served": care.green_served,
+            "waits": duration_block(care.waits or [], threshold_s),
         },
     }
     for name in _Dimensions.NAMES:

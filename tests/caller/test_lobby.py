@@ -142,6 +142,11 @@ def test_todays_figures_with_charts_and_csv(
     expect(page.locator('[data-figure="fig.issued"] .v')).to_have_text("3")
     expect(page.locator('[data-figure="fig.served"] .v')).to_have_text("2")
     expect(page.locator('[data-figure="fig.noshow"] .v')).to_have_text("1")
+    # Care is counted as service given (counter 8 is the demo's care window), never as
+    # customers sent away from the counters.
+    expect(page.locator('[data-figure="fig.green"] .v')).to_have_text("0 / 0")
+    expect(page.locator('[data-figure="fig.care"] .v')).to_have_text("0")
+    expect(page.locator("#cards")).not_to_contain_text("分流")
     expect(page.locator("#chart-counters rect.bar")).to_have_count(1)
     expect(page.locator('#chart-counters rect.bar[data-label="3"]')).to_have_attribute(
         "data-value", "2"

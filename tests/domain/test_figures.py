@@ -221,3 +221,17 @@ def test_by_hour_counts_calls_and_transfers_in_the_hour_they_happened() -> None:
     assert (hours["09"]["called"], hours["10"]["called"]) == (3, 3)
     # C001 went over to D at 10:08.
     assert (hours["09"]["transferred"], hours["10"]["transferred"]) == (0, 1)
+
+
+def test_the_care_window_counts_service_given_and_nothing_counts_the_elderly_sent_away() -> None:
+    # Counter 3 is the care window: B001 (green channel, wait 120), A003 (wait 1200) were
+    # served there; C001 started there but its customer was served at 1 after the transfer.
+    f = daily_figures(scripted_day(), tz=SHANGHAI, care_counters={3})
+    assert f["care_window"]["counters"] == [3]
+    assert f["care_window"]["served"] == 2
+    assert f["care_window"]["green_channel_served"] == 1
+    assert f["care_window"]["waits"]["count"] == 2 and f["care_window"]["waits"]["max_s"] == 1200
+    assert f["green_channel"]["issued"] == 1 and f["green_channel"]["served"] == 1
+    flat = repr(f).lower()
+    assert "divert" not in flat and "diversion" not in flat
+    assert daily_figures(scripted_day(), tz=SHANGHAI)["care_window"]["served"] == 0

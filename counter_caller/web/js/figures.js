@@ -40,6 +40,8 @@ export function summary(stats) {
     waiting: num(s.waiting), mean: w.mean, p90: w.p90, overShare: w.overShare,
     vip: vipIssued(s), vipServed: num(s.vip_served ?? (s.vip && s.vip.served)),
     green: s.green_channel ? num(s.green_channel.issued) : null,
+    greenServed: s.green_channel ? num(s.green_channel.served) : null,
+    care: s.care_window ? num(s.care_window.served) : null,
     ratingMean: num(ratings.mean), ratingCount: num(ratings.count),
     threshold: num(s.threshold_s) ?? 180,
   };
