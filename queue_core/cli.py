@@ -231,6 +231,34 @@ def _hash_pin(argv: Sequence[str]) -> int:
     return 0
 
 
+def _erase(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="branchq erase",
+        description="Erase one customer's card from the engine's tickets, or one ticket's card "
+        "(a customer's request under PIPL). The card number is read from standard input, "
+        "never from the command line (ps and the shell's history would keep it).",
+    )
+    parser.add_argument("--engine", default="http://127.0.0.1:8080")
+    parser.add_argument("--login", required=True, help="an admin's login (the PIN is asked)")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--card", action="store_true", help="read the card number from stdin")
+    what.add_argument("--ticket", metavar="ID", help="the ticket's id")
+    args = parser.parse_args(argv)
+    from queue_core.client import EngineClient, EngineError
+
+    pin = os.environ.get("BRANCHQ_PIN") or getpass.getpass("PIN: ")
+    body = {"card": sys.stdin.readline().strip()} if args.card else {"ticket_id": args.ticket}
+    try:
+        with EngineClient(args.engine) as client:
+            client.login(args.login, pin)
+            done = client.request("POST", "/privacy/erase", body)
+    except EngineError as exc:
+        print(f"branchq erase: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
+    print(f"erased from {done['erased']} ticket(s)")
+    return 0
+
+
 def _check_config(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="branchq check-config")
     parser.add_argument("config")
@@ -251,6 +279,7 @@ BUILTIN: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "demo": (_demo, "run the bundled demo branch on SQLite, with the pages' addresses"),
     "hash-pin": (_hash_pin, "hash a staff PIN for the branch file"),
     "check-config": (_check_config, "validate a branch TOML file"),
+    "erase": (_erase, "erase a customer's card (or one ticket's) from the engine's records"),
 }
 
 

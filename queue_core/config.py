@@ -234,6 +234,13 @@ class SecuritySettings(_Strict):
     session_hours: float = Field(default=14.0, gt=0)
 
 
+class PrivacySettings(_Strict):
+    """``[privacy]``: how long the engine keeps what identifies a customer (PIPL, JR/T 0171)."""
+
+    #: Days a ticket keeps the keyed hash of the card that raised its tier; then it is erased.
+    card_hash_days: int = Field(default=90, ge=1, le=3650)
+
+
 class UplinkSettings(_Strict):
     """The branch's link to the head office (``queue_core.central``): absent, the branch runs
     on its own."""
@@ -259,6 +266,7 @@ class BranchConfig(_Strict):
     routing: RoutingSettings = RoutingSettings()
     staffing: StaffingSettings = StaffingSettings()
     security: SecuritySettings = SecuritySettings()
+    privacy: PrivacySettings = PrivacySettings()
     care: CareSettings = CareSettings()
     services: list[ServiceSettings] = Field(min_length=1)
     tiers: list[TierSettings] = [TierSettings(code="normal", rank=0)]

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from datetime import time as dtime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from queue_core import wire
 from queue_core.config import BranchConfig, ServiceSettings
@@ -237,6 +237,13 @@ class Branch:
         for row in untimed:
             row.ended_at = now
             uow.emit("announcement", now, self._announcement_json(row))
+        keep = self.config.privacy.card_hash_days
+        cutoff = care.card_hash_cutoff(date.fromisoformat(day.date), keep)
+        uow.session.execute(
+            update(TicketRow)
+            .where(TicketRow.card_hash.is_not(None), TicketRow.business_day < cutoff)
+            .values(card_hash=None)
+        )
         self.live.day = day
         return len(change.voided)
 
@@ -733,6 +740,36 @@ class Branch:
             data = self._announcement_json(row)
             uow.emit("announcement", self.clock(), data)
             return data
+
+    # -------------------------------------------------------------- privacy
+    @_serialized
+    def erase(self, card: str | None = None, ticket_id: str | None = None) -> Json:
+        """Erase a customer's card from every ticket that holds it (or one ticket's card): the
+        keyed hash goes; the visit stays in the figures without it. Returns how many tickets
+        held it."""
+        if (card is None) == (ticket_id is None):
+            raise InvalidInput("give a card number or a ticket id", "invalid_input")
+        with self._write() as uow:
+            if card is not None:
+                card = card.strip()
+                if not card.isdigit() or not 8 <= len(card) <= 19:
+                    raise InvalidInput("a card number is 8 to 19 digits", "invalid_card")
+                where = TicketRow.card_hash == card_hash(card, self.secret)
+            else:
+                if uow.session.get(TicketRow, ticket_id) is None:
+                    raise NotFound(f"no ticket {ticket_id}", "ticket_not_found")
+                where = (TicketRow.id == ticket_id) & TicketRow.card_hash.is_not(None)
+            held = [str(i) for i in uow.session.scalars(select(TicketRow.id).where(where))]
+            if held:
+                uow.session.execute(update(TicketRow).where(where).values(card_hash=None))
+                for ident in held:  # the open ones the engine holds in memory too
+                    t = self.live.waiting.get(ident)
+                    if t is not None:
+                        self.live.waiting.put(replace(t, card_hash=None))
+                for number, t in list(self.live.current.items()):
+                    if t.id in held:
+                        self.live.current[number] = replace(t, card_hash=None)
+            return {"erased": len(held)}
 
     # -------------------------------------------------------------- help at the kiosk
     @_serialized

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Response
 
 from queue_core.access import require
 from queue_core.api.deps import BranchDep, Caller, ConfigDep, HubDep
-from queue_core.api.schemas import AnnouncementBody, HealthBody
+from queue_core.api.schemas import AnnouncementBody, EraseBody, HealthBody
 from queue_core.domain import figures
 from queue_core.domain.errors import Forbidden
 
@@ -55,6 +55,14 @@ def end_announcement(
 ) -> Json:
     require(caller, "lobby")
     return branch.end_announcement(ident)
+
+
+@router.post("/privacy/erase")
+def erase(body: EraseBody, caller: Caller, branch: BranchDep) -> Json:
+    """Erase one customer's card (every ticket it raised) or one ticket's card, on request
+    (PIPL art. 47): → ``{"erased": N}``. Admin only: it is not undone."""
+    require(caller, "admin")
+    return branch.erase(card=body.card, ticket_id=body.ticket_id)
 
 
 @router.post("/help", status_code=201)

@@ -56,6 +56,13 @@ class AnnouncementBody(BaseModel):
     until: datetime | None = None
 
 
+class EraseBody(BaseModel):
+    """``POST /privacy/erase``: a card number (never logged) or a ticket id, not both."""
+
+    card: str | None = Field(default=None, max_length=40, repr=False)
+    ticket_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
 class HealthBody(BaseModel):
     status: Literal["ok", "warning", "error", "unknown"]  # unknown: the device cannot tell
     detail: dict[str, object] = Field(default_factory=dict)

@@ -10,7 +10,7 @@ it says only that they want it.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -48,3 +48,9 @@ def open_requests(changes: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any
     for change in changes:
         latest[str(change["id"])] = change  # keeps the place of the request's first event
     return [c for c in latest.values() if c.get("state") == HelpState.OPEN]
+
+
+# Privacy (PIPL; JR/T 0171-2020 counts card numbers as sensitive)
+def card_hash_cutoff(today: date, keep_days: int) -> str:
+    """The first business day whose tickets may still hold a card hash: older ones are erased."""
+    return (today - timedelta(days=keep_days)).isoformat()

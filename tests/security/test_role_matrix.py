@@ -69,6 +69,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("post", "/help"): ({"kiosk", "admin"}, None),
     ("get", "/help"): ({"display", "lobby", "admin"}, None),
     ("post", "/help/{ident}/answer"): (MANAGERS, None),
+    ("post", "/privacy/erase"): ({"admin"}, {"ticket_id": "no-such-ticket"}),
     ("post", "/devices/health"): (DEVICES, {"status": "ok", "detail": {}}),
     ("get", "/devices"): (MANAGERS, None),
     ("get", "/stats/daily"): (MANAGERS, None),
