@@ -49,6 +49,10 @@ def _serve(argv: Sequence[str]) -> int:
         default=1,
         help="uvicorn worker processes (more than one needs PostgreSQL)",
     )
+    parser.add_argument(
+        "--public-url",
+        help="the address phones open the ticket pages at (overrides [branch] public_url)",
+    )
     parser.add_argument("--log-level", default="info")
     parser.add_argument(
         "--request-timeout",
@@ -73,7 +77,7 @@ def _serve(argv: Sequence[str]) -> int:
     from queue_core.config import ConfigError
 
     try:
-        config = load_branch_config(args.config)
+        config = load_branch_config(args.config).with_public_url(args.public_url)
     except ConfigError as exc:
         print(f"branchq: configuration error:\n{exc}", file=sys.stderr)
         return 2
@@ -91,6 +95,8 @@ def _serve(argv: Sequence[str]) -> int:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     install_log_redaction()
+    for warning in config.warnings():
+        logging.getLogger("queue_core").warning("%s", warning)
     if args.workers > 1:
         return _serve_workers(args, config.branch.name)
     app = create_app(config, args.db, load_secret())
@@ -173,6 +179,8 @@ def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
     if args.config:
         os.environ[app_module.CONFIG_ENV] = os.path.abspath(args.config)
     os.environ[app_module.DB_ENV] = args.db
+    if args.public_url:
+        os.environ[app_module.PUBLIC_URL_ENV] = args.public_url
     os.environ[app_module.LOG_LEVEL_ENV] = args.log_level
     os.environ["BRANCHQ_WORKER_POOL"] = "1"  # a new branch file restarts the pool (SIGHUP)
     print(
@@ -196,6 +204,7 @@ BranchQ demo branch 城东支行 — engine on {url}
   teller's caller   {url}/caller      (t03 / PIN 1234 at counter 3; t01..t08 likewise)
   lobby console     {url}/lobby       (lobby / PIN 6789)
   rating tablet     {url}/rating      (device token demo-rating-3)
+  phones            {phone}/phone     (take a ticket; a ticket's QR opens {phone}/t/…)
   API contract      {url}/openapi.json
   other programs    branchq display --engine {url} --token demo-display
                     branchq kiosk   --engine {url} --token demo-kiosk-1
@@ -210,10 +219,16 @@ def _demo(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--public-url",
+        help="the address phones reach this machine at (e.g. http://192.168.1.20:8080 with "
+        "--host 0.0.0.0), for the tickets' QR codes",
+    )
     args = parser.parse_args(argv)
     url = f"http://{args.host}:{args.port}"
-    print(DEMO_BANNER.format(url=url), flush=True)
-    return _serve(["--host", args.host, "--port", str(args.port), "--db", DEFAULT_DB])
+    print(DEMO_BANNER.format(url=url, phone=args.public_url or url), flush=True)
+    extra = ["--public-url", args.public_url] if args.public_url else []
+    return _serve(["--host", args.host, "--port", str(args.port), "--db", DEFAULT_DB, *extra])
 
 
 def _hash_pin(argv: Sequence[str]) -> int:
@@ -270,6 +285,8 @@ def _check_config(argv: Sequence[str]) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    for warning in config.warnings():
+        print(f"{args.config}: warning: {warning}", file=sys.stderr)
     print(f"{args.config}: ok ({len(config.services)} services, {len(config.counters)} counters)")
     return 0
 

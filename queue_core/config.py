@@ -8,12 +8,14 @@ PINs may be given in clear (``pin``, hashed on load and never kept) or as ``pin_
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -57,6 +59,35 @@ class BranchInfo(_Strict):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
             raise ValueError("expected HH:MM")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected an http:// or https:// address, e.g. https://q.branch.bank")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("a base address has no query, fragment or login")
+        return value.rstrip("/")
+
+    def public_url_warning(self) -> str | None:
+        """Why phones cannot reach the pages the tickets' QR codes open, or None when they can."""
+        if not self.public_url:
+            return (
+                "[branch] public_url is not set: the QR codes point at the address the kiosk uses "
+                "for the engine, which a customer's phone may not reach; set it to the address "
+                "phones on the branch network use (e.g. https://q.branch.bank)"
+            )
+        host = urlsplit(self.public_url).hostname or ""
+        if host == "localhost" or host.endswith(".localhost") or _is_loopback(host):
+            return (
+                f"[branch] public_url {self.public_url} is a loopback address: a customer's "
+                "phone cannot open it; set the address phones on the branch network use"
+            )
+        return None
 
 
 class TargetSettings(_Strict):
@@ -358,6 +389,21 @@ class BranchConfig(_Strict):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.branch.timezone)
 
+    def with_public_url(self, public_url: str | None) -> BranchConfig:
+        """The branch with its public base address replaced (``serve --public-url``)."""
+        if not public_url:
+            return self
+        try:
+            info = BranchInfo.model_validate(self.branch.model_dump() | {"public_url": public_url})
+        except ValidationError as exc:
+            raise ConfigError(f"--public-url: {_friendly(exc.errors()[0]['msg'])}") from exc
+        return self.model_copy(update={"branch": info})
+
+    def warnings(self) -> list[str]:
+        """What is valid but will not work as a branch expects (``check-config``, engine start)."""
+        found = self.branch.public_url_warning()
+        return [found] if found else []
+
     def tier_for_card(self, card: str) -> TierSettings | None:
         """The tier of a swiped card by the longest matching prefix rule, if any."""
         best = max(
@@ -366,6 +412,13 @@ class BranchConfig(_Strict):
             default=None,
         )
         return self.tier(best.tier) if best else None
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class _RefError(ValueError):

@@ -21,11 +21,12 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from queue_core.access import Access
-from queue_core.api import auth, counters, errors, events, lobby, metrics, tickets
+from queue_core.api import auth, counters, errors, events, lobby, metrics, phone, tickets
 from queue_core.api.server import BodyLimit
 from queue_core.config import BranchConfig
 from queue_core.events.hub import EventHub
 from queue_core.events.pgnotify import EventBridge
+from queue_core.events.watch import TicketWatch
 from queue_core.service import Branch
 from queue_core.store import Store
 from queue_core.wire import iso
@@ -111,6 +112,11 @@ def create_app(
     hub.on_delivered = figures.observe
     uplink = _uplink(config, store, branch, clock)
 
+    async def public_states(ids: list[str]) -> dict[str, Any]:
+        return await run_in_threadpool(branch.public_many, ids)
+
+    watch = TicketWatch(hub, public_states)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub.bind(asyncio.get_running_loop())
@@ -120,12 +126,14 @@ def create_app(
         housekeeping = asyncio.create_task(_housekeeping(access, branch))
         if uplink is not None:
             await uplink.start()
+        watch.start()
         try:
             yield
         finally:
             housekeeping.cancel()
             if uplink is not None:
                 await uplink.stop()
+            await watch.stop()
             if bridge is not None:
                 await bridge.stop()
             store.dispose()
@@ -145,11 +153,12 @@ def create_app(
     app.state.access = access
     app.state.bridge = bridge
     app.state.metrics = figures
+    app.state.watch = watch
     errors.install(app)
 
     # Each router straight on the app, the busiest first: routes are matched in order, and a
     # nested router is one more layer to match through on every request.
-    for module in (counters, tickets, auth, lobby, events):
+    for module in (counters, tickets, auth, lobby, events, phone):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(metrics.router)
     app.state.uplink = uplink
@@ -183,6 +192,7 @@ class _EngineApp(FastAPI):
 #: What ``app_from_env`` reads (``serve --workers N`` sets them for its worker processes).
 CONFIG_ENV = "BRANCHQ_CONFIG"
 DB_ENV = "BRANCHQ_DB"
+PUBLIC_URL_ENV = "BRANCHQ_PUBLIC_URL"
 LOG_LEVEL_ENV = "BRANCHQ_LOG_LEVEL"
 
 
@@ -197,6 +207,7 @@ def app_from_env() -> FastAPI:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_redaction()
     config = load_branch_config(os.environ.get(CONFIG_ENV) or None)
+    config = config.with_public_url(os.environ.get(PUBLIC_URL_ENV) or None)
     return create_app(config, os.environ.get(DB_ENV, "sqlite:///branchq.db"), load_secret())
 
 

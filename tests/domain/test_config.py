@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,40 @@ def test_a_target_naming_an_unknown_tier_or_splitting_a_rank_is_refused() -> Non
     silver = DEMO.replace('[[tiers]]\ncode = "gold"', '[[tiers]]\ncode = "silver"\nrank = 1\n\n'
                           '[[tiers]]\ncode = "gold"')  # fmt: skip
     assert "tiers silver, gold share rank 1 but not a target" in _error(silver)
+
+
+def test_a_public_url_phones_cannot_reach_is_a_warning_not_an_error() -> None:
+    assert load_config().warnings()[0].startswith("[branch] public_url is not set")
+    for loopback in ("http://127.0.0.1:8080", "http://localhost", "https://[::1]/"):
+        config = load_config().with_public_url(loopback)
+        assert "loopback" in config.warnings()[0]
+    lan = load_config().with_public_url("http://192.168.1.20:8080/")
+    assert lan.branch.public_url == "http://192.168.1.20:8080" and lan.warnings() == []
+    text = DEMO.replace('closing = "17:00"\n', 'closing = "17:00"\npublic_url = "q.bank"\n', 1)
+    assert "branch.public_url: expected an http:// or https:// address" in _error(text)
+    with pytest.raises(ConfigError, match="--public-url"):
+        load_config().with_public_url("https://q.bank/?x=1")
+
+
+def test_check_config_prints_the_warning_and_still_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from queue_core.cli import main
+
+    ok = tmp_path / "ok.toml"
+    ok.write_text(
+        DEMO.replace('closing = "17:00"\n', 'closing = "17:00"\npublic_url = "https://q.bank"\n', 1)
+    )
+    local = tmp_path / "local.toml"
+    local.write_text(
+        DEMO.replace(
+            'closing = "17:00"\n', 'closing = "17:00"\npublic_url = "http://127.0.0.1"\n', 1
+        )
+    )
+    assert main(["check-config", str(ok)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["check-config", str(local)]) == 0
+    assert (
+        "warning: [branch] public_url http://127.0.0.1 is a loopback address"
+        in capsys.readouterr().err
+    )
