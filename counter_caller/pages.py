@@ -1,4 +1,5 @@
-"""The staff pages the engine serves: the teller's caller, the rating tablet, the lobby console.
+"""The pages the engine serves: the teller's caller, the rating tablet, the lobby console, and
+the customers' phone pages (``/t/{id}``, what a ticket's QR code opens).
 
 The pages are static HTML, CSS and ES modules under ``web/`` (no build step, nothing from a
 CDN). They hold no secret: every figure comes from ``/api/v1`` with the token the page gets at
@@ -54,6 +55,13 @@ def rating_page() -> FileResponse:
 def lobby_page() -> FileResponse:
     """The lobby manager's console."""
     return _page("lobby")
+
+
+@router.get("/t/{ticket_id}")
+def ticket_page(ticket_id: str) -> FileResponse:
+    """A customer's ticket on their phone, live; the same page for every ticket (its script
+    reads the id from the address), so an unknown id is told on the page, in words."""
+    return _page("ticket")
 
 
 @lru_cache(maxsize=1)

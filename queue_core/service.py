@@ -14,7 +14,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -893,7 +893,40 @@ class Branch:
     def public(self, ticket_id: str) -> Json:
         t = self.latest_visit(ticket_id)
         with self._view() as live:
-            return wire.public_ticket(t, self.config, self._position(live, t))
+            return wire.public_ticket(t, self.config, self._position(live, t), self.today())
+
+    def public_many(self, ticket_ids: Collection[str]) -> dict[str, Json]:
+        """The public state of many tickets at once, by the id their QR code holds (the phone
+        pages' live feed): one query for their newest visits, one position pass per service."""
+        ids = list(ticket_ids)
+        if not ids:
+            return {}
+        newest: dict[str, Ticket] = {}
+        with self.store.read() as session:
+            rows = session.execute(
+                select(TICKETS).where(TICKETS.c.id.in_(ids) | TICKETS.c.origin_id.in_(ids))
+            ).mappings()
+            for t in (ticket_from_row(r) for r in rows):
+                root = t.origin_id or t.id
+                if root not in newest or t.visit > newest[root].visit:
+                    newest[root] = t
+        today = self.today()
+        with self._view() as live:
+            states = self._counter_states(live)
+            now = self.clock()
+            places: dict[str, hall.Position] = {}
+            for service in sorted({t.service for t in newest.values() if t.is_waiting}):
+                places.update(
+                    hall.positions_for_service(
+                        service, live.waiting, states, now, self.policy, self.times, self.arrivals
+                    )
+                )
+            return {
+                root: wire.public_ticket(
+                    live.waiting.get(t.id) or t, self.config, places.get(t.id), today
+                )
+                for root, t in newest.items()
+            }
 
     def queue(self) -> Json:
         with self._view() as live:

@@ -7,7 +7,7 @@ from typing import Any
 
 from queue_core.config import BranchConfig
 from queue_core.domain.hall import Position, ServiceSummary
-from queue_core.domain.tickets import Ticket
+from queue_core.domain.tickets import OPEN_STATES, Ticket
 
 Json = dict[str, Any]
 
@@ -47,16 +47,23 @@ def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) ->
         "rating": t.rating,
         "call_count": t.call_count,
         "target_counter": t.target_counter,
-        "public_url": public_path(t),
+        "public_url": public_page(t, config),
     }
 
 
-def public_path(t: Ticket) -> str:
-    return f"/api/v1/tickets/{t.origin_id or t.id}/public"
+def public_page(t: Ticket, config: BranchConfig) -> str:
+    """The live page the ticket's QR code opens: under the branch's public base address when
+    it is set, else a path the kiosk joins to its own engine address."""
+    return f"{config.branch.public_url}/t/{t.origin_id or t.id}"
 
 
-def public_ticket(t: Ticket, config: BranchConfig, position: Position | None) -> Json:
-    """What anyone holding the QR code may see: nothing that identifies the customer."""
+def public_ticket(t: Ticket, config: BranchConfig, position: Position | None, today: str) -> Json:
+    """What anyone holding the QR code may see: nothing that identifies the customer (no
+    tier, card, teller or name). ``expired``: the ticket belongs to a business day that is
+    over, so it can no longer be served; ``final``: its state can change no more."""
+    service = config.service(t.service)
+    expired = t.business_day < today
+    counter = counter_ref(t.counter, config) if t.counter is not None else None
     return {
         "number": t.number,
         "service": t.service,
@@ -64,6 +71,20 @@ def public_ticket(t: Ticket, config: BranchConfig, position: Position | None) ->
         "ahead": position.ahead if position else None,
         "estimated_wait_s": position.estimated_wait_s if position else None,
         "counter": t.counter,
+        "service_name": service.name if service else t.service,
+        "service_name_en": service.name_en if service else "",
+        "counter_name": counter["name"] if counter else None,
+        "counter_name_en": counter["name_en"] if counter else None,
+        "call_count": t.call_count,
+        "business_day": t.business_day,
+        "expired": expired,
+        "final": expired or t.status not in OPEN_STATES,
+        "branch": {
+            "name": config.branch.name,
+            "name_en": config.branch.name_en,
+            "bank": config.branch.bank,
+            "bank_en": config.branch.bank_en,
+        },
     }
 
 

@@ -82,7 +82,9 @@ class TicketPrint:
             (t for t in branch.get("tiers", []) if t["code"] == ticket.get("tier")), {}
         )
         ranked = int(tier.get("rank", 0)) > 0
-        url = ticket.get("public_url") or f"/api/v1/tickets/{ticket['id']}/public"
+        # The engine gives the page's address under the branch's public base address; without
+        # one configured, a path this joins to the engine address the kiosk itself uses.
+        url = ticket.get("public_url") or f"/t/{ticket.get('origin_id') or ticket['id']}"
         return cls(
             number=str(ticket["number"]),
             service_name=str(ticket.get("service_name") or service.get("name", ticket["service"])),

@@ -151,7 +151,10 @@ def test_a_printer_out_of_paper_is_reported_as_the_kiosks_health(engine: Running
         device = last_device_report(engine, "kiosk-1")
         assert device["status"] == "error"
         assert device["detail"]["printer"]["error"] == "paper_out"
-        public = httpx.get(ticket.public_url, timeout=5)
+        page = httpx.get(ticket.public_url, timeout=5)  # the QR opens the phone page
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        ticket_id = ticket.public_url.rsplit("/", 1)[-1]
+        public = httpx.get(f"{engine.url}/api/v1/tickets/{ticket_id}/public", timeout=5)
         assert public.status_code == 200 and public.json()["number"] == ticket.number
     finally:
         sim.stop()

@@ -23,7 +23,7 @@ from drivers.printer.simulator import PrinterSimulator, PrinterState
 from drivers.printer.status import parse_status
 from drivers.printer.textimage import find_font
 
-URL = "http://127.0.0.1:8000/api/v1/tickets/7f3a9c/public"
+URL = "https://q.branch.bank/t/7f3a9c"
 
 
 def ticket(**changes: Any) -> TicketPrint:
@@ -167,10 +167,14 @@ def test_ticket_from_the_engines_json() -> None:
         "issued_at": "2026-11-28T09:01:00+08:00",
         "ahead": 0,
         "estimated_wait_s": 0,
-        "public_url": "/api/v1/tickets/x1/public",
+        "public_url": "/t/x1",
     }
     made = TicketPrint.from_engine(raw, branch, "http://127.0.0.1:9000")
-    assert made.public_url == "http://127.0.0.1:9000/api/v1/tickets/x1/public"
+    assert made.public_url == "http://127.0.0.1:9000/t/x1"
+    public = {**raw, "public_url": "https://q.branch.bank/t/x1"}  # [branch] public_url set
+    assert TicketPrint.from_engine(public, branch, "http://127.0.0.1:9000").public_url == (
+        "https://q.branch.bank/t/x1"
+    )
     assert (made.tier_name, made.service_name_en) == ("金卡客户", "Personal cash")
     normal = TicketPrint.from_engine({**raw, "tier": "normal"}, branch, "http://h")
     assert normal.tier_name is None

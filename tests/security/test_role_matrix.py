@@ -36,6 +36,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("get", "/tickets"): ({"teller", "lobby", "admin"}, None),
     ("get", "/tickets/{ticket_id}"): (STAFF, None),
     ("get", "/tickets/{ticket_id}/public"): (PUBLIC, None),
+    ("get", "/tickets/{ticket_id}/public/events"): (PUBLIC, None),
     ("post", "/tickets/{ticket_id}/cancel"): (MANAGERS, None),
     ("post", "/tickets/{ticket_id}/reassign"): (MANAGERS, {"position": "back"}),
     ("post", "/tickets/{ticket_id}/move"): (MANAGERS, {"service": "B"}),

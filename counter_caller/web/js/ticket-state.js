@@ -1,0 +1,90 @@
+// The phone's ticket page as pure state: the ticket's public state in, what the page says
+// out (message keys with their values, translated by the page). No clock, no DOM.
+//
+// Tones: wait (people ahead) → soon (next in line) → called (go to the counter now) →
+// serving → done; "missed" (skipped: see the lobby manager) and "void" (cancelled, expired).
+
+// States after which the ticket can change no more: the page stops following it.
+export const FINAL = new Set(["finished", "cancelled", "expired"]);
+
+export function phase(ticket) {
+  if (!ticket) return "loading";
+  const s = ticket.status;
+  if (ticket.expired && (s === "waiting" || s === "called" || s === "serving" || s === "skipped" || s === "cancelled")) {
+    return "expired";
+  }
+  if (s === "waiting") return Number(ticket.ahead) > 0 ? "waiting" : "next";
+  return s;
+}
+
+function minutes(seconds) {
+  return Math.max(1, Math.ceil(Number(seconds) / 60));
+}
+
+// The expected wait as a message: a range when the engine gives one, else one figure.
+export function waitMessage(ticket) {
+  const range = ticket.estimated_wait_range_s;
+  if (Array.isArray(range) && range.length === 2 && range[0] !== null && range[1] !== null) {
+    const lo = minutes(range[0]);
+    const hi = Math.max(lo, minutes(range[1]));
+    return lo === hi ? ["wait.about", { m: lo }] : ["wait.range", { lo, hi }];
+  }
+  const s = ticket.estimated_wait_s;
+  if (s === null || s === undefined) return ["wait.none", {}];
+  if (Number(s) < 60) return ["wait.under", {}];
+  return ["wait.about", { m: minutes(s) }];
+}
+
+// The counter's name in the page's language.
+export function counterName(ticket, lang) {
+  if (!ticket || ticket.counter === null || ticket.counter === undefined) return "";
+  if (lang === "en") return ticket.counter_name_en || `Counter ${ticket.counter}`;
+  return ticket.counter_name || `${ticket.counter}号窗口`;
+}
+
+export function serviceName(ticket, lang) {
+  if (!ticket) return "";
+  return (lang === "en" && ticket.service_name_en) ? ticket.service_name_en : (ticket.service_name || ticket.service || "");
+}
+
+// The screen: {tone, number, service, headline, detail, advice, title, final}; headline,
+// detail, advice and title are [key, params] or null.
+export function screen(ticket, { lang = "zh", missing = false } = {}) {
+  if (missing) {
+    return { tone: "void", number: "", service: "", headline: ["missing", {}], detail: ["missing.what", {}], advice: null, title: ["title.missing", {}], final: true };
+  }
+  const p = phase(ticket);
+  if (p === "loading") {
+    return { tone: "wait", number: "", service: "", headline: ["loading", {}], detail: null, advice: null, title: ["title", {}], final: false };
+  }
+  const base = { number: ticket.number, service: serviceName(ticket, lang), final: FINAL.has(p) };
+  const counter = counterName(ticket, lang);
+  const n = ticket.number;
+  switch (p) {
+    case "waiting":
+      return { ...base, tone: "wait", headline: ["ahead", { n: Number(ticket.ahead) }], detail: waitMessage(ticket), advice: ["advice.wait", {}], title: ["title.ahead", { number: n, n: Number(ticket.ahead) }] };
+    case "next":
+      return { ...base, tone: "soon", headline: ["next", {}], detail: waitMessage(ticket), advice: ["advice.next", {}], title: ["title.next", { number: n }] };
+    case "called":
+      return { ...base, tone: "called", headline: ["called", { counter }], detail: Number(ticket.call_count) > 1 ? ["called.again", { k: Number(ticket.call_count) }] : ["called.now", {}], advice: null, title: ["title.called", { number: n, counter }] };
+    case "serving":
+      return { ...base, tone: "serving", headline: ["serving", { counter }], detail: null, advice: null, title: ["title.serving", { number: n }] };
+    case "finished":
+      return { ...base, tone: "done", headline: ["finished", {}], detail: ["finished.thanks", {}], advice: null, title: ["title.finished", { number: n }] };
+    case "skipped":
+      return { ...base, tone: "missed", headline: ["skipped", {}], detail: ["skipped.what", {}], advice: null, title: ["title.skipped", { number: n }] };
+    case "expired":
+      return { ...base, tone: "void", headline: ["expired", {}], detail: ["expired.what", {}], advice: null, title: ["title.void", { number: n }] };
+    default:  // cancelled (and a transferred visit, which the engine never shows here)
+      return { ...base, tone: "void", headline: ["cancelled", {}], detail: ["cancelled.what", {}], advice: null, title: ["title.void", { number: n }] };
+  }
+}
+
+// Whether the change from one state to the next should make the phone buzz: being called.
+export function alerts(before, after) {
+  if (!after) return false;
+  const was = before ? phase(before) : null;
+  const now = phase(after);
+  if (now !== "called") return false;
+  return was !== "called" || Number(after.call_count) > Number(before.call_count);
+}

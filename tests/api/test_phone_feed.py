@@ -1,0 +1,115 @@
+"""The phone pages' feed: many tickets' public state in one pass, and the watch that pushes a
+page only what changed, coalescing bursts, with limits on open pages."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from queue_core.config import load_config
+from queue_core.events.hub import EventHub
+from queue_core.events.watch import TicketWatch, TooManyWatchers
+from queue_core.service import Branch
+from queue_core.store import Store
+from queue_core.wire import iso
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_763_020_800.0  # 2025-11-13 16:00 in Shanghai
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    found = Store(f"sqlite:///{tmp_path / 'q.db'}")
+    try:
+        yield found
+    finally:
+        found.dispose()
+
+
+def test_public_states_follow_transfers_and_expire_with_the_business_day(store: Store) -> None:
+    clock = Clock()
+    branch = Branch(load_config(), store, b"k" * 32, clock=clock)
+    branch.set_state(3, "open", "t03")
+    first = branch.issue("kiosk-1", "A").ticket
+    second = branch.issue("kiosk-1", "A").ticket
+    moved = branch.issue("kiosk-1", "A").ticket
+    branch.move(moved["id"], "B")  # a new visit: the QR code's id still finds it
+    states = branch.public_many([first["id"], second["id"], moved["id"], "unknown"])
+    assert set(states) == {first["id"], second["id"], moved["id"]}
+    assert [states[t["id"]]["ahead"] for t in (first, second)] == [0, 1]
+    assert states[moved["id"]]["service"] == "B" and states[moved["id"]]["number"] == "A003"
+    assert states[first["id"]] | {"estimated_wait_s": None} == branch.public(first["id"]) | {
+        "estimated_wait_s": None
+    }
+    branch.call_next(3, "t03")
+    called = branch.public_many([first["id"]])[first["id"]]
+    assert (called["status"], called["counter"], called["counter_name"]) == ("called", 3, "3号窗口")
+
+    clock.now += 18 * 3600  # the next morning, before the engine voided yesterday's tickets
+    assert all(s["expired"] for s in branch.public_many([first["id"], second["id"]]).values())
+    branch.end_of_day()
+    after = branch.public_many([second["id"]])[second["id"]]
+    assert (after["status"], after["expired"]) == ("cancelled", True)
+
+
+def test_the_watch_sends_each_page_its_newest_state_and_coalesces_bursts(store: Store) -> None:
+    async def scenario() -> None:
+        config = load_config()
+        hub = EventHub(functools.partial(iso, tz=config.zone))
+        hub.bind(asyncio.get_running_loop())
+        branch = Branch(config, store, b"k" * 32, publish=hub.publish)
+        computed: list[int] = []
+
+        async def compute(ids: list[str]) -> dict[str, dict[str, object]]:
+            computed.append(len(ids))
+            return await asyncio.to_thread(branch.public_many, ids)
+
+        watch = TicketWatch(hub, compute, max_pages=3, max_per_ticket=2)
+        watch.start()
+        try:
+            await asyncio.to_thread(branch.set_state, 3, "open", "t03")
+            tickets = [
+                (await asyncio.to_thread(branch.issue, "kiosk-1", "A")).ticket for _ in range(12)
+            ]
+            last = tickets[-1]["id"]
+            assert (await watch.open("unknown"))[1] is None
+            page, now = await watch.open(last)
+            twin, _ = await watch.open(last)
+            assert now is not None and '"ahead":11' in now
+            with pytest.raises(TooManyWatchers) as per_ticket:
+                await watch.open(last)
+            assert per_ticket.value.per_ticket
+            other, _ = await watch.open(tickets[0]["id"])
+            with pytest.raises(TooManyWatchers) as engine_wide:
+                await watch.open(tickets[1]["id"])
+            assert not engine_wide.value.per_ticket
+
+            passes = watch.passes
+            for _ in range(10):  # a burst of calls while the page does not read
+                await asyncio.to_thread(branch.call_next, 3, "t03")
+                await asyncio.to_thread(branch.finish, 3, None)
+            for watcher in (page, twin):  # each ends on the newest state, read or not
+                reads = [await asyncio.wait_for(watcher.next(), 5)]
+                while '"ahead":1,' not in reads[-1]:
+                    reads.append(await asyncio.wait_for(watcher.next(), 5))
+                assert len(reads) <= 20
+            # 20 writes: far fewer passes than events, each for the watched tickets only.
+            assert watch.passes - passes <= 20
+            assert max(computed[1:]) <= 2
+            watch.close(page)
+            watch.close(twin)
+            watch.close(other)
+            assert watch.pages == 0 and watch.watchers == {}
+        finally:
+            await watch.stop()
+
+    asyncio.run(scenario())
