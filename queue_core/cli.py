@@ -291,12 +291,34 @@ def _check_config(argv: Sequence[str]) -> int:
     return 0
 
 
+def _vapid_keys(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="branchq vapid-keys",
+        description="Make the branch's Web Push (VAPID) key pair: the private key goes to FILE "
+        "(owner-only), for [notify.push] vapid_private_key; the public key is printed.",
+    )
+    parser.add_argument("file")
+    args = parser.parse_args(argv)
+    from pathlib import Path
+
+    from queue_core.notify.push import new_vapid_key
+
+    try:
+        public = new_vapid_key(Path(args.file))
+    except FileExistsError:
+        print(f"{args.file} exists: keep it (phones subscribed with it) or remove it first")
+        return 2
+    print(f"private key written to {args.file}\npublic key (applicationServerKey): {public}")
+    return 0
+
+
 BUILTIN: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "serve": (_serve, "run the queue engine (FastAPI on uvicorn)"),
     "demo": (_demo, "run the bundled demo branch on SQLite, with the pages' addresses"),
     "hash-pin": (_hash_pin, "hash a staff PIN for the branch file"),
     "check-config": (_check_config, "validate a branch TOML file"),
     "erase": (_erase, "erase a customer's card (or one ticket's) from the engine's records"),
+    "vapid-keys": (_vapid_keys, "make the branch's Web Push key pair"),
 }
 
 

@@ -290,6 +290,49 @@ class UplinkSettings(_Strict):
     status_s: float = Field(default=5.0, gt=0)
 
 
+class PushSettings(_Strict):
+    """Web Push with the branch's VAPID key pair (``branchq vapid-keys FILE`` makes one)."""
+
+    vapid_private_key: str = Field(min_length=1)
+    subject: str = Field(pattern=r"^(mailto:[^@\s]+@[^@\s]+\.[^@\s]+|https://\S+)$")
+    #: Push services a subscription may point at (host names; ``*.`` for a domain).
+    services: list[str] = [
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "web.push.apple.com",
+        "*.notify.windows.com",
+    ]
+    timeout_s: float = Field(default=5.0, gt=0, le=30)
+
+
+class SmsSettings(_Strict):
+    """SMS through Tencent Cloud SMS (API 3.0 ``SendSms``); the key is read from a file."""
+
+    provider: Literal["tencent"] = "tencent"
+    secret_id: str = Field(min_length=1)
+    secret_key_file: str = Field(min_length=1)
+    sdk_app_id: str = Field(pattern=r"^\d{6,20}$")
+    sign_name: str = Field(min_length=1)
+    #: Approved templates: "next" gets {1} number, {2} people ahead; "called" {1} number,
+    #: {2} counter.
+    template_next: str = Field(pattern=r"^\d{1,20}$")
+    template_called: str = Field(pattern=r"^\d{1,20}$")
+    region: str = "ap-guangzhou"
+    endpoint: str = "https://sms.tencentcloudapi.com"
+    timeout_s: float = Field(default=3.0, gt=0, le=30)
+    #: At most this many messages to one number per business day.
+    per_number_per_day: int = Field(default=6, ge=1, le=50)
+
+
+class NotifySettings(_Strict):
+    """ "You're next": a customer who opted in is told when ``ahead`` are before them, and when
+    called. Each channel is on only when configured."""
+
+    ahead: int = Field(default=3, ge=0, le=50)
+    push: PushSettings | None = None
+    sms: SmsSettings | None = None
+
+
 class BranchConfig(_Strict):
     """The whole validated branch file."""
 
@@ -299,6 +342,7 @@ class BranchConfig(_Strict):
     security: SecuritySettings = SecuritySettings()
     privacy: PrivacySettings = PrivacySettings()
     care: CareSettings = CareSettings()
+    notify: NotifySettings = NotifySettings()
     services: list[ServiceSettings] = Field(min_length=1)
     tiers: list[TierSettings] = [TierSettings(code="normal", rank=0)]
     card_tiers: list[CardTier] = []
@@ -401,8 +445,16 @@ class BranchConfig(_Strict):
 
     def warnings(self) -> list[str]:
         """What is valid but will not work as a branch expects (``check-config``, engine start)."""
-        found = self.branch.public_url_warning()
-        return [found] if found else []
+        found = [w] if (w := self.branch.public_url_warning()) else []
+        files = []
+        if self.notify.push is not None:
+            files.append(("[notify.push] vapid_private_key", self.notify.push.vapid_private_key))
+        if self.notify.sms is not None:
+            files.append(("[notify.sms] secret_key_file", self.notify.sms.secret_key_file))
+        for key, name in files:
+            if not Path(name).is_file():
+                found.append(f"{key} {name} is not a readable file: that channel will not send")
+        return found
 
     def tier_for_card(self, card: str) -> TierSettings | None:
         """The tier of a swiped card by the longest matching prefix rule, if any."""

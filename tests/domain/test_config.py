@@ -127,3 +127,22 @@ def test_check_config_prints_the_warning_and_still_passes(
         "warning: [branch] public_url http://127.0.0.1 is a loopback address"
         in capsys.readouterr().err
     )
+
+
+def test_the_notify_section_is_checked_and_missing_key_files_are_warned(tmp_path: Path) -> None:
+    key = tmp_path / "vapid.pem"
+    key.write_text("x")
+    section = (
+        f'\n[notify]\nahead = 2\n[notify.push]\nvapid_private_key = "{key}"\n'
+        'subject = "mailto:it@bank.example"\n[notify.sms]\nsecret_id = "AKIDx"\n'
+        f'secret_key_file = "{tmp_path / "missing.key"}"\nsdk_app_id = "1400006666"\n'
+        'sign_name = "示范银行"\ntemplate_next = "1110"\ntemplate_called = "1111"\n'
+    )
+    config = parse_config(DEMO + section)
+    assert config.notify.ahead == 2 and config.notify.push is not None
+    assert [w for w in config.warnings() if "notify" in w] == [
+        f"[notify.sms] secret_key_file {tmp_path / 'missing.key'} is not a readable file: "
+        "that channel will not send"
+    ]
+    bad = section.replace("mailto:it@bank.example", "it-desk")
+    assert "notify.push.subject" in _error(DEMO + bad)
