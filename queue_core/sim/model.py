@@ -57,6 +57,9 @@ class Customer:
     patience_s: float
     misses_call: bool
     service_s: float
+    #: How much earlier than its arrival the ticket's place in time is: an appointment's
+    #: bounded head start (``domain.appointments.queue_time``); 0 for a walk-in.
+    queued_lead_s: float = 0.0
 
 
 @dataclass(slots=True)
@@ -336,8 +339,8 @@ class Day:
         ticket = Ticket(
             id=f"{number}-{self.seed}", number=number, service=person.service,
             tier=person.tier, tier_rank=self.scenario.tier_ranks.get(person.tier, 0),
-            green_channel=person.green, status=Status.WAITING, issued_at=now, queued_at=now,
-            business_day=self.scenario.date,
+            green_channel=person.green, status=Status.WAITING, issued_at=now,
+            queued_at=now - person.queued_lead_s, business_day=self.scenario.date,
         )  # fmt: skip
         state = self.state
         state.tickets[ticket.id] = ticket
