@@ -897,19 +897,28 @@ class Branch:
 
     def public_many(self, ticket_ids: Collection[str]) -> dict[str, Json]:
         """The public state of many tickets at once, by the id their QR code holds (the phone
-        pages' live feed): one query for their newest visits, one position pass per service."""
-        ids = list(ticket_ids)
+        pages' live feed). Tickets in the hall (waiting, at a counter) come from the live view
+        (a transferred one by its first visit's id); only the others cost a query, one for
+        all; the positions are one pass per service."""
+        ids = set(ticket_ids)
         if not ids:
             return {}
-        newest: dict[str, Ticket] = {}
-        with self.store.read() as session:
-            rows = session.execute(
-                select(TICKETS).where(TICKETS.c.id.in_(ids) | TICKETS.c.origin_id.in_(ids))
-            ).mappings()
-            for t in (ticket_from_row(r) for r in rows):
-                root = t.origin_id or t.id
-                if root not in newest or t.visit > newest[root].visit:
-                    newest[root] = t
+        with self._view() as live:
+            newest = {
+                root: t
+                for t in (*live.waiting, *live.current.values())
+                if (root := t.origin_id or t.id) in ids
+            }
+        rest = [i for i in ids if i not in newest]
+        if rest:
+            with self.store.read() as session:
+                rows = session.execute(
+                    select(TICKETS).where(TICKETS.c.id.in_(rest) | TICKETS.c.origin_id.in_(rest))
+                ).mappings()
+                for t in (ticket_from_row(r) for r in rows):
+                    root = t.origin_id or t.id
+                    if root not in newest or t.visit > newest[root].visit:
+                        newest[root] = t
         today = self.today()
         with self._view() as live:
             states = self._counter_states(live)
