@@ -40,6 +40,7 @@ function render() {
   $("#bank").textContent = lang === "en" ? (b.bank_en || b.bank || "") : (b.bank || "");
   $("#branch").textContent = lang === "en" ? (b.name_en || b.name || "") : (b.name || "");
   $("#lang").textContent = t("lang.switch");
+  $("#lang").lang = lang === "en" ? "zh-CN" : "en";  // the button names the other language
   let text;
   if (view.final) text = t("link.final");
   else text = t(linkUp ? "link.up" : "link.down");
