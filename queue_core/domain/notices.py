@@ -1,0 +1,46 @@
+"""When a customer who opted in is told their turn is near: pure, from the ticket's state.
+
+Two notices: ``near`` once when at most ``ahead`` people are before a waiting ticket (again
+after a missed call that the lobby put back in the queue), and ``called`` at each call of the
+ticket (a recall means the customer has not come yet). Nothing is sent for a ticket that is
+closed or expired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class Notice(StrEnum):
+    NEAR = "near"
+    CALLED = "called"
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What a ticket's customer has been told so far."""
+
+    near_at_calls: int | None = None  # the ticket's call count when ``near`` was sent
+    calls_told: int = 0
+
+
+def due(
+    seen: Seen, status: str, ahead: int | None, call_count: int, expired: bool, threshold: int
+) -> tuple[Seen, list[Notice]]:
+    """The notices to send now and what will then have been told."""
+    if expired:
+        return seen, []
+    out: list[Notice] = []
+    if status == "called" and call_count > seen.calls_told:
+        out.append(Notice.CALLED)
+        seen = replace(seen, calls_told=call_count)
+    elif (
+        status == "waiting"
+        and ahead is not None
+        and ahead <= threshold
+        and (seen.near_at_calls is None or call_count > seen.near_at_calls)
+    ):
+        out.append(Notice.NEAR)
+        seen = replace(seen, near_at_calls=call_count)
+    return seen, out
