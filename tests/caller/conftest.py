@@ -51,14 +51,19 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
         ctx.close()
 
 
-@pytest.fixture
-def page(context: BrowserContext) -> Page:
-    """A fresh tab; console errors fail the test that reads ``page.errors``."""
+def new_tab(context: BrowserContext) -> Page:
+    """A fresh tab that collects its script errors in ``tab.errors``."""
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     tab.errors = errors  # type: ignore[attr-defined]
     return tab
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    """A fresh tab; console errors fail the test that reads ``page.errors``."""
+    return new_tab(context)
 
 
 @pytest.fixture(scope="session")

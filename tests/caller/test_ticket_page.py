@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from queue_core.client import EngineClient
-from tests.caller.conftest import screenshot
+from tests.caller.conftest import new_tab, screenshot
 from tests.support.engine import KIOSK_TOKEN, RunningEngine
 
 #: A small Android phone held upright (CSS pixels), at a phone's pixel density.
@@ -24,14 +24,6 @@ def phone(browser: Browser) -> Iterator[BrowserContext]:
         yield ctx
     finally:
         ctx.close()
-
-
-def _tab(ctx: BrowserContext) -> Page:
-    tab = ctx.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.errors = errors  # type: ignore[attr-defined]
-    return tab
 
 
 def _issue(engine: RunningEngine, service: str = "A") -> dict[str, object]:
@@ -49,7 +41,7 @@ def test_the_qr_page_follows_the_ticket_live_until_it_is_served(
 ) -> None:
     _issue(engine)
     mine = _issue(engine)
-    page = _tab(phone)
+    page = new_tab(phone)
     page.goto(_qr_address(engine, mine))
     expect(page.locator("#number")).to_have_text("A002")
     expect(page.locator("#service")).to_have_text("个人现金业务")
@@ -91,7 +83,7 @@ def test_a_skipped_customer_is_told_to_see_the_lobby_manager_in_english(
     engine: RunningEngine, phone: BrowserContext
 ) -> None:
     mine = _issue(engine, "B")
-    page = _tab(phone)
+    page = new_tab(phone)
     page.goto(_qr_address(engine, mine))
     expect(page.locator("#number")).to_have_text("B001")
     page.click("#lang")
@@ -114,7 +106,7 @@ def test_the_page_is_large_loads_nothing_from_outside_and_tells_an_unknown_ticke
     engine: RunningEngine, phone: BrowserContext
 ) -> None:
     mine = _issue(engine)
-    page = _tab(phone)
+    page = new_tab(phone)
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url))
     page.goto(_qr_address(engine, mine))
