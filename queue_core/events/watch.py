@@ -89,6 +89,9 @@ class TicketWatch:
         self.refresh_s = refresh_s
         self.watchers: dict[str, set[Watcher]] = {}
         self.last: dict[str, str] = {}
+        #: The computation each ticket's last state came from (a counter of computations).
+        self._stamp: dict[str, int] = {}
+        self._tick = 0
         self.pages = 0
         self.passes = 0
         self._task: asyncio.Task[None] | None = None
@@ -96,23 +99,26 @@ class TicketWatch:
 
     # ------------------------------------------------------------ pages
     async def open(self, ticket_id: str) -> tuple[Watcher, str | None]:
-        """Start following a ticket: the watcher and the ticket's state now (None: unknown)."""
+        """Start following a ticket: the watcher and the ticket's state now (None: unknown).
+
+        The watcher is registered before its first state is computed, so a pass that runs
+        meanwhile includes it; of two states the one computed later wins (``_apply``)."""
         if self.pages >= self.max_pages:
             raise TooManyWatchers(per_ticket=False)
-        mine = self.watchers.get(ticket_id, set())
+        mine = self.watchers.setdefault(ticket_id, set())
         if len(mine) >= self.max_per_ticket:
             raise TooManyWatchers(per_ticket=True)
-        state = self.last.get(ticket_id)
-        if state is None:
-            found = await self.compute([ticket_id])
-            if ticket_id not in found:
-                return Watcher(ticket_id), None
-            state = encode_state(found[ticket_id])
         watcher = Watcher(ticket_id)
-        self.watchers.setdefault(ticket_id, set()).add(watcher)
-        self.last.setdefault(ticket_id, state)
+        mine.add(watcher)
         self.pages += 1
-        return watcher, state
+        if ticket_id not in self.last:
+            tick, found = await self._compute([ticket_id])
+            if ticket_id not in found:
+                self.close(watcher)
+                return watcher, None
+            self._apply(tick, ticket_id, encode_state(found[ticket_id]))
+        watcher.pending = None  # the state now is the answer; only later ones are pending
+        return watcher, self.last[ticket_id]
 
     def close(self, watcher: Watcher) -> None:
         mine = self.watchers.get(watcher.ticket_id)
@@ -123,6 +129,7 @@ class TicketWatch:
         if not mine:
             del self.watchers[watcher.ticket_id]
             self.last.pop(watcher.ticket_id, None)
+            self._stamp.pop(watcher.ticket_id, None)
 
     # ------------------------------------------------------------ the feed
     def start(self) -> None:
@@ -168,14 +175,26 @@ class TicketWatch:
     async def refresh(self) -> None:
         """One pass: compute every watched ticket's state, send those that changed."""
         self.passes += 1
-        found = await self.compute(list(self.watchers))
+        tick, found = await self._compute(list(self.watchers))
         for ticket_id, state in found.items():
-            text = encode_state(state)
-            if self.last.get(ticket_id) == text:
-                continue
-            self.last[ticket_id] = text
-            for watcher in self.watchers.get(ticket_id, ()):
-                watcher.offer(text)
+            self._apply(tick, ticket_id, encode_state(state))
+
+    async def _compute(self, ids: list[str]) -> tuple[int, dict[str, Json]]:
+        self._tick += 1
+        tick = self._tick
+        return tick, await self.compute(ids)
+
+    def _apply(self, tick: int, ticket_id: str, text: str) -> None:
+        """Take a computed state unless a later computation already gave one; hand it to the
+        ticket's pages if it changed."""
+        if ticket_id not in self.watchers or self._stamp.get(ticket_id, -1) > tick:
+            return
+        self._stamp[ticket_id] = tick
+        if self.last.get(ticket_id) == text:
+            return
+        self.last[ticket_id] = text
+        for watcher in self.watchers[ticket_id]:
+            watcher.offer(text)
 
 
 def _event_type(message: str) -> str:

@@ -64,7 +64,7 @@ def test_public_states_follow_transfers_and_expire_with_the_business_day(store: 
 def test_the_watch_sends_each_page_its_newest_state_and_coalesces_bursts(store: Store) -> None:
     async def scenario() -> None:
         config = load_config()
-        hub = EventHub(functools.partial(iso, tz=config.zone))
+        hub = EventHub(functools.partial(iso, tz=config.zone))  # type: ignore[arg-type]
         hub.bind(asyncio.get_running_loop())
         branch = Branch(config, store, b"k" * 32, publish=hub.publish)
         computed: list[int] = []
@@ -111,5 +111,36 @@ def test_the_watch_sends_each_page_its_newest_state_and_coalesces_bursts(store: 
             assert watch.pages == 0 and watch.watchers == {}
         finally:
             await watch.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_page_opening_during_a_pass_gets_the_later_state() -> None:
+    """The first state of a page is computed while a pass (after a call) runs: whichever
+    computation started later wins, so the page never starts on a state older than the hall."""
+
+    async def scenario() -> None:
+        hall: dict[str, dict[str, object]] = {"t1": {"ahead": 3}}
+        release = asyncio.Event()
+        calls = [0]
+
+        async def compute(ids: list[str]) -> dict[str, dict[str, object]]:
+            snapshot = {i: dict(hall[i]) for i in ids if i in hall}
+            calls[0] += 1
+            if calls[0] == 1:  # the page's own computation, slow
+                await release.wait()
+            return snapshot
+
+        watch = TicketWatch(EventHub(str), compute)  # the hub is not started: passes by hand
+        opening = asyncio.create_task(watch.open("t1"))
+        await asyncio.sleep(0)
+        hall["t1"] = {"ahead": 2}  # a call meanwhile, and the pass after it
+        await watch.refresh()
+        release.set()
+        watcher, state = await opening
+        assert state == '{"ahead":2}'
+        hall["t1"] = {"ahead": 1}
+        await watch.refresh()
+        assert await asyncio.wait_for(watcher.next(), 1) == '{"ahead":1}'
 
     asyncio.run(scenario())
