@@ -4,6 +4,7 @@ real engine: from the QR to the call, live, in Chinese and English."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from queue_core.client import EngineClient
 from tests.caller.conftest import new_tab, screenshot
+from tests.support.clocked import Clock, ClockedEngine, at
 from tests.support.engine import KIOSK_TOKEN, RunningEngine
 
 #: A small Android phone held upright (CSS pixels), at a phone's pixel density.
@@ -123,3 +125,26 @@ def test_the_page_is_large_loads_nothing_from_outside_and_tells_an_unknown_ticke
     expect(page.locator("#headline")).to_have_text("找不到这张票")
     expect(page.locator("#detail")).to_have_text("请核对二维码，或到大堂咨询大堂经理。")
     expect(page).to_have_title("找不到此号")
+
+
+def test_a_ticket_left_at_the_end_of_the_day_says_it_is_void_and_what_to_do(
+    tmp_path: Path, phone: BrowserContext
+) -> None:
+    branch = ClockedEngine(tmp_path, Clock(at("2026-11-12 16:40"))).start()
+    try:
+        lobby = branch.lobby()
+        mine = lobby.issue("A")
+        page = new_tab(phone)
+        page.goto(f"{branch.url}{mine['public_url']}")
+        expect(page.locator("#headline")).to_have_text("下一位就是您")
+        branch.clock.set("2026-11-13 09:00")
+        lobby = branch.lobby()  # yesterday's session ended with the day
+        lobby.issue("A")  # the hall moves on: the page learns its ticket's day is over
+        expect(page.locator("#headline")).to_have_text("此号已失效")
+        expect(page.locator("#detail")).to_have_text(
+            "当天营业已结束。如需办理，请在营业时间重新取号。"
+        )
+        expect(page.locator("#link-text")).to_contain_text("此号已结束")
+        screenshot(page, "phone-expired")
+    finally:
+        branch.stop()

@@ -49,7 +49,7 @@ function render() {
     text += ` · ${t("link.at", { time: hhmm })}`;
   }
   $("#link-text").textContent = text;
-  $("#link").className = `link ${view.final || linkUp ? "up" : "down"}`;
+  $("#link").className = `link ${view.final ? "final" : linkUp ? "up" : "down"}`;
 }
 
 function apply(next) {
