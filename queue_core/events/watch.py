@@ -21,11 +21,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from queue_core.events.hub import EventHub, Subscriber
+from queue_core.events.hub import EventHub, Outgoing, Subscriber
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
@@ -96,6 +96,7 @@ class TicketWatch:
         self.passes = 0
         self._task: asyncio.Task[None] | None = None
         self._sub: Subscriber | None = None
+        self._changed = asyncio.Event()
 
     # ------------------------------------------------------------ pages
     async def open(self, ticket_id: str) -> tuple[Watcher, str | None]:
@@ -142,13 +143,31 @@ class TicketWatch:
                 await self._task
         if self._sub is not None:
             self.hub.unsubscribe(self._sub)
+            self._sub = None
+
+    def _subscribe(self) -> None:
+        self._sub = self.hub.subscribe("phone-pages", "public")
+        self.hub.go_live(self._sub, self, self._sub.last_seq)
+
+    # The hub's Sink: it hands over each batch of events; this only notes that one came.
+    def take(self, messages: Sequence[Outgoing]) -> bool:
+        if any(_event_type(m.text) not in QUIET_TYPES for m in messages):
+            self._changed.set()
+        return True
+
+    def drop(self, code: int, reason: str) -> None:
+        """The hub let go of the feed: subscribe again and recompute, so no change is missed."""
+        self._sub = None
+        self._changed.set()
 
     async def _run(self) -> None:
-        self._sub = self.hub.subscribe("phone-pages", "public")
+        self._subscribe()
         while True:
             try:
-                changed = await self._wait_for_change()
-                if changed and self.watchers:
+                await self._wait_for_change()
+                if self._sub is None:
+                    self._subscribe()
+                if self.watchers:
                     await self.refresh()
             except asyncio.CancelledError:
                 raise
@@ -156,21 +175,12 @@ class TicketWatch:
                 log.warning("ticket watch pass failed", exc_info=True)
                 await asyncio.sleep(1.0)
 
-    async def _wait_for_change(self) -> bool:
-        """Wait for events (or the refresh period); drain all that queued up meanwhile."""
-        assert self._sub is not None
+    async def _wait_for_change(self) -> None:
+        """Wait for events (or the refresh period); all that came meanwhile make one pass."""
         timeout = self.refresh_s if self.watchers else None
-        try:
-            items = [await asyncio.wait_for(self._sub.queue.get(), timeout)]
-        except TimeoutError:
-            return True
-        while not self._sub.queue.empty():
-            items.append(self._sub.queue.get_nowait())
-        if any(item is None for item in items):  # cut by the hub: subscribe again, recompute
-            self.hub.unsubscribe(self._sub)
-            self._sub = self.hub.subscribe("phone-pages", "public")
-            return True
-        return any(item is not None and _event_type(item[1]) not in QUIET_TYPES for item in items)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        self._changed.clear()
 
     async def refresh(self) -> None:
         """One pass: compute every watched ticket's state, send those that changed."""
