@@ -204,7 +204,7 @@ BranchQ demo branch 城东支行 — engine on {url}
   teller's caller   {url}/caller      (t03 / PIN 1234 at counter 3; t01..t08 likewise)
   lobby console     {url}/lobby       (lobby / PIN 6789)
   rating tablet     {url}/rating      (device token demo-rating-3)
-  phones            {phone}/phone     (take a ticket; a ticket's QR opens {phone}/t/…)
+  phones            {phone}/t/…       (a ticket's QR code opens its live page there)
   API contract      {url}/openapi.json
   other programs    branchq display --engine {url} --token demo-display
                     branchq kiosk   --engine {url} --token demo-kiosk-1
