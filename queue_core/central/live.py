@@ -25,7 +25,6 @@ from queue_core.central.reports import (
 )
 from queue_core.central.settings import CentralConfig
 from queue_core.central.uplink import CLOCK_TOLERANCE_S
-from queue_core.domain import figures
 from queue_core.domain.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -99,9 +98,7 @@ class LiveBoard:
             board.tickets[ticket.id] = ticket
             board.seen_seq = max(board.seen_seq, seq)
         tickets = ordered(list(board.tickets.values()))
-        board.figures = await asyncio.to_thread(
-            figures.daily_figures, tickets, tz=clock.tz, tier_ranks=clock.tier_ranks
-        )
+        board.figures = await asyncio.to_thread(clock.daily_figures, tickets)
         board.applied = applied
 
     def _line(

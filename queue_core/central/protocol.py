@@ -174,7 +174,12 @@ def describe(config: BranchConfig) -> dict[str, Any]:
         ],
         "tiers": [{"code": t.code, "name": t.name, "rank": t.rank} for t in config.tiers],
         "counters": [
-            {"number": c.number, "name": c.display_name, "services": list(c.services)}
+            {
+                "number": c.number,
+                "name": c.display_name,
+                "services": list(c.services),
+                "prefers_green": c.prefers_green,
+            }
             for c in config.counters
         ],
     }

@@ -47,6 +47,24 @@ class BranchClock:
     def counters(self) -> list[int]:
         return [int(c["number"]) for c in self.described.get("counters", [])]
 
+    @property
+    def care_counters(self) -> set[int]:
+        """The care windows (爱心窗口): the counters that prefer the green channel."""
+        return {int(c["number"]) for c in self.described.get("counters", [])
+                if c.get("prefers_green")}  # fmt: skip
+
+    def daily_figures(
+        self, tickets: list[Ticket], spans: list[figures.CounterSpan] | None = None
+    ) -> Json:
+        """``figures.daily_figures`` over the branch's visits, with the branch's own settings."""
+        return figures.daily_figures(
+            tickets,
+            tz=self.tz,
+            tier_ranks=self.tier_ranks,
+            counter_spans=spans,
+            care_counters=self.care_counters,
+        )
+
     def now(self, centre_now: float | None = None) -> float:
         """The branch's time now: the centre's clock corrected by the measured offset, and
         never before the branch's newest event."""
@@ -84,9 +102,7 @@ async def day_figures(
     spans = await day_spans(db, branch, day, now)
     return {
         "date": day,
-        **figures.daily_figures(
-            tickets, tz=branch.tz, tier_ranks=branch.tier_ranks, counter_spans=spans
-        ),
+        **branch.daily_figures(tickets, spans),
     }
 
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from queue_core.central.reports import RANKINGS, figure_line, teller_lines
 from queue_core.client import EngineClient
 from tests.caller.conftest import SCREENS
 from tests.central.conftest import Bank
@@ -99,6 +100,34 @@ def test_the_console_gives_the_branch_own_figures(bank: Bank) -> None:
     mine = branch_figures(bank.engines["0101"])
     assert line["over_threshold_share"] == mine["waits"]["over_threshold_share"]
     assert line["served"] == mine["served"] and line["lag"] == 0 and line["clock_ok"] is True
+
+
+@pytest.mark.parametrize("by", sorted(RANKINGS))
+@pytest.mark.parametrize("day", ["today", "by date"])
+def test_the_rankings_order_branches_and_tellers_by_their_own_figures(
+    bank: Bank, by: str, day: str
+) -> None:
+    key, more_is_better = RANKINGS[by]
+    mine = {code: branch_figures(engine) for code, engine in bank.engines.items()}
+    dates = {figs["date"] for figs in mine.values()}
+    params: dict[str, object] = {"by": by}
+    if day == "by date":
+        params["date"] = dates.pop()
+    body = bank.get("hq-viewer", "/ranking", **params).json()
+    for kind, theirs in (("branches", body["branches"]), ("tellers", body["tellers"])):
+        values = [line[key] for line in theirs if line[key] is not None]
+        assert values == sorted(values, reverse=more_is_better), kind
+        assert [line["rank"] for line in theirs] == [
+            *range(1, len(values) + 1),
+            *[None] * (len(theirs) - len(values)),
+        ], kind
+    lines = {line["branch"]: line for line in body["branches"]}
+    for code, figs in mine.items():
+        assert {k: lines[code][k] for k in figure_line(figs)} == figure_line(figs)
+        name = lines[code]["branch_name"]
+        expected = teller_lines(code, name, figs)
+        got = [{k: t[k] for k in expected[0]} for t in body["tellers"] if t["branch"] == code]
+        assert sorted(got, key=lambda t: t["teller"]) == sorted(expected, key=lambda t: t["teller"])
 
 
 def test_a_region_manager_sees_only_the_region(page: Page, bank: Bank) -> None:
