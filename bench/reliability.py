@@ -157,9 +157,10 @@ def fuzz_api(args: argparse.Namespace) -> None:
             ("by status", statuses),
             ("5xx answers", len(report.server_errors)),
             ("errors not in the error shape", len(report.bad_shapes)),
+            ("answers not as the document says", len(report.nonconforming)),
         ],
     )
-    for line in report.server_errors[:10] + report.bad_shapes[:10]:
+    for line in report.server_errors[:10] + report.bad_shapes[:10] + report.nonconforming[:10]:
         print(f"    {line}")
 
 

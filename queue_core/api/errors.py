@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,12 +48,17 @@ HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The error shape; ``headers`` adds to the status's own (``Allow`` on a 405)."""
+    own = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if status == 503:
-        headers = {"Retry-After": "2"}
+        own = {"Retry-After": "2"}
     return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+        {"error": {"code": code, "message": message}},
+        status_code=status,
+        headers={**own, **(headers or {})} or None,
     )
 
 
@@ -66,8 +73,29 @@ def _describe(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        parts.append(f"{loc or 'body'}: {err.get('msg', 'invalid')}")
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{loc or 'body'}: {message}")
     return "; ".join(parts) or "invalid request"
+
+
+_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+def allowed_methods(request: Request) -> str | None:
+    """Every method the API takes at the request's path, for a 405's ``Allow`` (RFC 9110 lists
+    them all; Starlette names only the first route's, and FastAPI makes a route per method)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allowed_methods", None
+    )
+    if table is None:
+        table = [
+            (re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))), set(operations))
+            for path, operations in request.app.openapi().get("paths", {}).items()
+        ]
+        request.app.state.allowed_methods = table
+    path = request.url.path
+    methods = {m.upper() for pattern, ms in table if pattern.fullmatch(path) for m in ms} & _METHODS
+    return ", ".join(sorted(methods)) if methods else None
 
 
 def install(app: FastAPI) -> None:
@@ -82,10 +110,13 @@ def install(app: FastAPI) -> None:
         return error_response(422, "validation_error", _describe(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        return error_response(exc.status_code, code, message)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+        return error_response(exc.status_code, code, message, headers)
 
     @app.exception_handler(Exception)
     async def anything(_: Request, exc: Exception) -> JSONResponse:

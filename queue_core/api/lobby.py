@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Response
 
 from queue_core.access import require
 from queue_core.api.deps import BranchDep, Caller, ConfigDep, HubDep
-from queue_core.api.schemas import AnnouncementBody, EraseBody, HealthBody
+from queue_core.api.schemas import AnnouncementBody, Day, EraseBody, HealthBody
 from queue_core.domain import figures
 from queue_core.domain.errors import Forbidden
 
@@ -104,7 +104,7 @@ def _day(branch: Any, date: Date | None) -> str:
 
 
 @router.get("/stats/daily")
-def daily(caller: Caller, branch: BranchDep, date: Date | None = None) -> Json:
+def daily(caller: Caller, branch: BranchDep, date: Day | None = None) -> Json:
     """The day's figures from the stored history (a restarted engine reports the same)."""
     require(caller, "lobby")
     day = _day(branch, date)
@@ -120,8 +120,12 @@ def daily(caller: Caller, branch: BranchDep, date: Date | None = None) -> Json:
     }
 
 
-@router.get("/stats/daily.csv")
-def daily_csv(caller: Caller, branch: BranchDep, date: Date | None = None) -> Response:
+@router.get(
+    "/stats/daily.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "one line per visit"}},
+)
+def daily_csv(caller: Caller, branch: BranchDep, date: Day | None = None) -> Response:
     require(caller, "lobby")
     day = _day(branch, date)
     body = figures.tickets_csv(branch.tickets_of_day(day), branch.tz)

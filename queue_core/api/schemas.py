@@ -1,11 +1,35 @@
-"""Request bodies (Pydantic). Unknown fields are ignored, so clients may send more."""
+"""Request bodies (Pydantic) and the query types they share. Unknown fields are ignored, so
+clients may send more."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _written_as(pattern: re.Pattern[str], what: str) -> BeforeValidator:
+    # Pydantic also reads a number as seconds since 1970 (``date=0`` would be 1970-01-01): a
+    # day or a time in this API is only ever written out, as the OpenAPI ``format`` says.
+    def check(value: object) -> object:
+        if isinstance(value, (date, datetime)):
+            return value
+        if not isinstance(value, str) or not pattern.match(value):
+            raise ValueError(f"write {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+#: A calendar day, written ``YYYY-MM-DD``.
+Day = Annotated[date, _written_as(_DAY, "a day as YYYY-MM-DD")]
+#: A time with its offset, written in ISO 8601 (``2026-12-01T17:00:00+08:00``).
+Moment = Annotated[AwareDatetime, _written_as(_TIME, "a time as 2026-12-01T17:00:00+08:00")]
 
 
 class LoginBody(BaseModel):
@@ -53,7 +77,7 @@ class PauseBody(BaseModel):
 
 class AnnouncementBody(BaseModel):
     text: str = Field(min_length=1, max_length=500)
-    until: datetime | None = None
+    until: Moment | None = None
 
 
 class EraseBody(BaseModel):

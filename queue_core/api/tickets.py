@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date as Date
 from functools import partial
 from typing import Annotated, Any
 
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Header, Response, status
 
 from queue_core.access import require, require_staff
 from queue_core.api.deps import AccessDep, BranchDep, Caller
-from queue_core.api.schemas import IssueBody, MoveBody, RatingBody, ReassignBody
+from queue_core.api.schemas import Day, IssueBody, MoveBody, RatingBody, ReassignBody
 from queue_core.domain.errors import Forbidden, InvalidInput
 from queue_core.domain.tickets import Status
 from queue_core.service import Branch
@@ -58,7 +57,7 @@ def list_tickets(
     branch: BranchDep,
     status: Status | None = None,
     service: str | None = None,
-    date: Date | None = None,
+    date: Day | None = None,
 ) -> list[Json]:
     """The day's tickets (every visit), oldest first, filtered by status and service: the
     lobby's list of skipped numbers to reassign, a teller's look-up."""
