@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import sys
@@ -40,6 +39,7 @@ from drivers.serial.scheduler import BusScheduler
 from queue_core.client import AsyncEngineClient, EngineError, EngineUnavailable, EventStream
 
 log = logging.getLogger("branchq.signs")
+HEALTH_RETRY_S = 5.0  # the engine takes a device's health report every 5 s, after a burst
 NOTICE_S = 3.0  # how long a keypad shows "Err"/"---" before its number again
 
 
@@ -150,8 +150,12 @@ class SignsAgent:
 
     async def report_health(self) -> None:
         while True:
-            with contextlib.suppress(EngineError):
+            try:
                 await self.client.report_health(*self.devices_health())
+            except EngineError as exc:
+                if exc.status == 429:  # too often (a flapping sign): the latest, a bit later
+                    await asyncio.sleep(HEALTH_RETRY_S)
+                    continue
             await self.health.get()
             while not self.health.empty():  # only the latest matters
                 self.health.get_nowait()

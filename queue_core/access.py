@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import secrets
 import threading
 import time
@@ -78,6 +79,38 @@ class RateLimiter:
         if tokens < 1:
             raise TooMany("too many tickets from this kiosk; wait a moment", "rate_limited")
         bucket.tokens, bucket.stamp = tokens - 1, now
+
+
+class HealthReportLimit:
+    """How often a device may report its health: a token bucket per device (``per_minute``
+    sustained, ``burst`` at once), kept in this process's memory.
+
+    Kiosks stand in the public hall, so their token is the easiest to steal. A refused report
+    must cost nothing: these buckets are checked before any transaction (a flood of refusals
+    taking the write lock would hold up call-next), which is why they are not rows like the
+    kiosk's ticket buckets. With ``serve --workers N`` each worker counts on its own, so a
+    device gets at most N times the rate. Real devices report on a change and every 30 s."""
+
+    def __init__(self, per_minute: float, burst: int, clock: Callable[[], float]) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = burst
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, device: str) -> None:
+        """Spend one of the device's reports or raise ``TooMany``."""
+        now = self.clock()
+        with self._lock:
+            tokens, stamp = self._buckets.get(device, (float(self.burst), now))
+            tokens = refill(tokens, stamp, now, self.rate, self.burst)
+            if tokens < 1:
+                wait = max(1, math.ceil((1 - tokens) / self.rate - 1e-9))
+                raise TooMany(
+                    f"too many health reports from {device}; send the next in {wait} s",
+                    "health_reports_too_often",
+                )
+            self._buckets[device] = (tokens - 1, now)
 
 
 class LoginThrottle:
@@ -198,6 +231,9 @@ class Access:
         rate = float(config.kiosk.get("rate_per_minute", 30))
         burst = int(config.kiosk.get("burst", 5))
         self.kiosk_limit = RateLimiter(rate, burst, clock, store)
+        self.health_limit = HealthReportLimit(
+            config.security.health_reports_per_minute, config.security.health_report_burst, clock
+        )
 
     # Authentication
     def authenticate(self, token: str | None) -> Principal:

@@ -263,6 +263,9 @@ class SecuritySettings(_Strict):
     max_failed_logins: int = Field(default=5, ge=1)
     lockout_s: int = Field(default=300, ge=1)
     session_hours: float = Field(default=14.0, gt=0)
+    #: Each device's health reports (``POST /devices/health``): sustained and at once.
+    health_reports_per_minute: float = Field(default=12.0, gt=0)
+    health_report_burst: int = Field(default=10, ge=1)
 
 
 class PrivacySettings(_Strict):

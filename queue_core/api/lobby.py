@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 
 from queue_core.access import require
-from queue_core.api.deps import BranchDep, Caller, ConfigDep, HubDep
+from queue_core.api.deps import AccessDep, BranchDep, Caller, ConfigDep, HubDep
 from queue_core.api.schemas import AnnouncementBody, Day, EraseBody, HealthBody
 from queue_core.domain import figures
 from queue_core.domain.errors import Forbidden
@@ -87,9 +87,12 @@ def answer_help(
 
 
 @router.post("/devices/health")
-def health_report(body: HealthBody, caller: Caller, branch: BranchDep) -> Json:
+def health_report(body: HealthBody, caller: Caller, branch: BranchDep, access: AccessDep) -> Json:
+    """A device's health (printer paper, signs answering, display link): at most
+    ``[security] health_reports_per_minute`` per device, and a detail of at most 4 KB."""
     if caller.kind != "device":
         raise Forbidden("only devices report their health", "forbidden")
+    access.health_limit.take(caller.name)
     return branch.report_health(caller.name, body.status, dict(body.detail))
 
 
