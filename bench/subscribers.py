@@ -190,10 +190,13 @@ async def _calls(url: str, calls: int, counters: int, pid: int) -> dict[str, flo
     numbers = list(range(1, counters + 1))
     conns: dict[int, Connection] = {}
     tokens: dict[int, str] = {}
-    for n in numbers:  # each connection kept busy (the engine closes one idle for 5 s)
+    setup = await Connection.open(host, port)
+    for n in numbers:
+        tokens[n] = await _login(setup, *TELLERS[n], n)
+        await setup.call("POST", f"{API}/counters/{n}/open", tokens[n])
+    await setup.close()
+    for n in numbers:  # opened once every login is done: the engine closes one idle for 5 s
         conns[n] = await Connection.open(host, port)
-        tokens[n] = await _login(conns[n], *TELLERS[n], n)
-        await conns[n].call("POST", f"{API}/counters/{n}/open", tokens[n])
     latencies: list[float] = []
     remaining = [calls]
     cpu0 = _proc_figures(pid)[1]
