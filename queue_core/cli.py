@@ -68,7 +68,6 @@ def _serve(argv: Sequence[str]) -> int:
         help="no line per request (when the reverse proxy logs them: deploy/nginx does)",
     )
     args = parser.parse_args(argv)
-    _reexec_with_returnable_memory(argv)
     # The database, its WAL and the secret hold the day's customers: owner only, also when
     # the engine is started by hand (the systemd unit sets UMask=0077 itself).
     os.umask(0o077)
@@ -117,19 +116,6 @@ def _serve(argv: Sequence[str]) -> int:
     uplink.stop_serving = lambda: setattr(server, "should_exit", True)
     server.run()
     return uplink.RESTART_EXIT if uplink.restart_requested() else 0
-
-
-def _reexec_with_returnable_memory(argv: Sequence[str]) -> None:
-    """Run the engine on the C allocator (``PYTHONMALLOC=malloc``), restarting this process
-    in place once to set it. CPython's own allocator keeps a 1 MB arena as long as one object
-    in it lives, so after 2 000 event streams left, 40 MB and more stayed pinned for good; on
-    malloc the hub's ``malloc_trim`` gives it back (``queue_core.events.hub``). An explicit
-    ``PYTHONMALLOC`` is respected."""
-    if os.environ.get("PYTHONMALLOC"):
-        return
-    os.environ["PYTHONMALLOC"] = "malloc"
-    sys.stdout.flush()
-    os.execv(sys.executable, [sys.executable, "-m", "queue_core", "serve", *argv])
 
 
 def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
