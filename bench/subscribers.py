@@ -28,6 +28,8 @@ from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
+
 from bench.load import Connection
 from tests.support.engine import DISPLAY_TOKEN, LOBBY, TELLERS, RunningEngine
 
@@ -231,6 +233,15 @@ async def _calls(url: str, calls: int, counters: int, pid: int) -> dict[str, flo
     }
 
 
+def _until_no_stream(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if httpx.get(f"{url}/healthz", timeout=10).json().get("subscribers") == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the engine still counts streams a minute after they all left")
+
+
 def run(count: int, calls: int, counters: int) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-subscribers-"))
     engine = RunningEngine(workdir=workdir, extra_args=["--no-access-log"]).start()
@@ -250,6 +261,7 @@ def run(count: int, calls: int, counters: int) -> dict[str, float]:
         here.send("leave")
         assert here.recv() == "gone"
         holder.join(10)
+        _until_no_stream(engine.url)  # the engine has seen every stream go (a loaded machine)
         time.sleep(5.0)
         rss_after = _proc_figures(pid)[0]
     finally:
