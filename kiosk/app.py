@@ -189,6 +189,8 @@ class Kiosk:
     # The engine
     async def _issue(self, effect: IssueTicket) -> None:
         body: dict[str, Any] = {"service": effect.service}
+        if effect.care:
+            body["care"] = True
         if effect.card is not None:
             body["card"] = effect.card
         headers = {"Idempotency-Key": effect.key}

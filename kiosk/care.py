@@ -144,11 +144,17 @@ def guidance(state: KioskState) -> str:
 
     screen, en = state.screen, state.lang == "en"
     if isinstance(screen, Choose):
+        asked = state.priority and care_services(state)
+        if asked:
+            return ("Priority care asked for. Now choose your service." if en else
+                    "已选择优先照顾。请选择您要办理的业务，从上往下第一个按钮开始。")  # fmt: skip
         return _choose_words(care_services(state), en)
     if isinstance(screen, Issuing):
         return "Getting your ticket, please wait." if en else "正在为您取号，请稍候。"
     if isinstance(screen, Showing):
         words = _ticket_words(screen.ticket, screen.printing == "failed", en)
+        if state.priority:
+            words.insert(-1, _priority_words(bool(screen.ticket.get("green_channel")), en))
         return " ".join(words) if en else "".join(words)
     if isinstance(screen, Notice):
         from kiosk.texts import NOTICES, pick
@@ -170,14 +176,23 @@ def _choose_words(services: Sequence[Service], en: bool) -> str:
                  for i, s in enumerate(services)]  # fmt: skip
         return " ".join([
             "Please choose your service. The buttons, from the top down.", *parts,
-            "The yellow button below them calls the lobby manager to help you.",
+            "In the bottom row, the left button asks for priority care,",
+            "and the yellow button on the right calls the lobby manager to help you.",
             "To hear this again, press the bottom left button.",
         ])  # fmt: skip
     parts = [f"第{ORDINALS_ZH[i]}个，{s.name}。" for i, s in enumerate(services)]
     return "".join([
         "请选择您要办理的业务。屏幕上的按钮，从上往下：", *parts,
-        "最下面的黄色按钮，请大堂经理过来帮忙。", "再听一遍，请按左下角的按钮。",
+        "最下面一排：左边的按钮，需要优先照顾；右边的黄色按钮，请大堂经理过来帮忙。",
+        "再听一遍，请按左下角的按钮。",
     ])  # fmt: skip
+
+
+def _priority_words(granted: bool, en: bool) -> str:
+    if en:
+        return ("You are in the green channel and will be served first." if granted else
+                "The lobby manager will come to confirm your priority care.")  # fmt: skip
+    return "您已进入绿色通道，将优先为您办理。" if granted else "大堂经理会过来确认优先照顾。"
 
 
 def _ticket_words(ticket: Any, failed: bool, en: bool) -> list[str]:

@@ -20,6 +20,7 @@ WHITE: Color = (255, 255, 255)
 YELLOW: Color = (255, 230, 0)
 BUTTON: Color = (0, 40, 120)  # white on it 14:1, yellow 11:1
 FOOTER_BUTTON: Color = (40, 40, 40)
+PRIORITY_ON: Color = (0, 90, 30)  # the green channel asked for: white on it 7.9:1
 HELP: Color = (255, 230, 0)  # "请大堂经理帮忙": black on yellow, 16:1, unlike any service
 ALARM: Color = (150, 0, 0)  # the offline and printer strips: white on it 10:1
 EDGE_PX = 6
@@ -31,6 +32,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "care_off": ("标准模式", "Standard"),
     "repeat": ("再听一遍", "Hear again"),
     "help": ("请大堂经理帮忙", "Ask the lobby manager"),
+    "priority": ("需要优先照顾", "I need priority care"),
+    "priority_on": ("✓ 已选优先照顾", "✓ Priority care asked"),
     "choose": ("请选择业务", "Choose your service"),
     "none": (
         "现在没有可办理的业务，请咨询大堂经理",
@@ -169,8 +172,15 @@ def _choose(painter: Painter, state: KioskState) -> None:
         box = (x + f.px(60), top + f.px(40), w - f.px(120), y + h - top - f.px(80))
         put_lines(painter, word("none", state), f.px(84), YELLOW, box, "none")
     for b in buttons(state, *painter.surface.get_size()):
-        if b.target == "care:help":
-            button(painter, b.rect, word("help", state), "care:help", 96, HELP, BLACK)
+        if b.target in ("care:help", "care:priority"):  # half a row each: their words wrap
+            on = state.priority
+            label = word("help", state) if b.target == "care:help" else word(
+                "priority_on" if on else "priority", state)  # fmt: skip
+            fill, ink = (HELP, BLACK) if b.target == "care:help" else (
+                PRIORITY_ON if on else BUTTON, WHITE)  # fmt: skip
+            painter.box(b.rect, fill, WHITE)
+            inner = inset(b.rect, max(EDGE_PX, f.px(EDGE_PX)) + f.px(12))
+            put_lines(painter, label, f.px(80), ink, inner, b.target)
             continue
         service = services.get(b.target.removeprefix("service:"))
         if service is None:

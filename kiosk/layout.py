@@ -176,9 +176,13 @@ def care_buttons(state: KioskState, frame: Frame) -> list[Button]:
     if isinstance(screen, Choose):
         out.append(Button("care:off", standard))
         services = care_services(state)
-        *cells, ask = care_choices(frame, len(services) + 1)  # the last row: "请大堂经理帮忙"
+        # The last row: "需要优先照顾" (the green channel) and "请大堂经理帮忙", side by side.
+        *cells, (x, y, w, h) = care_choices(frame, len(services) + 1)
         out += [Button(f"service:{s.code}", r) for s, r in zip(services, cells, strict=True)]
-        out.append(Button("care:help", ask))
+        gap = frame.px(32)
+        half = (w - gap) // 2
+        out.append(Button("care:priority", (x, y, half, h)))
+        out.append(Button("care:help", (x + half + gap, y, w - half - gap, h)))
     elif isinstance(screen, Showing):
         out.append(Button("done", care_done(frame)))
     elif isinstance(screen, Notice):

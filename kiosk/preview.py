@@ -123,6 +123,7 @@ def care_screens(base: KioskState) -> Iterator[tuple[str, KioskState]]:
     offline = run(choose, LinkChanged(False, NOW + 3))
     yield "care-offline", offline
     yield "care-offline-notice", run(offline, Tap("service:A", NOW + 5))
+    yield "care-priority", run(choose, Tap("care:priority", NOW + 3))
     yield "care-help-sent", run(choose, Tap("care:help", NOW + 3), HelpAsked(True, NOW + 3.2))
 
 

@@ -162,6 +162,7 @@ class KioskState:
     pin_set: bool = False
     pin_locked_until: float = 0.0
     care: bool = False  # care mode: large type, high contrast, fewer choices, spoken guidance
+    priority: bool = False  # care mode's "需要优先照顾": this customer asks for the green channel
     care_policy: CarePolicy = field(default_factory=CarePolicy)
 
     def service(self, code: str) -> Service | None:
@@ -265,6 +266,7 @@ class IssueTicket:
     service: str
     card: str | None = field(repr=False)
     key: str
+    care: bool = False  # the customer asked for the green channel (care mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +300,10 @@ NONE: tuple[Effect, ...] = ()
 
 
 def go(state: KioskState, screen: Screen, now: float) -> KioskState:
-    return replace(state, screen=screen, screen_since=now)
+    # A green-channel request is the customer's at hand: the next one starts without it.
+    done = isinstance(screen, Attract) or isinstance(state.screen, Showing)
+    priority = state.priority and not done
+    return replace(state, screen=screen, screen_since=now, priority=priority)
 
 
 def step(state: KioskState, message: Message) -> Result:
@@ -359,6 +364,8 @@ def tap(state: KioskState, message: Tap) -> Result:
         return care.switch(state, target == "care:on", now)
     if target == "care:repeat":
         return state, care.repeat(state)
+    if target == "care:priority" and state.care and isinstance(screen, Choose):
+        return replace(state, priority=not state.priority, last_touch=now), NONE
     if target == "care:help" and state.care and isinstance(screen, Choose):
         return replace(state, last_touch=now), (AskForHelp(),)
     if isinstance(screen, Attract):
@@ -393,7 +400,8 @@ def press(state: KioskState, code: str, now: float) -> Result:
     else:
         key = f"{state.session}-{state.presses + 1}"
     state = replace(state, presses=state.presses + 1)
-    return go(state, Issuing(code, key), now), (IssueTicket(code, card, key),)
+    care = state.care and state.priority
+    return go(state, Issuing(code, key), now), (IssueTicket(code, card, key, care),)
 
 
 def issued(state: KioskState, message: Issued) -> Result:

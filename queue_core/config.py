@@ -249,6 +249,9 @@ class CareSettings(_Strict):
     pension_days: list[int] = Field(default=list(PENSION_DAYS), max_length=31)
     #: The services care mode offers, in order (at most 4; empty: the first open ones).
     kiosk_services: list[str] = Field(default=[], max_length=4)
+    #: A customer asking at the kiosk for the green channel (priority care): "confirm" (the
+    #: lobby manager confirms it on the console) or "kiosk" (granted when asked).
+    green_channel: Literal["confirm", "kiosk"] = "confirm"
 
     @field_validator("pension_days")
     @classmethod

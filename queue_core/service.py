@@ -780,19 +780,25 @@ class Branch:
 
     # -------------------------------------------------------------- help at the kiosk
     @_serialized
-    def request_help(self, device: str) -> Json:
-        """A kiosk's "请大堂经理帮忙": the lobby console and the hall display are told which
-        kiosk; no ticket is taken and nothing about the customer is kept."""
+    def request_help(self, device: str, ticket: Json | None = None) -> Json:
+        """A kiosk's "请大堂经理帮忙" (``kind: help``): the lobby console and the hall display are
+        told which kiosk; no ticket is taken and nothing about the customer is kept. With a
+        ``ticket`` (``kind: care``): its customer asked for the green channel, for the lobby
+        manager to confirm."""
         now = self.clock()
         with self._write() as uow:
-            data = {"id": new_id(), "device": device, "state": care.HelpState.OPEN,
-                    "at": wire.iso(now, self.tz)}  # fmt: skip
+            data: Json = {"id": new_id(), "kind": "care" if ticket else "help", "device": device,
+                          "state": care.HelpState.OPEN, "at": wire.iso(now, self.tz)}  # fmt: skip
+            if ticket is not None:
+                data["ticket"] = {k: ticket[k] for k in ("id", "number", "service")}
             uow.emit("help", now, data)
             return data
 
     @_serialized
-    def answer_help(self, ident: str) -> Json:
-        """The lobby manager is on the way: the request leaves the console and the display."""
+    def answer_help(self, ident: str, grant: bool | None = None) -> Json:
+        """The lobby manager is on the way: the request leaves the console and the display.
+        A green-channel request is granted (the waiting ticket moves into the green channel)
+        or declined (``grant``)."""
         now = self.clock()
         with self._write() as uow:
             found = next((h for h in self._help_events(uow.session) if h["id"] == ident), None)
@@ -800,11 +806,17 @@ class Branch:
                 raise NotFound(f"no help request {ident}", "help_not_found")
             if found["state"] != care.HelpState.OPEN:
                 return dict(found)
-            data = {
-                **found,
-                "state": care.HelpState.ANSWERED,
-                "answered_at": wire.iso(now, self.tz),
-            }
+            state = care.HelpState.ANSWERED
+            if found.get("kind") == "care":
+                if grant is None:
+                    raise InvalidInput("say whether the green channel is granted", "grant_missing")
+                state = care.HelpState.GRANTED if grant else care.HelpState.DECLINED
+                t = self._load(uow, str(found["ticket"]["id"]))
+                if grant and t.status is Status.WAITING and not t.green_channel:
+                    t = replace(t, green_channel=True)
+                    self._save(uow, t)
+                    self._emit_ticket(uow, "green_channel", t)
+            data = {**found, "state": state, "answered_at": wire.iso(now, self.tz)}
             uow.emit("help", now, data)
             return data
 

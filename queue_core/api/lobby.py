@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Response
 
 from queue_core.access import require
 from queue_core.api.deps import AccessDep, BranchDep, Caller, ConfigDep, HubDep
-from queue_core.api.schemas import AnnouncementBody, Day, EraseBody, HealthBody
+from queue_core.api.schemas import AnnouncementBody, AnswerBody, Day, EraseBody, HealthBody
 from queue_core.domain import figures
 from queue_core.domain.errors import Forbidden
 
@@ -80,10 +80,14 @@ def help_requests(caller: Caller, branch: BranchDep) -> list[Json]:
 
 @router.post("/help/{ident}/answer")
 def answer_help(
-    ident: Annotated[str, Path(min_length=1, max_length=64)], caller: Caller, branch: BranchDep
+    ident: Annotated[str, Path(min_length=1, max_length=64)],
+    caller: Caller,
+    branch: BranchDep,
+    body: AnswerBody | None = None,
 ) -> Json:
+    """Answer a call for help, or grant (``{"grant": true}``) or decline a green-channel request."""
     require(caller, "lobby")
-    return branch.answer_help(ident)
+    return branch.answer_help(ident, body.grant if body else None)
 
 
 @router.post("/devices/health")

@@ -43,6 +43,8 @@ class IssueBody(BaseModel):
     tier: str | None = Field(default=None, max_length=16)
     green_channel: bool = False
     card: str | None = Field(default=None, max_length=40, repr=False)
+    #: From a kiosk in care mode: the customer asks for the green channel (no reason asked).
+    care: bool = False
 
 
 class ReassignBody(BaseModel):
@@ -85,6 +87,12 @@ class EraseBody(BaseModel):
 
     card: str | None = Field(default=None, max_length=40, repr=False)
     ticket_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class AnswerBody(BaseModel):
+    """``POST /help/{id}/answer``: for a green-channel request, whether it is granted."""
+
+    grant: bool | None = None
 
 
 class HealthBody(BaseModel):

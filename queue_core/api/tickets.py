@@ -30,10 +30,14 @@ async def issue(
     """Issue a ticket. ``201`` means it is committed to disk."""
     require(caller, "kiosk", "lobby")
     admit = None
+    green, confirm = body.green_channel, False
     if caller.role == "kiosk":
         if body.green_channel or (body.tier and body.tier != branch.config.default_tier.code):
             raise Forbidden("a kiosk cannot grant a tier or the green channel", "forbidden")
         admit = partial(access.kiosk_limit.take, caller.name)
+        # The green channel asked for in care mode: granted, or for the lobby manager to confirm.
+        green = body.care and branch.config.care.green_channel == "kiosk"
+        confirm = body.care and not green
     if idempotency_key is not None and not idempotency_key.strip():
         raise InvalidInput("Idempotency-Key is empty", "invalid_idempotency_key")
     issued = await branch.run(
@@ -41,13 +45,15 @@ async def issue(
         caller.name,
         body.service,
         body.tier,
-        body.green_channel,
+        green,
         body.card,
         idempotency_key,
         admit,
     )
     if issued.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    elif confirm:
+        await branch.run(Branch.request_help, caller.name, issued.ticket)
     return issued.ticket
 
 

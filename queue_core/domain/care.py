@@ -38,7 +38,9 @@ def care_by_default(day: date, default: CareDefault, pension_days: Collection[in
 # Help at the kiosk ("请大堂经理帮忙")
 class HelpState(StrEnum):
     OPEN = "open"
-    ANSWERED = "answered"
+    ANSWERED = "answered"  # a call for help: the lobby manager is on the way
+    GRANTED = "granted"  # a green-channel request, confirmed
+    DECLINED = "declined"
 
 
 def open_requests(changes: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -182,4 +182,15 @@ def test_a_kiosks_call_for_help_reaches_the_console_live_and_is_answered(
     expect(page.locator("#help-count")).to_have_text("0")
     with EngineClient(engine.url, engine.lobby_token()) as lobby:
         assert lobby.request("GET", "/help") == []
+    # A care-mode customer asked for the green channel: the lobby manager confirms it here.
+    with EngineClient(engine.url, KIOSK_TOKEN) as kiosk:
+        ticket = kiosk.request("POST", "/tickets", {"service": "A", "care": True})
+    row = page.locator(f'#help .row[data-number="{ticket["number"]}"]')
+    expect(row).to_contain_text(f"kiosk-1：{ticket['number']} 请求优先照顾（绿色通道）")
+    row.locator('button[data-grant="true"]').click()
+    expect(page.locator("#message")).to_have_text("已确认绿色通道")
+    expect(row).to_have_count(0)
+    expect(
+        page.locator(f'.queue[data-service="A"] li[data-number="{ticket["number"]}"] .badge.green')
+    ).to_be_visible()
     assert page.errors == []  # type: ignore[attr-defined]

@@ -192,6 +192,29 @@ def test_the_help_button_calls_the_lobby_manager_and_says_so_without_a_ticket() 
     failed, _ = step(state, HelpAsked(False, NOW + 3.2))
     assert isinstance(failed.screen, Notice) and failed.screen.kind == "help_failed"
     # The voice tells where the button is; standard mode has no such button.
-    assert "最下面的黄色按钮，请大堂经理过来帮忙。" in guidance(caring())
+    assert "右边的黄色按钮，请大堂经理过来帮忙。" in guidance(caring())
     standard = run(ready(), Tap("wake", NOW))
     assert step(standard, Tap("care:help", NOW + 2))[1] == ()
+
+
+def test_a_customer_asks_for_priority_care_and_the_ticket_carries_the_request() -> None:
+    state, effects = step(caring(), Tap("care:priority", NOW + 3))
+    assert state.priority and spoken(effects) == [
+        "已选择优先照顾。请选择您要办理的业务，从上往下第一个按钮开始。"
+    ]
+    state, effects = step(state, Tap("service:A", NOW + 5))
+    assert effects[0] == IssueTicket("A", None, "preview-1", care=True)
+    state, effects = step(state, Issued("preview-1", TICKET, NOW + 5.2))
+    [words] = spoken(effects)
+    assert "大堂经理会过来确认优先照顾。" in words
+    granted = {**TICKET, "green_channel": True}
+    _, effects = step(run(caring(), Tap("care:priority", NOW + 3), Tap("service:A", NOW + 5)),
+                      Issued("preview-1", granted, NOW + 5.2))  # fmt: skip
+    assert "您已进入绿色通道，将优先为您办理。" in spoken(effects)[0]
+    # The next customer starts without it; tapping again takes it back.
+    after = run(state, Tap("done", NOW + 9))
+    assert isinstance(after.screen, Choose) and not after.priority
+    again = run(caring(), Tap("care:priority", NOW + 3), Tap("care:priority", NOW + 4))
+    assert not again.priority
+    _, effects = step(again, Tap("service:A", NOW + 5))
+    assert effects[0] == IssueTicket("A", None, "preview-1")

@@ -122,12 +122,16 @@ function renderAnnouncements(model) {
 function renderHelp(model) {
   $("#help-count").textContent = String(model.help.length);
   $("#help-panel").classList.toggle("asking", model.help.length > 0);
-  $("#help").innerHTML = model.help.length ? model.help.map((h) => `
-    <div class="row" data-help="${esc(h.id)}">
-      <span>${esc(t("help.from", { d: h.device }))}</span><span class="ago">${esc(clock(h.at))}</span>
-      <span class="spacer"></span>
-      <button type="button" class="primary" data-op="answer-help" data-id="${esc(h.id)}" data-device="${esc(h.device)}">${esc(t("help.answer"))}</button>
-    </div>`).join("") : `<p class="muted">${esc(t("help.none"))}</p>`;
+  const answer = (h, grant, label, primary) => `<button type="button"${primary ? ' class="primary"' : ""} data-op="answer-help" data-id="${esc(h.id)}" data-device="${esc(h.device)}"${grant === null ? "" : ` data-grant="${grant}"`}>${esc(t(label))}</button>`;
+  $("#help").innerHTML = model.help.length ? model.help.map((h) => {
+    const care = h.kind === "care" && h.ticket;
+    const what = care ? t("help.care", { d: h.device, n: h.ticket.number }) : t("help.from", { d: h.device });
+    const buttons = care ? answer(h, true, "help.grant", true) + answer(h, false, "help.decline", false)
+      : answer(h, null, "help.answer", true);
+    return `<div class="row" data-help="${esc(h.id)}"${care ? ` data-number="${esc(h.ticket.number)}"` : ""}>
+      <span>${esc(what)}</span><span class="ago">${esc(clock(h.at))}</span>
+      <span class="spacer"></span>${buttons}</div>`;
+  }).join("") : `<p class="muted">${esc(t("help.none"))}</p>`;
 }
 
 function renderHall() {
@@ -266,7 +270,10 @@ async function onClick(e) {
     if (!window.confirm(t("confirm.cancel", { n: el.dataset.number }))) return;
     await run(() => api.post(`/tickets/${el.dataset.ticket}/cancel`), t("done.cancel", { n: el.dataset.number }));
   } else if (op === "answer-help") {
-    await run(() => api.post(`/help/${el.dataset.id}/answer`), t("done.help", { d: el.dataset.device }));
+    const grant = el.dataset.grant === undefined ? null : el.dataset.grant === "true";
+    const body = grant === null ? undefined : { grant };
+    const done = grant === null ? "done.help" : grant ? "done.grant" : "done.decline";
+    await run(() => api.post(`/help/${el.dataset.id}/answer`, body), t(done, { d: el.dataset.device }));
   } else if (op === "end-announcement") {
     await run(() => api.del(`/announcements/${el.dataset.id}`), t("done.ann.end"));
   }
