@@ -2,12 +2,14 @@
 
 ``bq1`` (ours: signs and keypads, acknowledged), ``v68`` (a vendor's polled keypads),
 ``aa51`` (write-only LED strip signs), ``led485`` (Modbus RTU digit signs), ``rflink``
-(wireless keypads and evaluators through a receiver that pushes presses).
+(wireless keypads and evaluators through a receiver that pushes presses), ``wave`` (vibrating
+pagers through a serial paging encoder).
 """
 
 from __future__ import annotations
 
 from drivers.serial.modbus_sign import ModbusDigitSignDialect
+from drivers.serial.pager import WavePagerDialect
 from drivers.serial.protocol import BranchQDialect, Dialect, ProtocolError, Vendor68Dialect
 from drivers.serial.rflink import RFLinkDialect
 from drivers.serial.strip_sign import StripSignDialect
@@ -20,6 +22,7 @@ DIALECTS: dict[str, type[Dialect]] = {
         StripSignDialect,
         ModbusDigitSignDialect,
         RFLinkDialect,
+        WavePagerDialect,
     )
 }
 
