@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from queue_core.client import EngineClient
 from tests.caller.accessibility import Scan, assert_no_blocking, axe_source, look, record
+from tests.caller.conftest import new_tab
 from tests.caller.flows import issue, open_caller, open_lobby, press
 from tests.caller.test_rating import open_tablet, serve_one
+from tests.caller.test_ticket_page import PHONE
 from tests.support.engine import KIOSK_TOKEN, RunningEngine
 
 
@@ -25,6 +28,16 @@ def scans() -> Iterator[list[Scan]]:
     found: list[Scan] = []
     yield found
     record(found)
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[BrowserContext]:
+    """A small Android phone held upright, as the phone page's own tests use."""
+    ctx = browser.new_context(**PHONE, has_touch=True, locale="zh-CN")  # type: ignore[arg-type]
+    try:
+        yield ctx
+    finally:
+        ctx.close()
 
 
 def english(page: Page) -> None:
@@ -128,5 +141,30 @@ def test_the_rating_tablets_screens_have_no_serious_violation(
     page.click('#levels button[data-rating="5"]')
     expect(page.locator("#screen-thanks")).to_be_visible()
     look(page, "rating: thanks", scans)
+    assert_no_blocking(scans)
+    assert not page.errors  # type: ignore[attr-defined]
+
+
+def test_the_phone_page_has_no_serious_violation_at_a_phones_size(
+    engine: RunningEngine, phone: BrowserContext, scans: list[Scan]
+) -> None:
+    with EngineClient(engine.url, KIOSK_TOKEN) as kiosk:
+        kiosk.issue("A")
+        mine = kiosk.issue("A")
+    page = new_tab(phone)
+    page.goto(str(httpx.URL(engine.url).join(str(mine["public_url"]))))
+    expect(page.locator("#number")).to_have_text(str(mine["number"]))
+    look(page, "phone: waiting, no counter open", scans)
+    with EngineClient(engine.url, engine.teller_token(3)) as teller:
+        teller.counter_action(3, "open")
+        expect(page.locator("#detail")).to_contain_text("预计等候约")
+        look(page, "phone: waiting", scans)
+        teller.call_next(3)
+        teller.counter_action(3, "finish", {})
+        teller.call_next(3)
+        expect(page.locator("#headline")).to_have_text("请到 3号窗口")
+        look(page, "phone: called", scans)
+        english(page)
+        look(page, "phone: called, English", scans)
     assert_no_blocking(scans)
     assert not page.errors  # type: ignore[attr-defined]
