@@ -199,19 +199,9 @@ def _showing(painter: Painter, state: KioskState, screen: Showing) -> None:
     x, y, w, _ = f.body
     ticket, lang = screen.ticket, state.lang
     failed = screen.printing == "failed"
-    top = y + f.px(10)
-    painter.put(texts.word("remember" if failed else "your_number", lang), f.px(84), WHITE,
-                (x, top, w, f.px(110)), tag="label")  # fmt: skip
-    top += f.px(110)
-    painter.put(str(ticket.get("number", "")), f.px(360), YELLOW, (x, top, w, f.px(360)),
-                tag="number")  # fmt: skip
-    top += f.px(370)
-    painter.put(texts.ahead_line(int(ticket.get("ahead") or 0), lang), f.px(80), WHITE,
-                (x, top, w, f.px(110)), tag="ahead")  # fmt: skip
-    top += f.px(110)
-    painter.put(texts.wait_line(ticket.get("estimated_wait_s"), lang), f.px(64), WHITE,
-                (x, top, w, f.px(90)), tag="wait")  # fmt: skip
-    top += f.px(110)
+    rows = ((84, WHITE, 110, 110), (360, YELLOW, 360, 370), (80, WHITE, 110, 110),
+            (64, WHITE, 90, 110))  # fmt: skip
+    top = painter.ticket_column(ticket, failed, lang, x, y + f.px(10), w, rows)
     band = (x + f.px(40), top, w - f.px(80), f.px(150))
     if failed:
         painter.box(band, ALARM)

@@ -7,6 +7,7 @@ the last frame put each important text, so tests look at the right pixels.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pygame
@@ -30,6 +31,7 @@ from kiosk.state import (
     Choose,
     Issuing,
     KioskState,
+    Lang,
     Notice,
     PinEntry,
     Settings,
@@ -190,6 +192,32 @@ class Painter:
         self.put(texts.waiting_line(service, state.lang), int(name_px * 0.7), detail,
                  (x, y + h * 11 // 20, w, h * 9 // 20), tag=f"wait:{code}")  # fmt: skip
 
+    def ticket_column(
+        self,
+        ticket: Mapping[str, object],
+        failed: bool,
+        lang: Lang,
+        x: int,
+        top: int,
+        w: int,
+        rows: tuple[tuple[int, Color, int, int], ...],
+    ) -> int:
+        """The issued ticket top down: label, number, people ahead, wait; each row is (font
+        px, colour, box height, advance) in base pixels. Returns the top below the last."""
+        f = self.frame
+        ahead = ticket.get("ahead")
+        wait = ticket.get("estimated_wait_s")
+        lines = (
+            ("label", texts.word("remember" if failed else "your_number", lang)),
+            ("number", str(ticket.get("number", ""))),
+            ("ahead", texts.ahead_line(int(ahead) if isinstance(ahead, int) else 0, lang)),
+            ("wait", texts.wait_line(int(wait) if isinstance(wait, int | float) else None, lang)),
+        )
+        for (tag, text), (px, color, height, advance) in zip(lines, rows, strict=True):
+            self.put(text, f.px(px), color, (x, top, w, f.px(height)), tag=tag)
+            top += f.px(advance)
+        return top
+
     def _showing(self, state: KioskState, screen: Showing) -> None:
         f = self.frame
         x, y, w, _ = f.body
@@ -200,18 +228,8 @@ class Painter:
             self.put(texts.greeting(tier[0], tier[1], lang), f.px(60), GOLD,
                      (x, top, w, f.px(90)), tag="greeting")  # fmt: skip
         top += f.px(90)
-        label = "remember" if screen.printing == "failed" else "your_number"
-        self.put(texts.word(label, lang), f.px(64), TEXT, (x, top, w, f.px(90)), tag="label")
-        top += f.px(90)
-        self.put(str(ticket.get("number", "")), f.px(300), NUMBER, (x, top, w, f.px(300)),
-                 tag="number")  # fmt: skip
-        top += f.px(300)
-        self.put(texts.ahead_line(int(ticket.get("ahead") or 0), lang), f.px(60), TEXT,
-                 (x, top, w, f.px(80)), tag="ahead")  # fmt: skip
-        top += f.px(80)
-        self.put(texts.wait_line(ticket.get("estimated_wait_s"), lang), f.px(48), DIM,
-                 (x, top, w, f.px(66)), tag="wait")  # fmt: skip
-        top += f.px(76)
+        rows = ((64, TEXT, 90, 90), (300, NUMBER, 300, 300), (60, TEXT, 80, 80), (48, DIM, 66, 76))
+        top = self.ticket_column(ticket, screen.printing == "failed", lang, x, top, w, rows)
         done = lower_button(f)
         band = (x + f.px(40), top, w - f.px(80), max(f.px(60), done[1] - top - f.px(16)))
         if screen.printing == "failed":
