@@ -13,6 +13,7 @@ import importlib
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -152,10 +153,12 @@ def _raise_open_files_limit() -> None:
 def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
     """Several uvicorn worker processes behind one port, each building the app from the
     environment (``queue_core.api.app.app_from_env``); PostgreSQL LISTEN/NOTIFY carries each
-    worker's events to the others' subscribers."""
+    worker's events to the others' subscribers, and one elected writer takes every worker's
+    writes (``queue_core.api.writer``)."""
     import uvicorn
 
     from queue_core.api import app as app_module
+    from queue_core.api.writer import SOCKET_ENV
     from queue_core.security import load_secret
     from queue_core.store import Store
 
@@ -169,6 +172,8 @@ def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
         os.environ[app_module.PUBLIC_URL_ENV] = args.public_url
     os.environ[app_module.LOG_LEVEL_ENV] = args.log_level
     os.environ["BRANCHQ_WORKER_POOL"] = "1"  # a new branch file restarts the pool (SIGHUP)
+    # The writer's socket (queue_core.api.writer), in a folder of the engine's user only.
+    os.environ[SOCKET_ENV] = os.path.join(tempfile.mkdtemp(prefix="branchq-"), "writer.sock")
     print(
         f"BranchQ engine for {branch_name} on http://{args.host}:{args.port} "
         f"({args.workers} workers, database {args.db.split('@')[-1]})",

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from queue_core.access import Access
 from queue_core.api import auth, counters, errors, events, lobby, metrics, phone, tickets
 from queue_core.api.server import BodyLimit
+from queue_core.api.writer import SOCKET_ENV, ForwardWrites, Writer
 from queue_core.config import BranchConfig
 from queue_core.events.hub import EventHub
 from queue_core.events.pgnotify import EventBridge
@@ -127,6 +128,8 @@ def create_app(
         if uplink is not None:
             await uplink.start()
         watch.start()
+        if writer is not None:
+            await writer.start()
         try:
             yield
         finally:
@@ -134,6 +137,8 @@ def create_app(
             if uplink is not None:
                 await uplink.stop()
             await watch.stop()
+            if writer is not None:
+                await writer.stop()
             if bridge is not None:
                 await bridge.stop()
             store.dispose()
@@ -154,6 +159,10 @@ def create_app(
     app.state.bridge = bridge
     app.state.metrics = figures
     app.state.watch = watch
+    # Among ``serve --workers N``, one writer takes every worker's writes.
+    socket_path = os.environ.get(SOCKET_ENV)
+    writer = None if store.is_sqlite or not socket_path else Writer(db_url, socket_path, app)
+    app.state.writer = writer
     errors.install(app)
 
     # Each router straight on the app, the busiest first: routes are matched in order, and a
@@ -186,7 +195,8 @@ class _EngineApp(FastAPI):
     around the stack."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(BodyLimit(super().build_middleware_stack()))
+        inner = ForwardWrites(super().build_middleware_stack(), getattr(self.state, "writer", None))
+        return SecurityHeaders(BodyLimit(inner))
 
 
 #: What ``app_from_env`` reads (``serve --workers N`` sets them for its worker processes).

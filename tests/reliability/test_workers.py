@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,3 +82,48 @@ def test_a_logout_ends_the_session_on_every_worker_at_once(three_workers: Runnin
     while (codes := [me(token) for _ in range(24)]) != [401] * 24:
         assert time.monotonic() < deadline, codes
         time.sleep(0.2)
+
+
+def _answered_by(engine: RunningEngine, method: str, path: str, **kwargs: object) -> str:
+    """The process that answered a request sent on a fresh connection."""
+    r = httpx.request(
+        method, f"{engine.url}{path}", headers={"Connection": "close"}, timeout=20, **kwargs
+    )  # type: ignore[arg-type]
+    assert r.status_code < 300, r.text
+    return r.headers["x-branchq-worker"]
+
+
+def _issue(engine: RunningEngine, token: str) -> str:
+    r = httpx.post(
+        f"{engine.url}/api/v1/tickets",
+        json={"service": "A"},
+        headers={"Authorization": f"Bearer {token}", "Connection": "close"},
+        timeout=20,
+    )
+    assert r.status_code == 201, r.text
+    return r.headers["x-branchq-worker"]
+
+
+@pytest.mark.postgres
+def test_every_worker_reads_and_one_writer_makes_every_write(three_workers: RunningEngine) -> None:
+    engine = three_workers
+    token = engine.lobby_token()
+    readers = {_answered_by(engine, "GET", "/healthz") for _ in range(30)}
+    writers = {_issue(engine, token) for _ in range(20)}
+    assert len(readers) >= 2, readers  # reads stay on the worker that took the connection
+    assert len(writers) == 1, writers  # every write was passed to the writer
+
+
+@pytest.mark.postgres
+def test_a_killed_writer_is_replaced_and_no_write_is_refused(three_workers: RunningEngine) -> None:
+    engine = three_workers
+    token = engine.lobby_token()
+    (writer,) = {_issue(engine, token) for _ in range(5)}
+    os.kill(int(writer), signal.SIGKILL)
+    # Every write goes through while the workers elect another writer (run where it arrived
+    # until one listens); uvicorn starts a new worker in the killed one's place.
+    issued = [_issue(engine, token) for _ in range(30)]
+    assert writer not in issued
+    deadline = time.monotonic() + 30
+    while len({_issue(engine, token) for _ in range(6)}) != 1:
+        assert time.monotonic() < deadline, "no single writer after the changeover"
