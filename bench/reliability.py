@@ -26,6 +26,7 @@ from tests.reliability.concurrency import issue_many, race
 from tests.reliability.fuzz import fuzz
 from tests.reliability.load import branch_file, crash_under_load
 from tests.reliability.streams import display_outage, stalled_subscriber
+from tests.reliability.workers import wait_for_workers
 from tests.support.engine import DISPLAY_TOKEN, KIOSK_TOKEN, LOBBY, RunningEngine
 from tests.support.postgres import PostgresServer, start_postgres
 
@@ -39,14 +40,20 @@ def table(title: str, rows: list[tuple[str, object]]) -> None:
 
 @contextmanager
 def engine_on(backend: str, counters: int = 8, kiosk_rate: int = 30) -> Iterator[RunningEngine]:
+    """An engine on ``sqlite``, ``postgres`` or ``postgres/N`` (``serve --workers N``)."""
     folder = Path(tempfile.mkdtemp(prefix="branchq-bench-"))
     config = branch_file(folder, counters=counters, kiosk_per_minute=kiosk_rate)
     server: PostgresServer | None = None
     url = None
-    if backend == "postgres":
+    name, _, workers = backend.partition("/")
+    extra = ["--workers", workers] if workers else []
+    if name == "postgres":
         server = start_postgres()
         url = server.create_database("bench")
-    engine = RunningEngine(workdir=folder, config=config, db_url=url).start(timeout=60)
+    engine = RunningEngine(workdir=folder, config=config, db_url=url, extra_args=extra)
+    engine.start(timeout=90)
+    if workers:
+        wait_for_workers(engine, int(workers))
     try:
         yield engine
     finally:
@@ -179,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--busy", type=float, default=3.0)
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--counters", type=int, default=20)
-    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument(
+        "--backends", default="sqlite,postgres", help="sqlite, postgres, postgres/N (N workers)"
+    )
     parser.add_argument("--outage", type=float, default=60.0)
     parser.add_argument("--events", type=int, default=4000)
     parser.add_argument("--examples", type=int, default=50)
