@@ -366,18 +366,51 @@ def require(principal: Principal, *roles: str) -> None:
         raise Forbidden(f"the {principal.role} role may not do this", "forbidden")
 
 
-def require_counter(principal: Principal, counter: int, config: BranchConfig) -> None:
-    """Act on a counter: its own teller, the sign device of the counter's keypad or evaluator,
-    lobby, admin."""
+#: What a teller's keypad can press (``drivers/serial/keypad.py``): a signs agent may do these
+#: and no other counter action (no calling a given number, closing, taking over).
+KEYPAD_ACTIONS = frozenset(
+    {"call-next", "recall", "start", "skip", "finish", "transfer", "pause", "resume", "open"}
+)
+
+
+def require_counter(
+    principal: Principal, counter: int, config: BranchConfig, action: str | None = None
+) -> None:
+    """Act on a counter: its own teller; lobby, admin; and a signs agent, as the keypad of
+    a counter on its own bus, for what a keypad can press (``action``)."""
     if principal.is_manager:
         return
     if principal.role == "teller" and principal.counter == counter:
         return
     if principal.role == "sign":
         c = config.counter(counter)
-        if c is not None and (c.keypad_address, c.evaluator_address) != (None, None):
-            return
+        keypad = c is not None and c.keypad_address is not None
+        if keypad and counter in config.bus_counters(principal.name):
+            if action is None or action in KEYPAD_ACTIONS:
+                return
+            raise Forbidden(f"a keypad has no {action!r} key (counter {counter})", "forbidden")
     raise Forbidden(f"the {principal.role} role may not act on counter {counter}", "forbidden")
+
+
+def rating_counters(principal: Principal, config: BranchConfig) -> frozenset[int] | None:
+    """The counters whose finished tickets this caller may rate (None: any counter).
+
+    The customer rates, never the teller who served them: the counter's rating tablet, and
+    the keypads and evaluators of a signs agent's bus; the lobby manager may enter a rating a
+    customer gave by word. A teller gets ``Forbidden``, also for ``finish {rating}``."""
+    if principal.is_manager:
+        return None
+    if principal.role == "rating" and principal.counter is not None:
+        return frozenset({principal.counter})
+    if principal.role == "sign":
+        return config.bus_counters(principal.name)
+    if principal.role == "teller":
+        raise Forbidden(
+            "a teller cannot rate their own customer: the customer rates on the counter's "
+            "tablet or evaluation keys",
+            "rating_by_customer_only",
+        )
+    raise Forbidden(f"the {principal.role} role may not rate", "forbidden")
 
 
 def require_staff(principal: Principal) -> None:

@@ -208,6 +208,9 @@ class DeviceSettings(_Strict):
     token: str | None = Field(default=None, min_length=8, repr=False)
     token_hash: str | None = None
     counter: int | None = None
+    #: A signs agent: the counters whose keypads and evaluators are on its bus (default: every
+    #: counter that has one, the usual one bus per branch). It acts on no other counter.
+    counters: list[int] | None = None
 
     @model_validator(mode="after")
     def _one_token(self) -> DeviceSettings:
@@ -398,7 +401,22 @@ class BranchConfig(_Strict):
         for i, device in enumerate(self.devices):
             if device.counter is not None and device.counter not in numbers:
                 raise _RefError(("devices", i, "counter"), f"unknown counter {device.counter}")
+            for j, number in enumerate(device.counters or ()):
+                if number not in numbers:
+                    raise _RefError(("devices", i, "counters", j), f"unknown counter {number}")
         return self
+
+    def bus_counters(self, device: str) -> frozenset[int]:
+        """The counters a signs agent drives the keypad or evaluator of (see ``counters``)."""
+        found = next((d for d in self.devices if d.name == device), None)
+        wired = {
+            c.number
+            for c in self.counters
+            if c.keypad_address is not None or c.evaluator_address is not None
+        }
+        if found is None or found.counters is None:
+            return frozenset(wired)
+        return frozenset(wired & set(found.counters))
 
     def _check_targets(self, tiers: set[str]) -> None:
         for i, target in enumerate(self.routing.targets):

@@ -712,11 +712,12 @@ class Branch:
             return body
 
     @_serialized
-    def rate(self, ticket_id: str, rating: int, counter: int | None) -> Json:
-        """The customer's rating of a finished ticket, once."""
+    def rate(self, ticket_id: str, rating: int, counters: Collection[int] | None) -> Json:
+        """The customer's rating of a finished ticket, once; ``counters``: only of a ticket
+        served at one of them (None: at any)."""
         with self._write() as uow:
             t = self._load(uow, ticket_id)
-            if counter is not None and t.counter != counter:
+            if counters is not None and t.counter not in counters:
                 raise IllegalMove("this ticket was not served at this counter", "wrong_counter")
             if t.status is not Status.FINISHED:
                 raise IllegalMove(f"ticket {t.number} is {t.status.value}", "not_finished")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response, status
 
-from queue_core.access import require, require_staff
+from queue_core.access import rating_counters, require, require_staff
 from queue_core.api.deps import AccessDep, BranchDep, Caller
 from queue_core.api.schemas import Day, IssueBody, MoveBody, RatingBody, ReassignBody
 from queue_core.domain.errors import Forbidden, InvalidInput
@@ -103,11 +103,10 @@ def move(ticket_id: str, body: MoveBody, caller: Caller, branch: BranchDep) -> J
 
 @router.post("/tickets/{ticket_id}/rating")
 def rating(ticket_id: str, body: RatingBody, caller: Caller, branch: BranchDep) -> Json:
-    """The customer's rating: from the counter's rating tablet, its teller or keypad, lobby."""
-    if caller.role in ("rating", "teller"):
-        return branch.rate(ticket_id, body.rating, caller.counter)
-    require(caller, "lobby", "sign")
-    return branch.rate(ticket_id, body.rating, None)
+    """The customer's rating: from the counter's rating tablet or its keypad's evaluation
+    keys (the signs agent, for the counters on its bus), or entered by the lobby manager;
+    never by the teller who served (``access.rating_counters``)."""
+    return branch.rate(ticket_id, body.rating, rating_counters(caller, branch.config))
 
 
 @router.get("/queue")

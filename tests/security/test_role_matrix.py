@@ -26,6 +26,8 @@ MANAGERS = {"lobby", "admin"}
 #: A counter action: the counter's own teller (counter 3 here), the signs agent (every demo
 #: counter has a keypad), lobby and admin. "teller" means acting on counter 3.
 ON_COUNTER = {"teller", "sign", "lobby", "admin"}
+#: What a keypad cannot press: the signs agent may not do it.
+BY_STAFF_ON_COUNTER = {"teller", "lobby", "admin"}
 PUBLIC = {"anonymous"} | ANY
 
 #: (method, path) -> (roles allowed, JSON body that passes validation).
@@ -41,7 +43,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("post", "/tickets/{ticket_id}/reassign"): (MANAGERS, {"position": "back"}),
     ("post", "/tickets/{ticket_id}/move"): (MANAGERS, {"service": "B"}),
     ("post", "/tickets/{ticket_id}/rating"): (
-        {"rating", "teller", "sign", "lobby", "admin"},
+        {"rating", "sign", "lobby", "admin"},  # the customer rates, not the teller
         {"rating": 5},
     ),
     ("get", "/queue"): ({"teller", "lobby", "admin"}, None),
@@ -49,17 +51,17 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("get", "/counters"): (ANY, None),
     ("get", "/counters/{number}"): (ANY, None),
     ("post", "/counters/{number}/call-next"): (ON_COUNTER, None),
-    ("post", "/counters/{number}/call"): (ON_COUNTER, {"number": "A001"}),
+    ("post", "/counters/{number}/call"): (BY_STAFF_ON_COUNTER, {"number": "A001"}),
     ("post", "/counters/{number}/recall"): (ON_COUNTER, None),
     ("post", "/counters/{number}/start"): (ON_COUNTER, None),
     ("post", "/counters/{number}/skip"): (ON_COUNTER, None),
     ("post", "/counters/{number}/finish"): (ON_COUNTER, {}),
-    ("post", "/counters/{number}/rating-request"): (ON_COUNTER, None),
+    ("post", "/counters/{number}/rating-request"): (BY_STAFF_ON_COUNTER, None),
     ("post", "/counters/{number}/transfer"): (ON_COUNTER, {"service": "B"}),
     ("post", "/counters/{number}/pause"): (ON_COUNTER, {}),
     ("post", "/counters/{number}/resume"): (ON_COUNTER, None),
     ("post", "/counters/{number}/open"): (ON_COUNTER, None),
-    ("post", "/counters/{number}/close"): (ON_COUNTER, None),
+    ("post", "/counters/{number}/close"): (BY_STAFF_ON_COUNTER, None),
     # Only a teller holds a counter, so only a teller takes one over.
     ("post", "/counters/{number}/take-over"): ({"teller"}, None),
     ("get", "/branch"): (ANY, None),
