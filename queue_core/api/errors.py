@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from queue_core.domain.errors import (
@@ -46,6 +48,39 @@ HTTP_CODES = {
     422: "validation_error",
     429: "too_many_requests",
 }
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="stable, snake_case")
+    message: str = Field(description="what happened and what to do next, for a person")
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx answer."""
+
+    error: ErrorDetail
+
+
+#: The error answers every API router documents (its endpoints may give any of them).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "a malformed request"),
+        (401, "missing or unknown token"),
+        (403, "the caller's role may not do this"),
+        (404, "no such ticket, counter, announcement…"),
+        (409, "the state forbids it (a stable code says which rule)"),
+        (413, "the request body is over 64 KB"),
+        (422, "invalid input"),
+        (429, "too many requests (the message says when to try again)"),
+        (503, "the database is unavailable: retry shortly"),
+    )
+}
+
+
+def only(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Some of ``ERRORS``."""
+    return {status: ERRORS[status] for status in statuses}
 
 
 def error_response(
