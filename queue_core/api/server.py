@@ -124,9 +124,6 @@ class EventStreamProtocol(WebSocketsSansIOProtocol):
 #: The largest request body the engine reads (nginx's ``client_max_body_size`` is the same):
 #: the API's bodies are a few hundred bytes of JSON.
 MAX_BODY_BYTES = 64 * 1024
-_TOO_LARGE = json.dumps(
-    {"error": {"code": "payload_too_large", "message": "the request body is over 64 KB"}}
-).encode()
 
 
 class BodyLimit:
@@ -180,13 +177,20 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _refuse(send: Send) -> None:
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(_TOO_LARGE)).encode()),
-        (b"connection", b"close"),
-    ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": _TOO_LARGE})
+    await send_error(
+        send, 413, "payload_too_large", "the request body is over 64 KB", {b"connection": b"close"}
+    )
+
+
+async def send_error(
+    send: Send, status: int, code: str, message: str, headers: dict[bytes, bytes] | None = None
+) -> None:
+    """An error in the API's shape, sent below the app (where its error handlers are not)."""
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    head = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    head += list((headers or {}).items())
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
 
 
 def uvicorn_protocols() -> dict[str, Any]:

@@ -34,6 +34,7 @@ import psycopg
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from queue_core.api.server import send_error
 from queue_core.events.pgnotify import libpq_url
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,8 @@ class Writer:
             return
         except httpx.HTTPError as exc:
             log.warning("writer did not answer a forwarded %s: %s", scope["method"], exc)
-            await _answer_unavailable(send)
+            text = "the engine changed its writer during this request: retry it"
+            await send_error(send, 503, "writer_unavailable", text, {b"retry-after": b"1"})
             return
         out = [
             (k.encode("latin-1"), v.encode("latin-1"))
@@ -181,20 +183,6 @@ async def _run_here(app: ASGIApp, scope: Scope, body: bytes, send: Send) -> None
         return {"type": "http.request", "body": body, "more_body": False}
 
     await app(scope, replay, _named(send))
-
-
-async def _answer_unavailable(send: Send) -> None:
-    body = (
-        b'{"error":{"code":"writer_unavailable","message":'
-        b'"the engine changed its writer during this request: retry it"}}'
-    )
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", b"1"),
-    ]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 def _named(send: Send) -> Send:
