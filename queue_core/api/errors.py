@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from queue_core.domain.errors import (
@@ -50,20 +49,25 @@ HTTP_CODES = {
 }
 
 
-class ErrorDetail(BaseModel):
-    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="stable, snake_case")
-    message: str = Field(description="what happened and what to do next, for a person")
-
-
-class ErrorBody(BaseModel):
-    """Every 4xx and 5xx answer."""
-
-    error: ErrorDetail
-
-
-#: The error answers every API router documents (its endpoints may give any of them).
+#: The error shape as JSON Schema, for the OpenAPI document.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                "message": {"type": "string", "minLength": 1},
+            },
+        }
+    },
+}
+#: The error answers every API router documents (its endpoints may give any of them). Always
+#: JSON, also on an endpoint whose own answer is another type (an event stream, CSV).
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": text}
+    status: {"description": text, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
     for status, text in (
         (400, "a malformed request"),
         (401, "missing or unknown token"),
