@@ -183,12 +183,18 @@ def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
         "queue_core.api.app:app_from_env",
         factory=True,
         workers=args.workers,
+        # uvicorn kills a worker that has not answered its ping in 5 s; one still importing
+        # the app on a loaded machine takes longer, and was killed and restarted for ever.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         host=args.host,
         port=args.port,
         **_uvicorn_options(args),
     )
     return 0
 
+
+#: How long a worker of ``serve --workers N`` may take to answer its supervisor's ping.
+WORKER_HEALTHCHECK_S = 60
 
 DEMO_BANNER = """
 BranchQ demo branch 城东支行 — engine on {url}
