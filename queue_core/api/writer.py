@@ -109,6 +109,7 @@ class Writer:
             self.app,
             uds=self.socket_path,
             lifespan="off",
+            log_config=None,  # the engine's logging (and its redaction) as it is
             access_log=False,
             log_level="warning",
             ws="none",
