@@ -96,6 +96,7 @@ class RunningEngine:
             except httpx.TransportError:
                 pass
             time.sleep(0.05)
+        self.stop(kill=True)  # a fixture that gets no engine has nothing to stop
         raise RuntimeError(f"engine did not answer: {self.log_path.read_text()[-3000:]}")
 
     def stop(self, kill: bool = False) -> None:
