@@ -1,5 +1,7 @@
 """The pages the engine serves: the teller's caller, the rating tablet, the lobby console, and
-the customers' phone pages (``/t/{id}``, what a ticket's QR code opens).
+the customers' phone pages: ``/t/{id}`` (what a ticket's QR code opens), ``/phone`` (the
+branch's queues; taking a number and booking from the phone), ``/c/{code}`` (what the kiosk's
+check-in QR code opens) and ``/a/{id}`` (an appointment).
 
 The pages are static HTML, CSS and ES modules under ``web/`` (no build step, nothing from a
 CDN). They hold no secret: every figure comes from ``/api/v1`` with the token the page gets at
@@ -62,6 +64,24 @@ def ticket_page(ticket_id: str) -> FileResponse:
     """A customer's ticket on their phone, live; the same page for every ticket (its script
     reads the id from the address), so an unknown id is told on the page, in words."""
     return _page("ticket")
+
+
+@router.get("/phone")
+def branch_phone_page() -> FileResponse:
+    """The branch on a customer's phone: each queue now, taking a number, booking a window."""
+    return _page("phone")
+
+
+@router.get("/c/{code}")
+def check_in_page(code: str) -> FileResponse:
+    """What the kiosk's check-in QR code opens: checks in what this phone holds."""
+    return _page("checkin")
+
+
+@router.get("/a/{appointment_id}")
+def appointment_page(appointment_id: str) -> FileResponse:
+    """A booked appointment on the customer's phone: its window and check-in code."""
+    return _page("appointment")
 
 
 @lru_cache(maxsize=1)

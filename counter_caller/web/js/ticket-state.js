@@ -1,15 +1,24 @@
 // The phone's ticket page as pure state: the ticket's public state in, what the page says
 // out (message keys with their values, translated by the page). No clock, no DOM.
 //
-// Tones: wait (people ahead) → soon (next in line) → called (go to the counter now) →
-// serving → done; "missed" (skipped: see the lobby manager) and "void" (cancelled, expired).
+// Tones: remote (taken on the phone, not yet checked in at the branch) → wait (people ahead)
+// → soon (next in line) → called (go to the counter now) → serving → done; "missed" (skipped:
+// see the lobby manager) and "void" (cancelled, lapsed, expired).
 
 // States after which the ticket can change no more: the page stops following it.
-export const FINAL = new Set(["finished", "cancelled", "expired"]);
+export const FINAL = new Set(["finished", "cancelled", "lapsed", "expired"]);
+
+// "HH:MM" of an engine time: the branch's own clock time, as the engine wrote it.
+export function hhmm(iso) {
+  const m = /T(\d{2}):(\d{2})/.exec(String(iso || ""));
+  return m ? `${m[1]}:${m[2]}` : "";
+}
 
 export function phase(ticket) {
   if (!ticket) return "loading";
   const s = ticket.status;
+  if (s === "remote") return ticket.expired ? "expired" : "remote";
+  if (s === "cancelled" && ticket.lapsed) return "lapsed";
   if (ticket.expired && (s === "waiting" || s === "called" || s === "serving" || s === "skipped" || s === "cancelled")) {
     return "expired";
   }
@@ -35,6 +44,16 @@ export function waitMessage(ticket) {
   return ["wait.about", { m: minutes(s) }];
 }
 
+// What the service's queue looks like now, for a ticket not yet in it.
+export function queueMessage(ticket) {
+  const q = ticket.queue;
+  if (!q) return null;
+  const n = Number(q.waiting || 0);
+  const s = q.estimated_wait_s;
+  if (s === null || s === undefined) return ["queue.now.nowait", { n }];
+  return ["queue.now", { n, m: minutes(s) }];
+}
+
 // The counter's name in the page's language.
 export function counterName(ticket, lang) {
   if (!ticket || ticket.counter === null || ticket.counter === undefined) return "";
@@ -51,16 +70,24 @@ export function serviceName(ticket, lang) {
 // detail, advice and title are [key, params] or null.
 export function screen(ticket, { lang = "zh", missing = false } = {}) {
   if (missing) {
-    return { tone: "void", number: "", service: "", headline: ["missing", {}], detail: ["missing.what", {}], advice: null, title: ["title.missing", {}], final: true };
+    return { tone: "void", number: "", service: "", headline: ["missing", {}], detail: ["missing.what", {}], advice: null, title: ["title.missing", {}], final: true, code: "", queue: null, note: null };
   }
   const p = phase(ticket);
   if (p === "loading") {
-    return { tone: "wait", number: "", service: "", headline: ["loading", {}], detail: null, advice: null, title: ["title", {}], final: false };
+    return { tone: "wait", number: "", service: "", headline: ["loading", {}], detail: null, advice: null, title: ["title", {}], final: false, code: "", queue: null, note: null };
   }
-  const base = { number: ticket.number, service: serviceName(ticket, lang), final: FINAL.has(p) };
+  const appt = ticket.appointment;
+  const base = {
+    number: ticket.number, service: serviceName(ticket, lang), final: FINAL.has(p), code: "", queue: null,
+    note: appt ? ["note.appointment", { from: hhmm(appt.start), to: hhmm(appt.end) }] : null,
+  };
   const counter = counterName(ticket, lang);
   const n = ticket.number;
   switch (p) {
+    case "remote":
+      return { ...base, tone: "remote", headline: ["remote", {}], detail: ["remote.until", { time: hhmm(ticket.remote_until) }], advice: [ticket.remote_place === "taking" ? "advice.remote.taking" : "advice.remote", {}], title: ["title.remote", { number: n }], code: ticket.check_in_code || "", queue: queueMessage(ticket) };
+    case "lapsed":
+      return { ...base, tone: "void", headline: ["lapsed", {}], detail: ["lapsed.what", {}], advice: null, title: ["title.void", { number: n }] };
     case "waiting":
       return { ...base, tone: "wait", headline: ["ahead", { n: Number(ticket.ahead) }], detail: waitMessage(ticket), advice: ["advice.wait", {}], title: ["title.ahead", { number: n, n: Number(ticket.ahead) }] };
     case "next":
@@ -87,4 +114,38 @@ export function alerts(before, after) {
   const now = phase(after);
   if (now !== "called") return false;
   return was !== "called" || Number(after.call_count) > Number(before.call_count);
+}
+
+// The phases in which a customer may still ask to be told when their turn is near.
+const NOTIFIABLE = new Set(["remote", "waiting", "next"]);
+
+// The "tell me when I'm next" panel: which channels to offer and which are on.
+// options: the branch's (GET /phone/branch → notify: {ahead, push_key, sms}); on: what this
+// phone already asked for ({push, sms}); pushSupported: the browser can subscribe at all.
+export function notifyPanel(ticket, options, { on = {}, pushSupported = false } = {}) {
+  const hidden = { show: false, push: "none", sms: "none", ahead: 0 };
+  if (!ticket || !options || !NOTIFIABLE.has(phase(ticket))) return hidden;
+  const push = options.push_key ? (on.push ? "on" : pushSupported ? "offer" : "none") : "none";
+  const sms = options.sms ? (on.sms ? "on" : "offer") : "none";
+  if (push === "none" && sms === "none") return hidden;
+  return { show: true, push, sms, ahead: Number(options.ahead || 0) };
+}
+
+// A mainland mobile number as the engine takes it (queue_core/notify/phones.py: 11 digits
+// 1[3-9]…, spaces, dashes and a +86 prefix allowed), or null: the page says so before sending.
+export function phoneNumber(text) {
+  let digits = String(text || "").replace(/[\s\-()]/g, "");
+  for (const prefix of ["+86", "0086", "86"]) {
+    if (digits.startsWith(prefix) && digits.length - prefix.length === 11) {
+      digits = digits.slice(prefix.length);
+      break;
+    }
+  }
+  return /^1[3-9]\d{9}$/.test(digits) ? digits : null;
+}
+
+// Whether the holder may give the ticket back from the phone (a remote one, or one waiting).
+export function cancellable(ticket) {
+  const p = phase(ticket);
+  return p === "remote" || p === "waiting" || p === "next";
 }

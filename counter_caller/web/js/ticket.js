@@ -4,7 +4,8 @@
 // EventSource reconnects by itself after a drop; if the engine refuses the stream, the page
 // tries again later with a growing pause, so a ticket never floods the branch with requests.
 
-import { API } from "./api.js";
+import { API, Api } from "./api.js";
+import * as held from "./held.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
 import * as ticketState from "./ticket-state.js";
@@ -20,6 +21,10 @@ let updatedAt = null;
 let source = null;
 let retryMs = 5000;
 let retryTimer = null;
+let options = null;  // the branch's notification channels (GET /phone/branch → notify)
+let cancelArmed = false;
+const api = new Api(null);
+const pushSupported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 
 function say(el, message) {
   el.textContent = message ? t(message[0], message[1]) : "";
@@ -35,6 +40,14 @@ function render() {
   say($("#headline"), view.headline);
   say($("#detail"), view.detail);
   say($("#advice"), view.advice);
+  say($("#note"), view.final ? null : view.note);
+  $("#checkin").hidden = !view.code;
+  $("#code").textContent = view.code.replace(/(\d{4})(?=\d)/g, "$1 ");
+  say($("#queue"), view.queue);
+  renderNotify();
+  const cancel = $("#cancel");
+  cancel.hidden = !ticketState.cancellable(ticket);
+  cancel.textContent = t(cancelArmed ? "cancel.confirm" : "cancel");
   document.title = t(view.title[0], view.title[1]);
   const b = (ticket && ticket.branch) || {};
   $("#bank").textContent = lang === "en" ? (b.bank_en || b.bank || "") : (b.bank || "");
@@ -52,14 +65,108 @@ function render() {
   $("#link").className = `link ${view.final ? "final" : linkUp ? "up" : "down"}`;
 }
 
+function renderNotify() {
+  const panel = ticketState.notifyPanel(ticket, options, { on: held.notified(ticketId), pushSupported });
+  $("#notify").hidden = !panel.show;
+  if (!panel.show) return;
+  $("#notify-what").textContent = t("notify.what", { ahead: panel.ahead });
+  $("#push").hidden = panel.push !== "offer";
+  $("#push-on").hidden = panel.push !== "on";
+  $("#sms").hidden = panel.sms !== "offer";
+  $("#sms-on").hidden = panel.sms !== "on";
+}
+
+// A refusal in the customer's words: by its stable code where the page knows it.
+function said(exc) {
+  const key = `err.${exc && exc.code}`;
+  const text = t(key);
+  return text === key ? String(exc && exc.message || exc) : text;
+}
+
+function problem(el, message) {
+  el.textContent = message || "";
+  el.hidden = !message;
+}
+
+function b64url(text) {
+  const pad = "=".repeat((4 - (text.length % 4)) % 4);
+  const raw = atob((text + pad).replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
+}
+
+async function subscribePush() {
+  problem($("#notify-error"), "");
+  try {
+    if (await Notification.requestPermission() !== "granted") {
+      problem($("#notify-error"), t("notify.push.denied"));
+      return;
+    }
+    const reg = await navigator.serviceWorker.register("/ui/js/push-sw.js");
+    await navigator.serviceWorker.ready;
+    const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64url(options.push_key) });
+    await api.post(`/tickets/${encodeURIComponent(ticketId)}/public/notify`, { push: sub.toJSON(), lang: i18n.current() });
+    held.setNotified(ticketId, { push: true });
+  } catch (exc) {
+    problem($("#notify-error"), exc && exc.code ? t("notify.failed", { message: said(exc) }) : t("notify.push.failed"));
+  }
+  render();
+}
+
+async function subscribeSms(event) {
+  event.preventDefault();
+  const phone = ticketState.phoneNumber($("#sms-phone").value);
+  if (!phone) return problem($("#notify-error"), t("notify.phone.bad"));
+  if (!$("#sms-consent").checked) return problem($("#notify-error"), t("notify.consent.needed"));
+  problem($("#notify-error"), "");
+  try {
+    await api.post(`/tickets/${encodeURIComponent(ticketId)}/public/notify`, { sms: { phone, consent: true }, lang: i18n.current() });
+    $("#sms-phone").value = "";  // the number is not kept on the page either
+    held.setNotified(ticketId, { sms: true });
+  } catch (exc) {
+    problem($("#notify-error"), t("notify.failed", { message: said(exc) }));
+  }
+  render();
+}
+
+async function giveBack() {
+  if (!cancelArmed) {
+    cancelArmed = true;
+    setTimeout(() => { cancelArmed = false; render(); }, 5000);
+    render();
+    return;
+  }
+  cancelArmed = false;
+  problem($("#cancel-error"), "");
+  try {
+    apply(await api.post(`/tickets/${encodeURIComponent(ticketId)}/public/cancel`));
+  } catch (exc) {
+    problem($("#cancel-error"), t("cancel.failed", { message: said(exc) }));
+    render();
+  }
+}
+
+async function loadOptions() {
+  if (options || !ticket || ticket.final) return;
+  try {
+    options = (await api.get("/phone/branch")).notify;
+    render();
+  } catch (_) { /* no reminders offered; the page works without them */ }
+}
+
 function apply(next) {
   const buzz = ticketState.alerts(ticket, next);
   ticket = next;
   missing = false;
   updatedAt = new Date();
   if (buzz && navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 400]);
-  if (ticketState.FINAL.has(ticketState.phase(ticket))) stop();
+  if (ticketState.FINAL.has(ticketState.phase(ticket))) {
+    stop();
+    held.forget(ticketId);
+  } else if (ticket.status === "remote") {
+    held.keep(ticketId);  // the check-in page (the kiosk's QR code) checks in what this phone holds
+  }
   render();
+  loadOptions();
 }
 
 function stop() {
@@ -115,6 +222,9 @@ function main() {
   try { stored = localStorage.getItem("branchq.lang"); } catch (_) { /* private mode */ }
   i18n.setup(STRINGS);
   if (!stored && /^en\b/i.test(navigator.language || "")) i18n.setLang("en");
+  $("#push").addEventListener("click", subscribePush);
+  $("#sms").addEventListener("submit", subscribeSms);
+  $("#cancel").addEventListener("click", giveBack);
   $("#lang").addEventListener("click", () => {
     i18n.setLang(i18n.current() === "en" ? "zh" : "en");
     render();
