@@ -7,10 +7,19 @@ time either at the check-in (``place = "check_in"``, the default: nobody is over
 someone still on the bus) or at the taking (``place = "taking"``: the time spent coming counts
 as waiting, as some branches promise). It stays valid ``valid_s`` after it was taken; after
 that it is void and the customer takes a new one.
+
+Checking in: the kiosk shows a QR code that opens the check-in page with the *door code* of
+the moment, which changes every ``door_period_s`` (a photo of it taken home is stale by the
+time it is used: the current and the previous code are accepted). The page sends it with the
+tickets the phone holds. Or the customer types the ticket's own ``check_in_code`` at the
+kiosk (or the kiosk's scanner reads it from the phone's screen).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import struct
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,6 +41,8 @@ class RemoteRules:
     #: Up to this many remote tickets per service are allowed whatever the share (a quiet
     #: morning with nobody waiting must not refuse the first phone).
     min_allowed: int = 3
+    #: How often the check-in code the kiosk shows changes.
+    door_period_s: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +66,20 @@ def admit(counts: RemoteCounts, rules: RemoteRules) -> None:
         raise TooMany("this phone has taken enough tickets today", "remote_daily_limit")
     if counts.branch_last_hour >= rules.per_hour:
         raise TooMany("the branch hands out no more tickets to phones this hour", "remote_busy")
-    total = counts.service_remote + counts.service_waiting + 1
-    if counts.service_remote >= rules.min_allowed and (counts.service_remote + 1) > (
-        rules.max_share * total
-    ):
+    if not share_allows(counts.service_remote, counts.service_waiting, rules):
         raise TooMany(
             "enough tickets for this service are already on their way: please come to the "
             "branch and take one at the kiosk",
             "remote_share_full",
         )
+
+
+def share_allows(on_way: int, waiting: int, rules: RemoteRules) -> bool:
+    """Whether one more remote ticket keeps a service's remote share within the branch's cap
+    (``on_way``: its remote tickets not yet checked in; ``waiting``: its queue)."""
+    if on_way < rules.min_allowed:
+        return True
+    return on_way + 1 <= rules.max_share * (on_way + waiting + 1)
 
 
 def is_void(taken_at: float, now: float, rules: RemoteRules) -> bool:
@@ -74,3 +90,29 @@ def is_void(taken_at: float, now: float, rules: RemoteRules) -> bool:
 def queue_time(taken_at: float, now: float, rules: RemoteRules) -> float:
     """The ``queued_at`` a remote ticket gets when its customer checks in at ``now``."""
     return taken_at if rules.place == "taking" else now
+
+
+#: Digits of the check-in code a remote ticket or an appointment has (typed at the kiosk).
+CODE_DIGITS = 8
+
+
+def door_code(key: bytes, now: float, rules: RemoteRules) -> tuple[str, float]:
+    """The check-in code the kiosk shows at ``now`` and until when it is shown."""
+    window = int(now // rules.door_period_s)
+    return _door(key, window), (window + 1) * rules.door_period_s
+
+
+def door_code_ok(key: bytes, code: str, now: float, rules: RemoteRules) -> bool:
+    """Whether a check-in page's code is the kiosk's current or previous one."""
+    window = int(now // rules.door_period_s)
+    return any(hmac.compare_digest(code, _door(key, w)) for w in (window, window - 1))
+
+
+def _door(key: bytes, window: int) -> str:
+    digest = hmac.new(key, b"door" + struct.pack(">q", window), hashlib.sha256).digest()
+    return digest[:10].hex()
+
+
+def is_check_in_code(text: str) -> bool:
+    """What a ticket's or an appointment's code looks like (what the kiosk accepts as one)."""
+    return len(text) == CODE_DIGITS and text.isdigit()

@@ -14,6 +14,9 @@ from queue_core.domain.errors import IllegalMove
 
 
 class Status(StrEnum):
+    #: Taken from a phone before arriving: it has a number but is not in the queue until its
+    #: customer checks in at the branch (``check_in``); nobody counts it as ahead.
+    REMOTE = "remote"
     WAITING = "waiting"
     CALLED = "called"
     SERVING = "serving"
@@ -25,19 +28,22 @@ class Status(StrEnum):
 
 #: The moves a ticket may make, by action, as (from states) -> to state.
 MOVES: dict[str, tuple[frozenset[Status], Status]] = {
+    "check_in": (frozenset({Status.REMOTE}), Status.WAITING),
     "call": (frozenset({Status.WAITING}), Status.CALLED),
     "recall": (frozenset({Status.CALLED, Status.SERVING}), Status.CALLED),
     "start": (frozenset({Status.CALLED}), Status.SERVING),
     "skip": (frozenset({Status.CALLED}), Status.SKIPPED),
     "finish": (frozenset({Status.CALLED, Status.SERVING}), Status.FINISHED),
     "transfer": (frozenset({Status.CALLED, Status.SERVING, Status.WAITING}), Status.TRANSFERRED),
-    "cancel": (frozenset({Status.WAITING, Status.SKIPPED}), Status.CANCELLED),
+    "cancel": (frozenset({Status.REMOTE, Status.WAITING, Status.SKIPPED}), Status.CANCELLED),
     "reassign": (frozenset({Status.SKIPPED}), Status.WAITING),
     # At the end of the business day whatever is still open is void: numbers restart tomorrow.
     "expire": (
-        frozenset({Status.WAITING, Status.CALLED, Status.SERVING, Status.SKIPPED}),
+        frozenset({Status.REMOTE, Status.WAITING, Status.CALLED, Status.SERVING, Status.SKIPPED}),
         Status.CANCELLED,
     ),
+    # A remote ticket not checked in within its validity lapses.
+    "lapse": (frozenset({Status.REMOTE}), Status.CANCELLED),
 }
 
 #: What a move may change on a visit; everything else is fixed when the visit opens (a change
@@ -45,6 +51,7 @@ MOVES: dict[str, tuple[frozenset[Status], Status]] = {
 VISIT_STATE_FIELDS = (
     "status",
     "queued_at",
+    "checked_in_at",
     "counter",
     "front_at",
     "front_counter",
@@ -57,7 +64,9 @@ VISIT_STATE_FIELDS = (
 )
 
 #: States in which a ticket is still in the hall's hands (not closed).
-OPEN_STATES = frozenset({Status.WAITING, Status.CALLED, Status.SERVING, Status.SKIPPED})
+OPEN_STATES = frozenset(
+    {Status.REMOTE, Status.WAITING, Status.CALLED, Status.SERVING, Status.SKIPPED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,11 @@ class Ticket:
     only by a reassign to the back of the queue. ``front_at`` is set by a reassign to the front;
     ``front_counter`` limits that front place to one counter. ``target_counter`` reserves a
     transferred ticket for one counter.
+
+    A ticket taken from a phone (``remote_until`` set) is ``remote`` until its customer checks
+    in (``checked_in_at``) with its ``check_in_code``; ``holder`` is the keyed hash of the
+    browser that took it (the branch's limits count by it; never shown). An appointment's
+    ticket names it (``appointment``).
     """
 
     id: str
@@ -93,6 +107,10 @@ class Ticket:
     teller: str | None = None
     rating: int | None = None
     appointment: str | None = None
+    remote_until: float | None = None
+    checked_in_at: float | None = None
+    check_in_code: str | None = field(default=None, repr=False)
+    holder: str | None = field(default=None, repr=False)
     card_hash: str | None = field(default=None, repr=False)
 
     @property
@@ -155,8 +173,34 @@ def finish(ticket: Ticket, now: float, rating: int | None = None) -> Ticket:
 
 
 def cancel(ticket: Ticket, now: float) -> Ticket:
-    """The lobby manager withdraws a waiting or skipped ticket."""
+    """The lobby manager withdraws a waiting or skipped ticket (or its holder gives back a
+    remote or waiting one)."""
     return replace(ticket, status=check_move(ticket, "cancel"), finished_at=now)
+
+
+def check_in(ticket: Ticket, now: float, queued_at: float) -> Ticket:
+    """The customer of a remote ticket arrived: it joins the queue with the place in time
+    ``queued_at`` (``domain.remote.queue_time``: the check-in or the taking)."""
+    return replace(
+        ticket, status=check_move(ticket, "check_in"), checked_in_at=now, queued_at=queued_at
+    )
+
+
+def lapse(ticket: Ticket, now: float) -> Ticket:
+    """A remote ticket not checked in within its validity is void."""
+    return replace(ticket, status=check_move(ticket, "lapse"), finished_at=now)
+
+
+def lapsed(ticket: Ticket) -> bool:
+    """Whether a closed ticket is a remote one that was never checked in (for the phone page:
+    "it was not checked in in time", not "cancelled")."""
+    return (
+        ticket.status is Status.CANCELLED
+        and ticket.remote_until is not None
+        and ticket.checked_in_at is None
+        and ticket.finished_at is not None
+        and ticket.finished_at >= ticket.remote_until
+    )
 
 
 def expire(ticket: Ticket, now: float) -> Ticket:

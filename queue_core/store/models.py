@@ -31,6 +31,7 @@ class TicketRow(Base):
         Index("ix_tickets_waiting", "status", "service", "queued_at"),
         Index("ix_tickets_day", "business_day"),
         Index("ix_tickets_origin", "origin_id"),
+        Index("ix_tickets_check_in", "check_in_code"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -56,6 +57,10 @@ class TicketRow(Base):
     teller: Mapped[str | None] = mapped_column(String(32))
     rating: Mapped[int | None] = mapped_column(Integer)
     appointment: Mapped[str | None] = mapped_column(String(32))
+    remote_until: Mapped[float | None] = mapped_column(Float)
+    checked_in_at: Mapped[float | None] = mapped_column(Float)
+    check_in_code: Mapped[str | None] = mapped_column(String(16))
+    holder: Mapped[str | None] = mapped_column(String(64))
     card_hash: Mapped[str | None] = mapped_column(String(64))
 
     def to_domain(self) -> Ticket:

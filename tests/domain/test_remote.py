@@ -52,3 +52,17 @@ def test_validity_and_the_place_in_time() -> None:
 def test_a_remote_place_is_never_later_than_its_check_in(place: str) -> None:
     rules = replace(ON, place=place)  # type: ignore[arg-type]
     assert queue_time(100, 900, rules) <= 900
+
+
+def test_the_door_code_changes_each_period_and_the_last_one_still_checks_in() -> None:
+    from queue_core.domain.remote import door_code, door_code_ok
+
+    key, rules = b"k" * 32, RemoteRules(enabled=True, door_period_s=120)
+    code, until = door_code(key, 1000.0, rules)
+    assert until == 1080.0 and len(code) == 20
+    assert door_code(key, 1079.0, rules)[0] == code
+    assert door_code(key, 1080.0, rules)[0] != code
+    assert door_code_ok(key, code, 1079.0, rules)
+    assert door_code_ok(key, code, 1199.0, rules)  # the previous period's code
+    assert not door_code_ok(key, code, 1200.0, rules)  # two periods on: a photo taken home
+    assert not door_code_ok(b"other" * 8, code, 1000.0, rules)
