@@ -1,7 +1,8 @@
 """The pages the engine serves: the teller's caller, the rating tablet, the lobby console, and
 the customers' phone pages: ``/t/{id}`` (what a ticket's QR code opens), ``/phone`` (the
 branch's queues; taking a number and booking from the phone), ``/c/{code}`` (what the kiosk's
-check-in QR code opens) and ``/a/{id}`` (an appointment).
+check-in QR code opens), ``/door`` (the screen that shows that QR code) and ``/a/{id}`` (an
+appointment).
 
 The pages are static HTML, CSS and ES modules under ``web/`` (no build step, nothing from a
 CDN). They hold no secret: every figure comes from ``/api/v1`` with the token the page gets at
@@ -76,6 +77,12 @@ def branch_phone_page() -> FileResponse:
 def check_in_page(code: str) -> FileResponse:
     """What the kiosk's check-in QR code opens: checks in what this phone holds."""
     return _page("checkin")
+
+
+@router.get("/door")
+def door_page() -> FileResponse:
+    """The check-in QR code shown at the door or beside the kiosk (a device token's screen)."""
+    return _page("door")
 
 
 @router.get("/a/{appointment_id}")

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from queue_core.domain.care import PENSION_DAYS, CareDefault
+from queue_core.domain.remote import RemoteRules
 from queue_core.domain.routing import CounterView, Policy, PolicyKind, ServiceLevel
 from queue_core.domain.staffing import StaffingRules
 from queue_core.security import hash_pin, hash_token
@@ -342,6 +343,36 @@ class NotifySettings(_Strict):
     sms: SmsSettings | None = None
 
 
+class RemoteSettings(_Strict):
+    """Tickets taken from a phone before arriving (``domain.remote``): off unless enabled."""
+
+    enabled: bool = False
+    #: A remote ticket's place in time when checked in: the check-in, or the taking.
+    place: Literal["check_in", "taking"] = "check_in"
+    valid_minutes: float = Field(default=90, gt=0, le=12 * 60)
+    per_browser_open: int = Field(default=1, ge=1, le=5)
+    per_browser_per_day: int = Field(default=3, ge=1, le=20)
+    per_hour: int = Field(default=60, ge=1, le=10_000)
+    #: The most of a service's queue (waiting and on the way) that may be remote tickets.
+    max_share: float = Field(default=0.3, gt=0, le=1)
+    min_allowed: int = Field(default=3, ge=0, le=100)
+    #: How often the check-in code the kiosk and the door show changes.
+    door_period_s: float = Field(default=120, ge=30, le=3600)
+
+    def rules(self) -> RemoteRules:
+        return RemoteRules(
+            enabled=self.enabled,
+            place=self.place,
+            valid_s=self.valid_minutes * 60,
+            per_browser_open=self.per_browser_open,
+            per_browser_per_day=self.per_browser_per_day,
+            per_hour=self.per_hour,
+            max_share=self.max_share,
+            min_allowed=self.min_allowed,
+            door_period_s=self.door_period_s,
+        )
+
+
 class BranchConfig(_Strict):
     """The whole validated branch file."""
 
@@ -352,6 +383,7 @@ class BranchConfig(_Strict):
     privacy: PrivacySettings = PrivacySettings()
     care: CareSettings = CareSettings()
     notify: NotifySettings = NotifySettings()
+    remote: RemoteSettings = RemoteSettings()
     services: list[ServiceSettings] = Field(min_length=1)
     tiers: list[TierSettings] = [TierSettings(code="normal", rank=0)]
     card_tiers: list[CardTier] = []

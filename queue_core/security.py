@@ -83,3 +83,13 @@ def load_secret(path: str | os.PathLike[str] | None = None) -> bytes:
     with os.fdopen(fd, "w") as out:
         out.write(key.hex())
     return key
+
+
+def browser_hash(browser: str, key: bytes) -> str:
+    """The keyed hash a phone page's random browser id is kept as (the phone limits' key)."""
+    return hmac.new(key, b"browser:" + browser.encode(), hashlib.sha256).hexdigest()
+
+
+def door_key(key: bytes) -> bytes:
+    """The key of the check-in codes the kiosk and the door show (``domain.remote``)."""
+    return hmac.new(key, b"door-code", hashlib.sha256).digest()

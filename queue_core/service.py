@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -21,11 +23,11 @@ from datetime import date, datetime
 from datetime import time as dtime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from queue_core import wire
 from queue_core.config import BranchConfig, ServiceSettings
-from queue_core.domain import care, figures, hall
+from queue_core.domain import care, figures, hall, remote
 from queue_core.domain import counters as counter_moves
 from queue_core.domain import tickets as moves
 from queue_core.domain.business_day import BusinessDay
@@ -36,7 +38,7 @@ from queue_core.domain.numbering import format_number
 from queue_core.domain.routing import can_call, choose_next
 from queue_core.domain.tickets import Status, Ticket
 from queue_core.domain.waiting import WaitingIndex
-from queue_core.security import card_hash, new_id
+from queue_core.security import browser_hash, card_hash, door_key, new_id
 from queue_core.store import Event, Store, UnitOfWork
 from queue_core.store.models import (
     AnnouncementRow,
@@ -70,6 +72,12 @@ def _serialized(method: F) -> F:
         return self.store.submit(functools.partial(method, self, *args, **kwargs))
 
     return cast(F, run)
+
+
+#: What a phone page's browser id looks like (128 random bits, in hex).
+BROWSER_ID = re.compile(r"^[0-9a-f]{32}$")
+#: The most tickets one check-in may carry (what one phone holds).
+MAX_CHECK_IN = 8
 
 
 def millisecond_clock(clock: Callable[[], float]) -> Callable[[], float]:
@@ -676,6 +684,270 @@ class Branch:
             self._emit_counter(uow, number)
             return self._counter_json(number)
 
+    # ---------------------------------------------------------------- phones
+    # Tickets taken from a phone before arriving (``domain.remote``): ``remote`` until the
+    # customer checks in at the branch, with the code the kiosk or the door shows now (the
+    # check-in page sends it with the tickets the phone holds) or the ticket's own code typed
+    # in by the lobby. The browser is known only by the keyed hash of its random id.
+    @_serialized
+    def take_remote(self, service: str, browser: str) -> Json:
+        """A phone takes a ticket for ``service`` within the branch's ``[remote]`` limits."""
+        svc = self.config.service(service)
+        if svc is None:
+            raise InvalidInput(f"unknown service {service!r}", "unknown_service")
+        if not BROWSER_ID.match(browser):
+            raise InvalidInput("browser must be 32 hex digits", "invalid_browser")
+        rules = self.config.remote.rules()
+        holder = browser_hash(browser, self.secret)
+        now = self.clock()
+        with self._write() as uow:
+            day = self.live.day or self._business_day()
+            if rules.enabled and not day.offers(svc.code, self._served_by(self.live), now):
+                raise IllegalMove(
+                    "this service takes no new tickets now: see the opening hours",
+                    "branch_closed",
+                )
+            remote.admit(self._remote_counts(uow, holder, svc.code, day.date, now), rules)
+            t = Ticket(
+                id=new_id(),
+                number=format_number(svc.ticket_prefix, self._next_number(uow, day.date, svc)),
+                service=svc.code,
+                tier=self.config.default_tier.code,
+                tier_rank=self.config.default_tier.rank,
+                green_channel=False,
+                status=Status.REMOTE,
+                issued_at=now,
+                queued_at=now,
+                business_day=day.date,
+                remote_until=now + rules.valid_s,
+                check_in_code=self._free_code(uow),
+                holder=holder,
+            )
+            self._save(uow, t, new=True)
+            self._emit_ticket(uow, "taken", t)
+        return {"id": t.id}
+
+    def _served_by(self, live: Live) -> list[tuple[Counter, tuple[str, ...]]]:
+        return [
+            (live.counters[c.number], self.views[c.number].services)
+            for c in self.config.counters
+            if c.number in live.counters
+        ]
+
+    def _remote_counts(
+        self, uow: UnitOfWork, holder: str, service: str, today: str, now: float
+    ) -> remote.RemoteCounts:
+        uow.rows.write()  # this transaction's tickets are counted too
+
+        def count(*where: ColumnElement[bool]) -> int:
+            found = uow.session.execute(select(func.count()).select_from(TICKETS).where(*where))
+            return int(found.scalar_one())
+
+        mine = (TICKETS.c.holder == holder, TICKETS.c.business_day == today)
+        on_way = TICKETS.c.status == Status.REMOTE.value
+        return remote.RemoteCounts(
+            browser_open=count(*mine, on_way),
+            browser_today=count(*mine),
+            branch_last_hour=count(
+                TICKETS.c.remote_until.is_not(None), TICKETS.c.issued_at > now - 3600
+            ),
+            service_remote=count(on_way, TICKETS.c.service == service),
+            service_waiting=sum(1 for t in self.live.waiting if t.service == service),
+        )
+
+    def _free_code(self, uow: UnitOfWork) -> str:
+        """A check-in code no ticket waiting for its check-in has."""
+        while True:
+            code = f"{secrets.randbelow(10**remote.CODE_DIGITS):0{remote.CODE_DIGITS}d}"
+            taken = uow.rows.tickets(
+                select(TICKETS).where(
+                    TICKETS.c.check_in_code == code, TICKETS.c.status == Status.REMOTE.value
+                )
+            )
+            if not taken:
+                return code
+
+    @_serialized
+    def check_in(
+        self,
+        ticket_ids: Collection[str] = (),
+        door_code: str | None = None,
+        ticket_code: str | None = None,
+    ) -> list[str]:
+        """The customer is at the branch: with the code the kiosk or the door shows now and
+        the tickets their phone holds, or (the lobby) with the ticket's own code. A ticket
+        past its validity lapses instead; one already checked in stays as it is. Returns the
+        ids of the tickets it was asked about."""
+        rules = self.config.remote.rules()
+        with self._write() as uow:
+            now = self.clock()
+            found = self._to_check_in(uow, rules, ticket_ids, door_code, ticket_code)
+            for t in found:
+                if t.status is not Status.REMOTE:
+                    continue
+                if t.remote_until is not None and now >= t.remote_until:
+                    t = moves.lapse(t, now)
+                    self._save(uow, t)
+                    self._emit_ticket(uow, "cancelled", t, reason="lapsed")
+                else:
+                    t = moves.check_in(t, now, remote.queue_time(t.issued_at, now, rules))
+                    self._save(uow, t)
+                    self.arrivals.record(t)
+                    self._emit_ticket(uow, "checked_in", t)
+            return [t.id for t in found]
+
+    def _to_check_in(
+        self,
+        uow: UnitOfWork,
+        rules: remote.RemoteRules,
+        ticket_ids: Collection[str],
+        door_code: str | None,
+        ticket_code: str | None,
+    ) -> list[Ticket]:
+        if ticket_code is not None:
+            code = ticket_code.strip().replace(" ", "")
+            if not remote.is_check_in_code(code):
+                raise InvalidInput(
+                    f"a check-in code is {remote.CODE_DIGITS} digits", "invalid_check_in_code"
+                )
+            found = uow.rows.tickets(
+                select(TICKETS).where(
+                    TICKETS.c.check_in_code == code, TICKETS.c.status == Status.REMOTE.value
+                )
+            )
+            if not found:
+                raise NotFound("no ticket waits for check-in with this code", "ticket_not_found")
+            return found[:1]
+        if door_code is None or not remote.door_code_ok(
+            door_key(self.secret), door_code, self.clock(), rules
+        ):
+            raise InvalidInput(
+                "this check-in code has changed: scan the code the kiosk shows now",
+                "check_in_code_stale",
+            )
+        if not ticket_ids:
+            raise InvalidInput("no ticket to check in", "nothing_to_check_in")
+        if len(ticket_ids) > MAX_CHECK_IN:
+            raise InvalidInput(f"at most {MAX_CHECK_IN} tickets at once", "too_many_tickets")
+        out = []
+        for ticket_id in dict.fromkeys(ticket_ids):
+            t = uow.rows.ticket(ticket_id)
+            if t is not None and t.remote_until is not None:
+                out.append(t)
+        return out
+
+    @_serialized
+    def give_back(self, ticket_id: str) -> Json:
+        """The holder gives the ticket back from the phone (remote, or waiting)."""
+        with self._write() as uow:
+            t = self._load(uow, ticket_id)
+            if t.status not in (Status.REMOTE, Status.WAITING):
+                raise IllegalMove(
+                    "this ticket can no longer be given back from the phone", "illegal_move"
+                )
+            t = moves.cancel(t, self.clock())
+            self._save(uow, t)
+            return self._emit_ticket(uow, "cancelled", t, reason="given_back")
+
+    @_serialized
+    def lapse_remote(self) -> int:
+        """Void the remote tickets not checked in within their validity (housekeeping)."""
+        with self._write() as uow:
+            now = self.clock()
+            due = uow.rows.tickets(
+                select(TICKETS).where(
+                    TICKETS.c.status == Status.REMOTE.value, TICKETS.c.remote_until <= now
+                )
+            )
+            for t in due:
+                t = moves.lapse(t, now)
+                self._save(uow, t)
+                self._emit_ticket(uow, "cancelled", t, reason="lapsed")
+            return len(due)
+
+    def phone_branch(self) -> Json:
+        """The branch as its phone page shows it: each service's queue, whether a number can
+        be taken from a phone now (and why not), and what the branch offers phones."""
+        config = self.config
+        rules = config.remote.rules()
+        with self._view() as live:
+            now = self.clock()
+            summary = self._summary(live)
+            day = live.day or self._business_day()
+            served = self._served_by(live)
+            offered = {s.code: day.offers(s.code, served, now) for s in config.services}
+        with self.store.read() as session:
+            rows = session.execute(
+                select(TICKETS.c.service, func.count())
+                .where(TICKETS.c.status == Status.REMOTE.value)
+                .group_by(TICKETS.c.service)
+            ).all()
+        on_way = {str(code): int(n) for code, n in rows}
+        services = []
+        for s in config.services:
+            q = summary[s.code]
+            why = None
+            if not offered[s.code]:
+                why = "closed"
+            elif not remote.share_allows(on_way.get(s.code, 0), q["waiting"], rules):
+                why = "full"
+            services.append(
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "name_en": s.name_en,
+                    "waiting": q["waiting"],
+                    "estimated_wait_s": q["estimated_wait_s"],
+                    "remote": why is None,
+                    "remote_reason": why,
+                }
+            )
+        info = config.branch
+        return {
+            "branch": {
+                "name": info.name,
+                "name_en": info.name_en,
+                "bank": info.bank,
+                "bank_en": info.bank_en,
+            },
+            "today": day.date,
+            "open": any(offered.values()),
+            "opening": info.opening,
+            "closing": info.closing,
+            "remote": {
+                "enabled": rules.enabled,
+                "place": rules.place,
+                "valid_s": int(rules.valid_s),
+            },
+            # Booking from the phone and the reminders are not offered by this engine yet.
+            "appointments": {"phone": False, "services": [], "days": []},
+            "notify": {"ahead": config.notify.ahead, "push_key": None, "sms": False},
+            "services": services,
+        }
+
+    def door(self) -> Json:
+        """The check-in code the kiosk and the door show now, the page its QR code opens, and
+        until when it is shown."""
+        rules = self.config.remote.rules()
+        code, until = remote.door_code(door_key(self.secret), self.clock(), rules)
+        return {
+            "code": code,
+            "url": f"{self.config.branch.public_url}/c/{code}",
+            "until": wire.iso(until, self.tz),
+            "enabled": rules.enabled,
+        }
+
+    def remote_tickets(self) -> list[Json]:
+        """The tickets taken from phones and not yet checked in (the lobby's "on the way")."""
+        with self.store.read() as session:
+            rows = session.execute(
+                select(TICKETS)
+                .where(TICKETS.c.status == Status.REMOTE.value)
+                .order_by(TICKETS.c.issued_at)
+            ).mappings()
+            found = [ticket_from_row(r) for r in rows]
+        return [wire.ticket(t, self.config) for t in found]
+
     # ---------------------------------------------------------------- lobby
     @_serialized
     def cancel(self, ticket_id: str) -> Json:
@@ -927,7 +1199,9 @@ class Branch:
     def public(self, ticket_id: str) -> Json:
         t = self.latest_visit(ticket_id)
         with self._view() as live:
-            return wire.public_ticket(t, self.config, self._position(live, t), self.today())
+            t = live.waiting.get(t.id) or t
+            queue = self._summary(live).get(t.service) if t.status is Status.REMOTE else None
+            return wire.public_ticket(t, self.config, self._position(live, t), self.today(), queue)
 
     def public_many(self, ticket_ids: Collection[str]) -> dict[str, Json]:
         """The public state of many tickets at once, by the id their QR code holds (the phone
@@ -964,9 +1238,15 @@ class Branch:
                         service, live.waiting, states, now, self.policy, self.times, self.arrivals
                     )
                 )
+            remote = any(t.status is Status.REMOTE for t in newest.values())
+            summary = self._summary(live) if remote else {}
             return {
                 root: wire.public_ticket(
-                    live.waiting.get(t.id) or t, self.config, places.get(t.id), today
+                    live.waiting.get(t.id) or t,
+                    self.config,
+                    places.get(t.id),
+                    today,
+                    summary.get(t.service),
                 )
                 for root, t in newest.items()
             }

@@ -7,7 +7,7 @@ from typing import Any
 
 from queue_core.config import BranchConfig
 from queue_core.domain.hall import Position, ServiceSummary
-from queue_core.domain.tickets import OPEN_STATES, Ticket
+from queue_core.domain.tickets import OPEN_STATES, Status, Ticket, lapsed
 
 Json = dict[str, Any]
 
@@ -24,7 +24,7 @@ def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) ->
     tz = config.zone
     service = config.service(t.service)
     tier = config.tier(t.tier)
-    return {
+    body: Json = {
         "id": t.id,
         "number": t.number,
         "service": t.service,
@@ -49,6 +49,10 @@ def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) ->
         "target_counter": t.target_counter,
         "public_url": public_page(t, config),
     }
+    if t.remote_until is not None:  # taken from a phone
+        body["remote_until"] = iso(t.remote_until, tz)
+        body["checked_in_at"] = iso(t.checked_in_at, tz)
+    return body
 
 
 def public_page(t: Ticket, config: BranchConfig) -> str:
@@ -57,14 +61,23 @@ def public_page(t: Ticket, config: BranchConfig) -> str:
     return f"{config.branch.public_url}/t/{t.origin_id or t.id}"
 
 
-def public_ticket(t: Ticket, config: BranchConfig, position: Position | None, today: str) -> Json:
+def public_ticket(
+    t: Ticket,
+    config: BranchConfig,
+    position: Position | None,
+    today: str,
+    queue: Json | None = None,
+) -> Json:
     """What anyone holding the QR code may see: nothing that identifies the customer (no
     tier, card, teller or name). ``expired``: the ticket belongs to a business day that is
-    over, so it can no longer be served; ``final``: its state can change no more."""
+    over, so it can no longer be served; ``final``: its state can change no more; ``lapsed``:
+    taken from a phone and never checked in in time. A remote ticket also shows until when it
+    can be checked in, where its place in time will be, its check-in code (holding the id is
+    holding the ticket) and, given ``queue``, its service's queue now."""
     service = config.service(t.service)
     expired = t.business_day < today
     counter = counter_ref(t.counter, config) if t.counter is not None else None
-    return {
+    out: Json = {
         "number": t.number,
         "service": t.service,
         "status": t.status.value,
@@ -85,7 +98,18 @@ def public_ticket(t: Ticket, config: BranchConfig, position: Position | None, to
             "bank": config.branch.bank,
             "bank_en": config.branch.bank_en,
         },
+        "lapsed": lapsed(t),
     }
+    if t.status is Status.REMOTE:
+        out["remote_until"] = iso(t.remote_until, config.zone)
+        out["remote_place"] = config.remote.place
+        out["check_in_code"] = t.check_in_code or ""
+        if queue is not None:
+            out["queue"] = {
+                "waiting": queue["waiting"],
+                "estimated_wait_s": queue["estimated_wait_s"],
+            }
+    return out
 
 
 def counter_ref(number: int, config: BranchConfig) -> Json:

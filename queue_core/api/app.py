@@ -270,13 +270,16 @@ def _mount_pages(app: FastAPI) -> None:
 
 
 async def _housekeeping(access: Access, branch: Branch) -> None:
-    """Each minute: end the previous business day if it is over (void what is still open);
-    every ten minutes, drop expired sessions."""
+    """Each minute: end the previous business day if it is over (void what is still open),
+    and void the tickets taken from phones that were not checked in in time; every ten
+    minutes, drop expired sessions."""
     for minute in itertools.count():
         try:
             voided = await run_in_threadpool(branch.end_of_day)
             if voided:
                 log.info("new business day: %d open tickets of earlier days voided", voided)
+            if branch.config.remote.enabled:
+                await run_in_threadpool(branch.lapse_remote)
             if minute % 10 == 0:
                 await run_in_threadpool(access.purge_expired)
         except Exception:  # the store may be briefly down: try again next minute

@@ -1,4 +1,6 @@
-"""What a customer's phone reaches without a login: the live state of one ticket.
+"""What a customer's phone reaches without a login: the live state of one ticket, the
+branch's queues, taking a ticket before arriving and checking it in at the branch; and the
+check-in code the kiosk, the hall display or the lobby show (never for a phone to read).
 
 The ticket's opaque id (from the QR code) is the only key; nothing answered identifies the
 customer (``wire.public_ticket``).
@@ -10,11 +12,18 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+import qrcode
+import qrcode.constants
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from qrcode.image.svg import SvgPathImage
 
+from queue_core.access import require
+from queue_core.api.deps import BranchDep, Caller
+from queue_core.api.schemas import CheckInBody, TakeBody, TicketCodeBody
 from queue_core.domain.errors import NotFound, TooMany
 from queue_core.events.watch import TicketWatch, TooManyWatchers, Watcher
+from queue_core.wire import Json
 
 router = APIRouter(tags=["phone"])
 
@@ -73,3 +82,92 @@ async def public_events(
             state = await watcher.next()
     finally:
         watch.close(watcher)
+
+
+def _held(branch: BranchDep, ids: list[str]) -> list[Json]:
+    """The tickets a phone holds as it gets them: the public state, the id and the page."""
+    states = branch.public_many(ids)
+    base = branch.config.branch.public_url
+    return [{**states[i], "id": i, "public_url": f"{base}/t/{i}"} for i in ids if i in states]
+
+
+@router.get("/phone/branch")
+def phone_branch(branch: BranchDep) -> Json:
+    """The branch's phone page: each service's queue and wait, and whether a number can be
+    taken from a phone now (``remote``; if not, ``remote_reason``: closed, full)."""
+    return branch.phone_branch()
+
+
+@router.post("/phone/tickets", status_code=status.HTTP_201_CREATED)
+def take(body: TakeBody, branch: BranchDep) -> Json:
+    """Take a ticket before arriving: ``remote`` until checked in at the branch, within the
+    branch's limits (``[remote]``: per browser, per hour, the remote share of a queue)."""
+    taken = branch.take_remote(body.service, body.browser)
+    return _held(branch, [taken["id"]])[0]
+
+
+@router.post("/phone/check-in")
+def check_in(body: CheckInBody, branch: BranchDep) -> Json:
+    """The check-in page (the QR code the kiosk or the door shows): checks in the remote
+    tickets this phone holds with the code of the moment; answers each as it is now."""
+    ids = branch.check_in(body.tickets, door_code=body.code)
+    return {"tickets": _held(branch, ids), "appointments": []}
+
+
+@router.post("/tickets/{ticket_id}/public/cancel")
+def give_back(ticket_id: TicketId, branch: BranchDep) -> Json:
+    """The holder gives the ticket back (remote, or waiting): someone else's turn comes
+    sooner."""
+    branch.give_back(ticket_id)
+    return branch.public(ticket_id)
+
+
+def _door(request: Request, caller: Caller, branch: BranchDep) -> Json:
+    """The door code with an address a phone opens: under ``[branch] public_url``, or, when
+    the branch has none, the address the screen itself reached the engine at."""
+    require(caller, "kiosk", "display", "lobby")
+    found = branch.door()
+    if found["url"].startswith("/"):
+        found["url"] = str(request.base_url).rstrip("/") + found["url"]
+    return found
+
+
+@router.get("/phone/door")
+def door(found: Annotated[Json, Depends(_door)]) -> Json:
+    """The check-in code to show now as a QR code (``url``), and until when."""
+    return found
+
+
+@router.get(
+    "/phone/door.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+def door_qr(found: Annotated[Json, Depends(_door)]) -> Response:
+    """The check-in code of the moment as a QR code (SVG) to show at the kiosk or the door."""
+    return Response(
+        qr_svg(found["url"]), media_type="image/svg+xml", headers={"Cache-Control": "no-store"}
+    )
+
+
+def qr_svg(text: str) -> bytes:
+    """A QR code of ``text`` as SVG (medium error correction: a screen seen at an angle)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    code.add_data(text)
+    image = code.make_image(image_factory=SvgPathImage)
+    return bytes(image.to_string(encoding="utf-8"))
+
+
+@router.get("/phone/remote")
+def on_the_way(caller: Caller, branch: BranchDep) -> list[Json]:
+    """The lobby's list of tickets taken from phones and not yet checked in."""
+    require(caller, "lobby")
+    return branch.remote_tickets()
+
+
+@router.post("/phone/check-in-code")
+def check_in_code(body: TicketCodeBody, caller: Caller, branch: BranchDep) -> Json:
+    """The lobby checks in a remote ticket by the code the customer's phone shows."""
+    require(caller, "lobby")
+    (ticket_id,) = branch.check_in(ticket_code=body.code)
+    return branch.ticket(ticket_id)

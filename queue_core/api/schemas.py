@@ -98,3 +98,21 @@ class AnswerBody(BaseModel):
 class HealthBody(BaseModel):
     status: Literal["ok", "warning", "error", "unknown"]  # unknown: the device cannot tell
     detail: dict[str, object] = Field(default_factory=dict)
+
+
+class TakeBody(BaseModel):
+    service: str = Field(min_length=1, max_length=16)
+    #: The phone page's random id for this browser (32 hex digits), what the limits count by.
+    browser: str = Field(min_length=32, max_length=32, repr=False)
+
+
+class CheckInBody(BaseModel):
+    #: The check-in code the kiosk or the door shows (from its QR code).
+    code: str = Field(min_length=1, max_length=64)
+    tickets: list[str] = Field(default=[], max_length=8)
+    appointments: list[str] = Field(default=[], max_length=8)
+
+
+class TicketCodeBody(BaseModel):
+    #: The code on the customer's phone, typed in by the lobby.
+    code: str = Field(min_length=1, max_length=16)

@@ -124,10 +124,10 @@ def test_the_public_ticket_page_shows_only_number_status_position_counter(
     allowed = {"number", "service", "status", "ahead", "estimated_wait_s", "counter"}
     # What the phone page adds: names of the service, counter and branch, the day, the calls.
     allowed |= {"service_name", "service_name_en", "counter_name", "counter_name_en"}
-    allowed |= {"call_count", "business_day", "expired", "final", "branch"}
+    allowed |= {"call_count", "business_day", "expired", "final", "lapsed", "branch"}
     for page in (waiting, called):
         assert set(page) <= allowed
-        assert not {"id", "tier", "teller", "card_hash", "green_channel"} & set(page)
+        assert not {"id", "tier", "teller", "card_hash", "green_channel", "holder"} & set(page)
         assert set(page["branch"]) == {"name", "name_en", "bank", "bank_en"}
     assert called["status"] == "called" and called["counter"] == 7
     assert unknown.status_code == 404 and set(unknown.json()) == {"error"}
