@@ -34,7 +34,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from bench.engine import API, _address, _login, pct
 from bench.load import Connection
-from tests.caller.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.engine import LOBBY, TELLERS, RunningEngine
 
 PHONE: dict[str, Any] = {
