@@ -77,9 +77,12 @@ def bench(engine: RunningEngine, pty_pair: PtyPair, tmp_path: Path) -> Iterator[
     devices = DeviceSet(signs, keypads)
     runner = DeviceRunner(open_port(pty_pair.b), BranchQDialect(), devices).start()
     log = (tmp_path / "agent.log").open("wb")
+    # The simulated devices answer in a few milliseconds, but on a loaded machine their thread
+    # can wait longer than 50 ms for its turn, and live keypads were reported dead beside the
+    # dead sign. Half a second keeps every live device live; the dead one costs 3 × 0.5 s.
     agent = subprocess.Popen(
         [sys.executable, "-m", "drivers.agent", "--engine", engine.url, "--token", SIGN_TOKEN,
-         "--port", pty_pair.a, "--reply-timeout", "0.05", "--exit-after", "60"],
+         "--port", pty_pair.a, "--reply-timeout", "0.5", "--exit-after", "60"],
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
