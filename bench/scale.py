@@ -32,7 +32,7 @@ import websockets
 
 from queue_core.client import EngineClient, events_url
 from tests.reliability.load import last_seq
-from tests.reliability.workers import fan_out
+from tests.reliability.workers import fan_out, wait_for_workers
 from tests.support.engine import DISPLAY_TOKEN, LOBBY, RunningEngine
 from tests.support.postgres import PostgresServer, start_postgres
 
@@ -84,10 +84,10 @@ def workers(args: argparse.Namespace) -> None:
             engine = RunningEngine(workdir=folder, db_url=url, extra_args=extra)
             engine.start(timeout=90)
             try:
-                time.sleep(1.0 + n)  # every worker up, not just the first
+                ids = wait_for_workers(engine, n)  # every worker up, not just the first
                 reads = asyncio.run(_throughput(engine.url, args.seconds, write=False))
                 writes = asyncio.run(_throughput(engine.url, args.seconds, write=True))
-                result = asyncio.run(fan_out(engine, args.subscribers, args.calls))
+                result = asyncio.run(fan_out(engine, ids, args.subscribers, args.calls))
             finally:
                 engine.stop()
             ok = all(r == result.sent for r in result.received)

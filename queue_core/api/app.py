@@ -197,7 +197,7 @@ class _EngineApp(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         inner = ForwardWrites(super().build_middleware_stack(), getattr(self.state, "writer", None))
-        return SecurityHeaders(BodyLimit(inner))
+        return SecurityHeaders(BodyLimit(inner), self.state.metrics.worker)
 
 
 #: What ``app_from_env`` reads (``serve --workers N`` sets them for its worker processes).
@@ -222,15 +222,27 @@ def app_from_env() -> FastAPI:
     return create_app(config, os.environ.get(DB_ENV, "sqlite:///branchq.db"), load_secret())
 
 
+#: The engine process that answered (its process id, the ``worker`` label of ``/metrics``): on
+#: every HTTP answer and on the websocket handshake, so a client of ``serve --workers N`` knows
+#: which worker holds its connection.
+WORKER_HEADER = "X-BranchQ-Worker"
+
+
 class SecurityHeaders:
-    """Security headers on every answer, a content policy on pages, no caching of the API.
+    """Security headers on every answer, a content policy on pages, no caching of the API;
+    and the worker's id (``WORKER_HEADER``) on every answer and websocket handshake.
 
     A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs a task per request."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, worker: str) -> None:
         self.app = app
+        self.worker = worker
+        self.worker_header = (WORKER_HEADER.lower().encode(), worker.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, self._accept_with_worker(send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -245,9 +257,18 @@ class SecurityHeaders:
                     headers.setdefault("Content-Security-Policy", PAGE_CSP)
                 if api:
                     headers.setdefault("Cache-Control", "no-store")
+                headers[WORKER_HEADER] = self.worker
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    def _accept_with_worker(self, send: Send) -> Send:
+        async def accept_with_worker(message: Message) -> None:
+            if message["type"] == "websocket.accept":
+                message = {**message, "headers": [*message.get("headers", []), self.worker_header]}
+            await send(message)
+
+        return accept_with_worker
 
 
 def _uplink(config: BranchConfig, store: Store, branch: Branch, clock: Callable[[], float]) -> Any:

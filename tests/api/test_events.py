@@ -6,9 +6,11 @@ import asyncio
 import json
 from typing import Any
 
+import httpx
 import pytest
 import websockets
 
+from queue_core.api.app import WORKER_HEADER
 from queue_core.client import EventStream, events_url
 from tests.api.helpers import kiosk, lobby, teller
 from tests.support.engine import DISPLAY_TOKEN, RunningEngine
@@ -146,3 +148,18 @@ def test_a_bad_since_is_refused_with_422(engine: RunningEngine, since: str) -> N
     with pytest.raises(websockets.InvalidStatus) as info:
         asyncio.run(connect())
     assert info.value.response.status_code == 422
+
+
+def test_the_handshake_and_every_answer_name_the_worker_holding_the_connection(
+    engine: RunningEngine,
+) -> None:
+    async def handshake() -> str:
+        async with websockets.connect(events_url(engine.url, DISPLAY_TOKEN, None)) as ws:
+            assert ws.response is not None
+            return ws.response.headers[WORKER_HEADER]
+
+    worker = asyncio.run(handshake())
+    answer = httpx.get(f"{engine.url}/api/v1/services", timeout=10)
+    metrics = httpx.get(f"{engine.url}/metrics", timeout=10).text
+    assert answer.status_code == 401 and answer.headers[WORKER_HEADER] == worker
+    assert f'branchq_events_delivered_total{{worker="{worker}"}}' in metrics
