@@ -278,7 +278,7 @@ class Access:
             with self.store.read() as session:
                 wait = self.throttle.locked_for(session, bucket, now)
             if wait > 0:
-                raise TooMany(f"too many wrong PINs; try again in {wait} s", "login_locked")
+                raise TooMany(f"too many wrong PINs; try again in {wait} s", "login_locked", wait)
         # An unknown login costs the same scrypt as a known one: no timing oracle.
         stored = self._pin_hash(login) if staff else self._pin_hash_for_unknown()
         if staff is None or not verify_pin(pin, stored):

@@ -88,16 +88,24 @@ def only(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    retry_after_s: int | None = None,
 ) -> JSONResponse:
-    """The error shape; ``headers`` adds to the status's own (``Allow`` on a 405)."""
+    """The error shape; ``headers`` adds to the status's own (``Allow`` on a 405); with
+    ``retry_after_s`` also the ``Retry-After`` header and the same number in the body, so a
+    page can say how long to wait."""
     own = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if status == 503:
         own = {"Retry-After": "2"}
+    error: dict[str, object] = {"code": code, "message": message}
+    if retry_after_s is not None:
+        own = {"Retry-After": str(retry_after_s)}
+        error["retry_after_s"] = retry_after_s
     return JSONResponse(
-        {"error": {"code": code, "message": message}},
-        status_code=status,
-        headers={**own, **(headers or {})} or None,
+        {"error": error}, status_code=status, headers={**own, **(headers or {})} or None
     )
 
 
@@ -142,7 +150,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain(_: Request, exc: DomainError) -> JSONResponse:
-        return error_response(status_of(exc), exc.code, exc.message)
+        retry = exc.retry_after_s if isinstance(exc, TooMany) else None
+        return error_response(status_of(exc), exc.code, exc.message, retry_after_s=retry)
 
     @app.exception_handler(RequestValidationError)
     async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -45,9 +45,15 @@ class Unauthorized(DomainError):
 
 
 class TooMany(DomainError):
-    """Rate limit or lockout (HTTP 429)."""
+    """Rate limit or lockout (HTTP 429); ``retry_after_s``: when trying again makes sense."""
 
     default_code = "too_many_requests"
+
+    def __init__(
+        self, message: str, code: str | None = None, retry_after_s: int | None = None
+    ) -> None:
+        super().__init__(message, code)
+        self.retry_after_s = retry_after_s
 
 
 class Unavailable(DomainError):

@@ -15,7 +15,8 @@ API = "/api/v1"
 
 def _error(response: httpx.Response) -> tuple[int, str]:
     body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"])
+    assert set(body["error"]) <= {"code", "message", "retry_after_s"}
     assert body["error"]["message"]
     return response.status_code, body["error"]["code"]
 
@@ -118,6 +119,8 @@ def test_wrong_pins_lock_the_login(engine: RunningEngine) -> None:
     assert codes == [401] * 5
     locked = httpx.post(url, json={"login": "lobby", "pin": "6789"}, timeout=10)
     assert _error(locked) == (429, "login_locked")
+    wait = locked.json()["error"]["retry_after_s"]  # how long, for the login page to say
+    assert 290 <= wait <= 301 and locked.headers["retry-after"] == str(wait)
     log = engine.log_path.read_text()
     assert "6789" not in log and "0000" not in log
 

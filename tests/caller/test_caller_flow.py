@@ -150,3 +150,21 @@ def test_keys_typed_ahead_are_not_lost(page: Page, engine: RunningEngine) -> Non
     page.keyboard.press("F4")  # before the call's answer is back
     expect(page.locator("#ticket-status")).to_have_text("办理中")
     expect(page.locator("#ticket-number")).to_have_text("A001")
+
+
+def test_the_login_form_warns_of_no_link_and_a_lockout_says_how_long(
+    page: Page, engine: RunningEngine
+) -> None:
+    page.goto(f"{engine.url}/caller?counter=4")
+    expect(page.locator("#login")).to_be_visible()
+    expect(page.locator("#link")).to_be_hidden()  # nothing to be linked to before a login
+    for _ in range(5):  # a newcomer guessing t04's PIN
+        page.fill("#login-name", "t04")
+        page.fill("#login-pin", "1234")
+        page.click("#login-submit")
+        expect(page.locator("#message")).to_have_text("工号或密码错误")
+        page.evaluate("document.querySelector('#message').textContent = ''")
+    page.fill("#login-pin", "4444")  # the right one, too late
+    page.click("#login-submit")
+    expect(page.locator("#message")).to_have_text("密码错误次数过多，该工号已锁定，请 5 分钟后再试")
+    expect(page.locator("#link")).to_be_hidden()

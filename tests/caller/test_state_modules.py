@@ -111,12 +111,16 @@ def test_refusals_are_explained_in_plain_words(page: Page, pages_server: str) ->
         """return [m.explain(new m.ApiError(409, 'cannot_finish_waiting', 'x'), 'zh'),
                    m.explain(new m.ApiError(409, 'cannot_skip_serving', 'x'), 'en'),
                    m.explain(new m.ApiError(0, 'engine_unavailable', 'x'), 'zh'),
-                   m.explain(new m.ApiError(409, 'odd_state', 'Counter 3 closed'), 'en')];""",
+                   m.explain(new m.ApiError(409, 'odd_state', 'Counter 3 closed'), 'en'),
+                   m.explain(new m.ApiError(429, 'login_locked', 'x', 294), 'zh'),
+                   m.explain(new m.ApiError(429, 'login_locked', 'x', 40), 'en')];""",
     )
     assert words[0] == "不能完成：当前状态为「等候中」"
     assert words[1] == "Cannot skip: it is being served now"
     assert "连接不上" in words[2]
     assert words[3] == "Refused: Counter 3 closed"
+    assert words[4] == "密码错误次数过多，该工号已锁定，请 5 分钟后再试"
+    assert words[5] == "Too many wrong PINs: this login is locked; try again in 40 s"
 
 
 def test_a_late_event_does_not_bring_back_a_finished_customer(

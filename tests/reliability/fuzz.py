@@ -39,13 +39,19 @@ class FuzzReport:
     operations: int = 0
 
 
+ERROR_KEYS = {"code", "message", "retry_after_s"}
+
+
 def error_shape_problem(status: int, body: Any) -> str | None:
     """Why an error body is not ``{"error": {"code": snake_case, "message": text}}``."""
     if not isinstance(body, dict) or set(body) != {"error"}:
         return "not {'error': …}"
     err = body["error"]
-    if not isinstance(err, dict) or set(err) != {"code", "message"}:
-        return "error has other keys than code and message"
+    # retry_after_s: how long a lockout lasts (docs/api.md, "Errors added")
+    if not isinstance(err, dict) or not {"code", "message"} <= set(err) <= ERROR_KEYS:
+        return "error has other keys than code, message (and retry_after_s)"
+    if not isinstance(err.get("retry_after_s", 0), int):
+        return "retry_after_s is not a number of seconds"
     if not isinstance(err["code"], str) or not CODE.match(err["code"]):
         return f"code {err['code']!r} is not snake_case"
     if not isinstance(err["message"], str) or not err["message"]:

@@ -4,10 +4,11 @@
 export const API = "/api/v1";
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, retryAfterS = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.retryAfterS = retryAfterS; // the engine's retry_after_s (a login lockout's length)
   }
 }
 
@@ -44,12 +45,14 @@ export class Api {
     if (response.status >= 400) {
       let code = "http_error";
       let message = `HTTP ${response.status}`;
+      let retryAfterS = null;
       try {
         const err = (await response.json()).error;
         code = String(err.code);
         message = String(err.message);
+        if (Number.isFinite(err.retry_after_s)) retryAfterS = err.retry_after_s;
       } catch (_) { /* not the engine's error shape */ }
-      throw new ApiError(response.status, code, message);
+      throw new ApiError(response.status, code, message, retryAfterS);
     }
     if (response.status === 204) return null;
     const text = await response.text();
@@ -167,9 +170,22 @@ const FIXED = {
   },
 };
 
+// How long to wait, in words: "4 分钟" / "4 min", under a minute in seconds.
+function waitWords(seconds, lang) {
+  if (seconds < 60) return lang === "en" ? `${seconds} s` : `${seconds} 秒`;
+  const minutes = Math.ceil(seconds / 60);
+  return lang === "en" ? `${minutes} min` : `${minutes} 分钟`;
+}
+
 // A refusal from the engine in plain words for the person at the screen.
 export function explain(err, lang = "zh") {
   const code = err && err.code ? err.code : "http_error";
+  if (code === "login_locked" && err.retryAfterS) {
+    const wait = waitWords(err.retryAfterS, lang);
+    return lang === "en"
+      ? `Too many wrong PINs: this login is locked; try again in ${wait}`
+      : `密码错误次数过多，该工号已锁定，请 ${wait}后再试`;
+  }
   const fixed = (FIXED[lang] || FIXED.zh)[code];
   if (fixed) return fixed;
   const m = /^cannot_([a-z_]+?)_(waiting|called|serving|finished|skipped|cancelled|transferred|open|paused|closed|none|rated)$/.exec(code);

@@ -131,7 +131,9 @@ function escape(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+// The link to the engine, shown once there is one to show (not on the login form).
 function setLink(up) {
+  $("#link").hidden = false;
   $("#link").className = `link ${up ? "up" : "down"}`;
   $("#link-text").textContent = t(up ? "link.up" : "link.down");
   $("#link-text").dataset.i18n = up ? "link.up" : "link.down";
@@ -307,6 +309,7 @@ function relogin() {
   stream = null;
   api = null;
   session.clear(KEY);
+  $("#link").hidden = true;
   $("#desk").hidden = true;
   $("#logout").hidden = true;
   $("#login").hidden = false;

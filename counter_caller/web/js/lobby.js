@@ -305,7 +305,9 @@ function showTab(name) {
   render();
 }
 
+// The link to the engine, shown once there is one to show (not on the login form).
 function setLink(up) {
+  $("#link").hidden = false;
   $("#link").className = `link ${up ? "up" : "down"}`;
   $("#link-text").dataset.i18n = up ? "link.up" : "link.down";
   $("#link-text").textContent = t(up ? "link.up" : "link.down");
@@ -316,6 +318,7 @@ function relogin() {
   stream = null;
   api = null;
   session.clear(KEY);
+  $("#link").hidden = true;
   for (const id of ["hall", "devices", "figures"]) $(`#tab-${id}`).hidden = true;
   $("#tabs").hidden = true;
   $("#logout").hidden = true;
