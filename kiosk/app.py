@@ -34,7 +34,7 @@ from display.program import (
     size_option,
     until_stopped,
 )
-from drivers.printer import PrinterConfig, PrinterError, TicketPrint, TicketPrinter
+from drivers.printer import NoPrinter, PrinterConfig, PrinterError, TicketPrint, TicketPrinter
 from drivers.voice import LogSpeaker, Speaker, Voice, open_speaker
 from kiosk import care
 from kiosk.care import Speak
@@ -122,6 +122,7 @@ class Kiosk:
         )
         self.branch: dict[str, Any] = {}
         self.printer: TicketPrinter | None = None
+        self.printer_missing = False  # nothing configured: say so instead of "take your ticket"
         self.dirty = asyncio.Event()
         self.stopping = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
@@ -254,8 +255,12 @@ class Kiosk:
             self.printer.close()  # its connection stays open between tickets
         merged = printer_settings(self.branch, self.state.local.printer, self.options.printer)
         config = PrinterConfig.from_mapping(merged)
-        if config.transport == "dummy" and self.printer_device is None:
-            log.warning("no printer configured ([printer] transport): tickets go nowhere")
+        self.printer_missing = "transport" not in merged and self.printer_device is None
+        if self.printer_missing:
+            log.warning(
+                "no printer configured (--printer-url, or [printer] transport in the branch "
+                "file): tickets are issued but not printed; the screen says to remember the number"
+            )
         return TicketPrinter(config, device=self.printer_device, on_health=self._report_printer)
 
     def _report_printer(self, status: str, detail: dict[str, Any]) -> None:
@@ -268,6 +273,8 @@ class Kiosk:
             try:
                 if self.printer is None:
                     raise PrinterError("the printer is not configured yet")
+                if self.printer_missing:
+                    raise NoPrinter("no printer configured")
                 job = TicketPrint.from_engine(ticket, self.branch, self.engine_url)
                 await asyncio.to_thread(self.printer.print_ticket, job)
             except PrinterError as exc:
@@ -287,7 +294,9 @@ class Kiosk:
         while not self.stopping.is_set():
             await asyncio.sleep(PRINTER_CHECK_S)
             printer = self.printer
-            if not self.state.printer_fault or printer is None or self.print_lock.locked():
+            if not self.state.printer_fault or printer is None or self.printer_missing:
+                continue
+            if self.print_lock.locked():
                 continue
             try:
                 status = await asyncio.to_thread(printer.status)

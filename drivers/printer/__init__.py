@@ -26,6 +26,7 @@ charset gbk|gb18030, qr native|image, footer…); see ``drivers/README.md``.
 
 from drivers.printer.errors import (
     CoverOpen,
+    NoPrinter,
     NotConfirmed,
     PaperJam,
     PaperOut,
@@ -39,6 +40,7 @@ from drivers.printer.ticket import TicketPrint
 
 __all__ = [
     "CoverOpen",
+    "NoPrinter",
     "NotConfirmed",
     "PaperJam",
     "PaperOut",

@@ -31,6 +31,13 @@ class PrinterOffline(PrinterError):
     message_zh = "打印机未连接，请联系大堂经理"
 
 
+class NoPrinter(PrinterError):
+    """The kiosk has no printer configured: the ticket is issued, nothing is printed."""
+
+    code = "not_configured"
+    message_zh = "本机未连接打印机，请留意叫号"
+
+
 class PrinterFault(PrinterError):
     """The printer reports an error (cutter jammed, head too hot, unrecoverable)."""
 

@@ -10,6 +10,7 @@ import pygame
 import pytest
 from escpos.printer import Dummy
 
+from drivers.printer import NoPrinter
 from drivers.printer.decode import TextLine, decode
 from drivers.printer.simulator import PrinterSimulator, PrinterState
 from kiosk import view
@@ -163,6 +164,27 @@ def test_paper_out_keeps_the_number_on_screen_and_tells_the_engine(
     kiosk_device = next(d for d in lobby_get(engine, "/devices") if d["name"] == "kiosk-1")
     assert kiosk_device["status"] == "error"
     assert kiosk_device["detail"]["printer"]["error"] == "paper_out"
+
+
+def test_without_a_printer_the_kiosk_says_to_remember_the_number_not_to_take_a_ticket(
+    engine: RunningEngine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    open_counter(engine, 1)
+
+    async def scenario() -> None:
+        async with running_kiosk(engine.url, tmp_path) as (kiosk, clock):
+            await tap(kiosk, clock, "wake")
+            await tap(kiosk, clock, "service:A")
+            await until(lambda: isinstance(kiosk.state.screen, Showing)
+                        and kiosk.state.screen.printing == "failed")  # fmt: skip
+            screen = kiosk.state.screen
+            assert isinstance(screen, Showing)
+            assert screen.printer_message == NoPrinter.message_zh
+
+    with caplog.at_level("WARNING", logger="kiosk"):
+        asyncio.run(scenario())
+    assert waiting_numbers(engine) == ["A001"]
+    assert any("no printer configured" in r.getMessage() for r in caplog.records)
 
 
 def test_an_engine_outage_issues_nothing_says_so_and_recovers(
