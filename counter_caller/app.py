@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 
 import httpx
 
+from queue_core import DEFAULT_ENGINE
+
 PAGES = ("caller", "rating", "lobby")
 
 
@@ -59,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="branchq caller", description="Print (or open) a counter's caller page."
     )
     parser.add_argument(
-        "--engine", required=True, help="engine base URL, e.g. http://10.0.0.5:8000"
+        "--engine", default=DEFAULT_ENGINE, help=f"engine base URL (default {DEFAULT_ENGINE})"
     )
     parser.add_argument("--counter", type=int, help="pre-fill this counter number on the login")
     parser.add_argument("--page", choices=PAGES, default="caller", help="which staff page")

@@ -39,7 +39,8 @@ from display.sound import opening, saying
 from display.state import Call, HallState, apply, call_of
 from display.view import Painter
 from drivers.voice import LogSpeaker, Pcm, Speaker, Voice, VoiceOptions, open_speaker
-from queue_core.client import AsyncEngineClient, EngineError, EventStream
+from queue_core import DEFAULT_ENGINE
+from queue_core.client import AsyncEngineClient, EngineError, EventStream, configure_logging
 
 log = logging.getLogger("display")
 
@@ -382,7 +383,8 @@ parse_size = size_option(320, 240)
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="branchq display", description="The hall display.")
-    p.add_argument("--engine", required=True, help="engine base URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--engine", default=DEFAULT_ENGINE,
+                   help=f"engine base URL (default {DEFAULT_ENGINE})")  # fmt: skip
     p.add_argument("--token", default=os.environ.get("BRANCHQ_TOKEN"),
                    required="BRANCHQ_TOKEN" not in os.environ,
                    help="the display's device token (default: $BRANCHQ_TOKEN)")  # fmt: skip
@@ -400,8 +402,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
+    configure_logging(args.log_level)
     options = Options(
         engine=args.engine, token=args.token, fullscreen=args.fullscreen, size=args.size,
         screenshot=args.screenshot, exit_after=args.exit_after, fps=max(1.0, args.fps),

@@ -5,7 +5,7 @@ each sign what its counter is doing; polls the keypads and acts on the engine as
 counter's keypad (the ``sign`` device token may act on counters that have a keypad); tells
 the engine which devices stopped answering (``POST /devices/health``).
 
-    branchq signs --engine http://127.0.0.1:8000 --token demo-signs --port /dev/ttyUSB0
+    branchq signs --engine http://127.0.0.1:8080 --token demo-signs --port /dev/ttyUSB0
 
 ``--port`` takes a device path or a pyserial URL (``loop://``, ``socket://host:port``).
 Wireless keypads and evaluators come through a receiver on its own port (``--receiver``,
@@ -36,7 +36,14 @@ from drivers.serial.protocol import Dialect, ProtocolError
 from drivers.serial.receiver import Receiver
 from drivers.serial.rflink import RFLinkDialect
 from drivers.serial.scheduler import BusScheduler
-from queue_core.client import AsyncEngineClient, EngineError, EngineUnavailable, EventStream
+from queue_core import DEFAULT_ENGINE
+from queue_core.client import (
+    AsyncEngineClient,
+    EngineError,
+    EngineUnavailable,
+    EventStream,
+    configure_logging,
+)
 
 log = logging.getLogger("branchq.signs")
 HEALTH_RETRY_S = 5.0  # the engine takes a device's health report every 5 s, after a burst
@@ -269,7 +276,9 @@ async def run(engine: str, token: str, options: BusOptions, exit_after: float | 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="branchq signs", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--engine", required=True, help="engine URL, e.g. http://127.0.0.1:8000")
+    parser.add_argument(
+        "--engine", default=DEFAULT_ENGINE, help=f"engine URL (default {DEFAULT_ENGINE})"
+    )
     parser.add_argument(
         "--token",
         default=os.environ.get("BRANCHQ_TOKEN"),
@@ -289,10 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exit-after", type=float, default=None, metavar="SECONDS")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
+    configure_logging(logging.DEBUG if args.verbose else logging.INFO)
     options = BusOptions(
         args.port,
         args.baud,

@@ -70,7 +70,14 @@ from kiosk.state import (
 )
 from kiosk.state import Link as LinkChanged
 from kiosk.view import Painter
-from queue_core.client import AsyncEngineClient, EngineClient, EngineError, EventStream
+from queue_core import DEFAULT_ENGINE
+from queue_core.client import (
+    AsyncEngineClient,
+    EngineClient,
+    EngineError,
+    EventStream,
+    configure_logging,
+)
 from queue_core.security import hash_pin, verify_pin
 
 log = logging.getLogger("kiosk")
@@ -432,7 +439,8 @@ parse_size = size_option(480, 480)
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="branchq kiosk", description="The ticket kiosk.")
-    p.add_argument("--engine", help="engine base URL (else the settings file's)")
+    p.add_argument("--engine",
+                   help=f"engine URL (else the saved one, else {DEFAULT_ENGINE})")  # fmt: skip
     p.add_argument("--token", default=os.environ.get("BRANCHQ_TOKEN"),
                    help="the kiosk's device token (default: $BRANCHQ_TOKEN)")  # fmt: skip
     p.add_argument("--printer-url", type=parse_printer_url,
@@ -474,8 +482,7 @@ def set_pin(settings: SettingsFile) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(args.log_level)
     try:
         settings = SettingsFile.load(args.settings or default_path())
     except ValueError as exc:
@@ -483,10 +490,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.set_pin:
         return set_pin(settings)
-    engine = args.engine or settings.local.engine
-    if not engine or not args.token:
-        print("branchq kiosk: --engine (or a saved engine) and --token are required",
-              file=sys.stderr)  # fmt: skip
+    engine = args.engine or settings.local.engine or DEFAULT_ENGINE
+    if not args.token:
+        print("branchq kiosk: --token is required (the kiosk's device token)", file=sys.stderr)
         return 2
     options = Options(
         engine=engine, token=args.token, settings=settings.path, printer=args.printer_url or {},

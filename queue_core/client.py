@@ -45,6 +45,15 @@ class EngineUnavailable(EngineError):
         super().__init__(0, "engine_unavailable", message)
 
 
+def configure_logging(level: str | int = "INFO") -> None:
+    """How every device program logs: one format, and no line per HTTP request (httpx logs
+    each one at INFO, which buries what matters; its warnings still show)."""
+    if isinstance(level, str):
+        level = level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
 def _raise_for(response: httpx.Response) -> None:
     if response.status_code < 400:
         return

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from queue_core import DEFAULT_ENGINE
 from queue_core.domain.figures import daily_figures, tickets_csv
 from queue_core.sim.estimators import ESTIMATORS
 from queue_core.sim.metrics import errors
@@ -109,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write each day's figures as JSON")
     live = parser.add_argument_group("live mode: play the scenario against a running engine")
     live.add_argument("--live", action="store_true", help="issue and serve over HTTP")
-    live.add_argument("--engine", default="http://127.0.0.1:8000", help="engine base URL")
+    live.add_argument(
+        "--engine", default=DEFAULT_ENGINE, help=f"engine base URL ({DEFAULT_ENGINE})"
+    )
     live.add_argument(
         "--token", action="append", help="a kiosk device token (repeatable: kiosks take turns)"
     )
