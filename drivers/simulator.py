@@ -40,6 +40,7 @@ from drivers.serial.messages import (
 from drivers.serial.protocol import Dialect, FrameReader, ProtocolError
 from drivers.serial.ptypair import PtyPair
 from drivers.serial.sign_picture import sign_picture
+from queue_core import DEFAULT_ENGINE
 
 DEMO_CONFIG = Path(__file__).resolve().parents[1] / "queue_core" / "demo" / "branch.toml"
 
@@ -277,6 +278,12 @@ def addresses_from_config(path: Path) -> tuple[list[int], list[int]]:
     return signs, keypads
 
 
+def sign_token(path: Path) -> str | None:
+    """The token of the branch's sign device, when the TOML gives it in clear (the demo)."""
+    devices = tomllib.loads(path.read_text(encoding="utf-8")).get("devices", [])
+    return next((d.get("token") for d in devices if d.get("role") == "sign"), None)
+
+
 WORDS = {
     "call": KeyCode.CALL_NEXT,
     "next": KeyCode.CALL_NEXT,
@@ -348,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baud", type=int, default=9600)
     parser.add_argument("--pace", action="store_true", help="answer at the baud rate's speed")
     parser.add_argument("--exit-after", type=float, default=None, metavar="SECONDS")
+    parser.add_argument("--engine", default=DEFAULT_ENGINE, help="the engine, for the hint")
     args = parser.parse_args(argv)
 
     signs, keypads = addresses_from_config(args.config)
@@ -378,7 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     if radio is not None:
         receiver = ReceiverRunner(open_port(radio.b, 57600), keypad_dialect, devices).start()
     if pair is not None:
-        out(f"agent port: {pair.a}  (branchq signs --port {pair.a})")
+        token = sign_token(args.config) or "TOKEN"
+        out(f"agent port: {pair.a}  (branchq signs --engine {args.engine} --token {token} "
+            f"--port {pair.a})")  # fmt: skip
     if radio is not None:
         out(f"receiver port: {radio.a}  (branchq signs --receiver {radio.a})")
     out(

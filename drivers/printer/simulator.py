@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +106,8 @@ class PrinterSimulator:
     received: bytearray = field(default_factory=bytearray)
     tickets_saved: int = 0
     connections: int = 0
+    #: Called with each saved picture's path (the command line prints it).
+    on_saved: Callable[[Path], None] | None = None
 
     def __post_init__(self) -> None:
         self._queue = bytearray()  # taken, not printed yet (stopped: out of paper, cover…)
@@ -220,11 +223,19 @@ class PrinterSimulator:
         assert self.out is not None
         self.out.mkdir(parents=True, exist_ok=True)
         jobs = self.job_bytes().split(CUT)
-        for job in jobs[self.tickets_saved : len(jobs) - 1]:
+        # Numbered on from the pictures already there, so a new run overwrites none of them.
+        first = _last_saved(self.out)
+        for i, job in enumerate(jobs[self.tickets_saved : len(jobs) - 1], start=first + 1):
             self.tickets_saved += 1
-            render_bytes(job + CUT + b"\x00").save(
-                self.out / f"ticket-{self.tickets_saved:04d}.png"
-            )
+            path = self.out / f"ticket-{i:04d}.png"
+            render_bytes(job + CUT + b"\x00").save(path)
+            if self.on_saved is not None:
+                self.on_saved(path)
+
+
+def _last_saved(folder: Path) -> int:
+    numbers = [int(p.stem[7:]) for p in folder.glob("ticket-*.png") if p.stem[7:].isdigit()]
+    return max(numbers, default=0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,10 +245,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paper", choices=["ok", "near_end", "out"], default="ok")
     parser.add_argument("--paper-lines", type=int, default=None, help="lines left on the roll")
     args = parser.parse_args(argv)
-    state = PrinterState(paper=args.paper, paper_lines=args.paper_lines)
-    sim = PrinterSimulator(port=args.port, out=args.out, state=state)
+    sim = PrinterSimulator(
+        port=args.port,
+        out=args.out,
+        state=PrinterState(paper=args.paper, paper_lines=args.paper_lines),
+        on_saved=lambda path: print(f"printer: ticket printed, picture {path}", flush=True),
+    )
     sim.start()
-    print(f"printer on 127.0.0.1:{sim.port}", flush=True)
+    where = f", each ticket saved as a picture in {args.out}/" if args.out else ""
+    print(f"printer on 127.0.0.1:{sim.port}{where}", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
