@@ -1,6 +1,6 @@
 """Who is calling and what they may do: tokens, staff logins, roles, rate limits.
 
-Roles (API.md): kiosk issues tickets; display and sign read and subscribe; a teller acts on
+Roles (docs/api-v1.md): kiosk issues tickets; display and sign read and subscribe; a teller acts on
 its own counter; lobby does everything a teller can on any counter plus queue management;
 admin everything. Added here: a ``sign`` device may act on the counters that have a hardware
 keypad (``keypad_address``), as that counter's keypad; a ``rating`` device posts ratings for

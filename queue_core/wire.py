@@ -20,7 +20,7 @@ def iso(ts: float | None, tz: tzinfo) -> str | None:
 
 
 def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) -> Json:
-    """A ticket as API.md describes it, plus this engine's extra fields (docs/api.md)."""
+    """A ticket as docs/api-v1.md describes it, plus this engine's extra fields (docs/api.md)."""
     tz = config.zone
     service = config.service(t.service)
     tier = config.tier(t.tier)
