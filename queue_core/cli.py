@@ -8,6 +8,7 @@ their own package and are imported only when asked for, so the engine starts qui
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import importlib
 import logging
@@ -15,9 +16,14 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from queue_core import DEFAULT_PORT
+
+if TYPE_CHECKING:
+    from queue_core.config import BranchConfig
+
+T = TypeVar("T")
 
 DEFAULT_DB = "sqlite:///branchq.db"
 
@@ -89,10 +95,8 @@ def _serve(argv: Sequence[str]) -> int:
             "branchq: --workers > 1 needs PostgreSQL (--db postgresql+psycopg://…)", file=sys.stderr
         )
         return 2
-    import uvicorn
-
-    from queue_core.api.app import create_app, install_log_redaction
-    from queue_core.security import load_secret
+    from queue_core.api.app import install_log_redaction
+    from queue_core.store import opening
 
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -100,9 +104,27 @@ def _serve(argv: Sequence[str]) -> int:
     install_log_redaction()
     for warning in config.warnings():
         logging.getLogger("queue_core").warning("%s", warning)
-    if args.workers > 1:
-        return _serve_workers(args, config.branch.name)
-    app = create_app(config, args.db, load_secret())
+    try:
+        opening.check_url(args.db)
+        with contextlib.ExitStack() as held:
+            if (file := opening.sqlite_file(args.db)) is not None:
+                held.enter_context(opening.EngineLock(file))
+            if args.workers > 1:
+                return _serve_workers(args, config.branch.name)
+            return _serve_one(args, config)
+    except opening.DatabaseProblem as exc:
+        print(f"branchq: {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve_one(args: argparse.Namespace, config: BranchConfig) -> int:
+    """One engine process: the app on uvicorn, the database opened first."""
+    import uvicorn
+
+    from queue_core.api.app import create_app
+    from queue_core.security import load_secret
+
+    app = _open(args.db, lambda: create_app(config, args.db, load_secret()))
     print(
         f"BranchQ engine for {config.branch.name} on http://{args.host}:{args.port} "
         f"(database {args.db.split('@')[-1]})",
@@ -120,6 +142,18 @@ def _serve(argv: Sequence[str]) -> int:
     uplink.stop_serving = lambda: setattr(server, "should_exit", True)
     server.run()
     return uplink.RESTART_EXIT if uplink.restart_requested() else 0
+
+
+def _open(url: str, build: Callable[[], T]) -> T:
+    """``build()`` (which opens the database), its failure turned into one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from queue_core.store import opening
+
+    try:
+        return build()
+    except SQLAlchemyError as exc:
+        raise opening.DatabaseProblem(opening.explain(exc, url)) from exc
 
 
 def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -167,7 +201,7 @@ def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
 
     # Done once here, so the workers do not race: the secret file and the schema.
     load_secret()
-    Store(args.db).dispose()
+    _open(args.db, lambda: Store(args.db)).dispose()
     if args.config:
         os.environ[app_module.CONFIG_ENV] = os.path.abspath(args.config)
     os.environ[app_module.DB_ENV] = args.db
