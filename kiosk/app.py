@@ -65,6 +65,7 @@ from kiosk.state import (
     Showing,
     Tap,
     Tick,
+    TokenChecked,
     new_state,
     step,
 )
@@ -75,6 +76,7 @@ from queue_core.client import (
     AsyncEngineClient,
     EngineClient,
     EngineError,
+    EngineUnavailable,
     EventStream,
     configure_logging,
 )
@@ -85,6 +87,7 @@ ISSUE_RETRY_DELAYS = (0.0, 0.25, 0.5, 1.0)  # the same Idempotency-Key each time
 ISSUE_DEADLINE_S = 6.0
 TICK_S = 0.25
 PRINTER_CHECK_S = 30.0
+TOKEN_CHECK_S = 30.0  # how often a refused token is asked about again
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +243,36 @@ class Kiosk:
 
         await keep_trying(load, self.stopping, "branch", max_delay=15.0)
 
+    async def check_token(self) -> None:
+        """Ask the engine whose token this kiosk has. While it is not a kiosk's (unknown, or a
+        display's…), the screen says so and every press is refused with that notice; the log
+        says what to fix. Asked again every ``TOKEN_CHECK_S``: the branch file may be fixed."""
+        said = ""
+        while not self.stopping.is_set():
+            problem: str | None = None  # None: no answer (the link strip tells that)
+            try:
+                me = await self.client.request("GET", "/auth/me")
+                problem = "" if me.get("role") == "kiosk" else str(me.get("role"))
+            except EngineUnavailable:
+                pass
+            except EngineError as exc:
+                problem = "invalid" if exc.status in (401, 403) else None
+            if problem is not None:
+                self.dispatch(TokenChecked(problem, self.clock()))
+                if problem and problem != said:
+                    log.error(
+                        "%s: no tickets can be issued. Start the kiosk with --token (or "
+                        "BRANCHQ_TOKEN) set to the token of a [[devices]] entry with "
+                        'role = "kiosk" in the branch file',
+                        "the engine does not know this kiosk's token"
+                        if problem == "invalid"
+                        else f"this token is a {problem} device's, not a kiosk's",
+                    )
+                said = problem
+                if not problem:
+                    return
+            await asyncio.sleep(TOKEN_CHECK_S if problem else 2.0)
+
     async def follow_events(self) -> None:
         while not self.stopping.is_set():
             try:
@@ -339,6 +372,7 @@ class Kiosk:
             log.info("engine changed to %s", local.engine)
             self.stream.stop()
             self._link(local.engine)
+            self.spawn(self.check_token())
             self.spawn(self.follow_events())
             self.spawn(self.load_branch())
 
@@ -402,8 +436,8 @@ class Kiosk:
         with contextlib.suppress(NotImplementedError, AttributeError, RuntimeError):
             loop.add_signal_handler(signal.SIGTERM, self.stopping.set)
             loop.add_signal_handler(signal.SIGUSR1, self.save_screenshot)
-        for coro in (self.follow_events(), self.load_branch(), self.show_frames(),
-                     self.watch_printer()):  # fmt: skip
+        for coro in (self.check_token(), self.follow_events(), self.load_branch(),
+                     self.show_frames(), self.watch_printer()):  # fmt: skip
             self.spawn(coro)
         try:
             await until_stopped(self.stopping, self.options.exit_after)

@@ -27,6 +27,7 @@ NoticeKind = Literal[
     "offline",
     "busy",
     "closed",
+    "token",
     "refused",
     "bad_card",
     "no_pin",
@@ -164,6 +165,9 @@ class KioskState:
     care: bool = False  # care mode: large type, high contrast, fewer choices, spoken guidance
     priority: bool = False  # care mode's "需要优先照顾": this customer asks for the green channel
     care_policy: CarePolicy = field(default_factory=CarePolicy)
+    #: Why the engine will not take tickets from this kiosk's token: "" (it will), "invalid"
+    #: (unknown token) or the role the token has instead of kiosk ("display"…).
+    token_problem: str = ""
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -203,6 +207,14 @@ class ServicesLoaded:
 @dataclass(frozen=True, slots=True)
 class Link:
     connected: bool
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class TokenChecked:
+    """What the engine said of this kiosk's token: ``problem`` as ``KioskState.token_problem``."""
+
+    problem: str
     now: float
 
 
@@ -255,8 +267,8 @@ class Tick:
 
 
 Message = (
-    Tap | Key | EngineEvent | BranchLoaded | ServicesLoaded | Link | Issued | IssueFailed
-    | Printed | PrintFailed | PinChecked | HelpAsked | Tick
+    Tap | Key | EngineEvent | BranchLoaded | ServicesLoaded | Link | TokenChecked | Issued
+    | IssueFailed | Printed | PrintFailed | PinChecked | HelpAsked | Tick
 )  # fmt: skip
 
 
@@ -332,6 +344,8 @@ def _step(state: KioskState, message: Message) -> Result:
             return replace(state, services=tuple(_service(s) for s in services)), NONE
         case Link(connected=connected):
             return replace(state, connected=connected), NONE
+        case TokenChecked(problem=problem):
+            return replace(state, token_problem=problem), NONE
         case Issued():
             return issued(state, message)
         case IssueFailed():
@@ -389,6 +403,8 @@ def press(state: KioskState, code: str, now: float) -> Result:
     service = state.service(code)
     if service is None:
         return state, NONE
+    if state.token_problem:
+        return go(state, Notice("token", now + state.timing.notice_s), now), NONE
     if not state.connected:
         return go(state, Notice("offline", now + state.timing.notice_s), now), NONE
     if not service.open:

@@ -26,6 +26,14 @@ WORDS: dict[str, tuple[str, str]] = {
         "打印机故障：取号后请记住屏幕上的号码",
         "Printer fault: please remember the number on screen",
     ),
+    "token_invalid": (
+        "本机令牌无效，暂停取号：请技术人员设置取号机的令牌",
+        "This kiosk's token is not valid: no tickets. IT must set the kiosk's token",
+    ),
+    "token_role": (
+        "本机令牌属于{role}，不是取号机的，暂停取号：请技术人员更换",
+        "This token is a {role}'s, not a kiosk's: no tickets. IT must change it",
+    ),
     "card_read": ("已读取您的卡，请选择业务", "Card read: please choose your service"),
     "cancel": ("取消", "Cancel"),
     "issuing": ("正在取号，请稍候…", "Issuing your ticket…"),
@@ -61,6 +69,11 @@ NOTICES: dict[NoticeKind, tuple[tuple[str, str], tuple[str, str]]] = {
         ("该业务暂停办理", "This service is closed now"),
         ("请选择其他业务或咨询大堂经理", "Please choose another or ask the lobby manager"),
     ),
+    "token": (
+        ("暂时无法取号", "Tickets cannot be issued now"),
+        ("本机设置有误，请联系大堂经理",
+         "This kiosk is not set up right: please ask the lobby manager"),
+    ),
     "refused": (
         ("无法取号", "No ticket could be issued"),
         ("请联系大堂经理", "Please ask the lobby manager"),
@@ -95,6 +108,25 @@ SETTING_LABELS: dict[str, tuple[str, str]] = {
     "printer.device": ("打印机设备", "Printer device"),
     "language": ("默认语言", "Default language"),
 }
+
+
+#: The roles a wrong token may have, as a person at the kiosk would name the device.
+ROLE_NAMES: dict[str, tuple[str, str]] = {
+    "display": ("大厅显示屏", "hall display"),
+    "sign": ("窗口屏", "counter sign"),
+    "rating": ("评价器", "rating tablet"),
+    "teller": ("柜员", "teller"),
+    "lobby": ("大堂经理", "lobby manager"),
+    "admin": ("管理员", "administrator"),
+}
+
+
+def token_line(problem: str, lang: Lang) -> str:
+    """The strip saying why this kiosk issues nothing: its token is unknown, or another role's."""
+    if problem == "invalid":
+        return word("token_invalid", lang)
+    role = pick(ROLE_NAMES.get(problem, (problem, problem)), lang)
+    return word("token_role", lang).format(role=role)
 
 
 def word(key: str, lang: Lang) -> str:

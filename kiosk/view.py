@@ -133,7 +133,11 @@ class Painter:
         f = self.frame
         if not isinstance(state.screen, PinEntry | Settings):
             self._button(f.lang_button, texts.word("lang", state.lang), "lang")
-        if not state.connected and not isinstance(state.screen, PinEntry | Settings):
+        if state.token_problem and not isinstance(state.screen, PinEntry | Settings):
+            self.box(f.banner, OFFLINE)
+            self.put(texts.token_line(state.token_problem, state.lang), f.px(44), TEXT,
+                     inset(f.banner, f.px(12)), tag="token")  # fmt: skip
+        elif not state.connected and not isinstance(state.screen, PinEntry | Settings):
             self.box(f.banner, OFFLINE)
             self.put(texts.word("offline", state.lang), f.px(44), TEXT,
                      inset(f.banner, f.px(12)), tag="offline")  # fmt: skip
@@ -157,11 +161,14 @@ class Painter:
                  (0, h * 3 // 5, w, h // 8), tag="swipe")  # fmt: skip
         care_view.button(self, care_switch(f, state.screen), care_view.word("care_on", state),
                          "care:on", 64, care_view.BLACK)  # fmt: skip
-        if not state.connected:
+        if state.token_problem or not state.connected:
             band = (0, h - f.footer[3], w, f.footer[3])
             self.box(band, OFFLINE)
-            self.put(texts.word("offline", state.lang), f.px(48), TEXT, inset(band, f.px(12)),
-                     tag="offline")  # fmt: skip
+            if state.token_problem:
+                text, tag = texts.token_line(state.token_problem, state.lang), "token"
+            else:
+                text, tag = texts.word("offline", state.lang), "offline"
+            self.put(text, f.px(48), TEXT, inset(band, f.px(12)), tag=tag)
 
     def _choose(self, state: KioskState) -> None:
         f = self.frame
@@ -248,7 +255,7 @@ class Painter:
         f = self.frame
         x, y, w, h = f.body
         title, detail = texts.NOTICES[screen.kind]
-        color = OFFLINE_TEXT if screen.kind == "offline" else NUMBER
+        color = OFFLINE_TEXT if screen.kind in ("offline", "token") else NUMBER
         self.put(texts.pick(title, state.lang), f.px(96), color,
                  (x + f.px(40), y + h // 8, w - f.px(80), h // 4), tag="notice")  # fmt: skip
         box = (x + f.px(40), y + h * 3 // 8, w - f.px(80), h // 5)

@@ -52,22 +52,29 @@ async def running_kiosk(
     device: Any = None,
     size: tuple[int, int] = (1080, 1920),
     speaker: Speaker | None = None,
+    token: str = KIOSK_TOKEN,
+    ready: Callable[[Kiosk], Any] | None = None,
 ) -> AsyncIterator[tuple[Kiosk, Clock]]:
-    """A kiosk on a dummy screen. With a ``speaker``, care mode's guidance is rendered by
-    eSpeak NG (the neural voice is tested on its own) and played to it; else it is silent."""
+    """A kiosk on a dummy screen with ``token``, yielded once ``ready(kiosk)`` (by default:
+    linked, with its services and its printer). With a ``speaker``, care mode's guidance is
+    rendered by eSpeak NG (the neural voice is tested on its own) and played to it; else it is
+    silent."""
     pygame.display.init()
     pygame.font.init()
     surface = pygame.display.set_mode(size)
     pygame.event.clear()
     clock = Clock()
     settings = SettingsFile(folder / "kiosk.json")
-    options = Options(engine_url, KIOSK_TOKEN, settings.path, printer=printer or {},
+    options = Options(engine_url, token, settings.path, printer=printer or {},
                       voice=speaker is not None, neural=False)  # fmt: skip
     kiosk = Kiosk(options, surface, find_cjk_font(), settings, clock=clock, session="test",
                   printer_device=device, speaker=speaker)  # fmt: skip
     task = asyncio.create_task(kiosk.run())
     try:
-        await until(lambda: kiosk.state.connected and kiosk.state.services and kiosk.printer)
+        if ready is None:
+            await until(lambda: kiosk.state.connected and kiosk.state.services and kiosk.printer)
+        else:
+            await until(lambda: ready(kiosk))
         yield kiosk, clock
     finally:
         kiosk.stopping.set()

@@ -13,7 +13,7 @@ from escpos.printer import Dummy
 from drivers.printer import NoPrinter
 from drivers.printer.decode import TextLine, decode
 from drivers.printer.simulator import PrinterSimulator, PrinterState
-from kiosk import view
+from kiosk import texts, view
 from kiosk.state import Choose, Notice, Showing
 from tests.kiosk.pixels import ink, share
 from tests.kiosk.proxy import LosingProxy
@@ -185,6 +185,43 @@ def test_without_a_printer_the_kiosk_says_to_remember_the_number_not_to_take_a_t
         asyncio.run(scenario())
     assert waiting_numbers(engine) == ["A001"]
     assert any("no printer configured" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("token", "strip"),
+    [
+        ("demo-display", "本机令牌属于大厅显示屏，不是取号机的"),
+        ("no-such-token", "本机令牌无效"),
+    ],
+)
+def test_a_token_that_is_not_a_kiosks_is_said_on_screen_and_in_the_log(
+    engine: RunningEngine,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    token: str,
+    strip: str,
+) -> None:
+    open_counter(engine, 1)
+
+    async def scenario() -> None:
+        async with running_kiosk(
+            engine.url, tmp_path, device=Dummy(), token=token,
+            ready=lambda k: k.state.token_problem,
+        ) as (kiosk, clock):  # fmt: skip
+            await tap(kiosk, clock, "wake")
+            await until(lambda: kiosk.state.services or token == "no-such-token")
+            kiosk.draw()
+            assert "token" in kiosk.painter.placed and "offline" not in kiosk.painter.placed
+            assert texts.token_line(kiosk.state.token_problem, "zh").startswith(strip)
+            if kiosk.state.services:  # a display's token reads the services: a press says why
+                await tap(kiosk, clock, "service:A")
+                await until(lambda: isinstance(kiosk.state.screen, Notice))
+                assert kiosk.state.screen.kind == "token"  # type: ignore[union-attr]
+
+    with caplog.at_level("ERROR", logger="kiosk"):
+        asyncio.run(scenario())
+    assert waiting_numbers(engine) == []
+    assert any('role = "kiosk"' in r.getMessage() for r in caplog.records)
 
 
 def test_an_engine_outage_issues_nothing_says_so_and_recovers(

@@ -28,6 +28,7 @@ from kiosk.state import (
     Showing,
     Tap,
     Tick,
+    TokenChecked,
     new_state,
     step,
 )
@@ -232,3 +233,12 @@ def test_printer_urls_name_every_transport_the_printer_has() -> None:
         "transport": "cups", "host": "print-server", "queue": "tickets"
     }  # fmt: skip
     assert parse_printer_url("usb://0x0416:0x5011")["usb_product"] == 0x5011
+
+
+def test_a_token_that_is_not_a_kiosks_refuses_every_press_and_a_good_one_clears_it() -> None:
+    state = run(choosing(), TokenChecked("display", NOW + 1))
+    state, effects = step(state, Tap("service:A", NOW + 2))
+    assert effects == () and isinstance(state.screen, Notice) and state.screen.kind == "token"
+    state = run(state, TokenChecked("", NOW + 3), Tap("back", NOW + 4))
+    state, effects = step(state, Tap("service:A", NOW + 5))
+    assert effects == (IssueTicket("A", None, "preview-1"),)
