@@ -77,6 +77,9 @@ class ScreenModel:
     help_en: str = ""
     #: The "please get ready" numbers drawn large (``[display] get_ready_large``).
     large_ready: bool = False
+    #: Whether the counters' states are known now (online, with the engine's counters): while
+    #: not, the screen says so instead of "all counters open".
+    counters_known: bool = True
 
 
 def zone(name: str) -> tzinfo:
@@ -162,6 +165,7 @@ def screen(
         help=help_text(state),
         help_en=help_text(state, en=True),
         large_ready=shown.get_ready_large,
+        counters_known=online and bool(state.counters),
     )
 
 

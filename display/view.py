@@ -204,6 +204,11 @@ class Painter:
         x, y, w, h = box
         pad = lay.length(20)
         inner = (x + pad, y, w - 2 * pad, h)
+        if not m.counters_known:
+            zh, en = "窗口状态待连接恢复后显示", "Counter status once reconnected"
+            text = bilingual(zh, en, m.english)
+            self.put(text, lay.px("out"), DIM, inner, tag="out_unknown")
+            return
         if not m.out_of_service:
             text = bilingual("各窗口正常服务", "All counters open", m.english)
             self.put(text, lay.px("out"), DIM, inner, tag="out")

@@ -212,6 +212,7 @@ def test_offline_mark_follows_the_link() -> None:
     state = run([snapshot(1, T0)])
     assert screen(state, SETTINGS, T0, online=False).offline
     assert not screen(state, SETTINGS, T0, online=True).offline
+    assert not screen(state, SETTINGS, T0, online=False).counters_known
 
 
 def test_state_stays_bounded_after_a_long_day_of_calls() -> None:

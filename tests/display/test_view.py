@@ -97,6 +97,13 @@ def test_vip_and_green_calls_are_drawn_in_their_own_colours_with_a_tag() -> None
         assert ink(shot, painter.placed["current_tag"], color).count() > 100
 
 
+def test_offline_the_screen_does_not_claim_every_counter_is_open() -> None:
+    online = draw(replace(MODEL, out_of_service=()))
+    offline = draw(replace(MODEL, out_of_service=(), offline=True, counters_known=False))
+    assert "out" in online.placed and "out_unknown" not in online.placed
+    assert "out_unknown" in offline.placed and "out" not in offline.placed
+
+
 def test_the_offline_mark_is_shown_only_while_the_link_is_down() -> None:
     lay = layout_for(1920, 1080)
     online, offline = draw(MODEL), draw(replace(MODEL, offline=True))
