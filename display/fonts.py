@@ -7,6 +7,7 @@ only if two different Chinese characters come out as two different images.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 from collections import OrderedDict
@@ -14,6 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pygame
+
+log = logging.getLogger(__name__)
 
 #: Debian's CJK fonts, most compact first: WenQuanYi Micro Hei (fonts-wqy-microhei, ~5 MB,
 #: hinted for screens) is the default; Noto Sans CJK and WenQuanYi Zen Hei are fallbacks.
@@ -66,7 +69,14 @@ def find_cjk_font(
 ) -> Path:
     """The first font that draws Chinese: ``preferred``, then Debian's, then fontconfig's."""
     tried: list[str] = []
-    for path in [*([preferred] if preferred else []), *candidates]:
+    if preferred:
+        tried.append(preferred)
+        if Path(preferred).is_file() and draws_chinese(preferred):
+            return Path(preferred)
+        # The one asked for cannot be used: say so, and keep the screen going with another.
+        why = "no such file" if not Path(preferred).is_file() else "it cannot draw Chinese"
+        log.warning("font %s not used: %s; using one found on the system", preferred, why)
+    for path in candidates:
         tried.append(path)
         if Path(path).is_file() and draws_chinese(path):
             return Path(path)

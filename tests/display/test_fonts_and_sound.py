@@ -28,6 +28,18 @@ def test_pygames_own_font_is_refused_because_it_draws_chinese_as_boxes() -> None
         find_cjk_font(PYGAME_FONT, candidates=(), use_fontconfig=False)
 
 
+@pytest.mark.parametrize(
+    ("chosen", "why"), [("/nonexistent.ttf", "no such file"), (PYGAME_FONT, "cannot draw Chinese")]
+)
+def test_a_font_asked_for_that_cannot_be_used_is_said_and_another_used(
+    chosen: str, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="display.fonts"):
+        font = find_cjk_font(chosen)
+    assert draws_chinese(font) and str(font) != chosen
+    assert any(chosen in r.getMessage() and why in r.getMessage() for r in caplog.records)
+
+
 def test_a_cjk_font_is_found_on_this_machine() -> None:
     font = find_cjk_font()
     assert draws_chinese(font)
