@@ -122,6 +122,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub.bind(asyncio.get_running_loop())
         install_log_redaction()
+        events.quiet_denials()
         if bridge is not None:
             await bridge.start()
         housekeeping = asyncio.create_task(_housekeeping(access, branch))

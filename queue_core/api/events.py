@@ -37,6 +37,25 @@ REPLAY_LIMIT = 5000
 CLOSE_WAIT_S = 2.0
 
 
+class DenialIsNotAnError(logging.Filter):
+    """Drop uvicorn's "ASGI callable returned without completing handshake" ERROR: its
+    websockets-sansio protocol logs it after every denial response (a refused token, a bad
+    ``since``), though the client got the 401/422 (uvicorn PR #3138, open). Every route here
+    accepts or denies, so the line is never a real fault of ours."""
+
+    NOISE = "ASGI callable returned without completing handshake."
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.NOISE
+
+
+def quiet_denials() -> None:
+    """Install ``DenialIsNotAnError`` on uvicorn's error log (once)."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, DenialIsNotAnError) for f in logger.filters):
+        logger.addFilter(DenialIsNotAnError())
+
+
 async def _deny(ws: WebSocket, status: int, code: str, message: str) -> None:
     body = JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
     try:

@@ -74,6 +74,9 @@ def test_bad_token_is_refused(engine: RunningEngine) -> None:
     with pytest.raises(websockets.InvalidStatus) as info:
         asyncio.run(connect())
     assert info.value.response.status_code == 401
+    httpx.get(f"{engine.url}/healthz", timeout=10)  # the refusal's log lines are out by now
+    log = engine.log_path.read_text()
+    assert "401" in log and "ERROR" not in log  # a refused token is not an engine error
 
 
 def test_client_stream_survives_engine_restart_without_losing_events(
