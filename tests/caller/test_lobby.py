@@ -10,7 +10,7 @@ from websockets.sync.client import connect
 from queue_core.client import EngineClient, events_url
 from tests.caller.conftest import screenshot
 from tests.caller.flows import issue, open_caller, open_lobby, press
-from tests.support.engine import DISPLAY_TOKEN, KIOSK_TOKEN, RunningEngine
+from tests.support.engine import DISPLAY_TOKEN, KIOSK_TOKEN, SIGN_TOKEN, RunningEngine
 
 
 def test_reassigned_skip_goes_to_the_tellers_next_call(
@@ -98,6 +98,14 @@ def test_devices_before_opening(page: Page, engine: RunningEngine) -> None:
     page.set_viewport_size({"width": 1366, "height": 700})
     with EngineClient(engine.url, KIOSK_TOKEN) as kiosk:
         kiosk.report_health("warning", {"paper": "near_end"})
+    # What the signs agent reports for a bus of 8 signs and 8 keypads, one of them dead.
+    bus = {f"sign:{n}": "ok" for n in range(1, 9)}
+    bus |= {f"keypad:{100 + n}": "ok" for n in range(1, 9)}
+    with EngineClient(engine.url, SIGN_TOKEN) as signs:
+        signs.report_health(
+            "warning", {"dead": ["keypad:105"], "devices": bus | {"keypad:105": "dead"},
+                        "garbled_frames": 3},
+        )  # fmt: skip
     with EngineClient(engine.url, DISPLAY_TOKEN) as display:
         display.report_health("ok", {"link": "up"})
     open_lobby(page, engine)
@@ -122,6 +130,17 @@ def test_devices_before_opening(page: Page, engine: RunningEngine) -> None:
         expect(display_row.locator(".health")).to_have_text("正常")
         expect(display_row.locator("td").nth(3)).to_have_text("是")
         screenshot(page, "lobby-devices")
+    # The table fits the window, its headings on one line each, the bus's detail wrapped.
+    fit = page.evaluate("""() => {
+        const table = document.querySelector('#devices');
+        const heads = [...table.querySelectorAll('th')].map((th) => th.getBoundingClientRect());
+        const line = 1.5 * parseFloat(getComputedStyle(table.querySelector('th')).fontSize);
+        return {width: table.getBoundingClientRect().right, window: innerWidth,
+                tallest: Math.max(...heads.map((r) => r.height)), line: line};
+    }""")
+    assert fit["width"] <= fit["window"], fit
+    assert fit["tallest"] < 2.5 * fit["line"], fit
+    expect(page.locator('#devices tr[data-device="sign-bus"]')).to_contain_text("keypad:105")
 
 
 def test_todays_figures_with_charts_and_csv(

@@ -221,10 +221,17 @@ function notes(detail) {
   if ("paper" in detail) out.push({ key: "paper", value: String(detail.paper) });
   for (const [k, v] of Object.entries(detail)) {
     if (k === "paper") continue;
-    if (v !== null && typeof v === "object") out.push({ key: k, value: JSON.stringify(v) });
-    else out.push({ key: k, value: String(v) });
+    out.push({ key: k, value: readable(v) });
   }
   return out;
+}
+
+// A detail's value as words that wrap: a list as "a, b", a map as "a ok, b dead" (a bus of
+// sixteen devices stays readable, and no one long token stretches the table past the window).
+function readable(value) {
+  if (value === null || typeof value !== "object") return String(value);
+  if (Array.isArray(value)) return value.map(readable).join(", ") || "–";
+  return Object.entries(value).map(([k, v]) => `${k} ${readable(v)}`).join(", ") || "–";
 }
 
 export function devices(state, now) {

@@ -160,7 +160,7 @@ function renderDevices() {
       <td>${esc(d.connected ? t("yes") : t("no"))}</td>
       <td>${d.reportedAgoS === null ? "–" : esc(t("ago", { d: dur(d.reportedAgoS) }))}</td>
       <td>${d.lastSeq === null ? "–" : `#${esc(d.lastSeq)}`}</td>
-      <td>${d.notes.map((n) => `<span class="note">${esc(word("detail", n.key))}: ${esc(word("value", n.value))}</span>`).join("<br>")}</td></tr>`).join("")
+      <td class="detail">${d.notes.map((n) => `<span class="note">${esc(word("detail", n.key))}: ${esc(word("value", n.value))}</span>`).join("<br>")}</td></tr>`).join("")
     || `<tr><td colspan="7" class="muted">–</td></tr>`;
   const attention = rows.filter((d) => d.health !== "ok").length;
   $("#devices-summary").textContent = attention ? t("dev.attention", { n: attention }) : t("dev.allok");
