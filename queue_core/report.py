@@ -25,6 +25,83 @@ WIDTH = 520
 HEIGHT = 220
 PAD = 36
 
+#: Every word of the page, Chinese and English: the page is in the branch's ``languages``
+#: (the first leads; with two, headings carry both), like the display and the staff pages.
+WORDS: dict[str, tuple[str, str]] = {
+    "issued": ("取号", "issued"),
+    "served": ("办结", "served"),
+    "skipped": ("过号", "skipped"),
+    "skipped_kpi": ("过号（未到）", "skipped (no-show)"),
+    "waiting": ("仍在等候", "still waiting"),
+    "called": ("叫号", "called"),
+    "mean_wait": ("平均等候", "mean wait"),
+    "p90_wait": ("90% 等候", "p90 wait"),
+    "over_3": ("超 3 分钟", "> 3 min"),
+    "over_3_kpi": ("等候超 3 分钟", "waits over 3 min"),
+    "max_wait": ("最长等候", "max wait"),
+    "max_wait_kpi": ("最长等候", "longest wait"),
+    "mean_service": ("平均办理", "mean service"),
+    "vip_served": ("贵宾办结", "VIPs served"),
+    "green_channel": ("绿色通道", "green channel"),
+    "green_served_issued": ("绿色通道 已办 / 取号", "green channel served / issued"),
+    "care_window_served": ("关爱窗口办理", "served at the care window"),
+    "rating": ("满意度", "rating"),
+    "busy": ("办理", "busy"),
+    "idle": ("空闲", "idle"),
+    "paused": ("暂停", "paused"),
+    "by_service": ("按业务", "By service"),
+    "by_tier": ("按客户等级", "By tier"),
+    "by_counter": ("按窗口", "By counter"),
+    "by_teller": (
+        "按柜员（★ 服务之星：平均评分最高，至少 5 次评价）",
+        "By teller (★ service star: best mean rating, at least 5 ratings)",
+    ),
+    "by_hour": (
+        "按小时（取号按取号时刻，办结按办结时刻）",
+        "By hour (issued by issue hour, served by finish hour)",
+    ),
+    "chart_waits": (
+        "全天每位客户的等候（分钟）与 3 分钟线",
+        "Waits over the day (minutes) against the 3-minute line",
+    ),
+    "chart_hourly": ("每小时到达与办结", "Arrivals and served by hour"),
+    "chart_counters": ("窗口负荷：办理、空闲、暂停", "Counter load: busy, idle and paused time"),
+    "arrivals": ("到达", "arrivals"),
+    "counters_key": (
+        "办理（深）、空闲（浅）、暂停（橙）；满宽 {hours} 小时",
+        "busy (dark), idle (light), paused (orange); full width {hours} h",
+    ),
+    "minutes": ("分", "min"),
+    "three_minutes": ("3 分钟", "3 min"),
+    "min": ("分钟", "min"),
+    "s": ("秒", "s"),
+}
+
+
+@dataclass(frozen=True)
+class Words:
+    """The page's words in ``languages`` (``zh``, ``en``; the first leads)."""
+
+    languages: tuple[str, ...] = ("zh", "en")
+
+    def one(self, key: str) -> str:
+        """In the leading language only (chart labels, units)."""
+        zh, en = WORDS[key]
+        return en if self.languages[:1] == ("en",) else zh
+
+    def both(self, key: str, **values: object) -> str:
+        """In each of the branch's languages, the leading one first."""
+        zh, en = WORDS[key]
+        texts = [en if lang == "en" else zh for lang in self.languages] or [zh]
+        return " · ".join(dict.fromkeys(t.format(**values) for t in texts))
+
+    def duration(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        if value >= 60:
+            return f"{value / 60:.1f} {self.one('min')}"
+        return f"{value:.0f} {self.one('s')}"
+
 
 @dataclass(frozen=True)
 class ReportMeta:
@@ -42,17 +119,12 @@ class ReportMeta:
     counters: Mapping[str, str] = field(default_factory=dict)
     tellers: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
+    words: Words = Words()
 
 
 def _minutes(clock: str) -> int:
     hours, minutes = clock.split(":")
     return int(hours) * 60 + int(minutes)
-
-
-def _fmt_s(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value / 60:.1f} min" if value >= 60 else f"{value:.0f} s"
 
 
 def _pct(value: float | None) -> str:
@@ -71,7 +143,13 @@ def wait_points(tickets: Sequence[Ticket], tz: tzinfo) -> list[tuple[float, floa
     return points
 
 
-def svg_waits(points: Sequence[tuple[float, float]], start: int, end: int, line_min: float) -> str:
+def svg_waits(
+    points: Sequence[tuple[float, float]],
+    start: int,
+    end: int,
+    line_min: float,
+    words: Words = Words(),
+) -> str:
     """Each customer's wait (dot) by issue time, with the 3-minute line."""
     top = max([line_min * 2, *(w for _, w in points)])
     if points:  # a day that ran outside opening hours still shows every customer
@@ -85,7 +163,7 @@ def svg_waits(points: Sequence[tuple[float, float]], start: int, end: int, line_
     def y(wait: float) -> float:
         return HEIGHT - PAD + 10 - wait / top * (HEIGHT - PAD - 10)
 
-    parts = [_axes(top, "min")]
+    parts = [_axes(top, words.one("minutes"))]
     for hour in range(start // 60, end // 60 + 1):
         parts.append(
             f'<text x="{x(hour * 60):.0f}" y="{HEIGHT - 8}" class="tick">{hour:02d}</text>'
@@ -100,9 +178,9 @@ def svg_waits(points: Sequence[tuple[float, float]], start: int, end: int, line_
         f'<line x1="{PAD}" x2="{WIDTH - 10}" y1="{y(line_min):.1f}" y2="{y(line_min):.1f}" '
         f'class="limit" data-role="three-minute-line"/>'
         f'<text x="{WIDTH - 12}" y="{y(line_min) - 4:.1f}" class="limit-label" '
-        f'text-anchor="end">3 min</text>'
+        f'text-anchor="end">{escape(words.one("three_minutes"))}</text>'
     )
-    return _svg("waits", "Waits over the day (minutes) against the 3-minute line", parts)
+    return _svg("waits", words.both("chart_waits"), parts)
 
 
 def _axes(top: float, unit: str) -> str:
@@ -112,7 +190,7 @@ def _axes(top: float, unit: str) -> str:
         f'<line x1="{PAD}" y1="{base}" x2="{WIDTH - 10}" y2="{base}" class="axis"/>'
         f'<text x="{PAD - 4}" y="16" class="tick" text-anchor="end">{top:.0f}</text>'
         f'<text x="{PAD - 4}" y="{base}" class="tick" text-anchor="end">0</text>'
-        f'<text x="4" y="{HEIGHT / 2:.0f}" class="tick">{unit}</text>'
+        f'<text x="4" y="{HEIGHT / 2:.0f}" class="tick">{escape(unit)}</text>'
     )
 
 
@@ -124,7 +202,7 @@ def _svg(name: str, title: str, parts: Sequence[str]) -> str:
     )
 
 
-def svg_hourly(by_hour: Mapping[str, Mapping[str, Any]]) -> str:
+def svg_hourly(by_hour: Mapping[str, Mapping[str, Any]], words: Words = Words()) -> str:
     """Arrivals (issued) and served per hour, side by side."""
     hours = sorted(by_hour)
     top = max([1, *(max(b["issued"], b["served"]) for b in by_hour.values())])
@@ -144,14 +222,18 @@ def svg_hourly(by_hour: Mapping[str, Mapping[str, Any]]) -> str:
         parts.append(f'<text x="{left:.1f}" y="{HEIGHT - 8}" class="tick">{hour}</text>')
     parts.append(
         f'<rect x="{WIDTH - 150}" y="12" width="10" height="10" class="issued"/>'
-        f'<text x="{WIDTH - 136}" y="21" class="tick">arrivals</text>'
+        f'<text x="{WIDTH - 136}" y="21" class="tick">{escape(words.one("arrivals"))}</text>'
         f'<rect x="{WIDTH - 80}" y="12" width="10" height="10" class="served"/>'
-        f'<text x="{WIDTH - 66}" y="21" class="tick">served</text>'
+        f'<text x="{WIDTH - 66}" y="21" class="tick">{escape(words.one("served"))}</text>'
     )
-    return _svg("hourly", "Arrivals and served by hour", parts)
+    return _svg("hourly", words.both("chart_hourly"), parts)
 
 
-def svg_counters(by_counter: Mapping[str, Mapping[str, Any]], labels: Mapping[str, str]) -> str:
+def svg_counters(
+    by_counter: Mapping[str, Mapping[str, Any]],
+    labels: Mapping[str, str],
+    words: Words = Words(),
+) -> str:
     """Each counter's busy, idle and paused hours as one stacked bar."""
     rows = sorted(by_counter.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0)
     total = max(
@@ -175,14 +257,13 @@ def svg_counters(by_counter: Mapping[str, Mapping[str, Any]], labels: Mapping[st
                 f'class="{cls}" data-counter="{number}" data-seconds="{seconds:.0f}"/>'
             )
             x += w
-    parts.append(
-        f'<text x="{left}" y="{HEIGHT - 6}" class="tick">busy (dark), idle (light), paused '
-        f"(hatched); full width {total / 3600:.1f} h</text>"
-    )
-    return _svg("counters", "Counter load: busy, idle and paused time", parts)
+    key = words.one("counters_key").format(hours=f"{total / 3600:.1f}")
+    parts.append(f'<text x="{left}" y="{HEIGHT - 6}" class="tick">{escape(key)}</text>')
+    return _svg("counters", words.both("chart_counters"), parts)
 
 
 def _table(
+    words: Words,
     title: str,
     rows: Mapping[str, Mapping[str, Any]],
     labels: Mapping[str, str],
@@ -190,22 +271,24 @@ def _table(
     star: str | None = None,
     first: str = "issued",
 ) -> str:
-    head = ["", first, "served", "skipped", "mean wait", "p90 wait", "> 3 min", "max wait",
-            "mean service", "rating"] + [name for name, _ in extra]  # fmt: skip
+    keys = [first, "served", "skipped", "mean_wait", "p90_wait", "over_3", "max_wait",
+            "mean_service", "rating", *(name for name, _ in extra)]  # fmt: skip
+    head = ["", *(words.both(k) for k in keys)]
+    fmt_s = words.duration
     body = []
     for key, b in rows.items():
         label = escape(labels.get(key, key)) + (" ★" if key == star else "")
         rating = b["ratings"]
         cells = [
             label, str(b[first]), str(b["served"]), str(b["skipped"]),
-            _fmt_s(b["waits"]["mean_s"]), _fmt_s(b["waits"]["p90_s"]),
-            _pct(b["waits"]["over_threshold_share"]), _fmt_s(b["waits"]["max_s"]),
-            _fmt_s(b["service_times"]["mean_s"]),
+            fmt_s(b["waits"]["mean_s"]), fmt_s(b["waits"]["p90_s"]),
+            _pct(b["waits"]["over_threshold_share"]), fmt_s(b["waits"]["max_s"]),
+            fmt_s(b["service_times"]["mean_s"]),
             "–" if rating["mean"] is None else f'{rating["mean"]:.2f} ({rating["count"]})',
-        ] + [_fmt_s(b.get(k)) for _, k in extra]  # fmt: skip
+        ] + [fmt_s(b.get(k)) for _, k in extra]  # fmt: skip
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     header = "".join(f"<th>{escape(h)}</th>" for h in head)
-    return f"<h2>{escape(title)}</h2><table><tr>{header}</tr>{''.join(body)}</table>"
+    return f"<h2>{escape(words.both(title))}</h2><table><tr>{header}</tr>{''.join(body)}</table>"
 
 
 def service_star(by_teller: Mapping[str, Mapping[str, Any]], min_ratings: int = 5) -> str | None:
@@ -251,42 +334,45 @@ def render_report(
     f = daily_figures(tickets, tz=meta.tz, tier_ranks=meta.tier_ranks,
                       counter_spans=counter_spans, care_counters=meta.care_counters)  # fmt: skip
     star = service_star(f["by_teller"])
+    w = meta.words
     kpis = [
-        ("issued", str(f["issued"])), ("served", str(f["served"])),
-        ("skipped (no-show)", str(f["skipped"])), ("still waiting", str(f["waiting"])),
-        ("mean wait", _fmt_s(f["waits"]["mean_s"])), ("p90 wait", _fmt_s(f["waits"]["p90_s"])),
-        ("waits over 3 min", _pct(f["waits"]["over_threshold_share"])),
-        ("longest wait", _fmt_s(f["waits"]["max_s"])),
-        ("mean service", _fmt_s(f["service_times"]["mean_s"])),
-        ("VIPs served", str(f["vip_served"])),
-        ("green channel served / issued",
+        ("issued", "issued", str(f["issued"])), ("served", "served", str(f["served"])),
+        ("skipped", "skipped_kpi", str(f["skipped"])), ("waiting", "waiting", str(f["waiting"])),
+        ("mean_wait", "mean_wait", w.duration(f["waits"]["mean_s"])),
+        ("p90_wait", "p90_wait", w.duration(f["waits"]["p90_s"])),
+        ("over_3", "over_3_kpi", _pct(f["waits"]["over_threshold_share"])),
+        ("max_wait", "max_wait_kpi", w.duration(f["waits"]["max_s"])),
+        ("mean_service", "mean_service", w.duration(f["service_times"]["mean_s"])),
+        ("vip_served", "vip_served", str(f["vip_served"])),
+        ("green_channel", "green_served_issued",
          f'{f["green_channel"]["served"]} / {f["green_channel"]["issued"]}'),
-        ("served at the care window", str(f["care_window"]["served"])),
-        ("rating", "–" if f["ratings"]["mean"] is None else f'{f["ratings"]["mean"]:.2f}'),
+        ("care_window", "care_window_served", str(f["care_window"]["served"])),
+        ("rating", "rating",
+         "–" if f["ratings"]["mean"] is None else f'{f["ratings"]["mean"]:.2f}'),
     ]  # fmt: skip
     kpi_html = "".join(
-        f'<div class="kpi" data-kpi="{escape(k)}"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
-        for k, v in kpis
+        f'<div class="kpi" data-kpi="{k}"><b>{escape(v)}</b><span>{escape(w.both(label))}</span>'
+        "</div>"
+        for k, label, v in kpis
     )
+    opening, closing = _minutes(meta.opening), _minutes(meta.closing)
     charts = (
-        svg_waits(
-            wait_points(tickets, meta.tz), _minutes(meta.opening), _minutes(meta.closing), 3.0
-        )
-        + svg_hourly(f["by_hour"])
-        + svg_counters(f["by_counter"], meta.counters)
+        svg_waits(wait_points(tickets, meta.tz), opening, closing, 3.0, w)
+        + svg_hourly(f["by_hour"], w)
+        + svg_counters(f["by_counter"], meta.counters, w)
     )
     time_cols = (("busy", "busy_s"), ("idle", "idle_s"), ("paused", "paused_s"))
     tables = (
-        _table("By service", f["by_service"], meta.services)
-        + _table("By tier", f["by_tier"], meta.tiers)
-        + _table("By counter", f["by_counter"], meta.counters, time_cols, first="called")
-        + _table("By teller (★ service star: best mean rating, at least 5 ratings)",
-                 f["by_teller"], meta.tellers, time_cols, star, first="called")
-        + _table("By hour (issued by issue hour, served by finish hour)", f["by_hour"], {})
-    )  # fmt: skip
+        _table(w, "by_service", f["by_service"], meta.services)
+        + _table(w, "by_tier", f["by_tier"], meta.tiers)
+        + _table(w, "by_counter", f["by_counter"], meta.counters, time_cols, first="called")
+        + _table(w, "by_teller", f["by_teller"], meta.tellers, time_cols, star, first="called")
+        + _table(w, "by_hour", f["by_hour"], {})
+    )
     title = f"{meta.branch} · {meta.date}"
+    lang = "en" if w.languages[:1] == ("en",) else "zh"
     return (
-        '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>{escape(title)}</h1><div class='sub'>{escape(meta.source)}</div>"
         f'<div class="kpis">{kpi_html}</div><div class="charts">{charts}</div>{tables}'
@@ -295,20 +381,29 @@ def render_report(
 
 
 def _meta_from_config(config: Any, date: str, source: str) -> ReportMeta:
+    languages = tuple(config.branch.languages) or ("zh",)
+    english = languages[0] == "en"
+
+    def name(zh: str, en: str) -> str:
+        return (en or zh) if english else (zh or en)
+
+    both = "en" in languages and "zh" in languages
+    branch_name = name(config.branch.name, config.branch.name_en)
+    other = config.branch.name if english else config.branch.name_en
     return ReportMeta(
-        branch=config.branch.name
-        + (f" ({config.branch.name_en})" if config.branch.name_en else ""),
+        branch=branch_name + (f" ({other})" if both and other and other != branch_name else ""),
         date=date,
         tz=config.zone,
         opening=config.branch.opening,
         closing=config.branch.closing,
-        services={s.code: s.name_en or s.name for s in config.services},
-        tiers={t.code: t.name_en or t.name or t.code for t in config.tiers},
+        services={s.code: name(s.name, s.name_en) for s in config.services},
+        tiers={t.code: name(t.name, t.name_en) or t.code for t in config.tiers},
         tier_ranks={t.code: t.rank for t in config.tiers},
         care_counters=tuple(c.number for c in config.counters if c.prefers_green),
         counters={str(c.number): c.display_name for c in config.counters},
         tellers={s.login: f"{s.name} ({s.login})" if s.name else s.login for s in config.staff},
         source=source,
+        words=Words(languages),
     )
 
 

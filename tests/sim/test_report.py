@@ -99,3 +99,26 @@ def test_report_of_a_simulated_day_is_one_self_contained_page(tmp_path: Path) ->
 def test_report_without_a_database_says_so(tmp_path: Path) -> None:
     missing = f"sqlite:///{tmp_path / 'none.db'}"
     assert main(["--date", "2026-03-13", "--db", missing, "--out", str(tmp_path / "x.html")]) == 2
+
+
+def _report_in(languages: str) -> str:
+    from queue_core.config import parse_config
+    from queue_core.report import _meta_from_config
+    from tests.support.engine import DEMO_CONFIG
+
+    text = DEMO_CONFIG.read_text(encoding="utf-8").replace(
+        'languages = ["zh", "en"]', f"languages = {languages}"
+    )
+    meta = _meta_from_config(parse_config(text, "branch.toml"), "2026-03-13", "")
+    return render_report(scripted_day(), meta)
+
+
+def test_the_report_is_in_the_branchs_languages() -> None:
+    chinese = _report_in('["zh"]')
+    assert "按业务" in chinese and "平均等候" in chinese and "By service" not in chinese
+    assert "mean wait" not in chinese and '<html lang="zh">' in chinese
+    both = _report_in('["zh", "en"]')
+    assert "按业务 · By service" in both and "城东支行 (Chengdong Sub-branch)" in both
+    english = _report_in('["en", "zh"]')
+    assert english.index("By service") < english.index("按业务")
+    assert '<html lang="en">' in english and "Chengdong Sub-branch (城东支行)" in english
