@@ -1260,9 +1260,8 @@ class Branch:
                 pos = hall.positions_for_service(
                     s.code, live.waiting, states, now, self.policy, self.times, self.arrivals
                 )
-                mine = sorted(
-                    (t for t in live.waiting if t.service == s.code), key=lambda t: pos[t.id].ahead
-                )
+                by_id = {t.id: t for t in live.waiting if t.service == s.code}
+                mine = [by_id[ident] for ident in pos]  # in the order the hall calls them
                 out.append(
                     {
                         "code": s.code,

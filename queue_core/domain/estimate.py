@@ -27,7 +27,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
-from queue_core.domain.routing import CounterView, Policy, choose_next, group_key
+from queue_core.domain.routing import CounterView, Policy, can_call, choose_next, group_key
 from queue_core.domain.tickets import Status, Ticket
 
 #: Beyond this many people ahead the counters are played forward in bulk, not one by one.
@@ -338,6 +338,42 @@ class GroupHeads:
         tail.pop()
 
 
+def _play(
+    waiting: Sequence[Ticket],
+    counters: Sequence[OpenCounter],
+    now: float,
+    policy: Policy,
+    times: ServiceTimes,
+    arrivals: Arrivals | None,
+    horizon_s: float,
+) -> Iterator[tuple[float, Ticket, CounterView]]:
+    """The calls the open ``counters`` are expected to make, in order: (when, whom, where).
+
+    A counter comes free after its current customer's expected remaining time, calls whom the
+    routing ``policy`` gives it, and is busy for that ticket's expected visit
+    (``ServiceTimes.expected_visit``). Customers expected to arrive (``arrivals``) join the
+    queue at their time and may be called first. The play ends at ``horizon_s``.
+    """
+    heads = GroupHeads(t for t in waiting if t.status is Status.WAITING)
+    if arrivals is not None:
+        heads.expect(arrivals.streams(now, horizon_s))
+    free = [(now + remaining(c.load(), now, times), c.view.number) for c in counters]
+    views = {c.view.number: c.view for c in counters}
+    heapq.heapify(free)
+    while free:
+        at, number = heapq.heappop(free)
+        if at > now + horizon_s:
+            return
+        chosen = choose_next(views[number], heads.heads(at), at, policy)
+        if chosen is None:
+            if (later := heads.next_arrival(at)) is not None:
+                heapq.heappush(free, (later, number))
+            continue
+        heads.remove_head(chosen)
+        yield at, chosen, views[number]
+        heapq.heappush(free, (at + times.expected_visit(chosen.service), number))
+
+
 def forecast_calls(
     waiting: Sequence[Ticket],
     counters: Sequence[OpenCounter],
@@ -351,35 +387,61 @@ def forecast_calls(
 ) -> dict[str, float]:
     """Seconds from ``now`` until each waiting ticket is called, by ticket id.
 
-    The open ``counters`` are played forward: a counter comes free after its current
-    customer's expected remaining time, calls whom the routing ``policy`` gives it, and is busy
-    for that ticket's expected visit (``ServiceTimes.expected_visit``). Customers expected to
-    arrive (``arrivals``) join the queue at their time and may be called first. Tickets no open
-    counter can call, or not called within ``horizon_s``, are left out. With ``targets`` the play
-    stops once those tickets are called.
+    The open ``counters`` are played forward with the routing rules (``_play``). Tickets no
+    open counter can call, or not called within ``horizon_s``, are left out. With ``targets``
+    the play stops once those tickets are called.
     """
-    heads = GroupHeads(t for t in waiting if t.status is Status.WAITING)
-    if arrivals is not None:
-        heads.expect(arrivals.streams(now, horizon_s))
-    wanted = set(targets) if targets is not None else {t.id for t in waiting if t.is_waiting}
-    free = [(now + remaining(c.load(), now, times), c.view.number) for c in counters]
-    views = {c.view.number: c.view for c in counters}
-    heapq.heapify(free)
-    found: dict[str, float] = {}
-    while free and wanted:
-        at, number = heapq.heappop(free)
-        if at > now + horizon_s:
-            break
-        chosen = choose_next(views[number], heads.heads(at), at, policy)
-        if chosen is None:
-            if (later := heads.next_arrival(at)) is not None:
-                heapq.heappush(free, (later, number))
-            continue
-        heads.remove_head(chosen)
+    found = forecast_positions(
+        waiting, counters, now, policy, times,
+        arrivals=arrivals, targets=targets, horizon_s=horizon_s,
+    )  # fmt: skip
+    return {ident: f.wait_s for ident, f in found.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """A waiting ticket in the play: seconds until it is called, and its people ahead."""
+
+    wait_s: float
+    #: Tickets waiting now that the play calls before it (strictly earlier) at a counter that
+    #: could call it: those who take a counter this ticket could have had. Customers still to
+    #: come who would overtake count in ``wait_s`` only (they are not in the hall yet); a
+    #: ticket served by counters this one never uses is not ahead of it, however early it is
+    #: called; nor is one called at the same moment at another counter.
+    ahead: int
+
+
+def forecast_positions(
+    waiting: Sequence[Ticket],
+    counters: Sequence[OpenCounter],
+    now: float,
+    policy: Policy,
+    times: ServiceTimes,
+    *,
+    arrivals: Arrivals | None = None,
+    targets: Collection[str] | None = None,
+    horizon_s: float = 4 * 3600.0,
+) -> dict[str, Forecast]:
+    """Each waiting ticket's ``Forecast`` (by id) from one play of the counters: its wait and
+    its people ahead come from the same calls, so the two always agree. See ``forecast_calls``.
+    """
+    present = {t.id for t in waiting if t.status is Status.WAITING}
+    wanted = set(targets) if targets is not None else set(present)
+    wanted &= present
+    # The calls of tickets waiting now, in time order: what "ahead" counts at a target's call.
+    calls: list[tuple[float, CounterView]] = []
+    found: dict[str, Forecast] = {}
+    if not wanted:
+        return found
+    for at, chosen, view in _play(waiting, counters, now, policy, times, arrivals, horizon_s):
         if chosen.id in wanted:
+            ahead = sum(1 for when, v in calls if when < at and can_call(v, chosen))
+            found[chosen.id] = Forecast(at - now, ahead)
             wanted.discard(chosen.id)
-            found[chosen.id] = at - now
-        heapq.heappush(free, (at + times.expected_visit(chosen.service), number))
+            if not wanted:
+                break
+        if chosen.id in present:
+            calls.append((at, view))
     return found
 
 

@@ -17,8 +17,7 @@ from queue_core.domain.estimate import (
     ServiceTimes,
     estimate_all,
     estimate_from_counts,
-    forecast_calls,
-    forecast_wait,
+    forecast_positions,
 )
 from queue_core.domain.routing import CounterView, Policy, competing_services, sort_key
 from queue_core.domain.tickets import Status, Ticket
@@ -52,10 +51,18 @@ class CounterState:
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """Where a waiting ticket stands: how many will be called before it, and roughly when."""
+    """Where a waiting ticket stands: how many will be called before it, and roughly when.
+
+    ``ahead`` is what "您前面还有 N 人等候" says: the tickets waiting now that will be called
+    before this one at a counter that could call it. When the counters are played forward
+    (``estimate.forecast_positions``, up to ``FORECAST_LIMIT`` waiting) both numbers come from
+    the same play, so a short wait never comes with a long line; otherwise ``ahead`` counts
+    the tickets of the services sharing a counter with it that the hall would call first, and
+    the wait is worked out from those counts.
+    """
 
     ahead: int
-    estimated_wait_s: int | None
+    estimated_wait_s: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +98,12 @@ def positions_for_service(
     times: ServiceTimes,
     arrivals: Arrivals | None = None,
 ) -> dict[str, Position]:
-    """Position and estimated wait of every waiting ticket of ``service``.
+    """Position and estimated wait of every waiting ticket of ``service``, in the order the
+    hall calls them (tickets of services sharing a counter with it merged in).
 
-    Tickets of services that share a counter with it compete for the same counters, so they are
-    merged in the hall's call order (``ahead``). The wait is the forecast that plays the open
-    counters forward with the routing policy (``estimate.forecast_calls``), when the queue is
-    small enough to play; on a very crowded day the one-pass estimate instead.
+    When the queue is small enough to play, both come from the forecast that plays the open
+    counters forward with the routing policy (``estimate.forecast_positions``); on a very
+    crowded day the place in the hall's order and the one-pass estimate instead.
     """
     open_views = [c.view for c in counters if c.is_open]
     rivals = competing_services(service, open_views)
@@ -108,7 +115,7 @@ def positions_for_service(
     if not _serving_counters(service, counters):
         return {ident: Position(i, None) for ident, i in place.items()}
     if len(pool) <= FORECAST_LIMIT:
-        found = forecast_calls(
+        found = forecast_positions(
             pool,
             _open_counters(counters),
             now,
@@ -117,7 +124,10 @@ def positions_for_service(
             arrivals=arrivals,
             targets=list(place),
         )
-        return {ident: Position(i, _round(found.get(ident))) for ident, i in place.items()}
+        return {
+            ident: Position(f.ahead, _round(f.wait_s)) if (f := found.get(ident)) else Position(i)
+            for ident, i in place.items()
+        }
     loads = [c.load() for c in _serving_counters(service, counters)]
     waits = estimate_all([t.service for t in merged], loads, now, times)
     return {
@@ -152,11 +162,14 @@ def position_of(
         return Position(n_ahead, None)
     if arrivals is not None and len(waiting) <= FORECAST_LIMIT:
         pool = list(waiting)
-        forecast = forecast_wait(
-            ticket, pool, _open_counters(counters), now, policy, times, arrivals
-        )
-        if forecast is not None:
-            return Position(n_ahead, _round(forecast))
+        if not any(t.id == ticket.id for t in pool):
+            pool.append(ticket)
+        found = forecast_positions(
+            pool, _open_counters(counters), now, policy, times,
+            arrivals=arrivals, targets=[ticket.id],
+        ).get(ticket.id)  # fmt: skip
+        if found is not None:
+            return Position(found.ahead, _round(found.wait_s))
     wait = estimate_from_counts(ahead, [c.load() for c in serving], now, times)
     return Position(n_ahead, _round(wait))
 

@@ -19,6 +19,19 @@ def test_issued_ticket_numbers_run_per_service_and_carry_wait(any_engine: Runnin
     assert datetime.fromisoformat(a1["issued_at"]).utcoffset() is not None
 
 
+def test_people_ahead_and_the_wait_agree_across_a_shared_counter(engine: RunningEngine) -> None:
+    # Counter 4 serves B, D then A; counter 2 serves A only. Five accounts customers (D) do
+    # not stand in front of a cash customer while counter 2 is free for them.
+    k, lb = kiosk(engine), lobby(engine)
+    teller(engine, 2), teller(engine, 4)
+    for _ in range(5):
+        lb.issue("D")  # the lobby manager, on their behalf (a kiosk allows a few a minute)
+    a1 = k.issue("A")
+    assert a1["ahead"] == 0 and a1["estimated_wait_s"] == 0
+    a2 = k.issue("A")
+    assert a2["ahead"] >= 1 and a2["estimated_wait_s"] > 0
+
+
 def test_call_start_finish_with_rating(any_engine: RunningEngine) -> None:
     k, t3 = kiosk(any_engine), teller(any_engine, 3)
     issued = k.issue("A")
