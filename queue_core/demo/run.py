@@ -160,7 +160,8 @@ def banner(config: BranchConfig, url: str, opened: list[int], printer: int, bq: 
     keypad = counter.keypad_address if counter else None
     pins = [f"{s.login} {s.pin}" for s in config.staff if s.role == "teller" and s.pin]
     rows = [" · ".join(pins[i : i + 4]) for i in range(0, len(pins), 4)]
-    tellers = "\n                                 ".join(rows)
+    lead = "                 tellers, PINs: "
+    tellers = ("\n" + " " * len(lead)).join(rows)
     others = [s for s in config.staff if s.role != "teller" and s.pin]
     rating = next((d for d in config.devices if d.role == "rating"), None)
     sec = config.security
@@ -179,7 +180,7 @@ def banner(config: BranchConfig, url: str, opened: list[int], printer: int, bq: 
         f"                     --printer-url tcp://127.0.0.1:{printer}",
         f"  hall display   {bq} display --engine {url} --token {token_of(config, 'display')}",
         f"  teller         {url}/caller   e.g. {login} / PIN {pin} at counter {number}",
-        f"                 tellers, PINs: {tellers}",
+        lead + tellers,
     ]
     for s in others:
         lines.append(f"  {s.role + ' console':<14} {url}/lobby   {s.login} / PIN {s.pin}")

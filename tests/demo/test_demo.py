@@ -43,7 +43,7 @@ class Demo:
         for line in self.proc.stdout:
             self.lines.put(line.rstrip("\n"))
 
-    def wait_for(self, pattern: str, timeout: float = 60.0) -> re.Match[str]:
+    def wait_for(self, pattern: str, timeout: float = 180.0) -> re.Match[str]:
         """The first line (from the start) matching ``pattern``."""
         deadline = time.monotonic() + timeout
         while True:
