@@ -6,9 +6,13 @@ need not hear their number again).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from drivers.voice.pcm import RATE, Pcm, resample
@@ -71,10 +75,39 @@ class LogSpeaker:
         self._until = self._clock()
 
 
+@contextlib.contextmanager
+def c_stderr_captured() -> Iterator[list[bytes]]:
+    """Hold what C libraries write to stderr meanwhile (ALSA's "ALSA lib … cannot find card"
+    lines while SDL looks for a sound card) in the yielded list, so the program's own message
+    says first what happened; the caller decides where the held lines go."""
+    held: list[bytes] = []
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield held
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            held.append(sink.read())
+
+
 def open_speaker(clock: Callable[[], float] = time.monotonic) -> Speaker:
     """The mixer when a sound device opens, else the log (the display must run regardless)."""
-    try:
-        return MixerSpeaker()
-    except Exception as exc:  # pygame.error, or no audio backend at all
-        log.warning("no sound device (%s): calls will be logged, not heard", exc)
-        return LogSpeaker(clock)
+    failure: Exception | None = None
+    with c_stderr_captured() as said:
+        try:
+            speaker: Speaker = MixerSpeaker()
+        except Exception as exc:  # pygame.error, or no audio backend at all
+            speaker, failure = LogSpeaker(clock), exc
+    driver = b"".join(said).decode(errors="replace").strip()
+    if failure is None:
+        if driver:
+            print(driver, file=sys.stderr)  # the device works: its warnings stay as they were
+        return speaker
+    log.warning("no sound device (%s): calls will be logged, not heard", failure)
+    if driver:
+        log.debug("the sound driver said: %s", " | ".join(driver.splitlines()))
+    return speaker
