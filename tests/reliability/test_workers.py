@@ -133,3 +133,33 @@ def test_a_killed_writer_is_replaced_and_no_write_is_refused(three_workers: Work
     deadline = time.monotonic() + 30
     while len({_issue(engine, token) for _ in range(6)}) != 1:
         assert time.monotonic() < deadline, "no single writer after the changeover"
+
+
+# Every interpreter that starts with this folder on its path runs it first; a worker process
+# (multiprocessing's spawn: ``python -c … --multiprocessing-fork``) then takes 7 s to start, as
+# on a server busy with other work: more than the supervisor's default 5 s.
+SLOW_WORKER_START = """\
+import sys, time
+if "--multiprocessing-fork" in sys.argv:
+    time.sleep(7)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_workers_slow_to_start_on_a_busy_server_are_not_killed_while_starting(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    (slow / "sitecustomize.py").write_text(SLOW_WORKER_START)
+    url = postgres.create_database(f"workers_{time.time_ns()}")
+    engine = RunningEngine(
+        workdir=tmp_path, db_url=url, extra_args=["--workers", "2"], env={"PYTHONPATH": str(slow)}
+    )
+    engine.start(timeout=90)  # killed every 5 s while starting, the workers never served
+    try:
+        assert len(wait_for_workers(engine, 2)) == 2
+        assert "died" not in engine.log_path.read_text()
+    finally:
+        engine.stop()
