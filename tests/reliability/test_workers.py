@@ -19,6 +19,8 @@ from tests.reliability.workers import client_on, fan_out, wait_for_workers
 from tests.support.engine import RunningEngine
 from tests.support.postgres import PostgresServer
 
+STARTUP_S = 180.0
+
 
 @dataclass
 class Workers:
@@ -31,9 +33,11 @@ def three_workers(tmp_path: Path, postgres: PostgresServer) -> Iterator[Workers]
     """``serve --workers 3`` on a database of its own, every worker up."""
     url = postgres.create_database(f"workers_{time.time_ns()}")
     engine = RunningEngine(workdir=tmp_path, db_url=url, extra_args=["--workers", "3"])
-    engine.start(timeout=60)
+    # Three fresh interpreters import and build the app: minutes on a saturated machine. The
+    # bound only ends a test whose engine never comes up.
+    engine.start(timeout=STARTUP_S)
     try:
-        ids = wait_for_workers(engine, 3)
+        ids = wait_for_workers(engine, 3, timeout=STARTUP_S)
         assert len(ids) == 3, ids
         yield Workers(engine, ids)
     finally:
@@ -157,9 +161,9 @@ def test_workers_slow_to_start_on_a_busy_server_are_not_killed_while_starting(
     engine = RunningEngine(
         workdir=tmp_path, db_url=url, extra_args=["--workers", "2"], env={"PYTHONPATH": str(slow)}
     )
-    engine.start(timeout=90)  # killed every 5 s while starting, the workers never served
+    engine.start(timeout=STARTUP_S)  # killed every 5 s while starting, the workers never served
     try:
-        assert len(wait_for_workers(engine, 2)) == 2
+        assert len(wait_for_workers(engine, 2, timeout=STARTUP_S)) == 2
         assert "died" not in engine.log_path.read_text()
     finally:
         engine.stop()
