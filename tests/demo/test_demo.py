@@ -87,7 +87,9 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
 
 @pytest.mark.slow
 def test_the_demo_runs_end_to_end_from_its_banner(demo: Demo) -> None:
-    url = demo.wait_for(r"^BranchQ demo branch \S+: (http://\S+)$")[1]
+    # Five programs start, each a fresh interpreter: minutes on a saturated machine. The bound
+    # only ends a test whose demo never starts.
+    url = demo.wait_for(r"^BranchQ demo branch \S+: (http://\S+)$", timeout=600)[1]
     demo.wait_for(r"^Stop with Ctrl\+C")
     printer_url = demo.wait_for(r"--printer-url (tcp://\S+)")[1]
     login, pin, counter = demo.wait_for(r"e\.g\. (\S+) / PIN (\d+) at counter (\d+)").groups()
