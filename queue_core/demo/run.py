@@ -98,15 +98,19 @@ def free_port(host: str, wanted: int) -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for_engine(url: str, engine: subprocess.Popen[bytes], timeout: float = 60.0) -> bool:
-    """Poll ``/healthz`` until it answers (True) or the engine process ends (False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if engine.poll() is not None:
-            return False
+def wait_for_engine(url: str, engine: subprocess.Popen[bytes], patience: float = 20.0) -> bool:
+    """Poll ``/healthz`` until it answers (True) or the engine process ends (False, it said
+    why on stderr). No deadline: a loaded machine may take minutes, and giving up on a live
+    engine would leave it running with no banner; past ``patience`` seconds it says it waits."""
+    told = time.monotonic() + patience
+    while engine.poll() is None:
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
                 return True
+        if time.monotonic() > told:
+            print(f"branchq demo: the engine is still starting on {url} (Ctrl+C to stop)…",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            told = float("inf")
         time.sleep(0.2)
     return False
 
@@ -114,7 +118,7 @@ def wait_for_engine(url: str, engine: subprocess.Popen[bytes], timeout: float = 
 def lobby_client(url: str, config: BranchConfig) -> EngineClient:
     """A client logged in as the branch's lobby manager (the demo sets the hall up as one)."""
     lobby = next(s for s in config.staff if s.role in ("lobby", "admin") and s.pin)
-    client = EngineClient(url)
+    client = EngineClient(url, timeout=30.0)  # a PIN's check is slow on a loaded machine
     client.login(lobby.login, lobby.pin or "")
     return client
 
@@ -251,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
              "--db", DEMO_DB, "--no-access-log"],
         )  # fmt: skip
         if not wait_for_engine(url, engine):
-            return engine.wait() or 1  # the engine said why on stderr
+            return engine.returncode or 1  # the engine said why on stderr
         with lobby_client(url, config) as lobby:
             opened = open_counters(lobby)
             printer = free_port("127.0.0.1", args.printer_port)
