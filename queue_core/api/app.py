@@ -235,13 +235,13 @@ class SecurityHeaders:
 
     A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs a task per request."""
 
-    def __init__(self, app: ASGIApp, worker: str) -> None:
+    def __init__(self, app: ASGIApp, worker: str = "") -> None:
         self.app = app
-        self.worker = worker
+        self.worker = worker  # "" (the head office's console): no worker header
         self.worker_header = (WORKER_HEADER.lower().encode(), worker.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
+        if scope["type"] == "websocket" and self.worker:
             await self.app(scope, receive, self._accept_with_worker(send))
             return
         if scope["type"] != "http":
@@ -258,7 +258,8 @@ class SecurityHeaders:
                     headers.setdefault("Content-Security-Policy", PAGE_CSP)
                 if api:
                     headers.setdefault("Cache-Control", "no-store")
-                headers[WORKER_HEADER] = self.worker
+                if self.worker:
+                    headers[WORKER_HEADER] = self.worker
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
