@@ -156,7 +156,9 @@ def _example(config: BranchConfig) -> tuple[int, str, str]:
     return number, teller.login, teller.pin or ""
 
 
-def banner(config: BranchConfig, url: str, opened: list[int], printer: int, bq: str) -> str:
+def banner(
+    config: BranchConfig, url: str, opened: list[int], printer: int, bq: str, phones: str = ""
+) -> str:
     """What a newcomer needs first: what already runs, what to start, who to log in as —
     all read from the branch file, so the logins shown are the ones that work."""
     number, login, pin = _example(config)
@@ -199,6 +201,7 @@ def banner(config: BranchConfig, url: str, opened: list[int], printer: int, bq: 
             " calls the next customer"
         )
     lines += [
+        f"  phones         {phones or url}/t/…   (a ticket's QR code opens its live page there)",
         f"  API            {url}/openapi.json and docs/api.md",
         f"{sec.max_failed_logins} wrong PINs in a row lock a login for {lockout}.",
         "Stop with Ctrl+C. Data stays in ./branchq.db (delete it to start afresh).",
@@ -224,6 +227,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--printer-port", type=int, default=PRINTER_PORT,
                    help="the printer simulator's port (another free one if taken)")  # fmt: skip
     p.add_argument("--no-signs", action="store_true", help="no software signs and agent")
+    p.add_argument("--public-url",
+                   help="the address phones reach this machine at (e.g. http://192.168.1.20:8080 "
+                   "with --host 0.0.0.0), for the tickets' QR codes")  # fmt: skip
     return p
 
 
@@ -252,7 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine = parts.start(
             "engine",
             ["queue_core", "serve", "--host", args.host, "--port", str(args.port),
-             "--db", DEMO_DB, "--no-access-log"],
+             "--db", DEMO_DB, "--no-access-log",
+             *(["--public-url", args.public_url] if args.public_url else [])],
         )  # fmt: skip
         if not wait_for_engine(url, engine):
             return engine.returncode or 1  # the engine said why on stderr
@@ -265,7 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             sign = None if args.no_signs else _start_signs(parts, url, config)
             _wait_for_parts(printer, lobby, sign)
-        print(banner(config, url, opened, printer, program(Path.cwd())), flush=True)
+        phones = args.public_url or url
+        print(banner(config, url, opened, printer, program(Path.cwd()), phones), flush=True)
         return _watch(parts)
     except EngineError as exc:
         print(f"branchq demo: the engine refused the demo's set-up: {exc}", file=sys.stderr)
