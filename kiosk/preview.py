@@ -32,6 +32,7 @@ from kiosk.state import (
     step,
 )
 from kiosk.state import Link as LinkChanged
+from queue_core import DEFAULT_ENGINE
 
 NOW = 1_790_000_000.0
 
@@ -74,7 +75,7 @@ def run(state: KioskState, *messages: Message) -> KioskState:
 
 
 def ready() -> KioskState:
-    state = new_state("preview", LocalSettings("http://127.0.0.1:8000"), pin_set=True)
+    state = new_state("preview", LocalSettings(DEFAULT_ENGINE), pin_set=True)
     return run(state, BranchLoaded(BRANCH, NOW), ServicesLoaded(SERVICES, NOW),
                LinkChanged(True, NOW))  # fmt: skip
 

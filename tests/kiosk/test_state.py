@@ -33,6 +33,7 @@ from kiosk.state import (
     step,
 )
 from kiosk.state import Link as LinkChanged
+from queue_core import DEFAULT_ENGINE
 
 CARD = "6225881234567890"
 
@@ -197,7 +198,7 @@ def test_settings_open_only_with_the_operator_key_and_the_right_pin() -> None:
     )
     state = run(state, Tap("set:field:language", NOW + 5))
     state, effects = step(state, Tap("set:save", NOW + 6))
-    saved = LocalSettings("http://127.0.0.1:8000", {"host": "10.0.0.9"}, "en")
+    saved = LocalSettings(DEFAULT_ENGINE, {"host": "10.0.0.9"}, "en")
     assert effects == (SaveSettings(saved),) and state.local == saved
 
 
