@@ -187,11 +187,6 @@ def _raise_open_files_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-#: How long a worker may take to answer the supervisor's ping, starting up or running, before
-#: it is replaced.
-WORKER_HEALTHCHECK_S = 30
-
-
 def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
     """Several uvicorn worker processes behind one port, each building the app from the
     environment (``queue_core.api.app.app_from_env``); PostgreSQL LISTEN/NOTIFY carries each
