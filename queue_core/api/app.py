@@ -258,8 +258,8 @@ class SecurityHeaders:
                     headers.setdefault("Content-Security-Policy", PAGE_CSP)
                 if api:
                     headers.setdefault("Cache-Control", "no-store")
-                if self.worker:
-                    headers[WORKER_HEADER] = self.worker
+                if self.worker:  # a write passed to the writer names the writer already
+                    headers.setdefault(WORKER_HEADER, self.worker)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
