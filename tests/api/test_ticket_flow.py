@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from queue_core.client import EngineClient
 from tests.api.helpers import error_of, kiosk, lobby, teller
-from tests.support.engine import RunningEngine
+from tests.support.engine import RATING_TOKEN, RunningEngine
 
 
 def test_issued_ticket_numbers_run_per_service_and_carry_wait(any_engine: RunningEngine) -> None:
@@ -40,8 +41,15 @@ def test_call_start_finish_with_rating(any_engine: RunningEngine) -> None:
     assert called["number"] == issued["number"] and called["status"] == "called"
     assert called["counter"] == 3 and called["teller"] == "t03"
     assert t3.counter_action(3, "start")["status"] == "serving"
-    done = t3.counter_action(3, "finish", {"rating": 4})
-    assert done["status"] == "finished" and done["rating"] == 4
+    # The rating is the customer's: never the teller's own, on the finish or after it.
+    refused = error_of(t3.counter_action, 3, "finish", {"rating": 5})
+    assert (refused.status, refused.code) == (403, "rating_by_customer_only")
+    done = t3.counter_action(3, "finish")
+    assert done is not None and done["status"] == "finished"
+    rated = EngineClient(any_engine.url, RATING_TOKEN).request(
+        "POST", f"/tickets/{done['id']}/rating", {"rating": 4}
+    )  # counter 3's rating tablet
+    assert rated["rating"] == 4
     assert t3.call_next(3) is None  # 204: nobody waits
 
 

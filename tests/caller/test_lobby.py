@@ -10,7 +10,13 @@ from websockets.sync.client import connect
 from queue_core.client import EngineClient, events_url
 from tests.caller.conftest import screenshot
 from tests.caller.flows import issue, open_caller, open_lobby, press
-from tests.support.engine import DISPLAY_TOKEN, KIOSK_TOKEN, SIGN_TOKEN, RunningEngine
+from tests.support.engine import (
+    DISPLAY_TOKEN,
+    KIOSK_TOKEN,
+    RATING_TOKEN,
+    SIGN_TOKEN,
+    RunningEngine,
+)
 
 
 def test_reassigned_skip_goes_to_the_tellers_next_call(
@@ -149,11 +155,14 @@ def test_todays_figures_with_charts_and_csv(
     page.set_viewport_size({"width": 1366, "height": 900})
     for service in ("A", "A", "B"):
         issue(engine, service)
+    tablet = EngineClient(engine.url, RATING_TOKEN)  # counter 3's: the customers rate there
     with EngineClient(engine.url, engine.teller_token(3)) as teller:
         teller.counter_action(3, "open")
         for _ in range(2):
             teller.call_next(3)
-            teller.counter_action(3, "finish", {"rating": 5})
+            done = teller.counter_action(3, "finish")
+            assert done is not None
+            tablet.request("POST", f"/tickets/{done['id']}/rating", {"rating": 5})
         teller.call_next(3)
         teller.counter_action(3, "skip")
     open_lobby(page, engine)
