@@ -3,8 +3,9 @@
 The scenario's customers are issued at their (sped-up) arrival times: normal tickets by a
 kiosk, tier and green-channel tickets by the lobby manager on the customer's behalf (a kiosk may
 not grant either). Each open counter calls the next ticket through the engine, so the engine's
-own routing decides who is called; the simulated customer then comes (``start``, and
-``finish`` with a rating after their service time) or not (``skip`` after the grace time, when
+own routing decides who is called; the simulated customer then comes (``start``, ``finish``
+after their service time, and most give a rating, entered by the lobby login as a tablet would
+send it: a teller may not rate) or not (``skip`` after the grace time, when
 they walked away or missed the call). Counters are worked by their teller when one is given
 (``--teller 3=t03:1234``) and otherwise by the lobby login. Requests go only to the given
 engine and stop at ``--max-requests``. Kiosks are rate-limited by the engine (``[kiosk]
@@ -202,9 +203,12 @@ class LivePlayer:
                 self.tally.skipped += 1
         else:
             rating = self.rng.choice((None, 5, 5, 5, 4, 4, 3))
-            body: Json = {} if rating is None else {"rating": rating}
-            if self.request(lambda: counter.client.counter_action(counter.number, "finish", body)):
+            done = self.request(lambda: counter.client.counter_action(counter.number, "finish"))
+            if done:
                 self.tally.served += 1
+                if rating is not None:  # the customer's, entered as the lobby manager would
+                    path, body = f"/tickets/{done['id']}/rating", {"rating": rating}
+                    self.request(lambda: self.lobby.request("POST", path, body))
         counter.current = None
         self.call_next(counter, now)
 
