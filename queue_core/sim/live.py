@@ -4,8 +4,8 @@ The scenario's customers are issued at their (sped-up) arrival times: normal tic
 kiosk, tier and green-channel tickets by the lobby manager on the customer's behalf (a kiosk may
 not grant either). Each open counter calls the next ticket through the engine, so the engine's
 own routing decides who is called; the simulated customer then comes (``start``, ``finish``
-after their service time, and most give a rating, entered by the lobby login as a tablet would
-send it: a teller may not rate) or not (``skip`` after the grace time, when
+after their service time, with the customer's rating where the lobby login works the counter:
+a teller may not rate their own service) or not (``skip`` after the grace time, when
 they walked away or missed the call). Counters are worked by their teller when one is given
 (``--teller 3=t03:1234``) and otherwise by the lobby login. Requests go only to the given
 engine and stop at ``--max-requests``. Kiosks are rate-limited by the engine (``[kiosk]
@@ -203,12 +203,12 @@ class LivePlayer:
                 self.tally.skipped += 1
         else:
             rating = self.rng.choice((None, 5, 5, 5, 4, 4, 3))
-            done = self.request(lambda: counter.client.counter_action(counter.number, "finish"))
-            if done:
+            # The lobby login may enter the customer's rating with the finish; a teller may
+            # not rate their own service, so a teller's counter finishes without one.
+            by_lobby = counter.client is self.lobby
+            body: Json = {"rating": rating} if rating is not None and by_lobby else {}
+            if self.request(lambda: counter.client.counter_action(counter.number, "finish", body)):
                 self.tally.served += 1
-                if rating is not None:  # the customer's, entered as the lobby manager would
-                    path, body = f"/tickets/{done['id']}/rating", {"rating": rating}
-                    self.request(lambda: self.lobby.request("POST", path, body))
         counter.current = None
         self.call_next(counter, now)
 
