@@ -3,7 +3,9 @@
 Formant synthesis: robotic, but correct Mandarin. Debian 12's espeak-ng 1.51 reads the tone
 digits of its ``cmn`` phonemes as English words (请 → "qing-three"); 1.52 does not. Debian's
 own 1.51 is used only as a last resort and only with ``cmn-latn-pinyin``, fed with pinyin,
-which it reads right. The library holds one global voice, so calls are serialised.
+which it reads right. The library is one per process with one global voice, rate and output
+callback, whatever the instances: every call into it, from any instance or thread, holds one
+process-wide lock (two threads synthesising at once crash the process).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ _RATE_PARAMETER = 1
 _CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
 )
+
+#: Held for every call into the library (it is one per process).
+_LIBRARY = threading.Lock()
 
 #: Our language codes -> the library's voice names.
 VOICES = {"zh": "cmn", "en": "en-us"}
@@ -44,18 +49,17 @@ class Espeak:
             raise EspeakUnavailable("the espeakng-loader package is not installed") from exc
         self._lib = ctypes.CDLL(espeakng_loader.get_library_path())
         data = espeakng_loader.get_data_path().encode()
-        self._lib.espeak_Initialize.restype = ctypes.c_int
-        self.rate = self._lib.espeak_Initialize(_SYNCHRONOUS, 0, data, 0)
-        if self.rate <= 0:
-            raise EspeakUnavailable(f"libespeak-ng did not start (returned {self.rate})")
+        self.words_per_minute = words_per_minute
         self._chunks: list[bytes] = []
         self._callback = _CALLBACK(self._collect)  # kept alive as long as the library may call it
-        self._lib.espeak_SetSynthCallback(self._callback)
-        self._lib.espeak_SetParameter(_RATE_PARAMETER, words_per_minute, 0)
-        self._lock = threading.Lock()
-        info = ctypes.c_char_p()
-        self._lib.espeak_Info.restype = ctypes.c_char_p
-        self.version = (self._lib.espeak_Info(ctypes.byref(info)) or b"").decode()
+        with _LIBRARY:
+            self._lib.espeak_Initialize.restype = ctypes.c_int
+            self.rate = self._lib.espeak_Initialize(_SYNCHRONOUS, 0, data, 0)
+            if self.rate <= 0:
+                raise EspeakUnavailable(f"libespeak-ng did not start (returned {self.rate})")
+            info = ctypes.c_char_p()
+            self._lib.espeak_Info.restype = ctypes.c_char_p
+            self.version = (self._lib.espeak_Info(ctypes.byref(info)) or b"").decode()
 
     def _collect(self, wav: ctypes._Pointer, count: int, events: int) -> int:  # type: ignore[type-arg]
         if count > 0:
@@ -66,8 +70,11 @@ class Espeak:
         """The PCM of ``text`` read in ``lang`` ("zh" or "en")."""
         voice = VOICES.get(lang, lang).encode()
         raw = text.encode("utf-8") + b"\0"
-        with self._lock:
+        with _LIBRARY:
             self._chunks = []
+            # The callback and rate are the library's, not this instance's: set them each time.
+            self._lib.espeak_SetSynthCallback(self._callback)
+            self._lib.espeak_SetParameter(_RATE_PARAMETER, self.words_per_minute, 0)
             if self._lib.espeak_SetVoiceByName(voice) != 0:
                 raise EspeakUnavailable(f"eSpeak NG has no voice {voice.decode()!r}")
             result = self._lib.espeak_Synth(
