@@ -55,7 +55,10 @@ class Bench:
         return next(c for c in self.lobby.counters() if c["number"] == number)
 
     def device(self, name: str) -> dict[str, Any]:
-        return last_device_report(self.engine, name)
+        """The device's latest report as the lobby's devices tab reads it: the stored one (a
+        ``device.updated`` event carries a change of detail at most once a minute)."""
+        devices: list[dict[str, Any]] = self.lobby.request("GET", "/devices") or []
+        return next((d for d in devices if d["name"] == name), {})
 
 
 def last_device_report(engine: RunningEngine, name: str) -> dict[str, Any]:
