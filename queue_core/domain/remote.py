@@ -105,7 +105,8 @@ def door_code(key: bytes, now: float, rules: RemoteRules) -> tuple[str, float]:
 def door_code_ok(key: bytes, code: str, now: float, rules: RemoteRules) -> bool:
     """Whether a check-in page's code is the kiosk's current or previous one."""
     window = int(now // rules.door_period_s)
-    return any(hmac.compare_digest(code, _door(key, w)) for w in (window, window - 1))
+    given = code.encode()  # as bytes: any text may come in, not only ASCII
+    return any(hmac.compare_digest(given, _door(key, w).encode()) for w in (window, window - 1))
 
 
 def _door(key: bytes, window: int) -> str:

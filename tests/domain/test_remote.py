@@ -66,3 +66,4 @@ def test_the_door_code_changes_each_period_and_the_last_one_still_checks_in() ->
     assert door_code_ok(key, code, 1199.0, rules)  # the previous period's code
     assert not door_code_ok(key, code, 1200.0, rules)  # two periods on: a photo taken home
     assert not door_code_ok(b"other" * 8, code, 1000.0, rules)
+    assert not door_code_ok(key, "门" + code[1:], 1000.0, rules)  # any text: refused, no crash

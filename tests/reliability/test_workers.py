@@ -47,9 +47,11 @@ def three_workers(tmp_path: Path, postgres: PostgresServer) -> Iterator[Workers]
 @pytest.mark.postgres
 def test_calls_on_any_worker_reach_every_subscriber_in_order(three_workers: Workers) -> None:
     result = asyncio.run(fan_out(three_workers.engine, three_workers.ids, subscribers=12, calls=15))
-    # Four streams on each worker, and calls answered by each: every call crossed workers.
+    # Four streams on each worker; every call is made by the one writer (whichever worker
+    # took it), so the streams on the two other workers got each call across processes.
     assert result.workers == dict.fromkeys(three_workers.ids, 4)
-    assert set(result.calls_by_worker) == three_workers.ids, result.calls_by_worker
+    assert len(result.calls_by_worker) == 1, result.calls_by_worker
+    assert set(result.calls_by_worker) <= three_workers.ids
     assert len(result.received) == 12
     for numbers in result.received:
         assert numbers == result.sent

@@ -113,7 +113,7 @@ def test_use_cases_sharing_one_transaction_see_each_others_rows(tmp_path: Path) 
         branch.call_next(1, "t01")
         done = branch.finish(1)
         asked = branch.request_rating(1)  # a query: finds the visit finished just now
-        rated = branch.rate(first["id"], 5, 1)  # a look-up by key of a row not yet written
+        rated = branch.rate(first["id"], 5, None)  # a look-up by key of a row not yet written
         called = branch.call_next(1, "t01")
         skipped = branch.skip(1)
         front = branch.reassign(second["id"], True, None)
