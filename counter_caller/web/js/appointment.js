@@ -81,11 +81,7 @@ async function cancel() {
 }
 
 function main() {
-  let stored = null;
-  try { stored = localStorage.getItem("branchq.lang"); } catch (_) { /* private mode */ }
-  i18n.setup(STRINGS);
-  if (!stored && /^en\b/i.test(navigator.language || "")) i18n.setLang("en");
-  $("#lang").addEventListener("click", () => { i18n.setLang(i18n.current() === "en" ? "zh" : "en"); render(); });
+  i18n.setupForPhone(STRINGS, render);
   $("#cancel").addEventListener("click", cancel);
   timer = setInterval(() => { if (document.visibilityState === "visible") load(); }, 60000);
   render();

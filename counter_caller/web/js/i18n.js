@@ -11,6 +11,19 @@ export function setup(strings) {
   return lang;
 }
 
+// The phone pages: the browser's own language the first time (a customer's phone in English
+// opens in English), the one chosen since on later visits; `#lang` switches, then `onChange`.
+export function setupForPhone(strings, onChange) {
+  let stored = null;
+  try { stored = localStorage.getItem(KEY); } catch (_) { /* private mode */ }
+  setup(strings);
+  if (!stored && /^en\b/i.test(navigator.language || "")) setLang("en");
+  document.querySelector("#lang").addEventListener("click", () => {
+    setLang(lang === "en" ? "zh" : "en");
+    onChange();
+  });
+}
+
 export function current() { return lang; }
 
 export function setLang(value) {

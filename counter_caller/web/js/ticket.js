@@ -218,17 +218,10 @@ function follow() {
 }
 
 function main() {
-  let stored = null;
-  try { stored = localStorage.getItem("branchq.lang"); } catch (_) { /* private mode */ }
-  i18n.setup(STRINGS);
-  if (!stored && /^en\b/i.test(navigator.language || "")) i18n.setLang("en");
+  i18n.setupForPhone(STRINGS, render);
   $("#push").addEventListener("click", subscribePush);
   $("#sms").addEventListener("submit", subscribeSms);
   $("#cancel").addEventListener("click", giveBack);
-  $("#lang").addEventListener("click", () => {
-    i18n.setLang(i18n.current() === "en" ? "zh" : "en");
-    render();
-  });
   // A phone that slept may have lost the stream without noticing: follow again on wake.
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState !== "visible" || missing) return;
