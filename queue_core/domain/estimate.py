@@ -27,7 +27,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
-from queue_core.domain.routing import CounterView, Policy, can_call, choose_next, group_key
+from queue_core.domain.routing import CounterView, Policy, can_call, group_key, sort_key
 from queue_core.domain.tickets import Status, Ticket
 
 #: Beyond this many people ahead the counters are played forward in bulk, not one by one.
@@ -312,14 +312,30 @@ class GroupHeads:
             self.tails[key] = _Peekable(merged)
             self.groups.setdefault(key, deque())
 
-    def heads(self, at: float) -> list[Ticket]:
-        """The head of each group as of ``at`` (expected arrivals by then included)."""
+    def heads(self, at: float, keys: Iterable[object] | None = None) -> list[Ticket]:
+        """The head of each group (of ``keys``, else of all) as of ``at``, expected arrivals
+        by then included."""
+        return [t for _, t in self.keyed_heads(at, self.groups if keys is None else keys)]
+
+    def keyed_heads(self, at: float, keys: Iterable[object]) -> list[tuple[object, Ticket]]:
+        """``heads`` of ``keys``, each with its group's key."""
+        out = []
+        groups, tails = self.groups, self.tails
+        for key in keys:
+            group = groups[key]
+            if group:
+                out.append((key, group[0]))
+            elif (tail := tails.get(key)) and tail.first().issued_at <= at:
+                out.append((key, tail.first()))
+        return out
+
+    def callable_by(self, counter: CounterView) -> list[object]:
+        """The groups ``counter`` may call (a group's tickets share service and target)."""
         out = []
         for key, group in self.groups.items():
-            if group:
-                out.append(group[0])
-            elif (tail := self.tails.get(key)) and tail.first().issued_at <= at:
-                out.append(tail.first())
+            first = group[0] if group else self.tails[key].first()
+            if can_call(counter, first):
+                out.append(key)
         return out
 
     def next_arrival(self, at: float) -> float | None:
@@ -327,8 +343,9 @@ class GroupHeads:
         later = [t.first().issued_at for t in self.tails.values() if t and t.first().issued_at > at]
         return min(later, default=None)
 
-    def remove_head(self, ticket: Ticket) -> None:
-        key = self._key(ticket)
+    def remove_head(self, ticket: Ticket, key: object | None = None) -> None:
+        """Take a group's head away (it was called); ``key``: its group's, when known."""
+        key = self._key(ticket) if key is None else key
         group = self.groups[key]
         if group and group[0] is ticket:
             group.popleft()
@@ -359,19 +376,25 @@ def _play(
         heads.expect(arrivals.streams(now, horizon_s))
     free = [(now + remaining(c.load(), now, times), c.view.number) for c in counters]
     views = {c.view.number: c.view for c in counters}
+    # What each counter may call never changes during the play: found once, not per call.
+    groups = {n: heads.callable_by(view) for n, view in views.items()}
+    visit = _VisitTimes(times)
     heapq.heapify(free)
     while free:
         at, number = heapq.heappop(free)
         if at > now + horizon_s:
             return
-        chosen = choose_next(views[number], heads.heads(at), at, policy)
-        if chosen is None:
+        view = views[number]
+        candidates = heads.keyed_heads(at, groups[number])
+        if not candidates:
             if (later := heads.next_arrival(at)) is not None:
                 heapq.heappush(free, (later, number))
             continue
-        heads.remove_head(chosen)
-        yield at, chosen, views[number]
-        heapq.heappush(free, (at + times.expected_visit(chosen.service), number))
+        # choose_next over the heads this counter may call (all waiting, all callable)
+        key, chosen = min(candidates, key=lambda kt: sort_key(kt[1], at, policy, view))
+        heads.remove_head(chosen, key)
+        yield at, chosen, view
+        heapq.heappush(free, (at + visit[chosen.service], number))
 
 
 def forecast_calls(
