@@ -3,7 +3,7 @@
     python -m bench.central [--branches 200] [--cut 20] [--minutes 60] [--live-minutes 10]
                             [--generators 2]
 
-Every branch is the real engine service (``queue_core.service.Branch`` on its own SQLite
+Every branch is the real engine (``queue_core.usecases.Branch`` on its own SQLite
 store, the demo branch's counters and services) playing the pension-day scenario from opening
 (``queue_core.sim``: its arrivals, service times, no-shows) on a clock of its own that runs as
 fast as the machine allows, side by side; ``--generators`` processes share the branches. The
@@ -60,31 +60,38 @@ class BranchClient:
     def __init__(self, branch: Any, teller: str | None) -> None:
         self.branch, self.teller = branch, teller
 
-    def _run(self, fn: Any) -> Any:
+    def _run(self, command: Any) -> Any:
         from queue_core.api.errors import status_of
         from queue_core.client import EngineError
         from queue_core.domain.errors import DomainError
 
         try:
-            return fn()
+            return self.branch.execute_sync(command).body
         except DomainError as exc:
             raise EngineError(status_of(exc), exc.code, exc.message) from exc
 
     def issue(self, service: str, tier: str | None = None, green_channel: bool | None = None,
               card: str | None = None, idempotency_key: str | None = None) -> Any:  # fmt: skip
-        return self._run(lambda: self.branch.issue(
-            "bench", service, tier, bool(green_channel), card, idempotency_key).ticket)  # fmt: skip
+        from queue_core.usecases.tickets import IssueTicket
+
+        return self._run(IssueTicket("bench", service, tier, bool(green_channel), card,
+                                     idempotency_key))  # fmt: skip
 
     def call_next(self, number: int) -> Any:
-        return self._run(lambda: self.branch.call_next(number, self.teller))
+        from queue_core.usecases.counters import CallNext
+
+        return self._run(CallNext(number, self.teller))
 
     def counter_action(self, number: int, action: str, body: dict[str, Any] | None = None) -> Any:
+        from queue_core.usecases import counters as uc
+
         body = body or {}
         if action in ("open", "close", "pause", "resume"):
-            return self._run(lambda: self.branch.set_state(number, action, self.teller))
+            return self._run(uc.MoveCounter(number, action, self.teller))  # type: ignore[arg-type]
         if action == "finish":
-            return self._run(lambda: self.branch.finish(number, body.get("rating")))
-        return self._run(lambda: getattr(self.branch, action)(number))
+            return self._run(uc.Finish(number, rating=body.get("rating")))
+        moves = {"recall": uc.Recall, "start": uc.Start, "skip": uc.Skip}
+        return self._run(moves[action](number))
 
 
 def branch_text(code: str, nats_url: str = "nats://127.0.0.1:1", verify_key: str = "0" * 64) -> str:
@@ -144,11 +151,11 @@ def play(
     from queue_core.access import Principal
     from queue_core.api.lobby import daily
     from queue_core.config import parse_config
-    from queue_core.service import Branch
     from queue_core.sim.live import LivePlayer
     from queue_core.sim.model import customers
     from queue_core.sim.scenario import load
     from queue_core.store import Store
+    from queue_core.usecases import Branch
     from tests.support.engine import TELLERS
 
     scenario = load(SCENARIO)
@@ -187,7 +194,8 @@ def play(
                 client.counter_action(number, "finish")
             client.counter_action(number, "close")
         out.put({"code": code, "last": store.last_seq(), "figures": daily(lobby, branch, None)})
-    for _, _, store, _, _ in players.values():
+    for _, _, store, branch, _ in players.values():
+        branch.stop()
         store.dispose()
 
 

@@ -25,7 +25,7 @@ from queue_core.config import BranchConfig, SecuritySettings
 from queue_core.domain.errors import Forbidden, InvalidInput, TooMany, Unauthorized
 from queue_core.security import hash_pin, hash_token, new_token, verify_pin
 from queue_core.store import Store
-from queue_core.store.models import LoginFailure, RateBucket, SessionRow
+from queue_core.store.models import LoginFailure, SessionRow
 
 log = logging.getLogger(__name__)
 STAFF_ROLES = frozenset({"teller", "lobby", "admin"})
@@ -53,32 +53,26 @@ def refill(tokens: float, stamp: float, now: float, rate_per_s: float, burst: in
     return min(float(burst), tokens + max(0.0, now - stamp) * rate_per_s)
 
 
-class RateLimiter:
+@dataclass(frozen=True, slots=True)
+class RateLimit:
     """A token bucket per caller: ``per_minute`` sustained, ``burst`` at once.
 
-    The buckets live in the database and are taken inside the issuing transaction, so every
-    worker of ``serve --workers N`` counts against the same bucket."""
+    The buckets live in the database and are taken inside the issuing transaction
+    (``IssueTicket``), so every worker of ``serve --workers N`` counts against the same one."""
 
-    def __init__(
-        self, per_minute: float, burst: int, clock: Callable[[], float], store: Store
-    ) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = burst
-        self.clock = clock
-        self.store = store
+    per_minute: float
+    burst: int
 
-    def take(self, who: str) -> None:
-        """Spend one token of ``who``'s bucket or raise ``TooMany`` (inside a write job)."""
-        now = self.clock()
-        session = self.store.current().session
-        bucket = session.get(RateBucket, who)
+    def take(self, bucket: tuple[float, float] | None, now: float) -> tuple[float, float]:
+        """The bucket ``(tokens, stamp)`` after spending one token at ``now`` (a new bucket
+        starts full), or ``TooMany``."""
         if bucket is None:
-            bucket = RateBucket(name=who, tokens=float(self.burst), stamp=now)
-            session.add(bucket)
-        tokens = refill(bucket.tokens, bucket.stamp, now, self.rate, self.burst)
+            tokens = float(self.burst)
+        else:
+            tokens = refill(bucket[0], bucket[1], now, self.per_minute / 60.0, self.burst)
         if tokens < 1:
             raise TooMany("too many tickets from this kiosk; wait a moment", "rate_limited")
-        bucket.tokens, bucket.stamp = tokens - 1, now
+        return tokens - 1, now
 
 
 class HealthReportLimit:
@@ -230,7 +224,7 @@ class Access:
         self.throttle = LoginThrottle(config.security, secret or secrets.token_bytes(32))
         rate = float(config.kiosk.get("rate_per_minute", 30))
         burst = int(config.kiosk.get("burst", 5))
-        self.kiosk_limit = RateLimiter(rate, burst, clock, store)
+        self.kiosk_limit = RateLimit(rate, burst)
         self.health_limit = HealthReportLimit(
             config.security.health_reports_per_minute, config.security.health_report_burst, clock
         )
@@ -416,6 +410,17 @@ def rating_counters(principal: Principal, config: BranchConfig) -> frozenset[int
 def require_staff(principal: Principal) -> None:
     if principal.role not in STAFF_ROLES:
         raise Forbidden("staff only", "forbidden")
+
+
+def require_device(principal: Principal) -> None:
+    if principal.kind != "device":
+        raise Forbidden("only devices report their health", "forbidden")
+
+
+def acting_teller(principal: Principal) -> str | None:
+    """The teller acting, who then holds the counter; the lobby manager, an admin and a keypad
+    act on a counter without holding it (``domain.counters``)."""
+    return principal.name if principal.role == "teller" else None
 
 
 def now_default() -> float:

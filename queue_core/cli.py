@@ -21,11 +21,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from queue_core import DEFAULT_PORT
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from queue_core.config import BranchConfig
 
 T = TypeVar("T")
 
 DEFAULT_DB = "sqlite:///branchq.db"
+#: What ``app_from_env`` reads (``serve --workers N`` sets them for its worker processes).
+CONFIG_ENV = "BRANCHQ_CONFIG"
+DB_ENV = "BRANCHQ_DB"
+PUBLIC_URL_ENV = "BRANCHQ_PUBLIC_URL"
+LOG_LEVEL_ENV = "BRANCHQ_LOG_LEVEL"
 
 #: Subcommands implemented elsewhere: name -> (module, help).
 PROGRAMS: dict[str, tuple[str, str]] = {
@@ -121,10 +128,9 @@ def _serve_one(args: argparse.Namespace, config: BranchConfig) -> int:
     """One engine process: the app on uvicorn, the database opened first."""
     import uvicorn
 
-    from queue_core.api.app import create_app
     from queue_core.security import load_secret
 
-    app = _open(args.db, lambda: create_app(config, args.db, load_secret()))
+    app = _open(args.db, lambda: engine_app(config, args.db, load_secret()))
     print(
         f"BranchQ engine for {config.branch.name} on http://{args.host}:{args.port} "
         f"(database {args.db.split('@')[-1]})",
@@ -154,6 +160,30 @@ def _open(url: str, build: Callable[[], T]) -> T:
         return build()
     except SQLAlchemyError as exc:
         raise opening.DatabaseProblem(opening.explain(exc, url)) from exc
+
+
+def engine_app(config: BranchConfig, db_url: str, secret: bytes) -> FastAPI:
+    """The engine as ``branchq serve`` runs it: the API, and the staff pages beside it."""
+    from counter_caller.pages import router as pages
+    from queue_core.api.app import create_app
+
+    return create_app(config, db_url, secret, pages=[pages])
+
+
+def app_from_env() -> FastAPI:
+    """The app factory uvicorn's worker processes import (``--factory``): the branch file
+    from ``BRANCHQ_CONFIG`` (the demo branch when unset), the database from ``BRANCHQ_DB``,
+    the secret from ``BRANCHQ_SECRET_FILE`` (see ``queue_core.security.load_secret``)."""
+    from queue_core.api.app import install_log_redaction
+    from queue_core.central.files import load_branch_config
+    from queue_core.security import load_secret
+
+    level = os.environ.get(LOG_LEVEL_ENV, "info").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
+    config = load_branch_config(os.environ.get(CONFIG_ENV) or None)
+    config = config.with_public_url(os.environ.get(PUBLIC_URL_ENV) or None)
+    return engine_app(config, os.environ.get(DB_ENV, DEFAULT_DB), load_secret())
 
 
 def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -189,12 +219,11 @@ def _raise_open_files_limit() -> None:
 
 def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
     """Several uvicorn worker processes behind one port, each building the app from the
-    environment (``queue_core.api.app.app_from_env``); PostgreSQL LISTEN/NOTIFY carries each
-    worker's events to the others' subscribers, and one elected writer takes every worker's
-    writes (``queue_core.api.writer``)."""
+    environment (``app_from_env``); PostgreSQL LISTEN/NOTIFY carries each worker's events to
+    the others' subscribers, and one elected writer takes every worker's writes
+    (``queue_core.api.writer``)."""
     import uvicorn
 
-    from queue_core.api import app as app_module
     from queue_core.api.writer import SOCKET_ENV
     from queue_core.security import load_secret
     from queue_core.store import Store
@@ -203,11 +232,11 @@ def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
     load_secret()
     _open(args.db, lambda: Store(args.db)).dispose()
     if args.config:
-        os.environ[app_module.CONFIG_ENV] = os.path.abspath(args.config)
-    os.environ[app_module.DB_ENV] = args.db
+        os.environ[CONFIG_ENV] = os.path.abspath(args.config)
+    os.environ[DB_ENV] = args.db
     if args.public_url:
-        os.environ[app_module.PUBLIC_URL_ENV] = args.public_url
-    os.environ[app_module.LOG_LEVEL_ENV] = args.log_level
+        os.environ[PUBLIC_URL_ENV] = args.public_url
+    os.environ[LOG_LEVEL_ENV] = args.log_level
     os.environ["BRANCHQ_WORKER_POOL"] = "1"  # a new branch file restarts the pool (SIGHUP)
     # The writer's socket (queue_core.api.writer), in a folder of the engine's user only.
     os.environ[SOCKET_ENV] = os.path.join(tempfile.mkdtemp(prefix="branchq-"), "writer.sock")
@@ -217,7 +246,7 @@ def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
         flush=True,
     )
     uvicorn.run(
-        "queue_core.api.app:app_from_env",
+        "queue_core.cli:app_from_env",
         factory=True,
         workers=args.workers,
         # uvicorn kills a worker that has not answered its ping in 5 s; one still importing

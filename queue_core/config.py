@@ -180,7 +180,13 @@ class CounterSettings(_Strict):
 
     @property
     def display_name(self) -> str:
+        """The counter's name, by default "N号窗口"."""
         return self.name or f"{self.number}号窗口"
+
+    @property
+    def display_name_en(self) -> str:
+        """The counter's English name, by default "Counter N"."""
+        return self.name_en or f"Counter {self.number}"
 
     def view(self) -> CounterView:
         return CounterView(self.number, tuple(self.services), self.prefers_green)

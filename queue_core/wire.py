@@ -1,17 +1,325 @@
-"""How domain objects look on the wire (API bodies and event data): one place for each shape."""
+"""The JSON the engine speaks, in one place: the types every program shares, and how the
+engine renders its domain objects and events into them.
+
+The types are ``TypedDict``s: the engine builds plain dicts (nothing to convert on the hot
+path), FastAPI documents and checks its answers with them (``response_model``), and the
+devices read the event stream through ``parse_event`` into the same types, so no program
+works an engine fact out again from raw dicts: names, ``tier_rank``, ``is_vip`` and the public
+URL all come from here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Literal, NotRequired, Protocol
+
+from pydantic import TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from queue_core.config import BranchConfig
+from queue_core.domain import events as ev
+from queue_core.domain.announcements import Announcement
+from queue_core.domain.care import HelpRequest
+from queue_core.domain.counters import Counter
+from queue_core.domain.devices import DeviceReport
 from queue_core.domain.hall import Position, ServiceSummary
 from queue_core.domain.tickets import OPEN_STATES, Status, Ticket, lapsed
 
 Json = dict[str, Any]
+API = "/api/v1"
 
 
+# ------------------------------------------------------------------------ the types
+class TicketBody(TypedDict):
+    """A ticket (one visit) as API.md describes it, with this engine's additions."""
+
+    id: str
+    number: str
+    service: str
+    service_name: str
+    service_name_en: str
+    tier: str
+    tier_name: str
+    tier_name_en: str
+    tier_rank: int
+    is_vip: bool
+    green_channel: bool
+    status: str
+    counter: int | None
+    issued_at: str
+    called_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    ahead: int | None
+    estimated_wait_s: int | None
+    origin_id: str | None
+    visit: int
+    teller: str | None
+    rating: int | None
+    call_count: int
+    target_counter: int | None
+    public_url: str
+    #: A ticket taken from a phone: until when it can be checked in, and when it was.
+    remote_until: NotRequired[str | None]
+    checked_in_at: NotRequired[str | None]
+
+
+class BranchName(TypedDict):
+    name: str
+    name_en: str
+    bank: str
+    bank_en: str
+
+
+class RemoteQueue(TypedDict):
+    waiting: int
+    estimated_wait_s: int | None
+
+
+class PublicTicket(TypedDict):
+    """What anyone holding the ticket's QR code may see: nothing that identifies anyone."""
+
+    number: str
+    service: str
+    status: str
+    ahead: int | None
+    estimated_wait_s: int | None
+    counter: int | None
+    service_name: str
+    service_name_en: str
+    counter_name: str | None
+    counter_name_en: str | None
+    call_count: int
+    business_day: str
+    #: Its business day is over: it can no longer be served.
+    expired: bool
+    #: Its state can change no more.
+    final: bool
+    branch: BranchName
+    #: Taken from a phone and never checked in in time.
+    lapsed: bool
+    remote_until: NotRequired[str | None]
+    remote_place: NotRequired[str]
+    check_in_code: NotRequired[str]
+    queue: NotRequired[RemoteQueue]
+
+
+class CounterRef(TypedDict):
+    """Which counter, as a call names it."""
+
+    number: int
+    name: str
+    name_en: str
+
+
+class CounterBody(TypedDict):
+    number: int
+    name: str
+    name_en: str
+    services: list[str]
+    prefers_green: bool
+    state: Literal["open", "paused", "closed"]
+    teller: str | None
+    paused_reason: str | None
+    current: TicketBody | None
+    #: Waiting tickets this counter may call now.
+    waiting: int
+
+
+class ServiceQueue(TypedDict):
+    waiting: int
+    estimated_wait_s: int | None
+    #: The next numbers in call order ("please get ready").
+    next: list[str]
+
+
+#: Per service code: the queue as of the commit that carried it.
+QueueSummary = dict[str, ServiceQueue]
+
+
+class ServiceBody(TypedDict):
+    code: str
+    name: str
+    name_en: str
+    waiting: int
+    estimated_wait_s: int | None
+    #: Whether the kiosk offers the service now (see docs/api.md).
+    open: bool
+
+
+class QueuedService(TypedDict):
+    code: str
+    waiting: list[TicketBody]
+
+
+class QueueBody(TypedDict):
+    services: list[QueuedService]
+
+
+class AnnouncementBody(TypedDict):
+    id: int
+    text: str
+    until: str | None
+    active: bool
+
+
+class DeviceReportBody(TypedDict):
+    name: str
+    status: str
+    detail: dict[str, Any]
+    reported_at: str
+
+
+class DeviceBody(TypedDict):
+    name: str
+    role: str
+    counter: int | None
+    status: str
+    detail: dict[str, Any]
+    reported_at: str | None
+    connected: bool
+    last_seq_sent: int | None
+
+
+class HelpTicketBody(TypedDict):
+    id: str
+    number: str
+    service: str
+
+
+class HelpBody(TypedDict):
+    """A kiosk's call for the lobby manager (``POST /help``, kind ``help``): which kiosk and
+    when, nothing about the customer; or (kind ``care``) a care-mode customer's request for
+    the green channel, with its ticket, for the lobby manager to confirm."""
+
+    id: str
+    kind: Literal["help", "care"]
+    device: str
+    #: "open"; "answered" once the lobby manager is on the way; a green-channel request
+    #: "granted" or "declined".
+    state: str
+    at: str
+    answered_at: NotRequired[str]
+    ticket: NotRequired[HelpTicketBody]
+
+
+class CallBody(TypedDict):
+    """One of the hall's recent calls (the snapshot's ``last_calls``)."""
+
+    ticket: TicketBody
+    counter: CounterRef | None
+    at: str
+
+
+class BranchRef(TypedDict):
+    code: str
+    name: str
+    name_en: str
+
+
+class TicketEventData(TypedDict):
+    ticket: TicketBody
+    queue: QueueSummary
+    counter: NotRequired[CounterRef]
+    new_ticket: NotRequired[TicketBody]
+    reason: NotRequired[str]
+
+
+class CounterEventData(TypedDict):
+    counter: CounterBody
+
+
+class DeviceEventData(TypedDict):
+    device: DeviceReportBody
+
+
+class SnapshotData(TypedDict):
+    branch: BranchRef
+    counters: list[CounterBody]
+    queue: QueueSummary
+    services: list[ServiceBody]
+    last_calls: list[CallBody]
+    announcements: list[AnnouncementBody]
+    #: The kiosks' calls for the lobby manager not answered yet, oldest first.
+    help: list[HelpBody]
+
+
+class PhoneService(TypedDict):
+    code: str
+    name: str
+    name_en: str
+    waiting: int
+    estimated_wait_s: int | None
+    #: Whether a phone may take a ticket for it now; if not, why ("closed", "full").
+    remote: bool
+    remote_reason: Literal["closed", "full"] | None
+
+
+class PhoneRemote(TypedDict):
+    enabled: bool
+    place: str
+    valid_s: int
+
+
+class PhoneAppointments(TypedDict):
+    phone: bool
+    services: list[str]
+    days: list[str]
+
+
+class PhoneNotify(TypedDict):
+    ahead: int
+    push_key: str | None
+    sms: bool
+
+
+class PhoneBranch(TypedDict):
+    """The branch as its phone page shows it (``GET /phone/branch``)."""
+
+    branch: BranchName
+    today: str
+    open: bool
+    opening: str
+    closing: str
+    remote: PhoneRemote
+    appointments: PhoneAppointments
+    notify: PhoneNotify
+    services: list[PhoneService]
+
+
+class DoorBody(TypedDict):
+    """The check-in code of the moment (``GET /phone/door``), for the kiosk and the door."""
+
+    code: str
+    url: str
+    until: str
+    enabled: bool
+
+
+class ErasedBody(TypedDict):
+    """How many tickets held the card erased (``POST /privacy/erase``)."""
+
+    erased: int
+
+
+class ErrorDetail(TypedDict):
+    code: str
+    message: str
+
+
+class ErrorBody(TypedDict):
+    """Every 4xx/5xx answer: ``{"error": {"code", "message"}}``."""
+
+    error: ErrorDetail
+
+
+def error_body(code: str, message: str) -> ErrorBody:
+    return {"error": {"code": code, "message": message}}
+
+
+# ------------------------------------------------------------------------ rendering
 def iso(ts: float | None, tz: tzinfo) -> str | None:
     """Epoch seconds as ISO-8601 with the branch's offset (millisecond precision)."""
     if ts is None:
@@ -19,12 +327,22 @@ def iso(ts: float | None, tz: tzinfo) -> str | None:
     return datetime.fromtimestamp(ts, tz).isoformat(timespec="milliseconds")
 
 
-def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) -> Json:
+def _iso(ts: float, tz: tzinfo) -> str:
+    return datetime.fromtimestamp(ts, tz).isoformat(timespec="milliseconds")
+
+
+def public_url(t: Ticket, config: BranchConfig) -> str:
+    """The live page the ticket's QR code opens: under the branch's public base address when
+    it is set, else a path the kiosk joins to its own engine address."""
+    return f"{config.branch.public_url}/t/{t.origin_id or t.id}"
+
+
+def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) -> TicketBody:
     """A ticket as docs/api-v1.md describes it, plus this engine's extra fields (docs/api.md)."""
     tz = config.zone
     service = config.service(t.service)
     tier = config.tier(t.tier)
-    body: Json = {
+    body: TicketBody = {
         "id": t.id,
         "number": t.number,
         "service": t.service,
@@ -32,10 +350,13 @@ def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) ->
         "service_name_en": service.name_en if service else "",
         "tier": t.tier,
         "tier_name": (tier.name or tier.code) if tier else t.tier,
+        "tier_name_en": (tier.name_en or tier.code) if tier else t.tier,
+        "tier_rank": t.tier_rank,
+        "is_vip": t.is_vip,
         "green_channel": t.green_channel,
         "status": t.status.value,
         "counter": t.counter,
-        "issued_at": iso(t.issued_at, tz),
+        "issued_at": _iso(t.issued_at, tz),
         "called_at": iso(t.called_at, tz),
         "started_at": iso(t.started_at, tz),
         "finished_at": iso(t.finished_at, tz),
@@ -47,7 +368,7 @@ def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) ->
         "rating": t.rating,
         "call_count": t.call_count,
         "target_counter": t.target_counter,
-        "public_url": public_page(t, config),
+        "public_url": public_url(t, config),
     }
     if t.remote_until is not None:  # taken from a phone
         body["remote_until"] = iso(t.remote_until, tz)
@@ -55,10 +376,9 @@ def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) ->
     return body
 
 
-def public_page(t: Ticket, config: BranchConfig) -> str:
-    """The live page the ticket's QR code opens: under the branch's public base address when
-    it is set, else a path the kiosk joins to its own engine address."""
-    return f"{config.branch.public_url}/t/{t.origin_id or t.id}"
+def branch_name(config: BranchConfig) -> BranchName:
+    info = config.branch
+    return {"name": info.name, "name_en": info.name_en, "bank": info.bank, "bank_en": info.bank_en}
 
 
 def public_ticket(
@@ -66,8 +386,8 @@ def public_ticket(
     config: BranchConfig,
     position: Position | None,
     today: str,
-    queue: Json | None = None,
-) -> Json:
+    queue: ServiceQueue | None = None,
+) -> PublicTicket:
     """What anyone holding the QR code may see: nothing that identifies the customer (no
     tier, card, teller or name). ``expired``: the ticket belongs to a business day that is
     over, so it can no longer be served; ``final``: its state can change no more; ``lapsed``:
@@ -77,7 +397,7 @@ def public_ticket(
     service = config.service(t.service)
     expired = t.business_day < today
     counter = counter_ref(t.counter, config) if t.counter is not None else None
-    out: Json = {
+    out: PublicTicket = {
         "number": t.number,
         "service": t.service,
         "status": t.status.value,
@@ -92,12 +412,7 @@ def public_ticket(
         "business_day": t.business_day,
         "expired": expired,
         "final": expired or t.status not in OPEN_STATES,
-        "branch": {
-            "name": config.branch.name,
-            "name_en": config.branch.name_en,
-            "bank": config.branch.bank,
-            "bank_en": config.branch.bank_en,
-        },
+        "branch": branch_name(config),
         "lapsed": lapsed(t),
     }
     if t.status is Status.REMOTE:
@@ -112,17 +427,203 @@ def public_ticket(
     return out
 
 
-def counter_ref(number: int, config: BranchConfig) -> Json:
-    c = config.counter(number)
+def counter_ref(number: int, config: BranchConfig) -> CounterRef:
+    found = config.counter(number)
+    if found is None:
+        return {"number": number, "name": f"{number}号窗口", "name_en": f"Counter {number}"}
+    return {"number": number, "name": found.display_name, "name_en": found.display_name_en}
+
+
+def counter(c: Counter, current: Ticket | None, waiting: int, config: BranchConfig) -> CounterBody:
+    settings = config.counter(c.number)
+    ref = counter_ref(c.number, config)
     return {
-        "number": number,
-        "name": c.display_name if c else f"{number}号窗口",
-        "name_en": (c.name_en if c and c.name_en else f"Counter {number}"),
+        "number": c.number,
+        "name": ref["name"],
+        "name_en": ref["name_en"],
+        "services": list(settings.services) if settings else [],
+        "prefers_green": settings.prefers_green if settings else False,
+        "state": c.state.value,
+        "teller": c.teller,
+        "paused_reason": c.paused_reason,
+        "current": ticket(current, config) if current is not None else None,
+        "waiting": waiting,
     }
 
 
-def queue(summary: dict[str, ServiceSummary]) -> Json:
+def queue(summary: Mapping[str, ServiceSummary]) -> QueueSummary:
     return {
         code: {"waiting": s.waiting, "estimated_wait_s": s.estimated_wait_s, "next": list(s.next)}
         for code, s in summary.items()
     }
+
+
+def announcement(a: Announcement, active: bool, tz: tzinfo) -> AnnouncementBody:
+    return {"id": a.id, "text": a.text, "until": iso(a.until, tz), "active": active}
+
+
+def help_request(r: HelpRequest, tz: tzinfo) -> HelpBody:
+    body: HelpBody = {
+        "id": r.id,
+        "kind": "care" if r.ticket is not None else "help",
+        "device": r.device,
+        "state": r.state.value,
+        "at": _iso(r.at, tz),
+    }
+    if r.ticket is not None:
+        body["ticket"] = {"id": r.ticket.id, "number": r.ticket.number, "service": r.ticket.service}
+    if r.answered_at is not None:
+        body["answered_at"] = _iso(r.answered_at, tz)
+    return body
+
+
+def device_report(r: DeviceReport, tz: tzinfo) -> DeviceReportBody:
+    return {
+        "name": r.name,
+        "status": r.status,
+        "detail": r.detail,
+        "reported_at": _iso(r.reported_at, tz),
+    }
+
+
+class HallAtCommit(Protocol):
+    """What rendering an event needs to know of the hall as of the commit."""
+
+    config: BranchConfig
+    queue: QueueSummary
+
+    def position(self, t: Ticket) -> Position | None: ...
+    def ticket(self, t: Ticket) -> TicketBody: ...
+    def waiting_at(self, counter: int) -> int: ...
+    def announcement_active(self, a: Announcement) -> bool: ...
+
+
+def event_data(event: ev.DomainEvent, hall: HallAtCommit) -> Json:
+    """An event's ``data`` as the stream carries it (docs/api.md, *Events*)."""
+    config = hall.config
+    if isinstance(event, ev.TicketEvent):
+        data: Json = {"ticket": hall.ticket(event.ticket), "queue": hall.queue}
+        if isinstance(event, ev.TicketCalled | ev.TicketRecalled | ev.RatingRequested):
+            data["counter"] = counter_ref(event.counter, config)
+        elif isinstance(event, ev.TicketTransferred):
+            data["new_ticket"] = hall.ticket(event.new_ticket)
+        elif isinstance(event, ev.TicketCancelled) and event.reason is not None:
+            data["reason"] = event.reason
+        return data
+    if isinstance(event, ev.CounterUpdated):
+        waiting = hall.waiting_at(event.counter.number)
+        return {"counter": counter(event.counter, event.current, waiting, config)}
+    if isinstance(event, ev.AnnouncementChanged):
+        a = event.announcement
+        return dict(announcement(a, hall.announcement_active(a), config.zone))
+    if isinstance(event, ev.HelpChanged):
+        return dict(help_request(event.request, config.zone))
+    return {"device": device_report(event.device, config.zone)}
+
+
+# ------------------------------------------------------------------------ reading
+class EventMessage(TypedDict):
+    seq: int
+    type: str
+    at: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TicketNews:
+    """A ``ticket.*`` event: ``kind`` is what happened (``called``, ``finished``…)."""
+
+    seq: int
+    at: str
+    kind: str
+    ticket: TicketBody
+    queue: QueueSummary
+    counter: CounterRef | None = None
+    new_ticket: TicketBody | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CounterNews:
+    seq: int
+    at: str
+    counter: CounterBody
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementNews:
+    seq: int
+    at: str
+    announcement: AnnouncementBody
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceNews:
+    seq: int
+    at: str
+    device: DeviceReportBody
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    seq: int
+    at: str
+    data: SnapshotData
+
+
+@dataclass(frozen=True, slots=True)
+class OtherNews:
+    """An event type this program does not know (a newer engine): to be passed over."""
+
+    seq: int
+    at: str
+    type: str
+    data: dict[str, Any]
+
+
+News = TicketNews | CounterNews | AnnouncementNews | DeviceNews | Snapshot | OtherNews
+
+
+class WireError(ValueError):
+    """An event that does not have the shape docs/api.md gives its type."""
+
+
+_MESSAGE = TypeAdapter(EventMessage)
+_TICKET_DATA = TypeAdapter(TicketEventData)
+_COUNTER_DATA = TypeAdapter(CounterEventData)
+_ANNOUNCEMENT = TypeAdapter(AnnouncementBody)
+_DEVICE_DATA = TypeAdapter(DeviceEventData)
+_SNAPSHOT = TypeAdapter(SnapshotData)
+
+
+def parse_event(raw: str | bytes | Mapping[str, Any]) -> News:
+    """One message of the event stream, checked against its type's shape."""
+    try:
+        if isinstance(raw, str | bytes):
+            message = _MESSAGE.validate_json(raw)
+        else:
+            message = _MESSAGE.validate_python(raw)
+        seq, kind, at, data = message["seq"], message["type"], message["at"], message["data"]
+        if kind.startswith("ticket."):
+            t = _TICKET_DATA.validate_python(data)
+            return TicketNews(
+                seq,
+                at,
+                kind.removeprefix("ticket."),
+                t["ticket"],
+                t["queue"],
+                t.get("counter"),
+                t.get("new_ticket"),
+                t.get("reason"),
+            )
+        if kind == "counter.updated":
+            return CounterNews(seq, at, _COUNTER_DATA.validate_python(data)["counter"])
+        if kind == "announcement":
+            return AnnouncementNews(seq, at, _ANNOUNCEMENT.validate_python(data))
+        if kind == "device.updated":
+            return DeviceNews(seq, at, _DEVICE_DATA.validate_python(data)["device"])
+        if kind == "snapshot":
+            return Snapshot(seq, at, _SNAPSHOT.validate_python(data))
+        return OtherNews(seq, at, kind, data)
+    except ValidationError as exc:
+        raise WireError(str(exc)) from exc

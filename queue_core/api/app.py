@@ -9,13 +9,12 @@ import logging
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from functools import partial
 from typing import Any
 from urllib.parse import unquote_plus
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,8 +27,10 @@ from queue_core.config import BranchConfig
 from queue_core.events.hub import EventHub
 from queue_core.events.pgnotify import EventBridge
 from queue_core.events.watch import TicketWatch
-from queue_core.service import Branch
 from queue_core.store import Store
+from queue_core.usecases import Branch
+from queue_core.usecases.day import StartDay
+from queue_core.usecases.remote import LapseRemote
 from queue_core.wire import iso
 
 log = logging.getLogger(__name__)
@@ -94,8 +95,10 @@ def create_app(
     db_url: str,
     secret: bytes,
     clock: Callable[[], float] = time.time,
+    pages: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """Build the engine for one branch on one database.
+    """Build the engine for one branch on one database, serving ``pages`` too (the staff
+    pages, which ``branchq serve`` mounts).
 
     On PostgreSQL the events reach this process's subscribers through the LISTEN/NOTIFY
     bridge, so several engine processes (``serve --workers N``) share one ordered stream.
@@ -114,7 +117,7 @@ def create_app(
     uplink = _uplink(config, store, branch, clock)
 
     async def public_states(ids: list[str]) -> dict[str, Any]:
-        return await run_in_threadpool(branch.public_many, ids)
+        return await run_in_threadpool(branch.reads.public_many, ids)
 
     watch = TicketWatch(hub, public_states)
 
@@ -142,6 +145,7 @@ def create_app(
                 await writer.stop()
             if bridge is not None:
                 await bridge.stop()
+            branch.stop()
             store.dispose()
 
     app = _EngineApp(
@@ -182,12 +186,10 @@ def create_app(
     def healthz() -> Any:
         if store.ping():
             return {"status": "ok", "subscribers": len(hub.subscribers)}
-        return JSONResponse(
-            {"error": {"code": "store_unavailable", "message": "the database does not answer"}},
-            status_code=503,
-        )
+        return errors.error_response(503, "store_unavailable", "the database does not answer")
 
-    _mount_pages(app)
+    for router in pages:
+        app.include_router(router)
     return app
 
 
@@ -199,28 +201,6 @@ class _EngineApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         inner = ForwardWrites(super().build_middleware_stack(), getattr(self.state, "writer", None))
         return SecurityHeaders(BodyLimit(inner), self.state.metrics.worker)
-
-
-#: What ``app_from_env`` reads (``serve --workers N`` sets them for its worker processes).
-CONFIG_ENV = "BRANCHQ_CONFIG"
-DB_ENV = "BRANCHQ_DB"
-PUBLIC_URL_ENV = "BRANCHQ_PUBLIC_URL"
-LOG_LEVEL_ENV = "BRANCHQ_LOG_LEVEL"
-
-
-def app_from_env() -> FastAPI:
-    """The app factory uvicorn's worker processes import (``--factory``): the branch file
-    from ``BRANCHQ_CONFIG`` (the demo branch when unset), the database from ``BRANCHQ_DB``,
-    the secret from ``BRANCHQ_SECRET_FILE`` (see ``queue_core.security.load_secret``)."""
-    from queue_core.central.files import load_branch_config
-    from queue_core.security import load_secret
-
-    level = os.environ.get(LOG_LEVEL_ENV, "info").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    install_log_redaction()
-    config = load_branch_config(os.environ.get(CONFIG_ENV) or None)
-    config = config.with_public_url(os.environ.get(PUBLIC_URL_ENV) or None)
-    return create_app(config, os.environ.get(DB_ENV, "sqlite:///branchq.db"), load_secret())
 
 
 #: The engine process that answered (its process id, the ``worker`` label of ``/metrics``): on
@@ -282,27 +262,17 @@ def _uplink(config: BranchConfig, store: Store, branch: Branch, clock: Callable[
     return make_uplink(config, store, branch, clock)
 
 
-def _mount_pages(app: FastAPI) -> None:
-    """The staff web pages (caller, rating tablet, lobby console), when that package is there."""
-    try:
-        from counter_caller.pages import router as pages
-    except ImportError:  # pragma: no cover - the pages ship with the same distribution
-        log.warning("staff pages not available")
-        return
-    app.include_router(pages)
-
-
 async def _housekeeping(access: Access, branch: Branch) -> None:
-    """Each minute: end the previous business day if it is over (void what is still open),
-    and void the tickets taken from phones that were not checked in in time; every ten
+    """Each minute: start the business day if no request has yet (void what earlier days left
+    open), and void the tickets taken from phones that were not checked in in time; every ten
     minutes, drop expired sessions."""
     for minute in itertools.count():
         try:
-            voided = await run_in_threadpool(branch.end_of_day)
+            voided = (await branch.execute(StartDay())).value
             if voided:
                 log.info("new business day: %d open tickets of earlier days voided", voided)
             if branch.config.remote.enabled:
-                await run_in_threadpool(branch.lapse_remote)
+                await branch.execute(LapseRemote())
             if minute % 10 == 0:
                 await run_in_threadpool(access.purge_expired)
         except Exception:  # the store may be briefly down: try again next minute

@@ -1,18 +1,25 @@
-"""Request dependencies: the branch's services and the caller.
+"""Request dependencies: the branch's parts, the caller, and what the caller may do.
 
-They are ``async`` on purpose: FastAPI runs plain functions in a worker thread, and a thread hop
-per dependency per request costs more than the work itself."""
+Authorization is in the signature: an endpoint asks for ``Lobby``, ``Staff``, ``Issuer`` or
+``AtCounter`` and FastAPI refuses the request (401/403, the API's error shape) before the
+endpoint runs; the rules themselves are ``queue_core.access``'s. The dependencies are
+``async`` on purpose: FastAPI runs plain functions in a worker thread, and a thread hop per
+dependency per request costs more than the work itself.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from queue_core import access
 from queue_core.access import Access, Principal
 from queue_core.config import BranchConfig
 from queue_core.events.hub import EventHub
-from queue_core.service import Branch
+from queue_core.usecases import Branch
 
 
 async def branch(request: Request) -> Branch:
@@ -20,7 +27,7 @@ async def branch(request: Request) -> Branch:
     return result
 
 
-async def access(request: Request) -> Access:
+async def access_of(request: Request) -> Access:
     result: Access = request.app.state.access
     return result
 
@@ -49,7 +56,87 @@ async def principal(request: Request) -> Principal:
 
 
 BranchDep = Annotated[Branch, Depends(branch)]
-AccessDep = Annotated[Access, Depends(access)]
+AccessDep = Annotated[Access, Depends(access_of)]
 HubDep = Annotated[EventHub, Depends(hub)]
 ConfigDep = Annotated[BranchConfig, Depends(config)]
 Caller = Annotated[Principal, Depends(principal)]
+
+
+def _role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(caller: Caller) -> Principal:
+        access.require(caller, *roles)
+        return caller
+
+    return check
+
+
+async def _staff(caller: Caller) -> Principal:
+    access.require_staff(caller)
+    return caller
+
+
+async def _device(caller: Caller) -> Principal:
+    access.require_device(caller)
+    return caller
+
+
+#: An admin.
+Admin = Annotated[Principal, Depends(_role("admin"))]
+#: The lobby manager (or an admin).
+Lobby = Annotated[Principal, Depends(_role("lobby"))]
+#: Staff: a teller, the lobby manager, an admin.
+Staff = Annotated[Principal, Depends(_staff)]
+#: Who sees the whole queue: tellers and the lobby manager.
+QueueReader = Annotated[Principal, Depends(_role("teller", "lobby"))]
+#: Who issues tickets: kiosks and the lobby manager.
+Issuer = Annotated[Principal, Depends(_role("kiosk", "lobby"))]
+#: A kiosk (or an admin).
+Kiosk = Annotated[Principal, Depends(_role("kiosk"))]
+#: Who watches the hall for help requests: the lobby manager and the hall display.
+HallWatcher = Annotated[Principal, Depends(_role("lobby", "display"))]
+#: Who shows the door's check-in code: a kiosk, the hall display, the lobby manager.
+DoorShower = Annotated[Principal, Depends(_role("kiosk", "display", "lobby"))]
+#: A device (kiosk, display, signs agent, rating tablet).
+Device = Annotated[Principal, Depends(_device)]
+
+
+@dataclass(frozen=True, slots=True)
+class CounterCaller:
+    """Someone who may act on counter ``number``; ``teller`` is their login when they are the
+    teller (who then holds the counter), None for the lobby, an admin, or the keypad."""
+
+    principal: Principal
+    number: int
+    teller: str | None
+
+
+async def _at_counter(
+    number: int, caller: Caller, config: ConfigDep, request: Request
+) -> CounterCaller:
+    # The action is the path's last part (``call-next``, ``take-over``…): a signs agent may
+    # press only what a keypad has (``access.KEYPAD_ACTIONS``).
+    action = request.url.path.rsplit("/", 1)[-1]
+    access.require_counter(caller, number, config, action)
+    return CounterCaller(caller, number, access.acting_teller(caller))
+
+
+#: Acting on the counter of the path's ``{number}``.
+AtCounter = Annotated[CounterCaller, Depends(_at_counter)]
+
+
+@dataclass(frozen=True, slots=True)
+class RatingBy:
+    """Who posts a customer's rating; ``counters``: only for tickets finished at one of them
+    (None: at any)."""
+
+    principal: Principal
+    counters: frozenset[int] | None
+
+
+async def _rater(caller: Caller, config: ConfigDep) -> RatingBy:
+    # The customer rates, never the teller: a counter's tablet what was served there, a signs
+    # agent's keypads what was served on its bus, the lobby manager any finished ticket.
+    return RatingBy(caller, access.rating_counters(caller, config))
+
+
+Rater = Annotated[RatingBy, Depends(_rater)]

@@ -1,4 +1,5 @@
-"""The one place where errors become the API's error shape ``{"error": {"code", "message"}}``."""
+"""The one place where errors become the API's error shape ``{"error": {"code", "message"}}``
+(``wire.ErrorBody``): domain errors by kind, validation, HTTP errors, and anything else."""
 
 from __future__ import annotations
 

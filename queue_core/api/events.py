@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from queue_core.access import Access, Principal
+from queue_core.api.errors import error_response
 from queue_core.api.server import FRAMES_EXTENSION
 from queue_core.domain.errors import DomainError
 from queue_core.events.hub import (
@@ -26,7 +26,7 @@ from queue_core.events.hub import (
     encode,
 )
 from queue_core.security import hash_token
-from queue_core.service import Branch
+from queue_core.usecases import Branch
 
 router = APIRouter(tags=["events"])
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def quiet_denials() -> None:
 
 
 async def _deny(ws: WebSocket, status: int, code: str, message: str) -> None:
-    body = JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    body = error_response(status, code, message)
     try:
         await ws.send_denial_response(body)
     except RuntimeError:  # server without the denial-response extension
@@ -171,7 +171,7 @@ async def _catch_up(ws: WebSocket, branch: Branch, hub: EventHub, after: int | N
                 await ws.send_text(encode(event, hub.render_time))
                 last = event.seq
             return last
-    snap = await run_in_threadpool(branch.snapshot)
+    snap = await run_in_threadpool(branch.reads.snapshot)
     await ws.send_text(encode(snap, hub.render_time))
     return snap.seq
 

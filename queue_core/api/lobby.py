@@ -8,13 +8,29 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
-from queue_core.access import require
-from queue_core.api.deps import AccessDep, BranchDep, Caller, ConfigDep, HubDep
+from queue_core import wire
+from queue_core.api.deps import (
+    AccessDep,
+    Admin,
+    BranchDep,
+    Caller,
+    ConfigDep,
+    Device,
+    HallWatcher,
+    HubDep,
+    Kiosk,
+    Lobby,
+)
+from queue_core.api.errors import ERRORS
 from queue_core.api.schemas import AnnouncementBody, AnswerBody, Day, EraseBody, HealthBody
 from queue_core.domain import figures
-from queue_core.domain.errors import Forbidden
+from queue_core.usecases import Branch
+from queue_core.usecases import care as care_uc
+from queue_core.usecases import devices as devices_uc
+from queue_core.usecases import lobby as uc
+from queue_core.usecases import privacy as privacy_uc
 
-router = APIRouter(tags=["lobby"])
+router = APIRouter(tags=["lobby"], responses=ERRORS)
 Json = dict[str, Any]
 
 
@@ -26,7 +42,10 @@ def branch_info(caller: Caller, config: ConfigDep) -> Json:
         "routing": config.routing.model_dump(mode="json"),
         "services": [s.model_dump() | {"prefix": s.ticket_prefix} for s in config.services],
         "tiers": [t.model_dump() for t in config.tiers],
-        "counters": [c.model_dump() | {"name": c.display_name} for c in config.counters],
+        "counters": [
+            c.model_dump() | {"name": c.display_name, "name_en": c.display_name_en}
+            for c in config.counters
+        ],
         "kiosk": config.kiosk,
         "care": config.care.model_dump(mode="json"),
         "display": config.display,
@@ -37,92 +56,90 @@ def branch_info(caller: Caller, config: ConfigDep) -> Json:
     }
 
 
-@router.post("/announcements", status_code=201)
-def announce(body: AnnouncementBody, caller: Caller, branch: BranchDep) -> Json:
-    require(caller, "lobby")
+@router.post("/announcements", status_code=201, response_model=wire.AnnouncementBody)
+async def announce(body: AnnouncementBody, caller: Lobby, branch: BranchDep) -> object:
     until = body.until.timestamp() if body.until else None
-    return branch.announce(body.text, until, caller.name)
+    return (await branch.execute(uc.Announce(body.text, caller.name, until))).body
 
 
-@router.get("/announcements")
-def announcements(caller: Caller, branch: BranchDep) -> list[Json]:
-    return branch.announcements()
+@router.get("/announcements", response_model=list[wire.AnnouncementBody])
+def announcements(caller: Caller, branch: BranchDep) -> list[wire.AnnouncementBody]:
+    return branch.reads.announcements()
 
 
-@router.delete("/announcements/{ident}")
-def end_announcement(
-    ident: Annotated[int, Path(ge=1, le=2**63 - 1)], caller: Caller, branch: BranchDep
-) -> Json:
-    require(caller, "lobby")
-    return branch.end_announcement(ident)
+@router.delete("/announcements/{ident}", response_model=wire.AnnouncementBody)
+async def end_announcement(
+    ident: Annotated[int, Path(ge=1, le=2**63 - 1)], caller: Lobby, branch: BranchDep
+) -> object:
+    return (await branch.execute(uc.EndAnnouncement(ident))).body
 
 
-@router.post("/privacy/erase")
-def erase(body: EraseBody, caller: Caller, branch: BranchDep) -> Json:
+@router.post("/privacy/erase", response_model=wire.ErasedBody)
+async def erase(body: EraseBody, caller: Admin, branch: BranchDep) -> object:
     """Erase one customer's card (every ticket it raised) or one ticket's card, on request
     (PIPL art. 47): → ``{"erased": N}``. Admin only: it is not undone."""
-    require(caller, "admin")
-    return branch.erase(card=body.card, ticket_id=body.ticket_id)
+    return (await branch.execute(privacy_uc.EraseCard(body.card, body.ticket_id))).body
 
 
-@router.post("/help", status_code=201)
-def request_help(caller: Caller, branch: BranchDep) -> Json:
+@router.post("/help", status_code=201, response_model=wire.HelpBody)
+async def request_help(caller: Kiosk, branch: BranchDep) -> object:
     """A kiosk asks the lobby manager over (its "请大堂经理帮忙" button); no ticket is taken."""
-    require(caller, "kiosk")
-    return branch.request_help(caller.name)
+    return (await branch.execute(care_uc.RequestHelp(caller.name))).body
 
 
-@router.get("/help")
-def help_requests(caller: Caller, branch: BranchDep) -> list[Json]:
-    require(caller, "lobby", "display")
-    return branch.help_requests()
+@router.get("/help", response_model=list[wire.HelpBody])
+def help_requests(caller: HallWatcher, branch: BranchDep) -> list[wire.HelpBody]:
+    return branch.reads.help_requests()
 
 
-@router.post("/help/{ident}/answer")
-def answer_help(
+@router.post("/help/{ident}/answer", response_model=wire.HelpBody)
+async def answer_help(
     ident: Annotated[str, Path(min_length=1, max_length=64)],
-    caller: Caller,
+    caller: Lobby,
     branch: BranchDep,
     body: AnswerBody | None = None,
-) -> Json:
+) -> object:
     """Answer a call for help, or grant (``{"grant": true}``) or decline a green-channel request."""
-    require(caller, "lobby")
-    return branch.answer_help(ident, body.grant if body else None)
+    command = care_uc.AnswerHelp(ident, body.grant if body else None)
+    return (await branch.execute(command)).body
 
 
-@router.post("/devices/health")
-def health_report(body: HealthBody, caller: Caller, branch: BranchDep, access: AccessDep) -> Json:
+@router.post("/devices/health", response_model=wire.DeviceReportBody)
+async def health_report(
+    body: HealthBody, caller: Device, branch: BranchDep, access: AccessDep
+) -> object:
     """A device's health (printer paper, signs answering, display link): at most
     ``[security] health_reports_per_minute`` per device, and a detail of at most 4 KB."""
-    if caller.kind != "device":
-        raise Forbidden("only devices report their health", "forbidden")
     access.health_limit.take(caller.name)
-    return branch.report_health(caller.name, body.status, dict(body.detail))
+    command = devices_uc.ReportHealth(caller.name, body.status, dict(body.detail))
+    return (await branch.execute(command)).body
 
 
-@router.get("/devices")
-def devices(caller: Caller, branch: BranchDep, hub: HubDep) -> list[Json]:
-    require(caller, "lobby")
-    return branch.devices(hub.connected_names())
+@router.get("/devices", response_model=list[wire.DeviceBody])
+def devices(caller: Lobby, branch: BranchDep, hub: HubDep) -> list[wire.DeviceBody]:
+    return branch.reads.devices(hub.connected_names())
 
 
-def _day(branch: Any, date: Date | None) -> str:
-    return date.isoformat() if date else str(branch.today())
+def _day(branch: Branch, date: Date | None) -> str:
+    return date.isoformat() if date else branch.reads.today()
 
 
 @router.get("/stats/daily")
-def daily(caller: Caller, branch: BranchDep, date: Day | None = None) -> Json:
+def daily(caller: Lobby, branch: BranchDep, date: Day | None = None) -> Json:
     """The day's figures from the stored history (a restarted engine reports the same)."""
-    require(caller, "lobby")
     day = _day(branch, date)
-    tickets = branch.tickets_of_day(day)
+    tickets = branch.reads.tickets_of_day(day)
     ranks = {t.code: t.rank for t in branch.config.tiers}
-    spans = branch.counter_spans(day)
+    spans = branch.reads.counter_spans(day)
     care = {c.number for c in branch.config.counters if c.prefers_green}
     return {
         "date": day,
         **figures.daily_figures(
-            tickets, tz=branch.tz, tier_ranks=ranks, counter_spans=spans, care_counters=care
+            tickets,
+            tz=branch.config.zone,
+            tier_ranks=ranks,
+            counter_spans=spans,
+            care_counters=care,
         ),
     }
 
@@ -132,10 +149,9 @@ def daily(caller: Caller, branch: BranchDep, date: Day | None = None) -> Json:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "one line per visit"}},
 )
-def daily_csv(caller: Caller, branch: BranchDep, date: Day | None = None) -> Response:
-    require(caller, "lobby")
+def daily_csv(caller: Lobby, branch: BranchDep, date: Day | None = None) -> Response:
     day = _day(branch, date)
-    body = figures.tickets_csv(branch.tickets_of_day(day), branch.tz)
+    body = figures.tickets_csv(branch.reads.tickets_of_day(day), branch.config.zone)
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

@@ -28,9 +28,9 @@ from sqlalchemy import func, select
 
 from queue_core.domain.errors import Forbidden, Unauthorized
 from queue_core.events.hub import EventHub
-from queue_core.service import Branch
 from queue_core.store import Event
 from queue_core.store.models import TicketRow
+from queue_core.usecases import Branch
 
 TOKEN_ENV = "BRANCHQ_METRICS_TOKEN"
 #: Seconds from a call's commit to its hand-over to this worker's subscribers.
@@ -80,7 +80,7 @@ class BranchCollector(Collector):
         yield cut
 
     def _tickets(self) -> Iterator[Any]:
-        day = self.branch.today()
+        day = self.branch.reads.today()
         with self.branch.store.read() as session:
             rows = session.execute(
                 select(TicketRow.service, TicketRow.status, func.count())
@@ -111,7 +111,7 @@ class BranchCollector(Collector):
             [((s, st), int(n)) for s, st, n in sorted(rows)],
             ["service", "status"],
         )
-        services = self.branch.services()
+        services = self.branch.reads.services()
         yield _gauge(
             "branchq_waiting",
             "tickets waiting now, by service",
@@ -133,7 +133,7 @@ class BranchCollector(Collector):
         )
 
     def _devices(self) -> Iterator[Any]:
-        devices = self.branch.devices(self.hub.connected_names())
+        devices = self.branch.reads.devices(self.hub.connected_names())
         labels = ["device", "role"]
         up = GaugeMetricFamily(
             "branchq_device_ok", "1 when the device's last health report is ok", labels=labels

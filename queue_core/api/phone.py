@@ -17,15 +17,18 @@ import qrcode.constants
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from qrcode.image.svg import SvgPathImage
+from starlette.concurrency import run_in_threadpool
 
-from queue_core.access import require
-from queue_core.api.deps import BranchDep, Caller
+from queue_core import wire
+from queue_core.api.deps import BranchDep, DoorShower, Lobby
+from queue_core.api.errors import ERRORS
 from queue_core.api.schemas import CheckInBody, TakeBody, TicketCodeBody
 from queue_core.domain.errors import NotFound, TooMany
 from queue_core.events.watch import TicketWatch, TooManyWatchers, Watcher
+from queue_core.usecases import remote as uc
 from queue_core.wire import Json
 
-router = APIRouter(tags=["phone"])
+router = APIRouter(tags=["phone"], responses=ERRORS)
 
 #: How long a browser waits before it reconnects a dropped stream (ms): quick enough that a
 #: call is not missed, slow enough that a restarting engine is not flooded.
@@ -86,54 +89,54 @@ async def public_events(
 
 def _held(branch: BranchDep, ids: list[str]) -> list[Json]:
     """The tickets a phone holds as it gets them: the public state, the id and the page."""
-    states = branch.public_many(ids)
+    states = branch.reads.public_many(ids)
     base = branch.config.branch.public_url
     return [{**states[i], "id": i, "public_url": f"{base}/t/{i}"} for i in ids if i in states]
 
 
-@router.get("/phone/branch")
-def phone_branch(branch: BranchDep) -> Json:
+@router.get("/phone/branch", response_model=wire.PhoneBranch)
+def phone_branch(branch: BranchDep) -> wire.PhoneBranch:
     """The branch's phone page: each service's queue and wait, and whether a number can be
     taken from a phone now (``remote``; if not, ``remote_reason``: closed, full)."""
-    return branch.phone_branch()
+    return branch.reads.phone_branch()
 
 
 @router.post("/phone/tickets", status_code=status.HTTP_201_CREATED)
-def take(body: TakeBody, branch: BranchDep) -> Json:
+async def take(body: TakeBody, branch: BranchDep) -> Json:
     """Take a ticket before arriving: ``remote`` until checked in at the branch, within the
     branch's limits (``[remote]``: per browser, per hour, the remote share of a queue)."""
-    taken = branch.take_remote(body.service, body.browser)
-    return _held(branch, [taken["id"]])[0]
+    taken = (await branch.execute(uc.TakeRemote(body.service, body.browser))).value
+    return (await run_in_threadpool(_held, branch, [taken.id]))[0]
 
 
 @router.post("/phone/check-in")
-def check_in(body: CheckInBody, branch: BranchDep) -> Json:
+async def check_in(body: CheckInBody, branch: BranchDep) -> Json:
     """The check-in page (the QR code the kiosk or the door shows): checks in the remote
     tickets this phone holds with the code of the moment; answers each as it is now."""
-    ids = branch.check_in(body.tickets, door_code=body.code)
-    return {"tickets": _held(branch, ids), "appointments": []}
+    command = uc.CheckIn(tuple(body.tickets), door_code=body.code)
+    ids = (await branch.execute(command)).value
+    return {"tickets": await run_in_threadpool(_held, branch, ids), "appointments": []}
 
 
-@router.post("/tickets/{ticket_id}/public/cancel")
-def give_back(ticket_id: TicketId, branch: BranchDep) -> Json:
+@router.post("/tickets/{ticket_id}/public/cancel", response_model=wire.PublicTicket)
+async def give_back(ticket_id: TicketId, branch: BranchDep) -> wire.PublicTicket:
     """The holder gives the ticket back (remote, or waiting): someone else's turn comes
     sooner."""
-    branch.give_back(ticket_id)
-    return branch.public(ticket_id)
+    await branch.execute(uc.GiveBack(ticket_id))
+    return await run_in_threadpool(branch.reads.public, ticket_id)
 
 
-def _door(request: Request, caller: Caller, branch: BranchDep) -> Json:
+def _door(request: Request, caller: DoorShower, branch: BranchDep) -> wire.DoorBody:
     """The door code with an address a phone opens: under ``[branch] public_url``, or, when
     the branch has none, the address the screen itself reached the engine at."""
-    require(caller, "kiosk", "display", "lobby")
-    found = branch.door()
+    found = branch.reads.door()
     if found["url"].startswith("/"):
         found["url"] = str(request.base_url).rstrip("/") + found["url"]
     return found
 
 
-@router.get("/phone/door")
-def door(found: Annotated[Json, Depends(_door)]) -> Json:
+@router.get("/phone/door", response_model=wire.DoorBody)
+def door(found: Annotated[wire.DoorBody, Depends(_door)]) -> wire.DoorBody:
     """The check-in code to show now as a QR code (``url``), and until when."""
     return found
 
@@ -143,7 +146,7 @@ def door(found: Annotated[Json, Depends(_door)]) -> Json:
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
-def door_qr(found: Annotated[Json, Depends(_door)]) -> Response:
+def door_qr(found: Annotated[wire.DoorBody, Depends(_door)]) -> Response:
     """The check-in code of the moment as a QR code (SVG) to show at the kiosk or the door."""
     return Response(
         qr_svg(found["url"]), media_type="image/svg+xml", headers={"Cache-Control": "no-store"}
@@ -158,16 +161,14 @@ def qr_svg(text: str) -> bytes:
     return bytes(image.to_string(encoding="utf-8"))
 
 
-@router.get("/phone/remote")
-def on_the_way(caller: Caller, branch: BranchDep) -> list[Json]:
+@router.get("/phone/remote", response_model=list[wire.TicketBody])
+def on_the_way(caller: Lobby, branch: BranchDep) -> list[wire.TicketBody]:
     """The lobby's list of tickets taken from phones and not yet checked in."""
-    require(caller, "lobby")
-    return branch.remote_tickets()
+    return branch.reads.remote_tickets()
 
 
-@router.post("/phone/check-in-code")
-def check_in_code(body: TicketCodeBody, caller: Caller, branch: BranchDep) -> Json:
+@router.post("/phone/check-in-code", response_model=wire.TicketBody)
+async def check_in_code(body: TicketCodeBody, caller: Lobby, branch: BranchDep) -> object:
     """The lobby checks in a remote ticket by the code the customer's phone shows."""
-    require(caller, "lobby")
-    (ticket_id,) = branch.check_in(ticket_code=body.code)
-    return branch.ticket(ticket_id)
+    (ticket_id,) = (await branch.execute(uc.CheckIn(ticket_code=body.code))).value
+    return await run_in_threadpool(branch.reads.ticket, ticket_id)

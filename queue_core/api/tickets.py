@@ -2,119 +2,123 @@
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from queue_core.access import rating_counters, require, require_staff
-from queue_core.api.deps import AccessDep, BranchDep, Caller
+from queue_core import wire
+from queue_core.api.deps import (
+    AccessDep,
+    BranchDep,
+    Caller,
+    Issuer,
+    Lobby,
+    QueueReader,
+    Rater,
+    Staff,
+)
+from queue_core.api.errors import ERRORS
 from queue_core.api.schemas import Day, IssueBody, MoveBody, RatingBody, ReassignBody
 from queue_core.domain.errors import Forbidden, InvalidInput
 from queue_core.domain.tickets import Status
-from queue_core.service import Branch
+from queue_core.usecases import tickets as uc
 
-router = APIRouter(tags=["tickets"])
-Json = dict[str, Any]
+router = APIRouter(tags=["tickets"], responses=ERRORS)
 
 
-@router.post("/tickets", status_code=status.HTTP_201_CREATED)
+@router.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=wire.TicketBody)
 async def issue(
     body: IssueBody,
-    caller: Caller,
+    caller: Issuer,
     branch: BranchDep,
     access: AccessDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> Json:
+) -> object:
     """Issue a ticket. ``201`` means it is committed to disk."""
-    require(caller, "kiosk", "lobby")
-    admit = None
+    kiosk = caller.role == "kiosk"
+    if kiosk and (
+        body.green_channel or (body.tier and body.tier != branch.config.default_tier.code)
+    ):
+        raise Forbidden("a kiosk cannot grant a tier or the green channel", "forbidden")
     green, confirm = body.green_channel, False
-    if caller.role == "kiosk":
-        if body.green_channel or (body.tier and body.tier != branch.config.default_tier.code):
-            raise Forbidden("a kiosk cannot grant a tier or the green channel", "forbidden")
-        admit = partial(access.kiosk_limit.take, caller.name)
+    if kiosk:
         # The green channel asked for in care mode: granted, or for the lobby manager to confirm.
         green = body.care and branch.config.care.green_channel == "kiosk"
         confirm = body.care and not green
     if idempotency_key is not None and not idempotency_key.strip():
         raise InvalidInput("Idempotency-Key is empty", "invalid_idempotency_key")
-    issued = await branch.run(
-        Branch.issue,
+    command = uc.IssueTicket(
         caller.name,
         body.service,
         body.tier,
         green,
         body.card,
         idempotency_key,
-        admit,
+        limited_as=caller.name if kiosk else None,
+        limit=access.kiosk_limit if kiosk else None,
+        confirm_green=confirm,
     )
-    if issued.replayed:
+    done = await branch.execute(command)
+    if done.value.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    elif confirm:
-        await branch.run(Branch.request_help, caller.name, issued.ticket)
-    return issued.ticket
+    return done.body
 
 
-@router.get("/tickets")
+@router.get("/tickets", response_model=list[wire.TicketBody])
 def list_tickets(
-    caller: Caller,
+    caller: QueueReader,
     branch: BranchDep,
     status: Status | None = None,
     service: str | None = None,
     date: Day | None = None,
-) -> list[Json]:
+) -> list[wire.TicketBody]:
     """The day's tickets (every visit), oldest first, filtered by status and service: the
     lobby's list of skipped numbers to reassign, a teller's look-up."""
-    require(caller, "teller", "lobby")
-    return branch.list_tickets(date.isoformat() if date else None, status, service)
+    return branch.reads.list_tickets(date.isoformat() if date else None, status, service)
 
 
-@router.get("/tickets/{ticket_id}")
-def ticket(ticket_id: str, caller: Caller, branch: BranchDep) -> Json:
-    require_staff(caller)
-    return branch.ticket(ticket_id)
+@router.get("/tickets/{ticket_id}", response_model=wire.TicketBody)
+def ticket(ticket_id: str, caller: Staff, branch: BranchDep) -> wire.TicketBody:
+    return branch.reads.ticket(ticket_id)
 
 
-@router.get("/tickets/{ticket_id}/public")
-def public(ticket_id: str, branch: BranchDep) -> Json:
+@router.get("/tickets/{ticket_id}/public", response_model=wire.PublicTicket)
+def public(ticket_id: str, branch: BranchDep) -> wire.PublicTicket:
     """What the QR code opens: number, status, position and counter, nothing more."""
-    return branch.public(ticket_id)
+    return branch.reads.public(ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/cancel")
-def cancel(ticket_id: str, caller: Caller, branch: BranchDep) -> Json:
-    require(caller, "lobby")
-    return branch.cancel(ticket_id)
+@router.post("/tickets/{ticket_id}/cancel", response_model=wire.TicketBody)
+async def cancel(ticket_id: str, caller: Lobby, branch: BranchDep) -> object:
+    return (await branch.execute(uc.CancelTicket(ticket_id))).body
 
 
-@router.post("/tickets/{ticket_id}/reassign")
-def reassign(ticket_id: str, body: ReassignBody, caller: Caller, branch: BranchDep) -> Json:
-    require(caller, "lobby")
-    return branch.reassign(ticket_id, body.position == "front", body.counter)
+@router.post("/tickets/{ticket_id}/reassign", response_model=wire.TicketBody)
+async def reassign(ticket_id: str, body: ReassignBody, caller: Lobby, branch: BranchDep) -> object:
+    command = uc.ReassignTicket(ticket_id, body.position == "front", body.counter)
+    return (await branch.execute(command)).body
 
 
-@router.post("/tickets/{ticket_id}/move")
-def move(ticket_id: str, body: MoveBody, caller: Caller, branch: BranchDep) -> Json:
-    require(caller, "lobby")
-    return branch.move(ticket_id, body.service)
+@router.post("/tickets/{ticket_id}/move", response_model=wire.TicketBody)
+async def move(ticket_id: str, body: MoveBody, caller: Lobby, branch: BranchDep) -> object:
+    return (await branch.execute(uc.MoveTicket(ticket_id, body.service))).body
 
 
-@router.post("/tickets/{ticket_id}/rating")
-def rating(ticket_id: str, body: RatingBody, caller: Caller, branch: BranchDep) -> Json:
+@router.post("/tickets/{ticket_id}/rating", response_model=wire.TicketBody)
+async def rating(ticket_id: str, body: RatingBody, rater: Rater, branch: BranchDep) -> object:
     """The customer's rating: from the counter's rating tablet or its keypad's evaluation
     keys (the signs agent, for the counters on its bus), or entered by the lobby manager;
     never by the teller who served (``access.rating_counters``)."""
-    return branch.rate(ticket_id, body.rating, rating_counters(caller, branch.config))
+    command = uc.RateTicket(ticket_id, body.rating, rater.counters)
+    return (await branch.execute(command)).body
 
 
-@router.get("/queue")
-def queue(caller: Caller, branch: BranchDep) -> Json:
-    require(caller, "teller", "lobby")
-    return branch.queue()
+@router.get("/queue", response_model=wire.QueueBody)
+def queue(caller: QueueReader, branch: BranchDep) -> wire.QueueBody:
+    return branch.reads.queue()
 
 
-@router.get("/services")
-def services(caller: Caller, branch: BranchDep) -> list[Json]:
-    return branch.services()
+@router.get("/services", response_model=list[wire.ServiceBody])
+def services(caller: Caller, branch: BranchDep) -> list[wire.ServiceBody]:
+    return branch.reads.services()

@@ -13,13 +13,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from queue_core.access import require
-from queue_core.api.deps import Caller
+from queue_core.api.deps import Admin, Lobby
 from queue_core.central.uplink import Uplink, outside_hours
 from queue_core.config import BranchConfig
 from queue_core.domain.errors import IllegalMove
-from queue_core.service import Branch
 from queue_core.store import Store
+from queue_core.usecases import Branch
+from queue_core.usecases.lobby import Announce
 
 router = APIRouter(tags=["central"])
 Json = dict[str, Any]
@@ -31,14 +31,12 @@ def _uplink(request: Request) -> Uplink:
 
 
 @router.get("/central/status")
-async def central_status(caller: Caller, request: Request) -> Json:
-    require(caller, "lobby")
+async def central_status(caller: Lobby, request: Request) -> Json:
     return await _uplink(request).status()
 
 
 @router.post("/central/apply")
-async def central_apply(caller: Caller, request: Request) -> Json:
-    require(caller, "admin")
+async def central_apply(caller: Admin, request: Request) -> Json:
     version = await _uplink(request).apply_now(f"on the command of {caller.name}")
     if version is None:
         raise IllegalMove("no newer branch file has come from the centre", "no_staged_file")
@@ -52,14 +50,14 @@ def make_uplink(
     is applied at night once the hall is empty (every counter closed, nobody waiting)."""
 
     async def announce(text: str, until: float | None) -> None:
-        await branch.run(Branch.announce, text, until, "head office")
+        await branch.execute(Announce(text, "head office", until))
 
     def quiet() -> bool:
         b = config.branch
         if not outside_hours(clock(), config.zone, b.opening, b.closing):
             return False
-        counters = branch.counters()
-        waiting = sum(s["waiting"] for s in branch.services())
+        counters = branch.reads.counters()
+        waiting = sum(s["waiting"] for s in branch.reads.services())
         return waiting == 0 and all(c["state"] == "closed" for c in counters)
 
     return Uplink(config, store, clock=clock, announce=announce, quiet=quiet)

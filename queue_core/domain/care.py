@@ -9,10 +9,12 @@ it says only that they want it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+
+from queue_core.domain.errors import InvalidInput
 
 #: The days of the month pensions are paid, and the busiest days after (seeds 002).
 PENSION_DAYS = (13, 14, 15)
@@ -43,13 +45,58 @@ class HelpState(StrEnum):
     DECLINED = "declined"
 
 
-def open_requests(changes: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The help requests still waiting for the lobby manager, oldest first, from the day's
-    ``help`` events in order (each carries a request's id and its state after the change)."""
-    latest: dict[str, Mapping[str, Any]] = {}
+@dataclass(frozen=True, slots=True)
+class HelpTicket:
+    """The ticket a green-channel request is about: enough for the lobby manager to find it."""
+
+    id: str
+    number: str
+    service: str
+
+
+@dataclass(frozen=True, slots=True)
+class HelpRequest:
+    """A kiosk's call for the lobby manager (``kind`` help): which kiosk, when, and whether it
+    was answered, nothing about the customer; or (``kind`` care, with its ``ticket``) a
+    care-mode customer's request for the green channel, for the lobby manager to confirm."""
+
+    id: str
+    device: str
+    state: HelpState
+    at: float
+    answered_at: float | None = None
+    ticket: HelpTicket | None = None
+
+    @property
+    def kind(self) -> str:
+        return "help" if self.ticket is None else "care"
+
+
+def answer(request: HelpRequest, now: float, grant: bool | None = None) -> HelpRequest:
+    """The lobby manager is on the way; a green-channel request is granted or declined
+    (``grant``, which it needs). A request already answered stays as it was."""
+    if request.state is not HelpState.OPEN:
+        return request
+    state = HelpState.ANSWERED
+    if request.ticket is not None:
+        if grant is None:
+            raise InvalidInput("say whether the green channel is granted", "grant_missing")
+        state = HelpState.GRANTED if grant else HelpState.DECLINED
+    return replace(request, state=state, answered_at=now)
+
+
+def latest(changes: Iterable[HelpRequest]) -> list[HelpRequest]:
+    """Each request in its latest state, in the order they were made, from the day's changes
+    in order (each ``help`` event carries a request's state after the change)."""
+    found: dict[str, HelpRequest] = {}
     for change in changes:
-        latest[str(change["id"])] = change  # keeps the place of the request's first event
-    return [c for c in latest.values() if c.get("state") == HelpState.OPEN]
+        found[change.id] = change  # keeps the place of the request's first change
+    return list(found.values())
+
+
+def open_requests(changes: Iterable[HelpRequest]) -> list[HelpRequest]:
+    """The help requests still waiting for the lobby manager, oldest first."""
+    return [r for r in latest(changes) if r.state is HelpState.OPEN]
 
 
 # Privacy (PIPL; JR/T 0171-2020 counts card numbers as sensitive)

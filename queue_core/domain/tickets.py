@@ -117,6 +117,16 @@ class Ticket:
     def is_waiting(self) -> bool:
         return self.status is Status.WAITING
 
+    @property
+    def is_vip(self) -> bool:
+        """A customer of a tier ranked above the base one (the hall sets them apart)."""
+        return is_vip(self.tier_rank)
+
+
+def is_vip(tier_rank: int) -> bool:
+    """VIPs are the tiers ranked above the base tier (rank 0)."""
+    return tier_rank > 0
+
 
 def check_move(ticket: Ticket, action: str) -> Status:
     """The state ``action`` leads to from the ticket's state, or ``IllegalMove``."""

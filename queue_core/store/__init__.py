@@ -1,5 +1,5 @@
-"""Persistence: SQLAlchemy models, Alembic migrations, the serialized unit of work."""
+"""Persistence: SQLAlchemy models, Alembic migrations, the serialized write transaction."""
 
-from queue_core.store.db import Event, Store, UnitOfWork
+from queue_core.store.db import Event, Store, Transaction
 
-__all__ = ["Event", "Store", "UnitOfWork"]
+__all__ = ["Event", "Store", "Transaction"]

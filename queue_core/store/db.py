@@ -1,4 +1,4 @@
-"""The database: engines, migrations and the unit of work.
+"""The database: engines, migrations, and the serialized write transaction.
 
 Writes are serialized: one at a time per branch (a process lock, plus ``BEGIN IMMEDIATE`` on
 SQLite and a transaction-scoped advisory lock on PostgreSQL). That is what makes call-next
@@ -7,25 +7,22 @@ atomic (two counters can never take the same ticket) and lets every event get th
 block the writer). SQLite runs with ``synchronous=FULL``: a commit is on disk before the API
 answers ``201``.
 
-A disk flush costs milliseconds, so use cases do not commit one by one: ``submit`` hands them
-to one writer thread, which runs the jobs waiting at that moment in one transaction and commits
-them together: *group commit*. Every job still answers only after its commit. A job refused by a
-rule has written nothing (the use cases check before they write); a job that fails in any other
-way makes the batch run again, one job per transaction, so no job is harmed by another.
+A ``Transaction`` keeps the busy rows it changed (tickets, counters, daily numbers, rate
+buckets, idempotency keys: ``pending.PendingRows``) and the events appended to it, and writes
+them all just before it commits. The store knows nothing of the use cases that run in it:
+``queue_core.usecases.runner`` opens the transactions and decides what goes into each.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
@@ -33,7 +30,7 @@ from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, sel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from queue_core.domain.errors import DomainError, Unavailable
+from queue_core.domain.errors import Unavailable
 from queue_core.domain.tickets import Ticket
 from queue_core.store.models import EventRow, TicketRow
 from queue_core.store.pending import DriverSQL, PendingRows
@@ -47,14 +44,11 @@ EVENTS = cast(Table, EventRow.__table__)
 _INSERT_EVENT = DriverSQL(
     EVENTS.insert().values({name: bindparam(name) for name in ("seq", "type", "at", "data")})
 )
-#: The most use cases committed together.
-MAX_BATCH = 64
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One appended event, as sent to subscribers."""
+    """One event of the log, as sent to subscribers."""
 
     seq: int
     type: str
@@ -65,37 +59,32 @@ class Event:
 
 
 @dataclass
-class UnitOfWork:
-    """A write transaction: the session, and the events appended in it (published after)."""
+class Transaction:
+    """One serialized write transaction: its session, the busy rows it changed, and the
+    events appended to the log in it (``seq`` from ``first_seq`` on)."""
 
     session: Session
-    next_seq: int
-    #: The ticket, counter and number rows changed so far, written just before the commit.
+    first_seq: int
     rows: PendingRows = field(init=False)
     events: list[Event] = field(default_factory=list)
-    #: Run just before the commit (the service layer completes its events' data there).
-    before_commit: list[Callable[[], None]] = field(default_factory=list)
-    #: Run after the commit while the write lock is still held (publishing keeps seq order).
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
-    #: Run when the transaction is rolled back as a whole (the commit failed).
-    after_rollback: list[Callable[[], None]] = field(default_factory=list)
-    #: Free slots for the users of a transaction (the service layer marks its sync here).
-    meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rows = PendingRows(self.session)
 
-    def emit(self, type_: str, at: float, data: dict[str, Any]) -> Event:
-        """Append an event to the log in this transaction (written in one go at commit)."""
-        ev = Event(self.next_seq, type_, at, data)
-        self.next_seq += 1
+    @property
+    def last_seq(self) -> int:
+        """The log's last seq once this transaction commits."""
+        return self.first_seq + len(self.events) - 1
+
+    def append(self, type_: str, at: float, data: dict[str, Any]) -> Event:
+        """Append an event to the log (encoded now, written in one go at commit)."""
+        ev = Event(self.last_seq + 1, type_, at, data, encode_json(data))
         self.events.append(ev)
         return ev
 
-    def write_events(self) -> None:
-        """Write the transaction's events to the log, their data now final and encoded."""
+    def _write(self) -> None:
+        self.rows.write()
         if self.events:
-            self.events = [replace(e, data_json=encode_json(e.data)) for e in self.events]
             rows = [
                 {"seq": e.seq, "type": e.type, "at": e.at, "data": e.data_json} for e in self.events
             ]
@@ -129,25 +118,16 @@ class Store:
             kwargs = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
         self.write_engine = self._engine(url, immediate=True, **kwargs)
         self.read_engine = self._engine(url, immediate=False, **kwargs)
-        # No autoflush in writes: each job's changes are flushed once when it ends (see
-        # _run_together), not before every look-up by key, which the identity map answers.
+        # No autoflush in writes: the runner flushes once after each use case, not before
+        # every look-up by key, which the identity map answers.
         self._writes = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
         self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
         self._lock = threading.Lock()
         #: Told the last seq a commit is about to make durable, and None when a transaction
         #: with events rolls back (the PostgreSQL event bridge: see ``EventBridge.expect``).
         self.committing: Callable[[int | None], None] | None = None
-        #: Run first in each transaction of submitted jobs, before any job and outside their
-        #: refusals: the service layer syncs its live view and starts a new business day there.
-        self.begin: Callable[[UnitOfWork], None] | None = None
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._local = threading.local()
         if migrate:
             self.migrate()
-        self._writer: threading.Thread | None = threading.Thread(
-            target=self._write_loop, name="branchq-writer", daemon=True
-        )
-        self._writer.start()
 
     def _engine(self, url: str, *, immediate: bool, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
@@ -167,150 +147,33 @@ class Store:
             command.upgrade(cfg, "head")
 
     def dispose(self) -> None:
-        if self._writer is not None:
-            self._jobs.put(None)
-            self._writer.join(timeout=5)
-            self._writer = None
         self.write_engine.dispose()
         self.read_engine.dispose()
 
     @contextmanager
-    def write(self) -> Iterator[UnitOfWork]:
-        """One serialized write transaction; committed when the block ends without error."""
+    def write(self) -> Iterator[Transaction]:
+        """One serialized write transaction; committed when the block ends without error,
+        with its pending rows and events written just before."""
         with self._lock, _unavailable_on_db_errors():
             session = self._writes()
-            uow: UnitOfWork | None = None
+            tx: Transaction | None = None
             try:
                 if not self.is_sqlite:
                     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
                 last = session.execute(LAST_SEQ).scalar() or 0
-                uow = UnitOfWork(session, last + 1)
-                yield uow
-                for hook in uow.before_commit:
-                    hook()
-                uow.rows.write()
-                uow.write_events()
-                if self.committing is not None and uow.events:
-                    self.committing(uow.events[-1].seq)
+                tx = Transaction(session, last + 1)
+                yield tx
+                tx._write()
+                if self.committing is not None and tx.events:
+                    self.committing(tx.last_seq)
                 session.commit()
-                for hook in uow.after_commit:
-                    hook()
             except BaseException:
                 session.rollback()
-                if self.committing is not None and uow is not None and uow.events:
+                if self.committing is not None and tx is not None and tx.events:
                     self.committing(None)
-                for hook in uow.after_rollback if uow else ():
-                    hook()
                 raise
             finally:
                 session.close()
-
-    def current(self) -> UnitOfWork:
-        """The transaction of the job running now (only inside ``submit``)."""
-        uow: UnitOfWork | None = getattr(self._local, "uow", None)
-        if uow is None:
-            raise RuntimeError("not inside a submitted write job")
-        return uow
-
-    def submit(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` in the writer thread, in a transaction shared with the jobs submitted at
-        the same moment; return its result once committed, or raise its error."""
-        if threading.current_thread() is self._writer:
-            return fn()  # a job calling another use case joins its own transaction
-        done = threading.Event()
-        job = _Job(fn, notify=done.set)
-        self._jobs.put(job)
-        done.wait()
-        if job.error is not None:
-            raise job.error
-        return cast(T, job.result)
-
-    async def submit_async(self, fn: Callable[[], T]) -> T:
-        """``submit`` for the event loop: awaits the commit without holding a thread."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-
-        def settle() -> None:
-            if future.cancelled():
-                return
-            if job.error is not None:
-                future.set_exception(job.error)
-            else:
-                future.set_result(cast(T, job.result))
-
-        def notify() -> None:
-            loop.call_soon_threadsafe(settle)
-
-        job = _Job(fn, notify=notify)
-        self._jobs.put(job)
-        return await future
-
-    def _write_loop(self) -> None:
-        while True:
-            first = self._jobs.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < MAX_BATCH:
-                try:
-                    more = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._jobs.put(None)
-                    break
-                batch.append(more)
-            self._run_batch(batch)
-
-    def _run_batch(self, batch: list[_Job]) -> None:
-        """Run jobs in one transaction. A rule's refusal (``DomainError``) is raised before a
-        job writes anything (the service layer checks first), so it only drops the job's
-        events; any other failure rolls the whole transaction back and the jobs run again
-        one transaction each, so only the failing job fails."""
-        try:
-            try:
-                self._run_together(batch)
-            except _Unexpected:
-                for job in batch:
-                    job.result, job.error = None, None
-                    self._run_together([job], unexpected_is_error=True)
-        finally:
-            for job in batch:
-                job.notify()
-
-    def _run_together(self, batch: list[_Job], unexpected_is_error: bool = False) -> None:
-        try:
-            with self.write() as uow:
-                self._local.uow = uow
-                if self.begin is not None:
-                    try:
-                        self.begin(uow)
-                    except Exception as exc:
-                        if not unexpected_is_error:
-                            raise _Unexpected from exc
-                        raise
-                for job in batch:
-                    mark = (uow.next_seq, len(uow.events))
-                    try:
-                        job.result = job.fn()
-                        uow.session.flush()  # what the next job looks up or queries is there
-                    except DomainError as exc:
-                        uow.next_seq = mark[0]
-                        del uow.events[mark[1] :]
-                        job.error = exc
-                    except Exception as exc:
-                        if not unexpected_is_error:
-                            raise _Unexpected from exc
-                        job.error = exc
-                        raise
-        except _Unexpected:
-            raise
-        except Exception as exc:  # the commit itself failed: nothing of the batch is kept
-            for job in batch:
-                if job.error is None:
-                    job.error = exc
-        finally:
-            self._local.uow = None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -351,19 +214,6 @@ class Store:
     def last_seq(self) -> int:
         with self.read() as session:
             return int(session.scalar(select(func.max(EventRow.seq))) or 0)
-
-
-class _Unexpected(Exception):
-    """A job failed otherwise than by a rule's refusal: its writes cannot be told apart."""
-
-
-@dataclass(eq=False)
-class _Job:
-    fn: Callable[[], Any]
-    #: Called in the writer thread once the job's outcome is known (committed or failed).
-    notify: Callable[[], None]
-    result: Any = None
-    error: BaseException | None = None
 
 
 @contextmanager

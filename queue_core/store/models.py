@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from queue_core.domain.announcements import Announcement
 from queue_core.domain.counters import Counter, CounterState
+from queue_core.domain.devices import DeviceReport
 from queue_core.domain.tickets import Status, Ticket
 
 #: The columns that mirror a domain ``Ticket`` field of the same name (all but ``status``, which
@@ -181,6 +183,16 @@ class AnnouncementRow(Base):
     ended_at: Mapped[float | None] = mapped_column(Float)
     created_by: Mapped[str] = mapped_column(String(64))
 
+    def to_domain(self) -> Announcement:
+        return Announcement(
+            id=self.id,
+            text=self.text,
+            created_at=self.created_at,
+            created_by=self.created_by,
+            until=self.until,
+            ended_at=self.ended_at,
+        )
+
 
 class DeviceRow(Base):
     """The last health report of each configured device."""
@@ -191,6 +203,10 @@ class DeviceRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     reported_at: Mapped[float] = mapped_column(Float)
+
+    def to_domain(self) -> DeviceReport:
+        status = self.status if self.status in ("ok", "warning", "error") else "error"
+        return DeviceReport(self.name, status, self.reported_at, dict(self.detail or {}))  # type: ignore[arg-type]
 
 
 class RateBucket(Base):

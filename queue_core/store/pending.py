@@ -1,4 +1,5 @@
-"""The busy rows of a write transaction (tickets, counters, daily numbers), written in one go.
+"""The busy rows of a write transaction (tickets, counters, daily numbers, the kiosks' rate
+buckets, idempotency keys), written in one go.
 
 The writer is the only one changing these rows while it holds the write lock, and the service
 layer keeps their current state in memory anyway, so there is nothing to load before changing
@@ -26,7 +27,9 @@ from queue_core.domain.tickets import VISIT_STATE_FIELDS, Ticket
 from queue_core.store.models import (
     TICKET_FIELDS,
     CounterRow,
+    IdempotencyRow,
     NumberSeq,
+    RateBucket,
     TicketRow,
     counter_values,
     ticket_from_row,
@@ -36,6 +39,8 @@ from queue_core.store.models import (
 TICKETS = cast(Table, TicketRow.__table__)
 COUNTERS = cast(Table, CounterRow.__table__)
 NUMBERS = cast(Table, NumberSeq.__table__)
+BUCKETS = cast(Table, RateBucket.__table__)
+KEYS = cast(Table, IdempotencyRow.__table__)
 COUNTER_FIELDS = ("state", "teller", "paused_reason", "current_id", "updated_at")
 
 
@@ -95,20 +100,30 @@ _LAST_NUMBER = select(NUMBERS.c.last).where(
 )
 
 
-def _upsert_number(dialect: Any) -> DriverSQL:
-    stmt = dialect.insert(NUMBERS).values(
-        {name: bindparam(name) for name in ("business_day", "prefix", "last")}
-    )
-    return DriverSQL(
-        stmt.on_conflict_do_update(
-            index_elements=[NUMBERS.c.business_day, NUMBERS.c.prefix],
-            set_={"last": stmt.excluded["last"]},
+_BUCKET = select(BUCKETS.c.tokens, BUCKETS.c.stamp).where(BUCKETS.c.name == bindparam("name"))
+_KEY = select(KEYS.c.request_hash, KEYS.c.ticket_id).where(
+    KEYS.c.principal == bindparam("principal"), KEYS.c.key == bindparam("key")
+)
+_INSERT_KEY = _insert(KEYS, ("principal", "key", "request_hash", "ticket_id", "created_at"))
+
+
+def _upserts(table: Table, keys: tuple[str, ...], values: tuple[str, ...]) -> dict[str, DriverSQL]:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE SET values…``, by dialect name."""
+    out = {}
+    for dialect in (sqlite, postgresql):
+        stmt = dialect.insert(table).values({n: bindparam(n) for n in (*keys, *values)})
+        out[dialect.dialect.name] = DriverSQL(
+            stmt.on_conflict_do_update(
+                index_elements=[table.c[k] for k in keys],
+                set_={v: stmt.excluded[v] for v in values},
+            )
         )
-    )
+    return out
 
 
-#: The upsert of a daily number row, by dialect name.
-_UPSERT_NUMBER = {"sqlite": _upsert_number(sqlite), "postgresql": _upsert_number(postgresql)}
+#: The upserts of a daily number row and of a rate bucket, by dialect name.
+_UPSERT_NUMBER = _upserts(NUMBERS, ("business_day", "prefix"), ("last",))
+_UPSERT_BUCKET = _upserts(BUCKETS, ("name",), ("tokens", "stamp"))
 
 
 class PendingRows:
@@ -120,6 +135,8 @@ class PendingRows:
         self._updates: dict[str, Ticket] = {}
         self._counters: dict[int, dict[str, Any]] = {}
         self._numbers: dict[tuple[str, str], int] = {}
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._keys: dict[tuple[str, str], tuple[str, str, float]] = {}
 
     # ------------------------------------------------------------------ tickets
     def save_ticket(self, t: Ticket, *, new: bool = False) -> None:
@@ -158,6 +175,31 @@ class PendingRows:
         """Keep the last sequence handed out for a ticket prefix."""
         self._numbers[(day, prefix)] = last
 
+    # ------------------------------------------------------------- rate buckets
+    def bucket(self, name: str) -> tuple[float, float] | None:
+        """A token bucket's (tokens, stamp) as this transaction sees it."""
+        if name in self._buckets:
+            return self._buckets[name]
+        found = self.session.execute(_BUCKET, {"name": name}).first()
+        return (float(found[0]), float(found[1])) if found is not None else None
+
+    def save_bucket(self, name: str, tokens: float, stamp: float) -> None:
+        self._buckets[name] = (tokens, stamp)
+
+    # --------------------------------------------------------- idempotency keys
+    def idempotent(self, principal: str, key: str) -> tuple[str, str] | None:
+        """(request hash, ticket id) of a request already answered under this key."""
+        if (principal, key) in self._keys:
+            request_hash, ticket_id, _ = self._keys[(principal, key)]
+            return request_hash, ticket_id
+        found = self.session.execute(_KEY, {"principal": principal, "key": key}).first()
+        return (str(found[0]), str(found[1])) if found is not None else None
+
+    def save_idempotent(
+        self, principal: str, key: str, request_hash: str, ticket_id: str, at: float
+    ) -> None:
+        self._keys[(principal, key)] = (request_hash, ticket_id, at)
+
     # -------------------------------------------------------------------- write
     def write(self) -> None:
         """Write every change kept so far: one statement per table."""
@@ -177,8 +219,25 @@ class PendingRows:
                 {"business_day": d, "prefix": p, "last": last}
                 for (d, p), last in sorted(self._numbers.items())
             ]
-            _UPSERT_NUMBER[self.session.get_bind().dialect.name].run(self.session, rows)
+            _UPSERT_NUMBER[self._dialect()].run(self.session, rows)
             self._numbers.clear()
+        if self._buckets:
+            rows = [
+                {"name": n, "tokens": tokens, "stamp": stamp}
+                for n, (tokens, stamp) in sorted(self._buckets.items())
+            ]
+            _UPSERT_BUCKET[self._dialect()].run(self.session, rows)
+            self._buckets.clear()
+        if self._keys:
+            rows = [
+                {"principal": p, "key": k, "request_hash": h, "ticket_id": t, "created_at": at}
+                for (p, k), (h, t, at) in self._keys.items()
+            ]
+            _INSERT_KEY.run(self.session, rows)
+            self._keys.clear()
+
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
 
 
 def _bound(values: dict[str, Any]) -> dict[str, Any]:

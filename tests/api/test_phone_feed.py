@@ -13,8 +13,11 @@ import pytest
 from queue_core.config import load_config
 from queue_core.events.hub import EventHub
 from queue_core.events.watch import TicketWatch, TooManyWatchers
-from queue_core.service import Branch
 from queue_core.store import Store
+from queue_core.usecases import Branch
+from queue_core.usecases.counters import CallNext, Finish, MoveCounter
+from queue_core.usecases.day import StartDay
+from queue_core.usecases.tickets import IssueTicket, MoveTicket
 from queue_core.wire import iso
 
 
@@ -38,27 +41,29 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def test_public_states_follow_transfers_and_expire_with_the_business_day(store: Store) -> None:
     clock = Clock()
     branch = Branch(load_config(), store, b"k" * 32, clock=clock)
-    branch.set_state(3, "open", "t03")
-    first = branch.issue("kiosk-1", "A").ticket
-    second = branch.issue("kiosk-1", "A").ticket
-    moved = branch.issue("kiosk-1", "A").ticket
-    branch.move(moved["id"], "B")  # a new visit: the QR code's id still finds it
-    states = branch.public_many([first["id"], second["id"], moved["id"], "unknown"])
+    run = branch.execute_sync
+    run(MoveCounter(3, "open", "t03"))
+    first = run(IssueTicket("kiosk-1", "A")).body
+    second = run(IssueTicket("kiosk-1", "A")).body
+    moved = run(IssueTicket("kiosk-1", "A")).body
+    run(MoveTicket(moved["id"], "B"))  # a new visit: the QR code's id still finds it
+    states = branch.reads.public_many([first["id"], second["id"], moved["id"], "unknown"])
     assert set(states) == {first["id"], second["id"], moved["id"]}
     assert [states[t["id"]]["ahead"] for t in (first, second)] == [0, 1]
     assert states[moved["id"]]["service"] == "B" and states[moved["id"]]["number"] == "A003"
-    assert states[first["id"]] | {"estimated_wait_s": None} == branch.public(first["id"]) | {
+    assert states[first["id"]] | {"estimated_wait_s": None} == branch.reads.public(first["id"]) | {
         "estimated_wait_s": None
     }
-    branch.call_next(3, "t03")
-    called = branch.public_many([first["id"]])[first["id"]]
+    run(CallNext(3, "t03"))
+    called = branch.reads.public_many([first["id"]])[first["id"]]
     assert (called["status"], called["counter"], called["counter_name"]) == ("called", 3, "3号窗口")
 
     clock.now += 18 * 3600  # the next morning, before the engine voided yesterday's tickets
-    assert all(s["expired"] for s in branch.public_many([first["id"], second["id"]]).values())
-    branch.end_of_day()
-    after = branch.public_many([second["id"]])[second["id"]]
+    assert all(s["expired"] for s in branch.reads.public_many([first["id"], second["id"]]).values())
+    run(StartDay())
+    after = branch.reads.public_many([second["id"]])[second["id"]]
     assert (after["status"], after["expired"]) == ("cancelled", True)
+    branch.stop()
 
 
 def test_the_watch_sends_each_page_its_newest_state_and_coalesces_bursts(store: Store) -> None:
@@ -71,15 +76,13 @@ def test_the_watch_sends_each_page_its_newest_state_and_coalesces_bursts(store: 
 
         async def compute(ids: list[str]) -> dict[str, dict[str, object]]:
             computed.append(len(ids))
-            return await asyncio.to_thread(branch.public_many, ids)
+            return await asyncio.to_thread(branch.reads.public_many, ids)
 
         watch = TicketWatch(hub, compute, max_pages=3, max_per_ticket=2)
         watch.start()
         try:
-            await asyncio.to_thread(branch.set_state, 3, "open", "t03")
-            tickets = [
-                (await asyncio.to_thread(branch.issue, "kiosk-1", "A")).ticket for _ in range(12)
-            ]
+            await branch.execute(MoveCounter(3, "open", "t03"))
+            tickets = [(await branch.execute(IssueTicket("kiosk-1", "A"))).body for _ in range(12)]
             last = tickets[-1]["id"]
             assert (await watch.open("unknown"))[1] is None
             page, now = await watch.open(last)
@@ -95,8 +98,8 @@ def test_the_watch_sends_each_page_its_newest_state_and_coalesces_bursts(store: 
 
             passes = watch.passes
             for _ in range(10):  # a burst of calls while the page does not read
-                await asyncio.to_thread(branch.call_next, 3, "t03")
-                await asyncio.to_thread(branch.finish, 3, None)
+                await branch.execute(CallNext(3, "t03"))
+                await branch.execute(Finish(3))
             for watcher in (page, twin):  # each ends on the newest state, read or not
                 reads = [await asyncio.wait_for(watcher.next(), 5)]
                 while '"ahead":1,' not in reads[-1]:
@@ -111,6 +114,7 @@ def test_the_watch_sends_each_page_its_newest_state_and_coalesces_bursts(store: 
             assert watch.pages == 0 and watch.watchers == {}
         finally:
             await watch.stop()
+            branch.stop()
 
     asyncio.run(scenario())
 

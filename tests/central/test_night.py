@@ -22,8 +22,10 @@ from queue_core.central.files import (
 )
 from queue_core.central.uplink import outside_hours
 from queue_core.config import parse_config
-from queue_core.service import Branch
 from queue_core.store import Store
+from queue_core.usecases import Branch
+from queue_core.usecases.counters import MoveCounter
+from queue_core.usecases.tickets import CancelTicket, IssueTicket
 from tests.support.central import branch_toml, sections_file
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -56,18 +58,20 @@ def test_a_received_file_waits_for_an_empty_hall_at_night(tmp_path: Path) -> Non
     sections = tomllib.loads(sections_file(tmp_path, 1).read_text("utf-8"))
     uplink.files.receive(sign(key, file_body("0101", 1, sections, time.time(), "hq")))
     try:
-        branch.set_state(1, "open", "t01")
+        run = branch.execute_sync
+        run(MoveCounter(1, "open", "t01"))
         assert asyncio.run(uplink.apply_if_quiet()) is None  # midday
         now["t"] = at("20:00")
         assert asyncio.run(uplink.apply_if_quiet()) is None  # night, but counter 1 is open
-        branch.set_state(1, "close", "t01")
-        branch.issue("kiosk", "A")
+        run(MoveCounter(1, "close", "t01"))
+        run(IssueTicket("kiosk", "A"))
         assert asyncio.run(uplink.apply_if_quiet()) is None  # someone still waits
-        (waiting,) = branch.list_tickets(None, None, None)
-        branch.cancel(waiting["id"])
+        (waiting,) = branch.reads.list_tickets(None, None, None)
+        run(CancelTicket(waiting["id"]))
         assert asyncio.run(uplink.apply_if_quiet()) == 1
         assert restarts == [True]
         assert uplink.files.versions()["applied"] == 1
     finally:
         asyncio.run(uplink.stop())
+        branch.stop()
         store.dispose()

@@ -19,8 +19,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from queue_core.config import load_config
 from queue_core.domain.errors import DomainError
-from queue_core.service import Branch
 from queue_core.store import Store
+from queue_core.usecases import Branch, Command
+from queue_core.usecases.counters import CallNext, Finish, MoveCounter, Skip, Start, Transfer
+from queue_core.usecases.tickets import CancelTicket, IssueTicket, ReassignTicket
 
 COUNTERS = [1, 2, 4, 5, 7]
 SERVICES = ["A", "B", "C", "V"]
@@ -43,13 +45,18 @@ class BranchMachine(RuleBasedStateMachine):
         self.store = Store(f"sqlite:///{self.dir / 'q.db'}")
         self.branch = Branch(load_config(), self.store, b"k" * 32, clock=self.clock)
         for n in COUNTERS:
-            self.branch.set_state(n, "open", "tester")
+            self.run(MoveCounter(n, "open", "tester"))
         self.issued: dict[str, dict[str, Any]] = {}  # visit id -> last known ticket
         self.current: dict[int, str] = {}
         self.called_ids: list[str] = []
         self.numbers: set[str] = set()
 
+    def run(self, command: Command[Any]) -> Any:
+        """The command's answer, as the API would send it."""
+        return self.branch.execute_sync(command).body
+
     def teardown(self) -> None:
+        self.branch.stop()
         self.store.dispose()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -68,7 +75,7 @@ class BranchMachine(RuleBasedStateMachine):
         green=st.booleans(),
     )
     def issue(self, service: str, tier: str, green: bool) -> None:
-        t = self.branch.issue("lobby", service, tier, green).ticket
+        t = self.run(IssueTicket("lobby", service, tier, green))
         assert t["number"] not in self.numbers
         self.numbers.add(t["number"])
         self._note(t)
@@ -80,7 +87,7 @@ class BranchMachine(RuleBasedStateMachine):
     @rule(counter=st.sampled_from(COUNTERS))
     def call_next(self, counter: int) -> None:
         try:
-            t = self.branch.call_next(counter, "tester")
+            t = self.run(CallNext(counter, "tester"))
         except DomainError:
             assert counter in self.current
             return
@@ -98,14 +105,14 @@ class BranchMachine(RuleBasedStateMachine):
         counter = data.draw(st.sampled_from(sorted(self.current)))
         try:
             if action == "finish":
-                t = self.branch.finish(counter)
+                t = self.run(Finish(counter))
             elif action == "skip":
-                t = self.branch.skip(counter)
+                t = self.run(Skip(counter))
             elif action == "start":
-                t = self.branch.start(counter)
+                t = self.run(Start(counter))
             else:
                 old_id = self.current[counter]
-                t = self.branch.transfer(counter, data.draw(st.sampled_from(SERVICES)), None)
+                t = self.run(Transfer(counter, data.draw(st.sampled_from(SERVICES))))
                 self.issued[old_id] = {**self.issued[old_id], "status": "transferred"}
         except DomainError:
             return  # e.g. start twice: refused, nothing changed
@@ -121,17 +128,19 @@ class BranchMachine(RuleBasedStateMachine):
         if not skipped:
             return
         ident = data.draw(st.sampled_from(skipped))
-        self._note(self.branch.reassign(ident, front, None))
+        self._note(self.run(ReassignTicket(ident, front)))
 
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
         open_ = self._ids_in_number_order("waiting", "skipped")
         if open_:
-            self._note(self.branch.cancel(data.draw(st.sampled_from(open_))))
+            self._note(self.run(CancelTicket(data.draw(st.sampled_from(open_)))))
 
     @invariant()
     def nothing_lost(self) -> None:
-        stored = {t.id: t.status.value for t in self.store.tickets_of_day(self.branch.today())}
+        stored = {
+            t.id: t.status.value for t in self.store.tickets_of_day(self.branch.reads.today())
+        }
         assert set(stored) == set(self.issued)
         for ident, t in self.issued.items():
             assert stored[ident] == t["status"], (t["number"], stored[ident], t["status"])
@@ -146,9 +155,9 @@ class BranchMachine(RuleBasedStateMachine):
             self.clock.now += 60
             for counter in COUNTERS:
                 if counter in self.current:
-                    self._note(self.branch.finish(counter))
+                    self._note(self.run(Finish(counter)))
                     del self.current[counter]
-                t = self.branch.call_next(counter, "tester")
+                t = self.run(CallNext(counter, "tester"))
                 if t is not None:
                     self._note(t)
                     self.current[counter] = t["id"]

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from queue_core.access import RateLimiter, refill
+from queue_core.access import RateLimit, refill
+from queue_core.config import load_config
 from queue_core.domain.errors import TooMany
 from queue_core.store import Store
+from queue_core.usecases import Branch
+from queue_core.usecases.tickets import IssueTicket
 
 
 def test_refill_is_capped_by_the_burst() -> None:
@@ -18,18 +21,29 @@ def test_refill_is_capped_by_the_burst() -> None:
 
 
 def test_two_workers_share_one_bucket(tmp_path: Path) -> None:
-    now = [1000.0]
-    store = Store(f"sqlite:///{tmp_path / 'q.db'}")
-    first, second = (RateLimiter(30, 3, lambda: now[0], store) for _ in range(2))
+    now = [1_763_020_800.0]
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    stores = [Store(url), Store(url)]  # two engine processes on one database
+    limit = RateLimit(30, 3)
+    first, second = (Branch(load_config(), s, b"k" * 32, clock=lambda: now[0]) for s in stores)
+
+    def issue(branch: Branch, kiosk: str) -> None:
+        branch.execute_sync(IssueTicket(kiosk, "A", limited_as=kiosk, limit=limit))
+
     try:
-        for limiter in (first, second, first):
-            store.submit(lambda limiter=limiter: limiter.take("kiosk-1"))
+        for branch in (first, second, first):
+            issue(branch, "kiosk-1")
         with pytest.raises(TooMany):
-            store.submit(lambda: second.take("kiosk-1"))
-        store.submit(lambda: second.take("kiosk-2"))  # another kiosk has its own bucket
+            issue(second, "kiosk-1")
+        issue(second, "kiosk-2")  # another kiosk has its own bucket
         now[0] += 2.0  # 30 a minute: one more token after two seconds
-        store.submit(lambda: first.take("kiosk-1"))
+        issue(first, "kiosk-1")
         with pytest.raises(TooMany):
-            store.submit(lambda: first.take("kiosk-1"))
+            issue(first, "kiosk-1")
+        with pytest.raises(TooMany):
+            issue(second, "kiosk-1")
     finally:
-        store.dispose()
+        for branch in (first, second):
+            branch.stop()
+        for store in stores:
+            store.dispose()
