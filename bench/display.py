@@ -23,7 +23,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -33,13 +32,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pygame
 
 from display.app import HallDisplay, Options
-from display.fonts import find_cjk_font
 from display.screen import ScreenModel, screen
 from display.settings import BranchSettings, DisplaySettings
 from display.state import HallState, apply
 from display.view import Painter
+from drivers.screen.fonts import find_cjk_font
 from drivers.voice import LogSpeaker
+from queue_core import wire
 from queue_core.client import EngineClient
+from queue_core.wire import News
+from tests.support import wire as made
 from tests.support.engine import DISPLAY_TOKEN, LOBBY, RunningEngine
 
 FPS = 30
@@ -59,24 +61,21 @@ def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
-def busy_hall(start: float, seconds: float, calls_per_minute: float) -> list[dict[str, Any]]:
+def busy_hall(start: float, seconds: float, calls_per_minute: float) -> list[News]:
     """A timeline of engine events: issues and calls at the given rate, pauses, a notice."""
-    events: list[dict[str, Any]] = [
-        {
-            "seq": 1,
-            "type": "snapshot",
-            "at": iso(start),
-            "data": {
-                "branch": {"name": "城东支行", "name_en": "Chengdong Sub-branch"},
-                "services": [{"code": c, "name": n, "name_en": e} for c, n, e in SERVICES],
-                "counters": [
-                    {"number": n, "name": f"{n}号窗口", "state": "open"} for n in range(1, 9)
-                ],
-                "queue": {},
-                "last_calls": [],
-                "announcements": [{"id": "1", "active": True, "text": NOTICE}],
-            },
-        }
+    services: list[wire.ServiceBody] = [
+        {"code": c, "name": n, "name_en": e, "waiting": 0, "estimated_wait_s": None, "open": True}
+        for c, n, e in SERVICES
+    ]
+    notice: wire.AnnouncementBody = {"id": 1, "text": NOTICE, "until": None, "active": True}
+    events: list[News] = [
+        made.snapshot(
+            1,
+            start,
+            counters=[made.counter_body(n) for n in range(1, 9)],
+            services=services,
+            announcements=[notice],
+        )
     ]
     issued = {c: 0 for c, _, _ in SERVICES}
     called = {c: 0 for c, _, _ in SERVICES}
@@ -90,59 +89,18 @@ def busy_hall(start: float, seconds: float, calls_per_minute: float) -> list[dic
         waiting = {
             c: [f"{c}{n:03d}" for n in range(called[c] + 1, issued[c] + 3)] for c, _, _ in SERVICES
         }
-        q = {
-            c: {"waiting": len(w), "estimated_wait_s": 60 * len(w), "next": w[:5]}
-            for c, w in waiting.items()
-        }
-        number = f"{code}{called[code]:03d}"
+        q = made.queue(**waiting)
         counter = 1 + i % 8
         seq += 1
-        events.append(
-            {
-                "seq": seq,
-                "type": "ticket.issued",
-                "at": iso(t),
-                "data": {
-                    "ticket": {"id": f"i{seq}", "number": f"{code}{issued[code] + 2:03d}"},
-                    "queue": q,
-                },
-            }
-        )
+        fresh = made.ticket(f"{code}{issued[code] + 2:03d}")
+        events.append(made.ticket_event(seq, "issued", fresh, t, q))
         seq += 1
-        events.append(
-            {
-                "seq": seq,
-                "type": "ticket.called",
-                "at": iso(t + step / 2),
-                "data": {
-                    "ticket": {
-                        "id": number,
-                        "number": number,
-                        "service": code,
-                        "tier": "normal",
-                        "green_channel": i % 7 == 0,
-                        "call_count": 1,
-                    },
-                    "queue": q,
-                    "counter": {
-                        "number": counter,
-                        "name": f"{counter}号窗口",
-                        "name_en": f"Counter {counter}",
-                    },
-                },
-            }
-        )
+        body = made.ticket(f"{code}{called[code]:03d}", counter=counter, green=i % 7 == 0)
+        events.append(made.ticket_event(seq, "called", body, t + step / 2, q))
         if i % 5 == 0:
             seq += 1
             state = "paused" if i % 10 == 0 else "open"
-            events.append(
-                {
-                    "seq": seq,
-                    "type": "counter.updated",
-                    "at": iso(t),
-                    "data": {"counter": {"number": 4, "name": "4号窗口", "state": state}},
-                }
-            )
+            events.append(made.counter_event(seq, made.counter_body(4, state), t))
         t += step
     return events
 
@@ -151,7 +109,7 @@ def frames(size: tuple[int, int], seconds: float, calls_per_minute: float) -> li
     """Frame times (s) drawing a simulated busy hall at ``FPS``."""
     surface = pygame.display.set_mode(size)
     painter = Painter(surface, find_cjk_font())
-    settings = BranchSettings(tier_ranks={"normal": 0}, display=DisplaySettings(flash_s=6))
+    settings = BranchSettings(display=DisplaySettings(flash_s=6))
     start = 1_790_000_000.0
     timeline = busy_hall(start, seconds, calls_per_minute)
     state, nxt, times = HallState(), 0, []
@@ -167,10 +125,10 @@ def frames(size: tuple[int, int], seconds: float, calls_per_minute: float) -> li
     return times
 
 
-def _at(event: dict[str, Any]) -> float:
+def _at(news: News) -> float:
     from display.state import parse_time
 
-    return parse_time(event["at"]) or 0.0
+    return parse_time(news.at) or 0.0
 
 
 class Probe(HallDisplay):

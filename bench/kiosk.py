@@ -33,7 +33,7 @@ from escpos.printer import Dummy
 
 from drivers.printer.simulator import CUT, PrinterSimulator
 from kiosk.app import Kiosk
-from kiosk.state import Choose, Showing
+from kiosk.model import Choose, Showing
 from tests.kiosk.running import (
     center,
     open_counter,

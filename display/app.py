@@ -25,22 +25,23 @@ from typing import Any
 import pygame
 
 from display.announce import SETTLES_CALL, AnnouncementQueue, Utterance, spoken_text, text_of
-from display.program import (
-    cjk_font,
-    keep_trying,
-    open_screen,
-    run_program,
-    size_option,
-    until_stopped,
-)
 from display.screen import ScreenModel, screen
 from display.settings import BranchSettings, branch_settings
 from display.sound import opening, saying
 from display.state import Call, HallState, apply, call_of
 from display.view import Painter
+from drivers.screen.program import (
+    cjk_font,
+    open_screen,
+    run_program,
+    size_option,
+    until_stopped,
+)
 from drivers.voice import LogSpeaker, Pcm, Speaker, Voice, VoiceOptions, open_speaker
 from queue_core import DEFAULT_ENGINE
 from queue_core.client import AsyncEngineClient, EngineError, EventStream, configure_logging
+from queue_core.retry import keep_trying
+from queue_core.wire import News, TicketBody, TicketNews
 
 log = logging.getLogger("display")
 
@@ -104,21 +105,20 @@ class HallDisplay:
         self.announced: dict[str, Any] | None = None
 
     # Events in
-    def on_event(self, event: dict[str, Any]) -> None:
+    def on_event(self, news: News) -> None:
         """Apply one engine event: new state, and a call to say when it is one."""
         now = self.clock()
         fresh = self.settings.display.fresh_s
-        self.state = apply(self.state, event, now, fresh)
-        call = call_of(event, now, fresh)
-        ticket = (event.get("data") or {}).get("ticket") or {}
+        self.state = apply(self.state, news, now, fresh)
+        call = call_of(news, now, fresh)
         if call is not None and self.options.voice and self.settings.voice.enabled:
             self.queue.offer(call, now)
-        elif event.get("type") in SETTLES_CALL:
-            self.queue.settle(str(ticket.get("id", "")))
-            if self.announcing is not None and self.announcing.ticket_id == ticket.get("id"):
+        elif isinstance(news, TicketNews) and f"ticket.{news.kind}" in SETTLES_CALL:
+            self.queue.settle(news.ticket["id"])
+            if self.announcing is not None and self.announcing.ticket_id == news.ticket["id"]:
                 self.speaker.stop()  # the customer is at the counter: no need to go on
-        elif event.get("type") == "ticket.issued":
-            self._prepare_calls_of(ticket)
+        elif isinstance(news, TicketNews) and news.kind == "issued":
+            self._prepare_calls_of(news.ticket)
         if call is not None and self._event_waiting_since is None:
             self._event_waiting_since = time.perf_counter()  # measured: call event -> frame
         self.dirty.set()
@@ -163,9 +163,9 @@ class HallDisplay:
         self.dirty.set()
 
     # Sentences rendered before they are needed
-    def _prepare_calls_of(self, ticket: dict[str, Any]) -> None:
+    def _prepare_calls_of(self, ticket: TicketBody) -> None:
         """A new ticket: render its call for every open counter that serves its service."""
-        number, service = str(ticket.get("number") or ""), str(ticket.get("service") or "")
+        number, service = ticket["number"], ticket["service"]
         if self.voice is None or not number:
             return
         open_counters = {c.number for c in self.state.counters if c.state == "open"}
@@ -206,7 +206,9 @@ class HallDisplay:
                 if self.voice.neural_state() is not None:
                     log.warning("voice: %s", self.voice.neural_state())
 
-        await keep_trying(load, self.stopping, "branch settings", max_delay=30.0)
+        await keep_trying(
+            load, (EngineError,), "branch settings", max_delay=30.0, stopping=self.stopping
+        )
 
     # Screen out
     def model(self) -> ScreenModel:

@@ -93,7 +93,7 @@ def kind_of(call: Call, settings: BranchSettings) -> CallKind:
     """Green channel first (the care a customer needs), then VIP, else normal."""
     if call.green_channel:
         return CallKind.GREEN
-    if settings.is_vip(call.tier, call.service):
+    if call.is_vip or call.service in settings.display.vip_services:
         return CallKind.VIP
     return CallKind.NORMAL
 

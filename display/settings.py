@@ -67,20 +67,14 @@ class VoiceSettings:
 
 @dataclass(frozen=True, slots=True)
 class BranchSettings:
-    """The branch as the display needs it: names, tier ranks and the two sections above."""
+    """The branch as the display needs it: names and the two sections above (who is a VIP the
+    engine says on each ticket, ``is_vip``)."""
 
     name: str = ""
     name_en: str = ""
     timezone: str = "Asia/Shanghai"
-    tier_ranks: Mapping[str, int] = field(default_factory=dict)
     display: DisplaySettings = field(default_factory=DisplaySettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
-
-    def is_vip(self, tier: str | None, service: str | None) -> bool:
-        """A ticket of a tier ranked above the base tier, or of a VIP service."""
-        if service is not None and service in self.display.vip_services:
-            return True
-        return tier is not None and self.tier_ranks.get(tier, 0) > 0
 
 
 def _int(section: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
@@ -149,13 +143,10 @@ def voice_settings(section: Mapping[str, Any]) -> VoiceSettings:
 def branch_settings(branch: Mapping[str, Any]) -> BranchSettings:
     """Read the body of ``GET /branch``."""
     info = branch.get("branch") or {}
-    tiers = branch.get("tiers") or []
-    ranks = {str(t["code"]): int(t.get("rank", 0)) for t in tiers if "code" in t}
     return BranchSettings(
         name=str(info.get("name", "")),
         name_en=str(info.get("name_en") or ""),
         timezone=str(info.get("timezone") or "Asia/Shanghai"),
-        tier_ranks=ranks,
         display=display_settings(branch.get("display") or {}),
         voice=voice_settings(branch.get("voice") or {}),
     )

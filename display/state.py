@@ -1,4 +1,4 @@
-"""The hall as the display knows it: engine events in, a new ``HallState`` out.
+"""The hall as the display knows it: engine events (``wire.News``) in, a new ``HallState`` out.
 
 Pure: no clock, no I/O. ``now`` (epoch seconds of the display's own clock) is passed in with
 every event so that a call's flash can be timed from when the hall *saw* it, which does not
@@ -15,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+
+from queue_core import wire
 
 MAX_CALLS = 10
 MAX_ANNOUNCEMENTS = 20
-
-Json = Mapping[str, Any]
 
 
 def parse_time(value: object) -> float | None:
@@ -40,7 +39,7 @@ class Call:
     ticket_id: str
     number: str
     service: str
-    tier: str
+    is_vip: bool
     green_channel: bool
     counter: int
     counter_name: str
@@ -105,31 +104,28 @@ class HallState:
     names: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # service -> names
 
 
-def _counter_ref(value: object, fallback: object) -> tuple[int, str, str]:
-    if isinstance(value, Mapping):
-        number = int(value.get("number") or 0)
-        name = str(value.get("name") or f"{number}号窗口")
-        return number, name, str(value.get("name_en") or f"Counter {number}")
-    number = value if isinstance(value, int) else fallback if isinstance(fallback, int) else 0
-    return number, f"{number}号窗口", f"Counter {number}"
-
-
 def call_from(
-    ticket: Json, counter: object, seq: int, at: float | None, now: float, recall: bool, live: bool
+    ticket: wire.TicketBody,
+    counter: wire.CounterRef | None,
+    seq: int,
+    at: float | None,
+    now: float,
+    recall: bool,
+    live: bool,
 ) -> Call:
     """Build a ``Call`` from a ticket body and the counter it was called to."""
-    number, name, name_en = _counter_ref(counter, ticket.get("counter"))
+    ref = counter or wire.counter_ref_of(ticket["counter"] or 0)
     return Call(
-        ticket_id=str(ticket.get("id") or ticket.get("number") or seq),
-        number=str(ticket.get("number", "")),
-        service=str(ticket.get("service", "")),
-        tier=str(ticket.get("tier") or ""),
-        green_channel=bool(ticket.get("green_channel")),
-        counter=number,
-        counter_name=name,
-        counter_name_en=name_en,
+        ticket_id=ticket["id"],
+        number=ticket["number"],
+        service=ticket["service"],
+        is_vip=ticket["is_vip"],
+        green_channel=ticket["green_channel"],
+        counter=ref["number"],
+        counter_name=ref["name"],
+        counter_name_en=ref["name_en"],
         seq=seq,
-        call_count=int(ticket.get("call_count") or 0),
+        call_count=ticket["call_count"],
         recall=recall,
         at=at,
         seen_at=now,
@@ -137,23 +133,17 @@ def call_from(
     )
 
 
-def call_of(event: Json, now: float, fresh_s: float = 60.0) -> Call | None:
+def call_of(news: wire.News, now: float, fresh_s: float = 60.0) -> Call | None:
     """The call an event makes (``ticket.called`` / ``ticket.recalled``), else None.
 
     A call that happened more than ``fresh_s`` before ``now`` (a replay after a long outage)
     is still a call the hall must see, but it is not ``live``: it neither flashes nor speaks.
     """
-    kind = event.get("type")
-    if kind not in ("ticket.called", "ticket.recalled"):
+    if not isinstance(news, wire.TicketNews) or news.kind not in ("called", "recalled"):
         return None
-    data = event.get("data") or {}
-    ticket = data.get("ticket") or {}
-    at = parse_time(event.get("at"))
+    at = parse_time(news.at)
     live = at is None or now - at <= fresh_s
-    return call_from(
-        ticket, data.get("counter"), int(event.get("seq", 0)), at, now,
-        kind == "ticket.recalled", live,
-    )  # fmt: skip
+    return call_from(news.ticket, news.counter, news.seq, at, now, news.kind == "recalled", live)
 
 
 def _push_call(calls: tuple[Call, ...], call: Call) -> tuple[Call, ...]:
@@ -162,9 +152,7 @@ def _push_call(calls: tuple[Call, ...], call: Call) -> tuple[Call, ...]:
     return (call, *kept)[:MAX_CALLS]
 
 
-def _queue(state: HallState, queue: object) -> tuple[ServiceQueue, ...]:
-    if not isinstance(queue, Mapping):
-        return state.services
+def _queue(state: HallState, queue: wire.QueueSummary) -> tuple[ServiceQueue, ...]:
     by_code = {s.code: s for s in state.services}
     order = [s.code for s in state.services] + [c for c in queue if c not in by_code]
     result = []
@@ -172,126 +160,99 @@ def _queue(state: HallState, queue: object) -> tuple[ServiceQueue, ...]:
         entry = queue.get(code)
         old = by_code.get(code)
         name, name_en = state.names.get(code, (old.name, old.name_en) if old else (code, code))
-        if not isinstance(entry, Mapping):
+        if entry is None:
             if old is not None:
                 result.append(old)
             continue
-        wait = entry.get("estimated_wait_s")
         result.append(
             ServiceQueue(
                 code=code,
                 name=name,
                 name_en=name_en,
-                waiting=int(entry.get("waiting") or 0),
-                estimated_wait_s=int(wait) if isinstance(wait, int | float) else None,
-                next=tuple(str(n) for n in entry.get("next") or ()),
+                waiting=entry["waiting"],
+                estimated_wait_s=entry["estimated_wait_s"],
+                next=tuple(entry["next"]),
             )
         )
     return tuple(result)
 
 
-def _counter(body: Json) -> CounterInfo:
-    number = int(body.get("number") or 0)
+def _counter(body: wire.CounterBody) -> CounterInfo:
     return CounterInfo(
-        number=number,
-        name=str(body.get("name") or f"{number}号窗口"),
-        name_en=str(body.get("name_en") or f"Counter {number}"),
-        state=str(body.get("state") or "open"),
-        reason=str(body.get("paused_reason") or ""),
+        number=body["number"],
+        name=body["name"],
+        name_en=body["name_en"],
+        state=body["state"],
+        reason=body["paused_reason"] or "",
     )
 
 
-def _announcement(body: Json) -> Announcement:
-    return Announcement(
-        id=str(body.get("id", "")),
-        text=str(body.get("text", "")),
-        until=parse_time(body.get("until")),
-    )
+def _announcement(body: wire.AnnouncementBody) -> Announcement:
+    return Announcement(id=str(body["id"]), text=body["text"], until=parse_time(body["until"]))
 
 
-def _snapshot(state: HallState, data: Json, now: float) -> HallState:
-    branch = data.get("branch") or {}
-    services = data.get("services") or []
-    names = {str(s["code"]): (str(s.get("name") or s["code"]), str(s.get("name_en") or ""))
-             for s in services if isinstance(s, Mapping) and "code" in s}  # fmt: skip
+def _snapshot(state: HallState, data: wire.SnapshotData, now: float) -> HallState:
+    branch = data["branch"]
+    names = {s["code"]: (s["name"] or s["code"], s["name_en"]) for s in data["services"]}
     base = replace(
         state,
-        branch_name=str(branch.get("name") or state.branch_name),
-        branch_name_en=str(branch.get("name_en") or state.branch_name_en),
+        branch_name=branch["name"] or state.branch_name,
+        branch_name_en=branch["name_en"] or state.branch_name_en,
         names=names or state.names,
         services=tuple(ServiceQueue(code, *names[code]) for code in names) or state.services,
     )
-    calls = []
-    for item in (data.get("last_calls") or [])[:MAX_CALLS]:
-        ticket = item.get("ticket") or {}
-        at = parse_time(item.get("at"))
-        calls.append(call_from(ticket, item.get("counter"), 0, at, now, False, False))
-    counters = tuple(_counter(c) for c in data.get("counters") or [] if isinstance(c, Mapping))
-    notes = tuple(
-        _announcement(a) for a in data.get("announcements") or [] if a.get("active", True)
-    )
+    calls = [
+        call_from(item["ticket"], item["counter"], 0, parse_time(item["at"]), now, False, False)
+        for item in data["last_calls"][:MAX_CALLS]
+    ]
+    counters = tuple(_counter(c) for c in data["counters"])
+    notes = tuple(_announcement(a) for a in data["announcements"] if a["active"])
     return replace(
         base,
         calls=tuple(calls),
-        services=_queue(base, data.get("queue")),
+        services=_queue(base, data["queue"]),
         counters=counters or state.counters,
         announcements=notes[-MAX_ANNOUNCEMENTS:],
-        help=tuple(
-            (str(h.get("id")), str(h.get("device") or ""))
-            for h in data.get("help") or []
-            if isinstance(h, Mapping) and h.get("state") == "open"
-        ),
+        help=tuple((h["id"], h["device"]) for h in data["help"] if h["state"] == "open"),
     )
 
 
-def _help(state: HallState, data: Json) -> HallState:
-    ident = str(data.get("id", ""))
-    kept = tuple(h for h in state.help if h[0] != ident)
-    if data.get("state") == "open":
-        kept = (*kept, (ident, str(data.get("device") or "")))
+def _help(state: HallState, body: wire.HelpBody) -> HallState:
+    kept = tuple(h for h in state.help if h[0] != body["id"])
+    if body["state"] == "open":
+        kept = (*kept, (body["id"], body["device"]))
     return replace(state, help=kept)
 
 
-def _announce(state: HallState, data: Json) -> HallState:
-    note = _announcement(data)
+def _announce(state: HallState, body: wire.AnnouncementBody) -> HallState:
+    note = _announcement(body)
     kept = tuple(a for a in state.announcements if a.id != note.id)
-    if data.get("active", True) and note.text:
+    if body["active"] and note.text:
         kept = (*kept, note)
     return replace(state, announcements=kept[-MAX_ANNOUNCEMENTS:])
 
 
-def _counter_updated(state: HallState, data: Json) -> HallState:
-    body = data.get("counter")
-    if not isinstance(body, Mapping):
-        return state
+def _counter_updated(state: HallState, body: wire.CounterBody) -> HallState:
     info = _counter(body)
     others = [c for c in state.counters if c.number != info.number]
     return replace(state, counters=tuple(sorted([*others, info], key=lambda c: c.number)))
 
 
-def apply(state: HallState, event: Json, now: float, fresh_s: float = 60.0) -> HallState:
-    """The hall after ``event`` (one message of the engine's event stream) seen at ``now``."""
-    kind = str(event.get("type", ""))
-    data = event.get("data") or {}
-    seq = event.get("seq")
-    stamped = replace(
-        state,
-        last_seq=int(seq) if isinstance(seq, int) else state.last_seq,
-        last_event_seen_at=now,
-        synced=True,
-    )
-    if kind == "snapshot":
-        return _snapshot(stamped, data, now)
-    if kind == "announcement":
-        return _announce(stamped, data)
-    if kind == "help":
-        return _help(stamped, data)
-    if kind == "counter.updated":
-        return _counter_updated(stamped, data)
-    if not kind.startswith("ticket."):
+def apply(state: HallState, news: wire.News, now: float, fresh_s: float = 60.0) -> HallState:
+    """The hall after one message of the engine's event stream, seen at ``now``."""
+    stamped = replace(state, last_seq=news.seq, last_event_seen_at=now, synced=True)
+    if isinstance(news, wire.Snapshot):
+        return _snapshot(stamped, news.data, now)
+    if isinstance(news, wire.AnnouncementNews):
+        return _announce(stamped, news.announcement)
+    if isinstance(news, wire.HelpNews):
+        return _help(stamped, news.request)
+    if isinstance(news, wire.CounterNews):
+        return _counter_updated(stamped, news.counter)
+    if not isinstance(news, wire.TicketNews):
         return stamped
-    updated = replace(stamped, services=_queue(stamped, data.get("queue")))
-    call = call_of(event, now, fresh_s)
+    updated = replace(stamped, services=_queue(stamped, news.queue))
+    call = call_of(news, now, fresh_s)
     if call is not None:
         updated = replace(updated, calls=_push_call(updated.calls, call))
     return updated

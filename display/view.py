@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pygame
 
-from display.fonts import TextCache
 from display.layout import LARGE_NEXT, Layout, Rect, layout_for, rows, service_cells
 from display.screen import CallKind, CallLine, ScreenModel
+from drivers.screen.fonts import TextCache
 
 Color = tuple[int, int, int]
 

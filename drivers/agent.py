@@ -44,6 +44,7 @@ from queue_core.client import (
     EventStream,
     configure_logging,
 )
+from queue_core.retry import keep_trying
 
 log = logging.getLogger("branchq.signs")
 HEALTH_RETRY_S = 5.0  # the engine takes a device's health report every 5 s, after a burst
@@ -168,14 +169,15 @@ class SignsAgent:
                 self.health.get_nowait()
 
 
-async def load_layout(client: AsyncEngineClient, retry_s: float = 2.0) -> BusLayout:
+async def load_layout(client: AsyncEngineClient, max_delay: float = 5.0) -> BusLayout:
     """``GET /branch``, waiting for the engine if it is not up yet."""
-    while True:
-        try:
-            return BusLayout.from_branch(await client.request("GET", "/branch"))
-        except EngineUnavailable as exc:
-            log.info("engine not reachable (%s); retrying", exc)
-            await asyncio.sleep(retry_s)
+
+    async def load() -> BusLayout:
+        return BusLayout.from_branch(await client.request("GET", "/branch"))
+
+    layout = await keep_trying(load, (EngineUnavailable,), "the bus layout", max_delay=max_delay)
+    assert layout is not None  # nothing stops the wait but an answer
+    return layout
 
 
 async def run(engine: str, token: str, options: BusOptions, exit_after: float | None) -> int:

@@ -26,22 +26,19 @@ from typing import Any
 
 import pygame
 
-from display.program import (
+from drivers.printer import NoPrinter, PrinterConfig, PrinterError, TicketPrint, TicketPrinter
+from drivers.screen.program import (
     cjk_font,
-    keep_trying,
     open_screen,
     run_program,
     size_option,
     until_stopped,
 )
-from drivers.printer import NoPrinter, PrinterConfig, PrinterError, TicketPrint, TicketPrinter
 from drivers.voice import LogSpeaker, Speaker, Voice, open_speaker
 from kiosk import care
-from kiosk.care import Speak
 from kiosk.guide import Guide, voice_options
 from kiosk.layout import hit
-from kiosk.settings import SettingsFile, default_path, parse_printer_url, printer_settings
-from kiosk.state import (
+from kiosk.model import (
     AskForHelp,
     BranchLoaded,
     CheckPin,
@@ -63,13 +60,14 @@ from kiosk.state import (
     SaveSettings,
     ServicesLoaded,
     Showing,
+    Speak,
     Tap,
     Tick,
     TokenChecked,
-    new_state,
-    step,
 )
-from kiosk.state import Link as LinkChanged
+from kiosk.model import Link as LinkChanged
+from kiosk.settings import SettingsFile, default_path, parse_printer_url, printer_settings
+from kiosk.state import new_state, step
 from kiosk.view import Painter
 from queue_core import DEFAULT_ENGINE
 from queue_core.client import (
@@ -80,6 +78,7 @@ from queue_core.client import (
     EventStream,
     configure_logging,
 )
+from queue_core.retry import keep_trying
 from queue_core.security import hash_pin, verify_pin
 
 log = logging.getLogger("kiosk")
@@ -241,7 +240,7 @@ class Kiosk:
             self.dispatch(ServicesLoaded(services, self.clock()))
             self._start_voice(branch)
 
-        await keep_trying(load, self.stopping, "branch", max_delay=15.0)
+        await keep_trying(load, (EngineError,), "branch", max_delay=15.0, stopping=self.stopping)
 
     async def check_token(self) -> None:
         """Ask the engine whose token this kiosk has. While it is not a kiosk's (unknown, or a
@@ -276,8 +275,8 @@ class Kiosk:
     async def follow_events(self) -> None:
         while not self.stopping.is_set():
             try:
-                async for event in self.stream:
-                    self.dispatch(EngineEvent(event, self.clock()))
+                async for news in self.stream:
+                    self.dispatch(EngineEvent(news, self.clock()))
             except EngineError as exc:  # the token was refused
                 log.error("event stream refused: %s", exc)
                 await asyncio.sleep(30)

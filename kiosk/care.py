@@ -13,65 +13,32 @@ falling idle silences it. No age is asked: whoever taps care mode gets it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from dataclasses import replace
+from typing import Any
 
 from drivers.voice.reading import number_en, number_zh, ticket_en, ticket_zh
-from queue_core.domain.care import PENSION_DAYS, CareDefault, care_by_default
+from kiosk.model import (
+    NONE,
+    CarePolicy,
+    Choose,
+    Effect,
+    Issuing,
+    KioskState,
+    Notice,
+    Result,
+    Service,
+    Showing,
+    Speak,
+    go,
+)
+from kiosk.texts import NOTICES, pick
 
-if TYPE_CHECKING:
-    from kiosk.state import Effect, KioskState, Lang, Result, Service
+__all__ = ["CarePolicy", "Speak", "care_services", "guidance", "switch", "with_guidance"]
 
 #: Care mode's services screen shows at most this many services (fewer choices).
 MAX_SERVICES = 4
 ORDINALS_ZH = "一二三四五六"
 ORDINALS_EN = ("first", "second", "third", "fourth", "fifth", "sixth")
-
-
-@dataclass(frozen=True, slots=True)
-class CarePolicy:
-    """The branch's ``[care]`` section as the kiosk uses it."""
-
-    default: CareDefault = CareDefault.PENSION_DAYS
-    pension_days: tuple[int, ...] = PENSION_DAYS
-    services: tuple[str, ...] = ()  # empty: the first open services
-    timezone: str = "Asia/Shanghai"
-
-    def on_by_default(self, now: float) -> bool:
-        """Whether the first screen is in care mode at ``now`` (the branch's local day)."""
-        try:
-            zone = ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo("Asia/Shanghai")
-        day = datetime.fromtimestamp(now, zone).date()
-        return care_by_default(day, self.default, self.pension_days)
-
-    @classmethod
-    def from_branch(cls, branch: Any) -> CarePolicy:
-        """From ``GET /branch``: its ``care`` section and the branch's time zone."""
-        care = branch.get("care") or {}
-        info = branch.get("branch") or {}
-        try:
-            default = CareDefault(str(care.get("kiosk_default", CareDefault.PENSION_DAYS)))
-        except ValueError:
-            default = CareDefault.PENSION_DAYS
-        days = care.get("pension_days", PENSION_DAYS)
-        return cls(
-            default=default,
-            pension_days=tuple(int(d) for d in days if isinstance(d, int)),
-            services=tuple(str(c) for c in care.get("kiosk_services") or ()),
-            timezone=str(info.get("timezone") or "Asia/Shanghai"),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Speak:
-    """Effect: say ``text`` now, cutting off whatever is being said; "" only silences."""
-
-    text: str
-    lang: Lang
 
 
 def care_services(state: KioskState) -> tuple[Service, ...]:
@@ -86,8 +53,6 @@ def care_services(state: KioskState) -> tuple[Service, ...]:
 
 def switch(state: KioskState, on: bool, now: float) -> Result:
     """The care-mode button: the services screen, in care mode or out of it."""
-    from kiosk.state import NONE, Choose, go
-
     state = go(replace(state, care=on, last_touch=now), Choose(), now)
     return state, NONE
 
@@ -122,8 +87,6 @@ def fixed_guidance(state: KioskState) -> list[tuple[str, str]]:
     """The sentences care mode says most, to render before the first customer needs them:
     each language's services screen, the waiting screen, the notices and the ticket's usual
     parts (people ahead and minutes up to a busy hall's)."""
-    from kiosk.state import Choose, Issuing
-
     out: list[tuple[str, str]] = []
     for lang in state.languages:
         en = lang == "en"
@@ -140,8 +103,6 @@ def fixed_guidance(state: KioskState) -> list[tuple[str, str]]:
 # What the voice says on each screen
 def guidance(state: KioskState) -> str:
     """What care mode says about the screen showing now ("" for none)."""
-    from kiosk.state import Choose, Issuing, Notice, Showing
-
     screen, en = state.screen, state.lang == "en"
     if isinstance(screen, Choose):
         asked = state.priority and care_services(state)
@@ -157,8 +118,6 @@ def guidance(state: KioskState) -> str:
             words.insert(-1, _priority_words(bool(screen.ticket.get("green_channel")), en))
         return " ".join(words) if en else "".join(words)
     if isinstance(screen, Notice):
-        from kiosk.texts import NOTICES, pick
-
         title, detail = NOTICES[screen.kind]
         return f"{pick(title, state.lang)}. {pick(detail, state.lang)}." if en else (
             f"{pick(title, state.lang)}。{pick(detail, state.lang)}。"

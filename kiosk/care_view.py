@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from kiosk import texts
 from kiosk.care import care_services
 from kiosk.layout import Rect, buttons, care_switch, inset
-from kiosk.state import Attract, Choose, Issuing, KioskState, Notice, Showing
+from kiosk.model import Attract, Choose, Issuing, KioskState, Notice, Showing
 
 if TYPE_CHECKING:
     from kiosk.view import Painter

@@ -11,8 +11,17 @@ import math
 from dataclasses import dataclass
 
 from kiosk.care import care_services
+from kiosk.model import (
+    Attract,
+    Choose,
+    Issuing,
+    KioskState,
+    Notice,
+    PinEntry,
+    Settings,
+    Showing,
+)
 from kiosk.operator import TEXT_FIELDS
-from kiosk.state import Attract, Choose, Issuing, KioskState, Notice, PinEntry, Settings, Showing
 
 Rect = tuple[int, int, int, int]
 SETTING_ROWS = ("engine", "printer.transport", *TEXT_FIELDS[1:], "language")

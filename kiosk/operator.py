@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kiosk.state import (
+from kiosk.model import (
     NONE,
     Attract,
     CheckPin,

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.state import (
+from kiosk.model import (
     BranchLoaded,
     HelpAsked,
     Issued,
@@ -28,10 +28,9 @@ from kiosk.state import (
     PrintFailed,
     ServicesLoaded,
     Tap,
-    new_state,
-    step,
 )
-from kiosk.state import Link as LinkChanged
+from kiosk.model import Link as LinkChanged
+from kiosk.state import new_state, step
 from queue_core import DEFAULT_ENGINE
 
 NOW = 1_790_000_000.0
@@ -45,10 +44,6 @@ BRANCH: dict[str, Any] = {
         {"code": "C", "name": "对公业务", "name_en": "Corporate"},
         {"code": "D", "name": "开户与理财", "name_en": "Accounts & wealth"},
         {"code": "V", "name": "贵宾业务", "name_en": "VIP banking"},
-    ],
-    "tiers": [
-        {"code": "normal", "name": "普通客户", "name_en": "Customer", "rank": 0},
-        {"code": "gold", "name": "金卡客户", "name_en": "Gold", "rank": 1},
     ],
     "kiosk": {"idle_reset_s": 30},
 }  # fmt: skip
@@ -64,7 +59,8 @@ SERVICES = [
     {"code": "V", "name": "贵宾业务", "name_en": "VIP banking", "waiting": 0,
      "estimated_wait_s": None, "open": True},
 ]  # fmt: skip
-TICKET = {"id": "demo", "number": "A008", "service": "A", "tier": "normal", "ahead": 7,
+TICKET = {"id": "demo", "number": "A008", "service": "A", "tier": "normal", "is_vip": False,
+          "tier_name": "普通客户", "tier_name_en": "Customer", "ahead": 7,
           "estimated_wait_s": 610}  # fmt: skip
 
 
@@ -94,7 +90,8 @@ def screens() -> Iterator[tuple[str, KioskState]]:
     yield "choose", choose
     yield "choose-en", run(choose, Tap("lang", NOW + 2))
     yield "ticket", run(issued(base, TICKET, NOW), Printed("demo", NOW + 2))
-    gold = {**TICKET, "id": "gold", "number": "V001", "service": "V", "tier": "gold", "ahead": 0,
+    gold = {**TICKET, "id": "gold", "number": "V001", "service": "V", "tier": "gold",
+            "is_vip": True, "tier_name": "金卡客户", "tier_name_en": "Gold", "ahead": 0,
             "estimated_wait_s": None}  # fmt: skip
     carded = run(base, *(Key(d, NOW + i * 0.01) for i, d in enumerate("6225881234567890")),
                  Key("enter", NOW + 0.2))  # fmt: skip
@@ -136,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     import pygame
 
-    from display.fonts import find_cjk_font
+    from drivers.screen.fonts import find_cjk_font
     from kiosk.view import Painter
 
     w, h = (int(x) for x in args.size.split("x"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.state import Lang, LocalSettings
+from kiosk.model import Lang, LocalSettings
 
 
 def default_path() -> Path:

@@ -15,319 +15,61 @@ engine committed before the link broke comes back instead of a second one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
-
-from kiosk.care import CarePolicy, Speak
-
-Lang = Literal["zh", "en"]
-Json = Mapping[str, Any]
-NoticeKind = Literal[
-    "offline",
-    "busy",
-    "closed",
-    "token",
-    "refused",
-    "bad_card",
-    "no_pin",
-    "locked",
-    "help_sent",
-    "help_failed",
-]
-PrintState = Literal["printing", "printed", "failed"]
-CARD_DIGITS = range(8, 20)
-
-
-@dataclass(frozen=True, slots=True)
-class Timing:
-    """How long things last on screen, in seconds (``[kiosk]`` of the branch can change them)."""
-
-    idle_reset_s: float = 30.0  # back to the default language and the attract screen
-    ticket_s: float = 10.0  # the issued number stays this long when it printed
-    ticket_failed_s: float = 45.0  # … and this long when it did not
-    notice_s: float = 6.0
-    debounce_s: float = 0.5  # taps this soon after a screen change are the first tap's bounce
-    card_hold_s: float = 60.0  # a swiped card waits this long for a service choice
-    card_key_gap_s: float = 1.0  # a reader types fast; a longer gap starts a new number
-    unsettled_s: float = 120.0  # an unanswered press's key is reused this long
-    care_idle_reset_s: float = 60.0  # care mode gives slower readers (and the voice) longer
-    care_ticket_s: float = 25.0  # … and keeps the number up while it is read out
-    pin_attempts: int = 5
-    pin_lock_s: float = 300.0
-
-
-@dataclass(frozen=True, slots=True)
-class Service:
-    """A business type on its button: names, queue length, estimate, open or not."""
-
-    code: str
-    name: str
-    name_en: str = ""
-    waiting: int = 0
-    estimated_wait_s: int | None = None
-    open: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class LocalSettings:
-    """What the operator may change at this kiosk (saved on the kiosk, not in the engine)."""
-
-    engine: str = ""
-    printer: Mapping[str, Any] = field(default_factory=dict)  # overrides of [printer]
-    language: Lang = "zh"
-
-
-# Screens
-@dataclass(frozen=True, slots=True)
-class Attract:
-    """Idle: a touch anywhere wakes the kiosk (and never issues a ticket)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Choose:
-    """The services' buttons."""
-
-
-@dataclass(frozen=True, slots=True)
-class Issuing:
-    service: str
-    key: str
-
-
-@dataclass(frozen=True, slots=True)
-class Showing:
-    """The issued number, large, while and after it prints."""
-
-    ticket: Json
-    printing: PrintState
-    until: float
-    printer_message: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    kind: NoticeKind
-    until: float
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class PinEntry:
-    digits: str = ""
-    wrong: int = 0
-    checking: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    draft: LocalSettings
-    field: str | None = None  # the text field that takes typed keys
-
-
-Screen = Attract | Choose | Issuing | Showing | Notice | PinEntry | Settings
-
-
-@dataclass(frozen=True, slots=True)
-class Unsettled:
-    """A press the engine never answered: its key is reused for the same choice."""
-
-    service: str
-    card: str | None = field(repr=False)
-    key: str
-    at: float
-
-
-@dataclass(frozen=True, slots=True)
-class KioskState:
-    session: str  # random per kiosk start: makes presses' Idempotency-Keys unique
-    timing: Timing = Timing()
-    screen: Screen = Attract()
-    screen_since: float = 0.0
-    lang: Lang = "zh"
-    languages: tuple[Lang, ...] = ("zh", "en")
-    local: LocalSettings = LocalSettings()
-    branch_name: str = ""
-    branch_name_en: str = ""
-    services: tuple[Service, ...] = ()
-    tiers: Mapping[str, tuple[str, str, int]] = field(default_factory=dict)  # name, en, rank
-    connected: bool = False
-    card: str | None = field(default=None, repr=False)  # never shown, never logged
-    card_at: float = 0.0
-    typed: str = field(default="", repr=False)
-    typed_at: float = 0.0
-    last_touch: float = 0.0
-    presses: int = 0
-    unsettled: Unsettled | None = None
-    printer_fault: str = ""  # the last print's failure, until a ticket prints again
-    pin_set: bool = False
-    pin_locked_until: float = 0.0
-    care: bool = False  # care mode: large type, high contrast, fewer choices, spoken guidance
-    priority: bool = False  # care mode's "需要优先照顾": this customer asks for the green channel
-    care_policy: CarePolicy = field(default_factory=CarePolicy)
-    #: Why the engine will not take tickets from this kiosk's token: "" (it will), "invalid"
-    #: (unknown token) or the role the token has instead of kiosk ("display"…).
-    token_problem: str = ""
-
-    def service(self, code: str) -> Service | None:
-        return next((s for s in self.services if s.code == code), None)
-
-
-# Messages
-@dataclass(frozen=True, slots=True)
-class Tap:
-    target: str  # "service:A", "lang", "done", "wake", "card:cancel", "pin:7", "set:save"…
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class Key:
-    key: str  # one printable character, or "enter", "backspace", "escape", "operator"
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class EngineEvent:
-    event: Json
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class BranchLoaded:
-    branch: Json
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class ServicesLoaded:
-    services: Sequence[Json]
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    connected: bool
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class TokenChecked:
-    """What the engine said of this kiosk's token: ``problem`` as ``KioskState.token_problem``."""
-
-    problem: str
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class Issued:
-    key: str
-    ticket: Json
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class IssueFailed:
-    key: str
-    status: int  # 0: the engine could not be reached
-    code: str
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class Printed:
-    ticket_id: str
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class PrintFailed:
-    ticket_id: str
-    code: str
-    message_zh: str
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class PinChecked:
-    ok: bool
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class HelpAsked:
-    """The engine's answer to ``AskForHelp``: passed on to the lobby manager, or not."""
-
-    ok: bool
-    now: float
-
-
-@dataclass(frozen=True, slots=True)
-class Tick:
-    now: float
-
-
-Message = (
-    Tap | Key | EngineEvent | BranchLoaded | ServicesLoaded | Link | TokenChecked | Issued
-    | IssueFailed | Printed | PrintFailed | PinChecked | HelpAsked | Tick
-)  # fmt: skip
-
-
-# Effects
-@dataclass(frozen=True, slots=True)
-class IssueTicket:
-    service: str
-    card: str | None = field(repr=False)
-    key: str
-    care: bool = False  # the customer asked for the green channel (care mode)
-
-
-@dataclass(frozen=True, slots=True)
-class PrintTicket:
-    ticket: Json
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshServices:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class AskForHelp:
-    """Effect: tell the lobby console and the hall display this kiosk's customer needs help."""
-
-
-@dataclass(frozen=True, slots=True)
-class CheckPin:
-    pin: str = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class SaveSettings:
-    settings: LocalSettings
-
-
-Effect = IssueTicket | PrintTicket | RefreshServices | CheckPin | SaveSettings | Speak | AskForHelp
-Result = tuple[KioskState, tuple[Effect, ...]]
-NONE: tuple[Effect, ...] = ()
-
-
-def go(state: KioskState, screen: Screen, now: float) -> KioskState:
-    # A green-channel request is the customer's at hand: the next one starts without it.
-    done = isinstance(screen, Attract) or isinstance(state.screen, Showing)
-    priority = state.priority and not done
-    return replace(state, screen=screen, screen_since=now, priority=priority)
+from dataclasses import replace
+from typing import Any
+
+from kiosk import care, operator
+from kiosk.model import (
+    NONE,
+    AskForHelp,
+    Attract,
+    BranchLoaded,
+    CarePolicy,
+    Choose,
+    EngineEvent,
+    HelpAsked,
+    Issued,
+    IssueFailed,
+    IssueTicket,
+    Issuing,
+    Json,
+    Key,
+    KioskState,
+    Lang,
+    Link,
+    LocalSettings,
+    Message,
+    Notice,
+    NoticeKind,
+    PinChecked,
+    PinEntry,
+    Printed,
+    PrintFailed,
+    PrintTicket,
+    RefreshServices,
+    Result,
+    Service,
+    ServicesLoaded,
+    Settings,
+    Showing,
+    Tap,
+    Tick,
+    Timing,
+    TokenChecked,
+    Unsettled,
+    go,
+)
+from queue_core import wire
+from queue_core.domain.cards import CARD_DIGITS, is_card_number
 
 
 def step(state: KioskState, message: Message) -> Result:
     """The kiosk after ``message``, and what the app must do about it."""
-    from kiosk import care
-
     result = _step(state, message)
     return care.with_guidance(state, result[0], result)
 
 
 def _step(state: KioskState, message: Message) -> Result:
-    from kiosk import operator  # the operator's screens; imported here to keep one entry
 
     match message:
         case Tap():
@@ -336,8 +78,8 @@ def _step(state: KioskState, message: Message) -> Result:
             return tap(state, message)
         case Key():
             return key(state, message)
-        case EngineEvent(event=event):
-            return on_event(state, event)
+        case EngineEvent(news=news):
+            return on_event(state, news)
         case BranchLoaded(branch=branch, now=now):
             return on_branch(state, branch, now), NONE
         case ServicesLoaded(services=services):
@@ -365,8 +107,6 @@ def _step(state: KioskState, message: Message) -> Result:
 
 # Customers' taps
 def tap(state: KioskState, message: Tap) -> Result:
-    from kiosk import care
-
     now, target = message.now, message.target
     if now - state.screen_since < state.timing.debounce_s:
         return state, NONE
@@ -465,47 +205,36 @@ def printed(state: KioskState, message: Printed | PrintFailed) -> KioskState:
 
 # The card reader (a keyboard that types digits and Enter) and the operator's key
 def key(state: KioskState, message: Key) -> Result:
-    from kiosk import operator
-
     if isinstance(state.screen, PinEntry | Settings) or message.key == "operator":
         return operator.key(state, message)
     now, k = message.now, message.key
     if len(k) == 1 and k.isdigit():
         typed = state.typed if now - state.typed_at <= state.timing.card_key_gap_s else ""
-        return replace(state, typed=(typed + k)[-19:], typed_at=now), NONE
+        return replace(state, typed=(typed + k)[-max(CARD_DIGITS) :], typed_at=now), NONE
     if k != "enter":
         return replace(state, typed=""), NONE
     card, fresh = state.typed, now - state.typed_at <= state.timing.card_key_gap_s
     state = replace(state, typed="")
-    if not fresh or len(card) not in CARD_DIGITS or isinstance(state.screen, Issuing):
+    if not fresh or not is_card_number(card) or isinstance(state.screen, Issuing):
         return state, NONE
     state = replace(state, card=card, card_at=now, last_touch=now)
     return go(state, Choose(), now), NONE
 
 
 # The engine's news
-def on_event(state: KioskState, event: Json) -> Result:
-    kind = str(event.get("type", ""))
-    data: Json = event.get("data") or {}
-    if kind == "snapshot":
-        services = data.get("services")
-        if isinstance(services, list):
-            state = replace(state, services=tuple(_service(s) for s in services))
-        return _queue(state, data.get("queue") or {}), NONE
-    if kind.startswith("ticket."):
-        return _queue(state, data.get("queue") or {}), NONE
-    if kind == "counter.updated":
+def on_event(state: KioskState, news: wire.News) -> Result:
+    if isinstance(news, wire.Snapshot):
+        state = replace(state, services=tuple(_service(s) for s in news.data["services"]))
+        return _queue(state, news.data["queue"]), NONE
+    if isinstance(news, wire.TicketNews):
+        return _queue(state, news.queue), NONE
+    if isinstance(news, wire.CounterNews):
         return state, (RefreshServices(),)  # whether a service is open is the engine's rule
     return state, NONE
 
 
 def on_branch(state: KioskState, branch: Json, now: float) -> KioskState:
     info: Json = branch.get("branch") or {}
-    tiers = {
-        str(t["code"]): (str(t.get("name", t["code"])), str(t.get("name_en") or ""),
-                         int(t.get("rank", 0)))
-        for t in branch.get("tiers") or [] if "code" in t
-    }  # fmt: skip
     langs = tuple(x for x in info.get("languages") or ["zh", "en"] if x in ("zh", "en"))
     known = {s.code: s for s in state.services}
     services = tuple(
@@ -522,7 +251,6 @@ def on_branch(state: KioskState, branch: Json, now: float) -> KioskState:
         care=care,
         branch_name=str(info.get("name", "")),
         branch_name_en=str(info.get("name_en") or ""),
-        tiers=tiers,
         languages=langs or ("zh",),
         services=services or state.services,
     )
@@ -545,15 +273,13 @@ def _service(raw: Json) -> Service:
     )
 
 
-def _queue(state: KioskState, queue: Json) -> KioskState:
+def _queue(state: KioskState, queue: wire.QueueSummary) -> KioskState:
     """Take each service's waiting count and estimate from an event's ``queue``."""
     services = []
     for s in state.services:
         q = queue.get(s.code)
-        if isinstance(q, Mapping):
-            wait = q.get("estimated_wait_s")
-            s = replace(s, waiting=int(q.get("waiting") or 0),
-                        estimated_wait_s=int(wait) if wait is not None else None)  # fmt: skip
+        if q is not None:
+            s = replace(s, waiting=q["waiting"], estimated_wait_s=q["estimated_wait_s"])
         services.append(s)
     return replace(state, services=tuple(services))
 
@@ -593,11 +319,11 @@ def _next_lang(state: KioskState) -> Lang:
 
 
 def new_state(
-    session: str, local: LocalSettings, pin_set: bool, timing: Timing = Timing()
+    session: str, local: LocalSettings, pin_set: bool, timing: Timing | None = None
 ) -> KioskState:
     """The kiosk at start: attract screen, the default language, no link yet."""
-    return KioskState(session=session, timing=timing, local=local, lang=local.language,
-                      pin_set=pin_set)  # fmt: skip
+    return KioskState(session=session, timing=timing or Timing(), local=local,
+                      lang=local.language, pin_set=pin_set)  # fmt: skip
 
 
 def with_kiosk_section(state: KioskState, section: Json) -> KioskState:

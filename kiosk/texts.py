@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from drivers.printer.ticket import ahead_text, wait_text
-from kiosk.state import Lang, NoticeKind, Service
+from kiosk.model import Lang, NoticeKind, Service
 
 WORDS: dict[str, tuple[str, str]] = {
     "welcome": ("欢迎光临", "Welcome"),

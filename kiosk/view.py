@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pygame
 
-from display.fonts import TextCache
+from drivers.screen.fonts import TextCache
 from kiosk import care_view, texts
 from kiosk.layout import (
     PIN_KEYS,
@@ -25,8 +25,7 @@ from kiosk.layout import (
     inset,
     lower_button,
 )  # fmt: skip
-from kiosk.operator import field_value
-from kiosk.state import (
+from kiosk.model import (
     Attract,
     Choose,
     Issuing,
@@ -37,6 +36,7 @@ from kiosk.state import (
     Settings,
     Showing,
 )  # fmt: skip
+from kiosk.operator import field_value
 
 Color = tuple[int, int, int]
 BACKGROUND: Color = (10, 28, 66)
@@ -230,10 +230,9 @@ class Painter:
         x, y, w, _ = f.body
         ticket, lang = screen.ticket, state.lang
         top = y + f.px(10)
-        tier = state.tiers.get(str(ticket.get("tier", "")))
-        if tier is not None and tier[2] > 0:
-            self.put(texts.greeting(tier[0], tier[1], lang), f.px(60), GOLD,
-                     (x, top, w, f.px(90)), tag="greeting")  # fmt: skip
+        if ticket.get("is_vip"):
+            greeting = texts.greeting(str(ticket["tier_name"]), str(ticket["tier_name_en"]), lang)
+            self.put(greeting, f.px(60), GOLD, (x, top, w, f.px(90)), tag="greeting")
         top += f.px(90)
         rows = ((64, TEXT, 90, 90), (300, NUMBER, 300, 300), (60, TEXT, 80, 80), (48, DIM, 66, 76))
         top = self.ticket_column(ticket, screen.printing == "failed", lang, x, top, w, rows)

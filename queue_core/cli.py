@@ -162,11 +162,15 @@ def _open(url: str, build: Callable[[], T]) -> T:
         raise opening.DatabaseProblem(opening.explain(exc, url)) from exc
 
 
+#: The staff pages (caller, lobby console, rating tablet) the engine serves beside its API.
+PAGES = "counter_caller.pages"
+
+
 def engine_app(config: BranchConfig, db_url: str, secret: bytes) -> FastAPI:
     """The engine as ``branchq serve`` runs it: the API, and the staff pages beside it."""
-    from counter_caller.pages import router as pages
     from queue_core.api.app import create_app
 
+    pages = importlib.import_module(PAGES).router
     return create_app(config, db_url, secret, pages=[pages])
 
 

@@ -3,24 +3,26 @@
 ``EngineClient`` (blocking) and ``AsyncEngineClient`` speak the v1 HTTP API with the bearer
 token; ``EventStream`` follows the websocket ``/events`` and reconnects with backoff, asking
 for the events after the last ``seq`` it saw, so a reader loses nothing across drops and
-engine restarts. Errors come back as ``EngineError`` with the engine's stable ``code``; an
-unreachable engine is ``EngineUnavailable``.
+engine restarts, and hands out each event typed (``queue_core.wire``). Errors come back as
+``EngineError`` with the engine's stable ``code``; an unreachable engine is
+``EngineUnavailable``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import random
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 import websockets
+
+from queue_core.retry import Backoff
+from queue_core.wire import News, Snapshot, WireError, parse_event
 
 log = logging.getLogger(__name__)
 
@@ -250,10 +252,12 @@ def events_url(base_url: str, token: str, since: int | None) -> str:
 class EventStream:
     """Follow the engine's events for ever: snapshot or replay on connect, then live events.
 
-    Iterate with ``async for event in stream``. ``connected`` says whether the link is up now
-    (a display shows its "offline" mark from it); ``last_seq`` is the last event handed out.
-    Events at or below ``last_seq`` that a replay sends again are dropped, so every event is
-    yielded once. Backoff doubles from ``min_backoff`` to ``max_backoff`` with jitter.
+    Iterate with ``async for news in stream``: each message comes checked and typed
+    (``wire.parse_event``). ``connected`` says whether the link is up now (a display shows its
+    "offline" mark from it); ``last_seq`` is the last event handed out. Events at or below
+    ``last_seq`` that a replay sends again are dropped, so every event is yielded once. A lost
+    link is retried with the shared backoff (``queue_core.retry``), from ``min_backoff`` to
+    ``max_backoff``; a message that does not have its type's shape is logged and passed over.
     """
 
     base_url: str
@@ -262,7 +266,7 @@ class EventStream:
     min_backoff: float = 0.2
     max_backoff: float = 10.0
     connected: bool = False
-    on_state: Any = None  # optional callable(connected: bool)
+    on_state: Callable[[bool], None] | None = None
     _stop: bool = field(default=False, repr=False)
 
     def stop(self) -> None:
@@ -274,22 +278,25 @@ class EventStream:
             if self.on_state is not None:
                 self.on_state(value)
 
-    async def __aiter__(self) -> AsyncIterator[Json]:
-        backoff = self.min_backoff
+    async def __aiter__(self) -> AsyncIterator[News]:
+        delays = Backoff(self.min_backoff, self.max_backoff)
         while not self._stop:
             url = events_url(self.base_url, self.token, self.last_seq)
             try:
                 async with websockets.connect(url, open_timeout=5, ping_interval=10) as ws:
                     self._set_connected(True)
-                    backoff = self.min_backoff
+                    delays.reset()
                     async for raw in ws:
-                        event: Json = json.loads(raw)
-                        seq = int(event.get("seq", 0))
-                        replayed = self.last_seq is not None and seq <= self.last_seq
-                        if replayed and event.get("type") != "snapshot":
+                        try:
+                            news = parse_event(raw)
+                        except WireError as exc:
+                            log.warning("event not understood, passed over: %s", exc)
                             continue
-                        self.last_seq = seq
-                        yield event
+                        replayed = self.last_seq is not None and news.seq <= self.last_seq
+                        if replayed and not isinstance(news, Snapshot):
+                            continue
+                        self.last_seq = news.seq
+                        yield news
                         if self._stop:
                             return
             except asyncio.CancelledError:
@@ -302,9 +309,8 @@ class EventStream:
                 ):
                     self._set_connected(False)
                     raise EngineError(exc.response.status_code, "unauthorized", str(exc)) from exc
-                log.info("event stream down (%s); retrying in %.1fs", exc, backoff)
+                log.info("event stream down (%s); reconnecting", exc)
             self._set_connected(False)
             if self._stop:
                 return
-            await asyncio.sleep(backoff * (0.8 + 0.4 * random.random()))
-            backoff = min(backoff * 2, self.max_backoff)
+            await delays.wait()

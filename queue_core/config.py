@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from queue_core.domain.care import PENSION_DAYS, CareDefault
+from queue_core.domain.counters import default_name, default_name_en
 from queue_core.domain.remote import RemoteRules
 from queue_core.domain.routing import CounterView, Policy, PolicyKind, ServiceLevel
 from queue_core.domain.staffing import StaffingRules
@@ -181,12 +182,12 @@ class CounterSettings(_Strict):
     @property
     def display_name(self) -> str:
         """The counter's name, by default "N号窗口"."""
-        return self.name or f"{self.number}号窗口"
+        return self.name or default_name(self.number)
 
     @property
     def display_name_en(self) -> str:
         """The counter's English name, by default "Counter N"."""
-        return self.name_en or f"Counter {self.number}"
+        return self.name_en or default_name_en(self.number)
 
     def view(self) -> CounterView:
         return CounterView(self.number, tuple(self.services), self.prefers_green)

@@ -22,7 +22,7 @@ from queue_core.config import BranchConfig
 from queue_core.domain import events as ev
 from queue_core.domain.announcements import Announcement
 from queue_core.domain.care import HelpRequest
-from queue_core.domain.counters import Counter
+from queue_core.domain.counters import Counter, default_name, default_name_en
 from queue_core.domain.devices import DeviceReport
 from queue_core.domain.hall import Position, ServiceSummary
 from queue_core.domain.tickets import OPEN_STATES, Status, Ticket, lapsed
@@ -304,6 +304,40 @@ class ErasedBody(TypedDict):
     erased: int
 
 
+class LoginAnswer(TypedDict):
+    token: str
+    role: str
+    counter: int | None
+    login: str
+
+
+class WhoAmI(TypedDict):
+    role: str
+    login: str
+    #: The staff member's name from the branch file, or the device's name.
+    name: str
+    counter: int | None
+    kind: Literal["staff", "device"]
+
+
+class BranchBody(TypedDict):
+    """The branch as configured (``GET /branch``), without staff, tokens or card rules; the
+    free-form sections belong to the programs that read them."""
+
+    branch: dict[str, Any]
+    routing: dict[str, Any]
+    services: list[dict[str, Any]]
+    tiers: list[dict[str, Any]]
+    counters: list[dict[str, Any]]
+    kiosk: dict[str, Any]
+    care: dict[str, Any]
+    display: dict[str, Any]
+    voice: dict[str, Any]
+    printer: dict[str, Any]
+    signs: dict[str, Any]
+    rating: dict[str, Any]
+
+
 class ErrorDetail(TypedDict):
     code: str
     message: str
@@ -430,8 +464,13 @@ def public_ticket(
 def counter_ref(number: int, config: BranchConfig) -> CounterRef:
     found = config.counter(number)
     if found is None:
-        return {"number": number, "name": f"{number}号窗口", "name_en": f"Counter {number}"}
+        return counter_ref_of(number)
     return {"number": number, "name": found.display_name, "name_en": found.display_name_en}
+
+
+def counter_ref_of(number: int) -> CounterRef:
+    """A counter known only by its number, with the default names (``CounterSettings``)."""
+    return {"number": number, "name": default_name(number), "name_en": default_name_en(number)}
 
 
 def counter(c: Counter, current: Ticket | None, waiting: int, config: BranchConfig) -> CounterBody:
@@ -565,6 +604,15 @@ class DeviceNews:
 
 
 @dataclass(frozen=True, slots=True)
+class HelpNews:
+    """A kiosk asked for the lobby manager, or the lobby manager answered."""
+
+    seq: int
+    at: str
+    request: HelpBody
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     seq: int
     at: str
@@ -581,7 +629,7 @@ class OtherNews:
     data: dict[str, Any]
 
 
-News = TicketNews | CounterNews | AnnouncementNews | DeviceNews | Snapshot | OtherNews
+News = TicketNews | CounterNews | AnnouncementNews | DeviceNews | HelpNews | Snapshot | OtherNews
 
 
 class WireError(ValueError):
@@ -593,6 +641,7 @@ _TICKET_DATA = TypeAdapter(TicketEventData)
 _COUNTER_DATA = TypeAdapter(CounterEventData)
 _ANNOUNCEMENT = TypeAdapter(AnnouncementBody)
 _DEVICE_DATA = TypeAdapter(DeviceEventData)
+_HELP = TypeAdapter(HelpBody)
 _SNAPSHOT = TypeAdapter(SnapshotData)
 
 
@@ -622,6 +671,8 @@ def parse_event(raw: str | bytes | Mapping[str, Any]) -> News:
             return AnnouncementNews(seq, at, _ANNOUNCEMENT.validate_python(data))
         if kind == "device.updated":
             return DeviceNews(seq, at, _DEVICE_DATA.validate_python(data)["device"])
+        if kind == "help":
+            return HelpNews(seq, at, _HELP.validate_python(data))
         if kind == "snapshot":
             return Snapshot(seq, at, _SNAPSHOT.validate_python(data))
         return OtherNews(seq, at, kind, data)

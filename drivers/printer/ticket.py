@@ -73,33 +73,26 @@ class TicketPrint:
     def from_engine(
         cls, ticket: Mapping[str, Any], branch: Mapping[str, Any], engine_url: str
     ) -> TicketPrint:
-        """From a ticket (``POST /tickets``) and the branch (``GET /branch``)."""
+        """From a ticket (``POST /tickets``: it carries its names, ``is_vip`` and the public
+        URL) and the branch (``GET /branch``: the branch's and bank's names). A public URL
+        given as a path is the engine's own, so it is joined to the engine's address."""
         info = branch.get("branch", {})
-        service: Mapping[str, Any] = next(
-            (s for s in branch.get("services", []) if s["code"] == ticket["service"]), {}
-        )
-        tier: Mapping[str, Any] = next(
-            (t for t in branch.get("tiers", []) if t["code"] == ticket.get("tier")), {}
-        )
-        ranked = int(tier.get("rank", 0)) > 0
-        # The engine gives the page's address under the branch's public base address; without
-        # one configured, a path this joins to the engine address the kiosk itself uses.
-        url = ticket.get("public_url") or f"/t/{ticket.get('origin_id') or ticket['id']}"
+        vip = bool(ticket["is_vip"])
         return cls(
             number=str(ticket["number"]),
-            service_name=str(ticket.get("service_name") or service.get("name", ticket["service"])),
-            service_name_en=ticket.get("service_name_en") or service.get("name_en"),
+            service_name=str(ticket["service_name"]),
+            service_name_en=ticket["service_name_en"] or None,
             issued_at=datetime.fromisoformat(str(ticket["issued_at"])),
-            public_url=urljoin(engine_url.rstrip("/") + "/", str(url)),
+            public_url=urljoin(engine_url.rstrip("/") + "/", str(ticket["public_url"])),
             branch_name=str(info.get("name", "")),
             bank_name=str(info.get("bank", "")),
             branch_name_en=info.get("name_en"),
             bank_name_en=info.get("bank_en"),
-            tier_name=(ticket.get("tier_name") or tier.get("name")) if ranked else None,
-            tier_name_en=tier.get("name_en") if ranked else None,
-            green_channel=bool(ticket.get("green_channel")),
-            ahead=int(ticket.get("ahead") or 0),
-            estimated_wait_s=ticket.get("estimated_wait_s"),
+            tier_name=ticket["tier_name"] if vip else None,
+            tier_name_en=ticket["tier_name_en"] if vip else None,
+            green_channel=bool(ticket["green_channel"]),
+            ahead=int(ticket["ahead"] or 0),
+            estimated_wait_s=ticket["estimated_wait_s"],
         )
 
 

@@ -8,17 +8,15 @@ engine action a key asks for. The agent sends both; nothing here does I/O.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 from drivers.serial.keypad import Action, CounterView, KeypadInput, Refused
 from drivers.serial.layout import BusLayout, CounterDevices
 from drivers.serial.messages import KeyCode, KeypadShow, ShowText
 from drivers.serial.sign import sign_text
+from queue_core import wire
 
-Json = Mapping[str, Any]
-ENDS_VISIT = {"ticket.finished", "ticket.skipped", "ticket.transferred", "ticket.cancelled"}
+ENDS_VISIT = {"finished", "skipped", "transferred", "cancelled"}
 Output = ShowText | KeypadShow
 
 
@@ -43,24 +41,23 @@ class Board:
         self._signs: dict[int, str] = {}
         self._keypads: dict[int, tuple[str, int]] = {}
 
-    def apply(self, event: Json) -> list[Output]:
+    def apply(self, news: wire.News) -> list[Output]:
         """The messages an engine event makes necessary."""
-        kind, data = str(event.get("type", "")), event.get("data") or {}
-        if kind == "snapshot":
-            return self._snapshot(data)
+        if isinstance(news, wire.Snapshot):
+            return self._snapshot(news.data)
         out: list[Output] = []
-        if kind == "counter.updated":
-            out += self._counter(data["counter"])
-        elif kind in ("ticket.called", "ticket.recalled"):
-            out += self._called(data)
-        elif kind == "ticket.started":
-            out += self._ticket_at_counter(data["ticket"], ended=False)
-        elif kind in ENDS_VISIT:
-            out += self._ticket_at_counter(data["ticket"], ended=True, finished=kind)
-        elif kind == "device.updated":
-            out += self._announcing(data.get("device") or {})
-        if "queue" in data:
-            out += self._queue(data["queue"])
+        if isinstance(news, wire.CounterNews):
+            out += self._counter(news.counter)
+        elif isinstance(news, wire.TicketNews):
+            if news.kind in ("called", "recalled"):
+                out += self._called(news.ticket, news.counter)
+            elif news.kind == "started":
+                out += self._ticket_at_counter(news.ticket, ended=False)
+            elif news.kind in ENDS_VISIT:
+                out += self._ticket_at_counter(news.ticket, ended=True, finished=news.kind)
+            out += self._queue(news.queue)
+        elif isinstance(news, wire.DeviceNews):
+            out += self._announcing(news.device)
         return out
 
     def press(self, keypad: int, key: KeyCode) -> Action | None:
@@ -89,42 +86,41 @@ class Board:
         return out
 
     # Events
-    def _snapshot(self, data: Json) -> list[Output]:
-        for raw in data.get("counters", []):
-            self._update_counter(raw)
-        self._update_waiting(data.get("queue") or {})
+    def _snapshot(self, data: wire.SnapshotData) -> list[Output]:
+        for body in data["counters"]:
+            self._update_counter(body)
+        self._update_waiting(data["queue"])
         return self.everything()
 
-    def _counter(self, raw: Json) -> list[Output]:
-        counter = self._update_counter(raw)
+    def _counter(self, body: wire.CounterBody) -> list[Output]:
+        counter = self._update_counter(body)
         return [] if counter is None else self._show(counter)
 
-    def _update_counter(self, raw: Json) -> _Counter | None:
-        counter = self.counters.get(int(raw["number"]))
+    def _update_counter(self, body: wire.CounterBody) -> _Counter | None:
+        counter = self.counters.get(body["number"])
         if counter is None:
             return None
-        current = raw.get("current")
+        current = body["current"]
         counter.view = replace(
             counter.view,
-            state=str(raw.get("state", counter.view.state)),
-            current_id=None if current is None else str(current["id"]),
+            state=body["state"],
+            current_id=None if current is None else current["id"],
         )
-        counter.current_number = None if current is None else str(current["number"])
+        counter.current_number = None if current is None else current["number"]
         return counter
 
-    def _called(self, data: Json) -> list[Output]:
-        ticket = data["ticket"]
-        number = (data.get("counter") or {}).get("number", ticket.get("counter"))
-        counter = self.counters.get(int(number)) if number is not None else None
+    def _called(self, ticket: wire.TicketBody, ref: wire.CounterRef | None) -> list[Output]:
+        number = ref["number"] if ref is not None else ticket["counter"]
+        counter = self.counters.get(number) if number is not None else None
         if counter is None:
             return []
-        counter.view = replace(counter.view, current_id=str(ticket["id"]))
-        counter.current_number = str(ticket["number"])
+        counter.view = replace(counter.view, current_id=ticket["id"])
+        counter.current_number = ticket["number"]
         return self._show(counter, flash=True)
 
-    def _announcing(self, device: Json) -> list[Output]:
+    def _announcing(self, device: wire.DeviceReportBody) -> list[Output]:
         """The hall display says it is announcing a call: flash that sign for as long."""
-        said = (device.get("detail") or {}).get("announcing")
+        said = device["detail"].get("announcing")
         if not isinstance(said, dict):
             return []
         counter = self.counters.get(int(said.get("counter") or 0))
@@ -141,32 +137,32 @@ class Board:
         return [ShowText(address, text, seconds)]
 
     def _ticket_at_counter(
-        self, ticket: Json, *, ended: bool, finished: str | None = None
+        self, ticket: wire.TicketBody, *, ended: bool, finished: str | None = None
     ) -> list[Output]:
-        number = ticket.get("counter")
-        counter = self.counters.get(int(number)) if number is not None else None
+        number = ticket["counter"]
+        counter = self.counters.get(number) if number is not None else None
         if counter is None:
             return []
         if not ended:
-            counter.view = replace(counter.view, current_id=str(ticket["id"]))
-            counter.current_number = str(ticket["number"])
-        elif counter.view.current_id == str(ticket["id"]):
-            last = str(ticket["id"]) if finished == "ticket.finished" else None
+            counter.view = replace(counter.view, current_id=ticket["id"])
+            counter.current_number = ticket["number"]
+        elif counter.view.current_id == ticket["id"]:
+            last = ticket["id"] if finished == "finished" else None
             counter.view = replace(counter.view, current_id=None, last_finished_id=last)
             counter.current_number = None
         return self._show(counter)
 
-    def _queue(self, queue: Json) -> list[Output]:
+    def _queue(self, queue: wire.QueueSummary) -> list[Output]:
         self._update_waiting(queue)
         out: list[Output] = []
         for counter in self.counters.values():
             out += self._show(counter)
         return out
 
-    def _update_waiting(self, queue: Json) -> None:
+    def _update_waiting(self, queue: wire.QueueSummary) -> None:
         for counter in self.counters.values():
             counter.waiting = sum(
-                int((queue.get(s) or {}).get("waiting", 0)) for s in counter.devices.services
+                q["waiting"] for s in counter.devices.services if (q := queue.get(s)) is not None
             )
 
     # Output

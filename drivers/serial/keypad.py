@@ -12,6 +12,7 @@ from typing import Any
 
 from drivers.serial.layout import SignSettings
 from drivers.serial.messages import KeyCode
+from queue_core.domain.counters import AVAILABILITY, CounterState
 
 SIMPLE = {
     KeyCode.CALL_NEXT: "call-next",
@@ -75,9 +76,8 @@ class KeypadInput:
             return CounterAction(counter.number, SIMPLE[key])
         if key is KeyCode.PAUSE:
             self._reset()
-            # one key for the teller's availability: a closed counter opens, a paused one resumes
-            action = {"paused": "resume", "closed": "open"}.get(counter.state, "pause")
-            return CounterAction(counter.number, action)
+            # one key for the teller's availability: the move the counter's state allows
+            return CounterAction(counter.number, AVAILABILITY[CounterState(counter.state)])
         if key is KeyCode.TRANSFER:
             self.transferring, self.digits = True, []
             return None

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from queue_core import wire
 from queue_core.api.deps import AccessDep, Caller, ConfigDep, bearer
+from queue_core.api.errors import ERRORS
 from queue_core.api.schemas import LoginBody
 from queue_core.domain.errors import Unauthorized
 
-router = APIRouter(tags=["auth"])
-Json = dict[str, Any]
+router = APIRouter(tags=["auth"], responses=ERRORS)
 #: Seconds a failed login waits before answering (grows with the failures in a row).
 FAIL_DELAY_S = 0.25
 
@@ -23,8 +23,10 @@ DEVICE_COOKIE = "branchq_device"
 DEVICE_COOKIE_DAYS = 180
 
 
-@router.post("/auth/login")
-async def login(body: LoginBody, request: Request, response: Response, access: AccessDep) -> Json:
+@router.post("/auth/login", response_model=wire.LoginAnswer)
+async def login(
+    body: LoginBody, request: Request, response: Response, access: AccessDep
+) -> wire.LoginAnswer:
     device = request.cookies.get(DEVICE_COOKIE)
     try:
         token, who, key = await run_in_threadpool(
@@ -46,16 +48,16 @@ async def login(body: LoginBody, request: Request, response: Response, access: A
     return {"token": token, "role": who.role, "counter": who.counter, "login": who.name}
 
 
-@router.post("/auth/logout")
-def logout(request: Request, caller: Caller, access: AccessDep) -> Json:
+@router.post("/auth/logout", response_model=dict[str, str])
+def logout(request: Request, caller: Caller, access: AccessDep) -> dict[str, str]:
     token = bearer(request)
     if caller.kind == "staff" and token:
         access.logout(token)
     return {"status": "logged_out"}
 
 
-@router.get("/auth/me")
-def me(caller: Caller, config: ConfigDep) -> Json:
+@router.get("/auth/me", response_model=wire.WhoAmI)
+def me(caller: Caller, config: ConfigDep) -> wire.WhoAmI:
     """Who the token belongs to: a staff member's display name, or the device's name."""
     staff = next((s for s in config.staff if s.login == caller.name), None)
     name = staff.name if caller.kind == "staff" and staff and staff.name else caller.name
@@ -64,5 +66,5 @@ def me(caller: Caller, config: ConfigDep) -> Json:
         "login": caller.name,
         "name": name,
         "counter": caller.counter,
-        "kind": caller.kind,
+        "kind": "staff" if caller.kind == "staff" else "device",
     }

@@ -10,7 +10,7 @@ from queue_core import wire
 from queue_core.access import rating_counters
 from queue_core.api.deps import AtCounter, BranchDep, Caller
 from queue_core.api.errors import ERRORS
-from queue_core.api.schemas import CallBody, FinishBody, PauseBody, TransferBody
+from queue_core.api.schemas import CallNumberBody, FinishBody, PauseBody, TransferBody
 from queue_core.domain.errors import Forbidden
 from queue_core.usecases import counters as uc
 
@@ -43,7 +43,7 @@ async def call_next(at: AtCounter, branch: BranchDep) -> object:
 
 
 @router.post("/counters/{number}/call", response_model=wire.TicketBody)
-async def call(at: AtCounter, body: CallBody, branch: BranchDep) -> object:
+async def call(at: AtCounter, body: CallNumberBody, branch: BranchDep) -> object:
     return (await branch.execute(uc.CallNumber(at.number, body.number, at.teller))).body
 
 

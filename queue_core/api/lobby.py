@@ -22,7 +22,7 @@ from queue_core.api.deps import (
     Lobby,
 )
 from queue_core.api.errors import ERRORS
-from queue_core.api.schemas import AnnouncementBody, AnswerBody, Day, EraseBody, HealthBody
+from queue_core.api.schemas import AnnounceBody, AnswerBody, Day, EraseBody, HealthBody
 from queue_core.domain import figures
 from queue_core.usecases import Branch
 from queue_core.usecases import care as care_uc
@@ -34,8 +34,8 @@ router = APIRouter(tags=["lobby"], responses=ERRORS)
 Json = dict[str, Any]
 
 
-@router.get("/branch")
-def branch_info(caller: Caller, config: ConfigDep) -> Json:
+@router.get("/branch", response_model=wire.BranchBody)
+def branch_info(caller: Caller, config: ConfigDep) -> wire.BranchBody:
     """The branch as configured, without staff, tokens or card rules."""
     return {
         "branch": config.branch.model_dump(),
@@ -57,7 +57,7 @@ def branch_info(caller: Caller, config: ConfigDep) -> Json:
 
 
 @router.post("/announcements", status_code=201, response_model=wire.AnnouncementBody)
-async def announce(body: AnnouncementBody, caller: Lobby, branch: BranchDep) -> object:
+async def announce(body: AnnounceBody, caller: Lobby, branch: BranchDep) -> object:
     until = body.until.timestamp() if body.until else None
     return (await branch.execute(uc.Announce(body.text, caller.name, until))).body
 
@@ -124,9 +124,10 @@ def _day(branch: Branch, date: Date | None) -> str:
     return date.isoformat() if date else branch.reads.today()
 
 
-@router.get("/stats/daily")
+@router.get("/stats/daily", response_model=dict[str, Any])
 def daily(caller: Lobby, branch: BranchDep, date: Day | None = None) -> Json:
-    """The day's figures from the stored history (a restarted engine reports the same)."""
+    """The day's figures from the stored history (a restarted engine reports the same): see
+    ``domain.figures.daily_figures`` for every figure and how it is defined."""
     day = _day(branch, date)
     tickets = branch.reads.tickets_of_day(day)
     ranks = {t.code: t.rank for t in branch.config.tiers}

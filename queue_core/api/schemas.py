@@ -60,7 +60,7 @@ class RatingBody(BaseModel):
     rating: int = Field(ge=1, le=5)
 
 
-class CallBody(BaseModel):
+class CallNumberBody(BaseModel):
     number: str = Field(min_length=2, max_length=16)
 
 
@@ -77,7 +77,7 @@ class PauseBody(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
-class AnnouncementBody(BaseModel):
+class AnnounceBody(BaseModel):
     text: str = Field(min_length=1, max_length=500)
     until: Moment | None = None
 

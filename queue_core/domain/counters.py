@@ -45,6 +45,16 @@ AVAILABILITY = {OPEN: "pause", PAUSED: "resume", CLOSED: "open"}
 SERVING_STATES = frozenset({OPEN, PAUSED})
 
 
+def default_name(number: int) -> str:
+    """A counter's name when the branch gives it none: "3号窗口"."""
+    return f"{number}号窗口"
+
+
+def default_name_en(number: int) -> str:
+    """Its English name when the branch gives none: "Counter 3"."""
+    return f"Counter {number}"
+
+
 @dataclass(frozen=True, slots=True)
 class Counter:
     """A counter's live state (its services and name stay in the branch configuration).

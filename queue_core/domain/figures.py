@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from queue_core.domain.tickets import Status, Ticket
+from queue_core.domain.tickets import Status, Ticket, is_vip
 
 #: Visit states in which the customer is still in the hall's hands at the end of the figures.
 _STILL_OPEN = frozenset({Status.WAITING, Status.CALLED, Status.SERVING})
@@ -333,7 +333,7 @@ def daily_figures(
         for visit in visits:
             _count_visit(visit, dims, overall, tz)
         first, last = visits[0], visits[-1]
-        for flag, tally in ((rank_of(first) > 0, vip), (first.green_channel, green)):
+        for flag, tally in ((is_vip(rank_of(first)), vip), (first.green_channel, green)):
             if not flag:
                 continue
             tally.issued += 1

@@ -37,6 +37,7 @@ from sqlalchemy.engine import make_url
 
 from queue_core.access import SESSIONS_CHANNEL
 from queue_core.events.hub import EventHub
+from queue_core.retry import Backoff
 from queue_core.store import Event, Store
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ class EventBridge:
             self._want()
 
     async def _listen(self) -> None:
-        backoff = self.min_backoff
+        delays = Backoff(self.min_backoff, self.max_backoff)
         conninfo = libpq_url(self.store.url)
         while True:
             try:
@@ -207,7 +208,7 @@ class EventBridge:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     await conn.execute(f"LISTEN {SESSIONS_CHANNEL}")
                     self._set_listening(True)
-                    backoff = self.min_backoff
+                    delays.reset()
                     self._want()  # whatever was committed while we were not listening
                     async for note in conn.notifies():
                         if note.channel == SESSIONS_CHANNEL:
@@ -224,8 +225,7 @@ class EventBridge:
             except (psycopg.Error, OSError) as exc:
                 log.warning("event listener lost the database (%s); retrying", exc)
             self._set_listening(False)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, self.max_backoff)
+            await delays.wait()
 
     def _set_listening(self, value: bool) -> None:
         if value != self.listening:

@@ -12,6 +12,7 @@ import websockets
 
 from queue_core.api.app import WORKER_HEADER
 from queue_core.client import EventStream, events_url
+from queue_core.wire import News, Snapshot, TicketNews
 from tests.api.helpers import kiosk, lobby, teller
 from tests.support.engine import DISPLAY_TOKEN, RunningEngine
 
@@ -82,14 +83,19 @@ def test_bad_token_is_refused(engine: RunningEngine) -> None:
 def test_client_stream_survives_engine_restart_without_losing_events(
     engine: RunningEngine,
 ) -> None:
-    async def scenario() -> list[dict[str, Any]]:
+    async def scenario() -> list[News]:
         stream = EventStream(engine.url, DISPLAY_TOKEN, min_backoff=0.1, max_backoff=0.5)
-        got: list[dict[str, Any]] = []
+        got: list[News] = []
+
+        def issued() -> list[str]:
+            return [
+                e.ticket["number"] for e in got if isinstance(e, TicketNews) and e.kind == "issued"
+            ]
 
         async def follow() -> None:
-            async for event in stream:
-                got.append(event)
-                if sum(1 for e in got if e["type"] == "ticket.issued") == 4:
+            async for news in stream:
+                got.append(news)
+                if len(issued()) == 4:
                     return
 
         task = asyncio.create_task(follow())
@@ -108,9 +114,9 @@ def test_client_stream_survives_engine_restart_without_losing_events(
         return got
 
     got = asyncio.run(scenario())
-    issued = [e["data"]["ticket"]["number"] for e in got if e["type"] == "ticket.issued"]
+    issued = [e.ticket["number"] for e in got if isinstance(e, TicketNews) and e.kind == "issued"]
     assert issued == ["A001", "A002", "A003", "A004"]
-    seqs = [e["seq"] for e in got if e["type"] != "snapshot"]
+    seqs = [e.seq for e in got if not isinstance(e, Snapshot)]
     assert seqs == sorted(set(seqs))
 
 

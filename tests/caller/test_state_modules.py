@@ -13,6 +13,7 @@ TICKET = {
     "service_name": "个人现金业务",
     "tier": "gold",
     "tier_name": "金卡客户",
+    "is_vip": True,
     "green_channel": True,
     "status": "called",
     "counter": 3,
@@ -54,7 +55,7 @@ def test_called_ticket_enables_start_skip_finish_but_not_call(
              queue: {A: {waiting: 4}, B: {waiting: 2}, C: {waiting: 9}}}});
         s = m.applyEvent(s, {seq: 2, type: 'ticket.called', data: {ticket: arg.ticket,
              queue: {A: {waiting: 3}, B: {waiting: 2}, C: {waiting: 9}}}});
-        return m.model(s, arg.now, rules.MOVES);""",
+        return m.model(s, arg.now, rules.MOVES, rules.COUNTER_MOVES);""",
         {"counter": COUNTER, "ticket": TICKET, "now": NOW},
     )
     assert model["ticket"]["number"] == "A001"
@@ -77,10 +78,10 @@ def test_finished_elsewhere_clears_the_desk_and_serving_cannot_skip(
         s = m.applyCounter(s, arg.counter);
         s = m.applyTicket(s, {...arg.ticket, status: 'serving',
                               started_at: '2026-03-02T09:04:30+08:00'});
-        const serving = m.model(s, arg.now, rules.MOVES);
+        const serving = m.model(s, arg.now, rules.MOVES, rules.COUNTER_MOVES);
         s = m.applyEvent(s, {seq: 9, type: 'ticket.finished',
                              data: {ticket: {...arg.ticket, status: 'finished'}}});
-        return [serving, m.model(s, arg.now, rules.MOVES)];""",
+        return [serving, m.model(s, arg.now, rules.MOVES, rules.COUNTER_MOVES)];""",
         {"counter": COUNTER, "ticket": TICKET, "now": NOW},
     )
     serving, after = result
@@ -97,10 +98,30 @@ def test_paused_counter_offers_resume_and_close_but_no_call(page: Page, pages_se
         "caller-state.js",
         """let s = m.applyEvent(m.initial(3), {seq: 4, type: 'counter.updated',
              data: {counter: {...arg, state: 'paused', paused_reason: '用餐'}}});
-        return m.model(s, 0, rules.MOVES).actions;""",
+        return m.model(s, 0, rules.MOVES, rules.COUNTER_MOVES).actions;""",
         COUNTER,
     )
     assert [a for a, on in acts.items() if on] == ["resume", "close", "rating_request"]
+
+
+def test_a_counter_another_teller_holds_offers_only_taking_it_over(
+    page: Page, pages_server: str
+) -> None:
+    acts = run(
+        page,
+        pages_server,
+        "caller-state.js",
+        """let s = m.applyEvent(m.initial(3, 't05'), {seq: 4, type: 'counter.updated',
+             data: {counter: {...arg, teller: 't03'}}});
+        const held = m.model(s, 0, rules.MOVES, rules.COUNTER_MOVES).actions;
+        s = m.applyEvent(s, {seq: 5, type: 'counter.updated',
+             data: {counter: {...arg, teller: 't05'}}});
+        return [held, m.model(s, 0, rules.MOVES, rules.COUNTER_MOVES).actions];""",
+        COUNTER,
+    )
+    held, mine = acts
+    assert [a for a, on in held.items() if on] == ["take_over"]
+    assert mine["call_next"] and not mine["take_over"]
 
 
 def test_refusals_are_explained_in_plain_words(page: Page, pages_server: str) -> None:
@@ -137,7 +158,7 @@ def test_a_late_event_does_not_bring_back_a_finished_customer(
         s = m.applyEvent(s, {seq: 7, type: 'ticket.called', data: {ticket: called}});  // late
         s = m.applyEvent(s, {seq: 8, type: 'counter.updated',
                              data: {counter: {...arg.counter, current: called}}});     // late
-        return m.model(s, arg.now, rules.MOVES);""",
+        return m.model(s, arg.now, rules.MOVES, rules.COUNTER_MOVES);""",
         {"counter": COUNTER, "ticket": TICKET, "now": NOW},
     )
     assert model["ticket"] is None and model["actions"]["call_next"]

@@ -1,27 +1,24 @@
-"""Engine events as the engine sends them (docs/api.md), for the display's pure tests."""
+"""Engine events as the engine sends them (docs/api.md), for the display's pure tests: whole
+bodies made by the engine's renderer, parsed as the display parses them (``wire.parse_event``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-COUNTER_NAMES = {7: ("7号贵宾窗口", "VIP counter 7"), 8: ("8号爱心窗口", "Care counter 8")}
-SERVICES = [
-    {"code": "A", "name": "个人现金业务", "name_en": "Personal cash"},
-    {"code": "B", "name": "个人非现金业务", "name_en": "Personal non-cash"},
-    {"code": "V", "name": "贵宾业务", "name_en": "VIP banking"},
+from queue_core import wire
+from tests.support import wire as made
+from tests.support.wire import iso, queue
+
+__all__ = ["announcement", "called", "counter_updated", "iso", "queue", "snapshot", "ticket"]
+
+SERVICES: list[wire.ServiceBody] = [
+    {"code": c, "name": n, "name_en": e, "waiting": 0, "estimated_wait_s": None, "open": True}
+    for c, n, e in (
+        ("A", "个人现金业务", "Personal cash"),
+        ("B", "个人非现金业务", "Personal non-cash"),
+        ("V", "贵宾业务", "VIP banking"),
+    )
 ]
-
-
-def iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat()
-
-
-def queue(**waiting: list[str]) -> dict[str, Any]:
-    return {
-        code: {"waiting": len(nums), "estimated_wait_s": 60 * len(nums), "next": nums[:5]}
-        for code, nums in waiting.items()
-    }
 
 
 def ticket(
@@ -31,16 +28,8 @@ def ticket(
     green: bool = False,
     count: int = 1,
     counter: int | None = None,
-) -> dict[str, Any]:
-    return {
-        "id": f"id-{number}",
-        "number": number,
-        "service": number[0],
-        "tier": tier,
-        "green_channel": green,
-        "call_count": count,
-        "counter": counter,
-    }
+) -> wire.TicketBody:
+    return made.ticket(number, tier=tier, green=green, count=count, counter=counter)
 
 
 def called(
@@ -50,41 +39,47 @@ def called(
     at: float,
     *,
     recall: bool = False,
-    q: dict[str, Any] | None = None,
+    q: wire.QueueSummary | None = None,
     **kw: Any,
-) -> dict[str, Any]:
-    name, name_en = COUNTER_NAMES.get(counter, (f"{counter}号窗口", f"Counter {counter}"))
-    return {
-        "seq": seq,
-        "type": "ticket.recalled" if recall else "ticket.called",
-        "at": iso(at),
-        "data": {
-            "ticket": ticket(number, counter=counter, **kw),
-            "queue": q or {},
-            "counter": {"number": counter, "name": name, "name_en": name_en},
-        },
-    }
+) -> wire.News:
+    body = ticket(number, counter=counter, **kw)
+    return made.ticket_event(seq, "recalled" if recall else "called", body, at, q)
 
 
 def ticket_event(
-    seq: int, kind: str, number: str, at: float, q: dict[str, Any] | None = None
-) -> dict[str, Any]:
+    seq: int, kind: str, number: str, at: float, q: wire.QueueSummary | None = None
+) -> wire.News:
+    return made.ticket_event(seq, kind, ticket(number), at, q)
+
+
+def last_call(number: str, counter: int, at: str) -> wire.CallBody:
+    """One of the snapshot's recent calls."""
     return {
-        "seq": seq,
-        "type": f"ticket.{kind}",
-        "at": iso(at),
-        "data": {"ticket": ticket(number), "queue": q or {}},
+        "ticket": ticket(number, counter=counter),
+        "counter": wire.counter_ref(counter, made.demo()),
+        "at": at,
     }
 
 
-def snapshot(seq: int, at: float, **extra: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "branch": {"code": "0101", "name": "城东支行", "name_en": "Chengdong Sub-branch"},
-        "counters": [],
-        "queue": {},
-        "last_calls": [],
-        "announcements": [],
-        "services": SERVICES,
-    }
-    data.update(extra)
-    return {"seq": seq, "type": "snapshot", "at": iso(at), "data": data}
+def counter_updated(seq: int, number: int, state: str, reason: str | None = None) -> wire.News:
+    return made.counter_event(seq, made.counter_body(number, state, reason=reason))
+
+
+def announcement(
+    seq: int, ident: int, text: str, until: str | None = None, active: bool = True
+) -> wire.News:
+    body: wire.AnnouncementBody = {"id": ident, "text": text, "until": until, "active": active}
+    return made.message(seq, "announcement", dict(body))
+
+
+def snapshot(
+    seq: int,
+    at: float,
+    *,
+    counters: list[wire.CounterBody] | None = None,
+    queue: wire.QueueSummary | None = None,
+    last_calls: list[wire.CallBody] | None = None,
+) -> wire.News:
+    return made.snapshot(
+        seq, at, counters=counters, q=queue, services=SERVICES, last_calls=last_calls
+    )

@@ -9,10 +9,10 @@ from pathlib import Path
 import pygame
 import pytest
 
-from display.fonts import FontMissing, draws_chinese, find_cjk_font
 from display.settings import VoiceSettings
 from display.sound import chime, opening, saying
 from display.state import Call, call_of
+from drivers.screen.fonts import FontMissing, draws_chinese, find_cjk_font
 from drivers.voice import LogSpeaker, MixerSpeaker, Voice, VoiceOptions
 from drivers.voice.pcm import RATE, Pcm, peak_db, rms_db, silence, write_wav
 from drivers.voice.recorded import WORD_GAP_S

@@ -9,9 +9,9 @@ from pathlib import Path
 import pygame
 import pytest
 
-from display.fonts import find_cjk_font
 from display.layout import layout_for, service_cells
 from display.view import NEXT, NUMBER, OFFLINE, TEXT
+from drivers.screen.fonts import find_cjk_font
 from queue_core.client import EngineClient
 from tests.display.pixels import ink, shows
 from tests.display.running import RunningDisplay

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from display.screen import CallKind, screen
 from display.settings import BranchSettings, DisplaySettings, branch_settings
 from display.state import MAX_CALLS, HallState, apply, parse_time
-from tests.display.events import called, queue, snapshot, ticket_event
+from queue_core.wire import News
+from tests.display.events import (
+    announcement,
+    called,
+    counter_updated,
+    last_call,
+    queue,
+    snapshot,
+    ticket_event,
+)
+from tests.support.wire import counter_body
 
 T0 = 1_790_000_000.0
-SETTINGS = BranchSettings(tier_ranks={"normal": 0, "gold": 1}, display=DisplaySettings(flash_s=6))
+SETTINGS = BranchSettings(display=DisplaySettings(flash_s=6))
 
 
-def run(events: list[dict[str, Any]], start: HallState | None = None, now: float = T0) -> HallState:
+def run(events: list[News], start: HallState | None = None, now: float = T0) -> HallState:
     state = start or HallState()
     for event in events:
         state = apply(state, event, now)
@@ -34,16 +42,8 @@ def test_snapshot_names_the_branch_and_lists_waiting_by_service_in_config_order(
 
 def test_snapshot_calls_are_shown_newest_first_but_do_not_flash() -> None:
     last = [
-        {
-            "ticket": {"id": "2", "number": "A002"},
-            "counter": {"number": 2, "name": "2号窗口"},
-            "at": "2026-11-29T09:01:00+08:00",
-        },
-        {
-            "ticket": {"id": "1", "number": "A001"},
-            "counter": {"number": 1, "name": "1号窗口"},
-            "at": "2026-11-29T09:00:00+08:00",
-        },
+        last_call("A002", 2, "2026-11-29T09:01:00+08:00"),
+        last_call("A001", 1, "2026-11-29T09:00:00+08:00"),
     ]
     model = screen(run([snapshot(5, T0, last_calls=last)]), SETTINGS, T0, online=True)
     assert model.current is not None and model.current.number == "A002"
@@ -99,42 +99,14 @@ def test_get_ready_shows_as_many_numbers_as_configured() -> None:
 
 
 def test_paused_and_closed_counters_are_listed_until_they_open_again() -> None:
-    counters = [
-        {"number": 4, "name": "4号窗口", "state": "open"},
-        {"number": 6, "name": "6号窗口", "state": "closed"},
-    ]
-    state = run(
-        [
-            snapshot(1, T0, counters=counters),
-            {
-                "seq": 2,
-                "type": "counter.updated",
-                "data": {
-                    "counter": {
-                        "number": 4,
-                        "name": "4号窗口",
-                        "state": "paused",
-                        "paused_reason": "lunch",
-                    }
-                },
-            },
-        ]
-    )
+    counters = [counter_body(4, "open"), counter_body(6, "closed")]
+    state = run([snapshot(1, T0, counters=counters), counter_updated(2, 4, "paused", "lunch")])
     out = screen(state, SETTINGS, T0, True).out_of_service
     assert [(c.name, c.state, c.reason) for c in out] == [
         ("4号窗口", "paused", "lunch"),
         ("6号窗口", "closed", ""),
     ]
-    state = run(
-        [
-            {
-                "seq": 3,
-                "type": "counter.updated",
-                "data": {"counter": {"number": 4, "name": "4号窗口", "state": "open"}},
-            }
-        ],
-        state,
-    )
+    state = run([counter_updated(3, 4, "open")], state)
     assert [c.name for c in screen(state, SETTINGS, T0, True).out_of_service] == ["6号窗口"]
 
 
@@ -142,21 +114,8 @@ def test_announcements_scroll_until_ended_or_expired() -> None:
     state = run(
         [
             snapshot(1, T0),
-            {
-                "seq": 2,
-                "type": "announcement",
-                "data": {"id": "n1", "text": "养老金今日发放", "until": None, "active": True},
-            },
-            {
-                "seq": 3,
-                "type": "announcement",
-                "data": {
-                    "id": "n2",
-                    "text": "午间暂停",
-                    "until": "2026-09-21T12:00:00+00:00",
-                    "active": True,
-                },
-            },
+            announcement(2, 1, "养老金今日发放"),
+            announcement(3, 2, "午间暂停", until="2026-09-21T12:00:00+00:00"),
         ]
     )
     noon = parse_time("2026-09-21T12:00:00+00:00")
@@ -165,16 +124,7 @@ def test_announcements_scroll_until_ended_or_expired() -> None:
     after = screen(state, SETTINGS, noon + 60, True).marquee
     assert "养老金今日发放" in before and "午间暂停" in before
     assert "养老金今日发放" in after and "午间暂停" not in after
-    state = run(
-        [
-            {
-                "seq": 4,
-                "type": "announcement",
-                "data": {"id": "n1", "text": "养老金今日发放", "active": False},
-            }
-        ],
-        state,
-    )
+    state = run([announcement(4, 1, "养老金今日发放", active=False)], state)
     assert "养老金" not in screen(state, SETTINGS, T0, True).marquee
 
 
@@ -193,9 +143,7 @@ def test_vip_and_green_channel_calls_are_set_apart() -> None:
 
 
 def test_a_vip_service_is_set_apart_even_for_a_normal_tier_ticket() -> None:
-    settings = branch_settings(
-        {"tiers": [{"code": "normal", "rank": 0}], "display": {"vip_services": ["V"]}}
-    )
+    settings = branch_settings({"display": {"vip_services": ["V"]}})
     state = run([snapshot(1, T0), called(2, "V002", 7, T0)])
     current = screen(state, settings, T0, True).current
     assert current is not None and current.kind is CallKind.VIP
@@ -219,15 +167,7 @@ def test_state_stays_bounded_after_a_long_day_of_calls() -> None:
     state = run([snapshot(1, T0)])
     for i in range(3000):
         state = apply(state, called(2 + i, f"A{i % 1000:03d}", 1 + i % 8, T0 + i), T0 + i)
-        state = apply(
-            state,
-            {
-                "seq": 10**5 + i,
-                "type": "announcement",
-                "data": {"id": str(i), "text": f"通知{i}", "active": True},
-            },
-            T0 + i,
-        )
+        state = apply(state, announcement(10**5 + i, i + 1, f"通知{i}"), T0 + i)
     assert len(state.calls) == MAX_CALLS
     assert len(state.announcements) <= 20
     assert screen(state, SETTINGS, T0 + 3000, True).recent[0].number == "A998"
@@ -245,7 +185,6 @@ def test_branch_settings_read_the_display_and_voice_sections() -> None:
     assert (settings.display.english, settings.display.recent_calls) == (False, 9)
     assert (settings.voice.repeat, settings.voice.english) == (3, True)
     assert settings.voice.template_zh == "请{number}号到{counter}号窗口"
-    assert settings.is_vip("gold", "A") and not settings.is_vip("normal", "A")
 
 
 def test_the_clock_shows_the_branchs_local_time() -> None:

@@ -7,10 +7,10 @@ from dataclasses import replace
 import pygame
 import pytest
 
-from display.fonts import find_cjk_font
 from display.layout import layout_for
 from display.screen import CallKind, CallLine, CounterLine, ScreenModel, ServiceLine
 from display.view import FLASH, GREEN, NEXT, NUMBER, OFFLINE, PANEL, TEXT, TEXT_CACHE, VIP, Painter
+from drivers.screen.fonts import find_cjk_font
 from tests.display.pixels import height_of_ink, ink, near, shows
 
 FONT = find_cjk_font()

@@ -12,6 +12,8 @@ from drivers.serial.keypad import CounterAction, RateTicket, Refused
 from drivers.serial.layout import BusLayout
 from drivers.serial.messages import KeyCode, KeypadShow, ShowText
 from drivers.serial.sign import columns_of, fit
+from queue_core import wire
+from tests.support import wire as made
 from tests.support.engine import DEMO_CONFIG
 
 K = KeyCode
@@ -23,19 +25,34 @@ def demo_branch(**signs: Any) -> dict[str, Any]:
     return {"services": config["services"], "counters": config["counters"], "signs": signs}
 
 
-def ticket(number: str, counter: int | None = 3, status: str = "called") -> dict[str, Any]:
-    return {"id": f"id-{number}", "number": number, "counter": counter, "status": status}
+def ticket(number: str, counter: int | None = 3, status: str = "called") -> wire.TicketBody:
+    return made.ticket(number, counter=counter, status=status)
 
 
-def counter(number: int, state: str = "open", current: dict[str, Any] | None = None) -> Any:
-    return {"number": number, "state": state, "current": current}
+def counter(
+    number: int, state: str = "open", current: wire.TicketBody | None = None
+) -> wire.CounterBody:
+    return made.counter_body(number, state, current)
 
 
-def event(kind: str, **data: Any) -> dict[str, Any]:
-    return {"seq": 1, "type": kind, "at": "2026-11-28T10:00:00+08:00", "data": data}
+def _queue(waiting: dict[str, int]) -> wire.QueueSummary:
+    return {c: {"waiting": n, "estimated_wait_s": None, "next": []} for c, n in waiting.items()}
 
 
-QUEUE = {"A": {"waiting": 4}, "B": {"waiting": 2}, "C": {"waiting": 9}}
+QUEUE = _queue({"A": 4, "B": 2, "C": 9})
+
+
+def event(kind: str, **data: Any) -> wire.News:
+    """An event as the engine sends it; a ticket event's queue is ``QUEUE`` unless given."""
+    if kind == "snapshot":
+        return made.snapshot(1, counters=data["counters"], q=data["queue"])
+    if kind == "counter.updated":
+        return made.counter_event(1, data["counter"])
+    extra = {}
+    if "counter" in data:
+        extra["counter"] = wire.counter_ref(data["counter"]["number"], made.demo())
+    q = data.get("queue", QUEUE)
+    return made.ticket_event(1, kind.removeprefix("ticket."), data["ticket"], q=q, **extra)
 
 
 @pytest.fixture
@@ -89,7 +106,7 @@ def test_pause_shows_the_pause_text_and_resume_brings_back_the_number(board: Boa
 def test_finishing_shows_the_welcome_text_again(board: Board) -> None:
     called = ticket("A012")
     board.apply(event("ticket.called", ticket=called, counter={"number": 3}))
-    out = board.apply(event("ticket.finished", ticket={**called, "status": "finished"}))
+    out = board.apply(event("ticket.finished", ticket=ticket("A012", status="finished")))
     assert ShowText(3, "欢迎光临", 0) in out
 
 
@@ -100,7 +117,7 @@ def test_a_ticket_issued_updates_the_waiting_count_of_the_counters_that_serve_it
         event(
             "ticket.issued",
             ticket=ticket("C010", None, "waiting"),
-            queue={**QUEUE, "C": {"waiting": 10}},
+            queue={**QUEUE, **_queue({"C": 10})},
         )
     )
     assert sorted(m.address for m in out) == [105, 106]
@@ -151,7 +168,7 @@ def test_evaluation_finishes_with_a_rating_or_rates_the_customer_just_finished(
     called = ticket("A012")
     board.apply(event("ticket.called", ticket=called, counter={"number": 3}))
     assert board.press(103, K.EVAL_4) == CounterAction(3, "finish", {"rating": 4})
-    board.apply(event("ticket.finished", ticket={**called, "status": "finished"}))
+    board.apply(event("ticket.finished", ticket=ticket("A012", status="finished")))
     assert board.press(103, K.EVAL_5) == RateTicket("id-A012", 5)
     assert isinstance(board.press(101, K.EVAL_5), Refused)
 

@@ -22,6 +22,7 @@ from drivers.printer.paper import render_bytes, render_elements
 from drivers.printer.simulator import PrinterSimulator, PrinterState
 from drivers.printer.status import parse_status
 from drivers.printer.textimage import find_font
+from tests.support import wire as made
 
 URL = "https://q.branch.bank/t/7f3a9c"
 
@@ -152,32 +153,21 @@ def test_ticket_from_the_engines_json() -> None:
             "name_en": "Chengdong",
             "bank_en": "Demo",
         },
-        "services": [{"code": "A", "name": "个人现金业务", "name_en": "Personal cash"}],
-        "tiers": [
-            {"code": "normal", "rank": 0, "name": "普通客户"},
-            {"code": "gold", "rank": 1, "name": "金卡客户", "name_en": "Gold"},
-        ],
     }
-    raw = {
-        "id": "x1",
-        "number": "A001",
-        "service": "A",
-        "tier": "gold",
-        "green_channel": False,
-        "issued_at": "2026-11-28T09:01:00+08:00",
-        "ahead": 0,
-        "estimated_wait_s": 0,
-        "public_url": "/t/x1",
-    }
-    made = TicketPrint.from_engine(raw, branch, "http://127.0.0.1:9000")
-    assert made.public_url == "http://127.0.0.1:9000/t/x1"
+    raw = made.ticket("A001", tier="gold", ahead=0, wait_s=0)
+    assert raw["public_url"] == f"/t/{raw['id']}"  # no [branch] public_url: a path
+    made_ticket = TicketPrint.from_engine(raw, branch, "http://127.0.0.1:9000")
+    assert made_ticket.public_url == f"http://127.0.0.1:9000/t/{raw['id']}"
     public = {**raw, "public_url": "https://q.branch.bank/t/x1"}  # [branch] public_url set
     assert TicketPrint.from_engine(public, branch, "http://127.0.0.1:9000").public_url == (
         "https://q.branch.bank/t/x1"
     )
-    assert (made.tier_name, made.service_name_en) == ("金卡客户", "Personal cash")
-    normal = TicketPrint.from_engine({**raw, "tier": "normal"}, branch, "http://h")
+    assert (made_ticket.tier_name, made_ticket.service_name_en) == ("金卡客户", "Personal cash")
+    normal = TicketPrint.from_engine(made.ticket("A002"), branch, "http://h")
     assert normal.tier_name is None
+    # A branch with a public address puts it on the ticket: the printer takes it as it is.
+    away = TicketPrint.from_engine({**raw, "public_url": "https://q.example/t"}, branch, "http://h")
+    assert away.public_url == "https://q.example/t"
 
 
 # Status over a real TCP connection to the simulated network printer

@@ -21,7 +21,7 @@ from pathlib import Path
 import pygame
 
 from kiosk.layout import Rect, buttons
-from kiosk.state import KioskState
+from kiosk.model import KioskState
 
 #: Touch kiosks as sold to Chinese bank branches: pixels and the screen's diagonal in inches.
 KIOSKS = {
@@ -96,8 +96,8 @@ def targets_mm(state: KioskState, width: int, height: int, inches: float) -> dic
 
 def preview_screens(care: bool) -> Iterator[tuple[str, KioskState]]:
     """The reference screens (``kiosk.preview``) in care mode, or the customers' standard ones."""
+    from kiosk.model import PinEntry, Settings
     from kiosk.preview import screens
-    from kiosk.state import PinEntry, Settings
 
     for name, state in screens():
         if state.care == care and not isinstance(state.screen, PinEntry | Settings):
@@ -106,7 +106,7 @@ def preview_screens(care: bool) -> Iterator[tuple[str, KioskState]]:
 
 def main() -> None:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    from display.fonts import find_cjk_font
+    from drivers.screen.fonts import find_cjk_font
     from kiosk.view import Painter
 
     pygame.font.init()

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pygame
 
-from display.fonts import find_cjk_font
+from drivers.screen.fonts import find_cjk_font
 from drivers.voice import Speaker
 from kiosk.app import Kiosk, Options
 from kiosk.layout import buttons

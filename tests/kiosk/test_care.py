@@ -13,8 +13,7 @@ import pytest
 from drivers.voice.reading import ticket_zh
 from kiosk.care import MAX_SERVICES, CarePolicy, Speak, care_services, guidance
 from kiosk.layout import buttons
-from kiosk.preview import BRANCH, NOW, SERVICES, TICKET, ready, run
-from kiosk.state import (
+from kiosk.model import (
     AskForHelp,
     Attract,
     BranchLoaded,
@@ -31,9 +30,10 @@ from kiosk.state import (
     Showing,
     Tap,
     Tick,
-    step,
 )
-from kiosk.state import Link as LinkChanged
+from kiosk.model import Link as LinkChanged
+from kiosk.preview import BRANCH, NOW, SERVICES, TICKET, ready, run
+from kiosk.state import step
 from queue_core.domain.care import CareDefault
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -168,7 +168,7 @@ def test_idling_in_care_mode_returns_to_the_days_first_screen_in_silence() -> No
 
 def test_no_open_service_is_said_plainly() -> None:
     closed = [{**s, "open": False} for s in SERVICES]
-    from kiosk.state import ServicesLoaded
+    from kiosk.model import ServicesLoaded
 
     state = run(caring(), ServicesLoaded(closed, NOW + 2))
     assert care_services(state) == ()

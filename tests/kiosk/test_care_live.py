@@ -13,7 +13,7 @@ from escpos.printer import Dummy
 from drivers.voice import LogSpeaker, Pcm
 from drivers.voice.reading import ticket_zh
 from kiosk.layout import buttons
-from kiosk.state import Choose, Showing
+from kiosk.model import Choose, Showing
 from tests.kiosk.running import lobby_get, open_counter, running_kiosk, taken, tap, touch, until
 from tests.support.engine import RunningEngine
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pygame
 import pytest
 
-from display.fonts import find_cjk_font
+from drivers.screen.fonts import find_cjk_font
 from kiosk import care_view, view
 from kiosk.care import care_services, guidance
 from kiosk.layout import buttons, hit

@@ -14,7 +14,7 @@ from drivers.printer import NoPrinter
 from drivers.printer.decode import TextLine, decode
 from drivers.printer.simulator import PrinterSimulator, PrinterState
 from kiosk import texts, view
-from kiosk.state import Choose, Notice, Showing
+from kiosk.model import Choose, Notice, Showing
 from tests.kiosk.pixels import ink, share
 from tests.kiosk.proxy import LosingProxy
 from tests.kiosk.running import (

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kiosk.preview import BRANCH, NOW, SERVICES, TICKET, ready, run
-from kiosk.state import (
+from kiosk.model import (
     Attract,
     CheckPin,
     Choose,
@@ -29,11 +28,12 @@ from kiosk.state import (
     Tap,
     Tick,
     TokenChecked,
-    new_state,
-    step,
 )
-from kiosk.state import Link as LinkChanged
-from queue_core import DEFAULT_ENGINE
+from kiosk.model import Link as LinkChanged
+from kiosk.preview import BRANCH, NOW, TICKET, ready, run
+from kiosk.state import new_state, step
+from queue_core import DEFAULT_ENGINE, wire
+from tests.support import wire as made
 
 CARD = "6225881234567890"
 
@@ -121,12 +121,13 @@ def test_a_closed_service_is_shown_and_refused_not_hidden() -> None:
 
 
 def test_events_update_waiting_and_a_counter_change_reloads_the_services() -> None:
-    queue = {"A": {"waiting": 9, "estimated_wait_s": 900, "next": []}}
-    event = {"seq": 5, "type": "ticket.issued", "data": {"ticket": TICKET, "queue": queue}}
-    state, _ = step(choosing(), EngineEvent(event, NOW))
+    queue: wire.QueueSummary = {"A": {"waiting": 9, "estimated_wait_s": 900, "next": []}}
+    issued = made.ticket_event(5, "issued", made.ticket("A008"), q=queue)
+    state, _ = step(choosing(), EngineEvent(issued, NOW))
     a = state.service("A")
     assert a is not None and (a.waiting, a.estimated_wait_s) == (9, 900)
-    _, effects = step(state, EngineEvent({"seq": 6, "type": "counter.updated", "data": {}}, NOW))
+    changed = made.counter_event(6, made.counter_body(3, "paused"))
+    _, effects = step(state, EngineEvent(changed, NOW))
     assert effects == (RefreshServices(),)
 
 
@@ -136,7 +137,7 @@ def test_a_swiped_card_is_held_for_the_press_and_never_shown() -> None:
     assert CARD not in repr(state)
     state, effects = step(state, Tap("service:A", NOW + 2))
     assert effects == (IssueTicket("A", CARD, "preview-1"),) and CARD not in repr(effects)
-    gold = {**TICKET, "tier": "gold"}
+    gold = {**TICKET, "tier": "gold", "is_vip": True}
     state = run(state, Issued("preview-1", gold, NOW + 2.1))
     assert state.card is None
 
@@ -178,7 +179,7 @@ def test_idle_returns_to_the_default_language_and_the_attract_screen() -> None:
 
 def test_the_branchs_kiosk_section_sets_the_idle_time() -> None:
     branch = {**BRANCH, "kiosk": {"idle_reset_s": 12, "rate_per_minute": 30}}
-    from kiosk.state import BranchLoaded
+    from kiosk.model import BranchLoaded
 
     state = run(new_state("s", LocalSettings(), False), BranchLoaded(branch, NOW))
     assert state.timing.idle_reset_s == 12
@@ -216,7 +217,7 @@ def test_without_a_pin_the_settings_stay_closed_and_wrong_pins_lock_the_pad() ->
 
 
 def test_services_start_from_the_snapshot() -> None:
-    snap = {"seq": 1, "type": "snapshot", "data": {"services": SERVICES[:2], "queue": {}}}
+    snap = made.snapshot(1, services=made.service_bodies()[:2])
     state = run(new_state("s", LocalSettings(), False), EngineEvent(snap, NOW))
     assert [s.code for s in state.services] == ["A", "B"]
 

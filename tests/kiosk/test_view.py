@@ -8,11 +8,12 @@ from pathlib import Path
 import pygame
 import pytest
 
-from display.fonts import find_cjk_font
+from drivers.screen.fonts import find_cjk_font
 from kiosk import view
 from kiosk.layout import buttons, hit
+from kiosk.model import IssueTicket, KioskState, Tap
 from kiosk.preview import NOW, screens
-from kiosk.state import IssueTicket, KioskState, Tap, step
+from kiosk.state import step
 from tests.kiosk.pixels import ink, share
 
 SIZES = [(1080, 1920), (1920, 1080), (1280, 1024), (768, 1024)]

@@ -14,9 +14,9 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from queue_core.client import EngineClient, EngineError, EngineUnavailable, EventStream
+from queue_core.wire import News, Snapshot, TicketNews
 from tests.support.engine import DEMO_CONFIG, LOBBY, RunningEngine
 
 SERVICES = ("A", "B", "C", "D", "V")
@@ -114,7 +114,7 @@ class Follower:
 
     url: str
     token: str
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[News] = field(default_factory=list)
     reconnects: int = 0
     stream: EventStream | None = None
 
@@ -131,14 +131,16 @@ class Follower:
 
     def gaps(self) -> list[tuple[int, int]]:
         """Pairs of consecutive seqs (after the first event) that are not ``n, n + 1``."""
-        seqs = [e["seq"] for e in self.events]
+        seqs = [e.seq for e in self.events]
         return [(a, b) for a, b in itertools.pairwise(seqs) if b != a + 1]
 
     def snapshots(self) -> int:
-        return sum(1 for e in self.events if e["type"] == "snapshot")
+        return sum(1 for e in self.events if isinstance(e, Snapshot))
 
     def called_ids(self) -> list[str]:
-        return [e["data"]["ticket"]["id"] for e in self.events if e["type"] == "ticket.called"]
+        return [
+            e.ticket["id"] for e in self.events if isinstance(e, TicketNews) and e.kind == "called"
+        ]
 
 
 class FollowerThread:
@@ -169,7 +171,7 @@ class FollowerThread:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             events = self.follower.events
-            if events and events[-1]["seq"] >= seq:
+            if events and events[-1].seq >= seq:
                 return True
             time.sleep(0.05)
         return False

@@ -1,10 +1,12 @@
 // The teller's caller as pure state: engine events and action answers in, screen model out.
-// No DOM, no clock, no network: `now` (epoch seconds) and the domain's MOVES are passed in.
+// No DOM, no clock, no network: `now` (epoch seconds) and the domain's tables (rules.js: the
+// ticket MOVES and the COUNTER_MOVES) are passed in.
 
 const LIVE = new Set(["called", "serving"]);
 
-export function initial(counter) {
-  return { counter: Number(counter), info: null, queue: {}, seq: null, flash: null, latest: {} };
+// `login`: the teller using this page (a counter held by another teller is theirs to work).
+export function initial(counter, login = null) {
+  return { counter: Number(counter), login, info: null, queue: {}, seq: null, flash: null, latest: {} };
 }
 
 // A visit only moves forward: (times called, how far along). An action's answer and the events
@@ -87,31 +89,36 @@ export function applyEvent(state, event) {
 }
 
 function allowed(moves, action, status) {
-  const move = moves[action];
+  const move = moves && moves[action];
   return Boolean(move && status && move.from.includes(status));
 }
 
-// Which actions make sense now. The ticket moves come from the domain (MOVES); the counter's
-// open / paused / closed rules are the engine's: call only when open and nobody is at the desk.
-export function actions(state, moves) {
+// Which actions make sense now: the ticket's and the counter's moves as the domain's tables
+// allow them, at a counter this teller may work (nobody else holds it: else only take over).
+// Calling also needs the desk free, closing too; a paused counter comes back by resume.
+export function actions(state, moves, counterMoves) {
   const info = state.info;
   const counterState = info ? info.state : null;
   const ticket = info && info.current && LIVE.has(info.current.status) ? info.current : null;
   const status = ticket ? ticket.status : null;
+  const heldByOther = Boolean(info && info.teller && state.login && info.teller !== state.login);
+  const mine = !heldByOther;
+  const counter = (action) => mine && allowed(counterMoves, action, counterState);
   const open = counterState === "open";
   return {
-    call_next: open && !ticket,
-    call: open && !ticket,
-    recall: allowed(moves, "recall", status),
-    start: allowed(moves, "start", status),
-    skip: allowed(moves, "skip", status),
-    finish: allowed(moves, "finish", status),
-    transfer: allowed(moves, "transfer", status),
-    pause: open,
-    resume: counterState === "paused",
-    open: counterState === "closed",
-    close: (open || counterState === "paused") && !ticket,
-    rating_request: open || counterState === "paused",
+    call_next: mine && open && !ticket,
+    call: mine && open && !ticket,
+    recall: mine && allowed(moves, "recall", status),
+    start: mine && allowed(moves, "start", status),
+    skip: mine && allowed(moves, "skip", status),
+    finish: mine && allowed(moves, "finish", status),
+    transfer: mine && allowed(moves, "transfer", status),
+    pause: counter("pause"),
+    resume: counter("resume"),
+    open: counter("open") && !counter("resume"),
+    close: counter("close") && !ticket,
+    rating_request: mine && (open || counterState === "paused"),
+    take_over: heldByOther && allowed(counterMoves, "take_over", counterState),
   };
 }
 
@@ -138,7 +145,7 @@ function seconds(iso) {
 }
 
 // The screen model: what the caller page shows at `now` (epoch seconds).
-export function model(state, now, moves) {
+export function model(state, now, moves, counterMoves) {
   const info = state.info;
   const t = info && info.current && LIVE.has(info.current.status) ? info.current : null;
   let ticket = null;
@@ -155,7 +162,7 @@ export function model(state, now, moves) {
       serviceNameEn: t.service_name_en || t.service_name || t.service,
       tier: t.tier,
       tierName: t.tier_name || t.tier,
-      vip: Boolean(t.tier && t.tier !== "normal"),
+      vip: Boolean(t.is_vip),
       green: Boolean(t.green_channel),
       waitedS: issued === null ? null : Math.max(0, (called ?? now) - issued),
       sinceCallS: called === null ? null : Math.max(0, now - called),
@@ -172,6 +179,6 @@ export function model(state, now, moves) {
     } : null,
     ticket,
     waiting: waitingFor(state),
-    actions: actions(state, moves),
+    actions: actions(state, moves, counterMoves),
   };
 }

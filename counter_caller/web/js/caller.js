@@ -5,7 +5,7 @@ import { EventStream } from "./events.js";
 import { duration } from "./format.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
-import { MOVES } from "./rules.js";
+import { COUNTER_MOVES, MOVES } from "./rules.js";
 import * as caller from "./caller-state.js";
 import * as session from "./session.js";
 
@@ -19,7 +19,8 @@ const STRINGS = {
     "act.call_next": "叫下一位", "act.call": "指定叫号", "act.recall": "重呼", "act.start": "开始办理",
     "act.rating_request": "请评价", "msg.rating": "已请 {n} 评价",
     "act.skip": "过号", "act.finish": "完成", "act.transfer": "转移", "act.pause": "暂停",
-    "act.resume": "恢复", "act.open": "开窗", "act.close": "关窗",
+    "act.resume": "恢复", "act.open": "开窗", "act.close": "关窗", "act.take_over": "接管本窗口",
+    "msg.taken": "已接管本窗口", "held.by": "本窗口由 {t} 使用中",
     "dlg.call": "指定叫号", "dlg.call.placeholder": "输入票号，如 A012", "dlg.transfer": "转移到",
     "dlg.transfer.service": "业务", "dlg.transfer.counter": "窗口", "dlg.pause": "暂停原因",
     "dlg.pause.other": "其他原因（可选）", ok: "确定", cancel: "取消 (Esc)",
@@ -42,6 +43,8 @@ const STRINGS = {
     "act.rating_request": "Ask rating", "msg.rating": "{n} asked to rate",
     "act.skip": "Skip", "act.finish": "Finish", "act.transfer": "Transfer", "act.pause": "Pause",
     "act.resume": "Resume", "act.open": "Open", "act.close": "Close",
+    "act.take_over": "Take over this counter", "msg.taken": "Counter taken over",
+    "held.by": "Held by {t}",
     "dlg.call": "Call a number", "dlg.call.placeholder": "Ticket number, e.g. A012",
     "dlg.transfer": "Transfer to", "dlg.transfer.service": "Business", "dlg.transfer.counter": "Counter",
     "dlg.pause": "Reason for the pause", "dlg.pause.other": "Other reason (optional)", ok: "OK",
@@ -85,14 +88,15 @@ function say(text, kind = "ok") {
 }
 
 function render() {
-  const m = caller.model(state, Date.now() / 1000, MOVES);
+  const m = caller.model(state, Date.now() / 1000, MOVES, COUNTER_MOVES);
   const en = lang() === "en";
   if (m.counter) {
     $("#counter-name").textContent = en ? m.counter.nameEn : m.counter.name;
     const chip = $("#counter-state");
     chip.textContent = statusWord(m.counter.state, lang());
     chip.className = `chip state-${m.counter.state}`;
-    $("#paused-reason").textContent = m.counter.state === "paused" && m.counter.reason ? m.counter.reason : "";
+    const held = m.actions.take_over ? t("held.by", { t: m.counter.teller }) : "";
+    $("#paused-reason").textContent = held || (m.counter.state === "paused" && m.counter.reason ? m.counter.reason : "");
   }
   $("#waiting-count").textContent = m.waiting === null ? "–" : String(m.waiting);
   const box = $("#current");
@@ -165,6 +169,7 @@ const DONE = {
   call_next: "msg.called", call: "msg.called", recall: "msg.recalled", start: "msg.started",
   skip: "msg.skipped", finish: "msg.finished", transfer: "msg.transferred", pause: "msg.paused",
   resume: "msg.resumed", open: "msg.opened", close: "msg.closed", rating_request: "msg.rating",
+  take_over: "msg.taken",
 };
 
 // Draw an action's answer at once (the events confirm it a moment later) and say what happened.
@@ -328,6 +333,7 @@ async function begin(saved) {
   state = caller.initial(saved.counter);
   try {
     me = await api.get("/auth/me");
+    state = { ...state, login: me.role === "teller" ? me.login : null };
     branch = await api.get("/branch");
     await refreshCounter();
   } catch (err) {

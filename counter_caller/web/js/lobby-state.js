@@ -160,7 +160,7 @@ function ticketRow(t, now, tierNames = {}) {
   const waited = issued === null ? null : Math.max(0, now - issued);
   return {
     id: t.id, number: t.number, service: t.service, tier: t.tier, tierName: t.tier_name || tierNames[t.tier] || t.tier,
-    vip: Boolean(t.tier && t.tier !== "normal"), green: Boolean(t.green_channel),
+    vip: Boolean(t.is_vip), green: Boolean(t.green_channel),
     waitedS: waited, over: waited !== null && waited > THRESHOLD_S, visit: t.visit || 1,
     counter: t.counter ?? null, status: t.status,
   };

@@ -1,6 +1,6 @@
 """What the pygame programs (hall display, kiosk) share: the window size option, the Chinese
-font they cannot run without, the screen, loading from an engine that may not be up yet, and
-running until stopped."""
+font they cannot run without, the screen, and running until stopped. (Waiting for an engine
+that is not up yet is ``queue_core.retry.keep_trying``.)"""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import pygame
 
-from display.fonts import FontMissing, find_cjk_font
-from queue_core.client import EngineError
+from drivers.screen.fonts import FontMissing, find_cjk_font
 
 log = logging.getLogger(__name__)
 
@@ -59,22 +58,6 @@ def open_screen(
         pygame.mouse.set_visible(False)
         return surface
     return pygame.display.set_mode(size or window)
-
-
-async def keep_trying(
-    load: Callable[[], Awaitable[None]], stopping: asyncio.Event, what: str, max_delay: float
-) -> None:
-    """Run ``load`` until the engine answers it (it may be starting, or away), waiting from
-    half a second, doubled each time up to ``max_delay``; give up when the program stops."""
-    delay = 0.5
-    while not stopping.is_set():
-        try:
-            await load()
-            return
-        except EngineError as exc:
-            log.info("%s not loaded yet (%s); retrying", what, exc)
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, max_delay)
 
 
 async def until_stopped(stopping: asyncio.Event, exit_after: float | None) -> None:

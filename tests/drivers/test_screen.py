@@ -1,4 +1,4 @@
-"""The start-up pieces the display and the kiosk share."""
+"""The screen program pieces the display and the kiosk share."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from display import program
-from display.fonts import FontMissing, find_cjk_font
-from display.program import cjk_font, keep_trying, size_option, until_stopped
-from queue_core.client import EngineError
+from drivers.screen import program
+from drivers.screen.fonts import FontMissing, find_cjk_font
+from drivers.screen.program import cjk_font, size_option, until_stopped
 
 
 def test_size_option_reads_and_bounds_a_window_size() -> None:
@@ -39,39 +38,6 @@ def test_no_chinese_font_means_no_start(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(program, "find_cjk_font", nothing)
     assert cjk_font(None) is None
-
-
-def test_keep_trying_retries_until_the_engine_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits: list[float] = []
-    attempts = [0]
-
-    async def no_wait(seconds: float) -> None:
-        waits.append(seconds)
-
-    async def load() -> None:
-        attempts[0] += 1
-        if attempts[0] < 5:
-            raise EngineError(503, "store_unavailable", "starting")
-
-    monkeypatch.setattr(asyncio, "sleep", no_wait)
-    asyncio.run(keep_trying(load, asyncio.Event(), "branch", max_delay=3.0))
-    assert attempts[0] == 5
-    assert waits == [0.5, 1.0, 2.0, 3.0]  # doubled each time, up to the cap
-
-
-def test_keep_trying_gives_up_when_the_program_stops() -> None:
-    async def main() -> int:
-        stopping, calls = asyncio.Event(), [0]
-
-        async def load() -> None:
-            calls[0] += 1
-            stopping.set()
-            raise EngineError(503, "store_unavailable", "away")
-
-        await asyncio.wait_for(keep_trying(load, stopping, "branch", max_delay=30), 5)
-        return calls[0]
-
-    assert asyncio.run(main()) == 1
 
 
 def test_until_stopped_ends_at_the_stop_or_after_the_time_given() -> None:
