@@ -153,7 +153,8 @@ async def bench_cycles(url: str, pid: int, total: int) -> dict[str, float]:
 
 async def bench_realistic(url: str, pid: int, rounds: int, concurrency: int) -> dict[str, float]:
     """A busy morning as a branch sees it: every counter open and serving someone, kiosks
-    issuing (so each ticket passes the kiosk's rate limit and gets a routing forecast) while
+    issuing with an Idempotency-Key per press (so each ticket passes the kiosk's rate limit,
+    stores its key and gets a routing forecast) while
     the hall grows from LOW to HIGH waiting. Between rounds the lobby cancels what was issued,
     unmeasured, so each round starts again from LOW."""
     host, port = _address(url)
@@ -179,12 +180,13 @@ async def bench_realistic(url: str, pid: int, rounds: int, concurrency: int) -> 
 
     async def kiosk(i: int, conn: Connection, todo: Iterator[int], issued: list[str]) -> None:
         token = KIOSK_TOKENS[i % len(KIOSK_TOKENS)]
-        requests = [
-            conn.request_bytes("POST", f"{API}/tickets", token, {"service": s}) for s in SERVICES
-        ]
         for k in todo:
+            # As the kiosk does: every press carries its own Idempotency-Key.
+            key = {"Idempotency-Key": f"bench-{time.monotonic_ns()}-{i}-{k}"}
+            body = {"service": SERVICES[k % len(SERVICES)]}
+            request = conn.request_bytes("POST", f"{API}/tickets", token, body, key)
             t0 = time.perf_counter()
-            r = await conn.send(requests[k % len(SERVICES)])
+            r = await conn.send(request)
             latencies.append(time.perf_counter() - t0)
             assert r.status == 201, r.body
             issued.append(r.json()["id"])

@@ -37,13 +37,19 @@ class Connection:
         return cls(reader, writer, f"{host}:{port}")
 
     def request_bytes(
-        self, method: str, path: str, token: str | None = None, body: Any = None
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> bytes:
         """The bytes of one request, to build once and send many times."""
         payload = b"" if body is None else json.dumps(body).encode()
         head = [f"{method} {path} HTTP/1.1", f"Host: {self._host}"]
         if token:
             head.append(f"Authorization: Bearer {token}")
+        head.extend(f"{name}: {value}" for name, value in (headers or {}).items())
         if body is not None:
             head.append("Content-Type: application/json")
         head.append(f"Content-Length: {len(payload)}")
