@@ -18,11 +18,12 @@ from typing import Any
 from display.announce import spoken_text
 from display.settings import BranchSettings, VoiceSettings, branch_settings
 from display.sound import opening, saying
-from display.state import call_from
+from display.state import Call
 from drivers.voice import kokoro
 from drivers.voice.pack import PackError, VoicePack, default_dir, default_styles, extract_style
 from drivers.voice.pcm import join, peak_db, rms_db, write_wav
 from drivers.voice.voice import Voice, VoiceOptions
+from queue_core.wire import counter_ref_of
 
 
 def branch_body(config_file: str | None) -> dict[str, Any]:
@@ -96,9 +97,10 @@ def say(args: argparse.Namespace) -> int:
     langs = (args.lang,) if args.lang else None
     voice = voice_for(args, voice_settings, "build")
     names = {int(c["number"]): str(c["name"]) for c in body["counters"]}
-    ticket = {"id": args.number, "number": args.number}
-    call = call_from(ticket, {"number": args.counter, "name": names.get(args.counter)}, 0,
-                     None, 0.0, False, True)  # fmt: skip
+    ref = counter_ref_of(args.counter)
+    name = names.get(args.counter, ref["name"])
+    call = Call(args.number, args.number, "", False, False, args.counter, name, ref["name_en"],
+                0, 1, False, None, 0.0, True)  # fmt: skip
     if args.text:
         pcm = voice.say(args.text, args.lang or "zh")
     else:

@@ -205,7 +205,7 @@ class DeviceRow(Base):
     reported_at: Mapped[float] = mapped_column(Float)
 
     def to_domain(self) -> DeviceReport:
-        status = self.status if self.status in ("ok", "warning", "error") else "error"
+        status = self.status if self.status in ("ok", "warning", "error", "unknown") else "error"
         return DeviceReport(self.name, status, self.reported_at, dict(self.detail or {}))  # type: ignore[arg-type]
 
 
