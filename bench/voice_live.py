@@ -22,8 +22,8 @@ import pygame
 
 from display.announce import spoken_text
 from display.app import HallDisplay, Options
-from display.fonts import find_cjk_font
 from display.settings import DEFAULT_TEMPLATE_ZH
+from drivers.screen.fonts import find_cjk_font
 from drivers.voice import kokoro
 from drivers.voice.pack import VoicePack, default_styles, extract_style
 from drivers.voice.pcm import Pcm
