@@ -48,6 +48,9 @@ def event(kind: str, **data: Any) -> wire.News:
         return made.snapshot(1, counters=data["counters"], q=data["queue"])
     if kind == "counter.updated":
         return made.counter_event(1, data["counter"])
+    if kind == "device.updated":
+        device = data["device"]
+        return made.device_event(1, device["name"], device["detail"], device.get("status", "ok"))
     extra = {}
     if "counter" in data:
         extra["counter"] = wire.counter_ref(data["counter"]["number"], made.demo())
@@ -185,7 +188,7 @@ def test_a_keypad_of_no_counter_is_refused(board: Board) -> None:
     assert isinstance(board.press(199, K.CALL_NEXT), Refused)
 
 
-def announcing(number: str, counter_number: int, seconds: float) -> dict[str, Any]:
+def announcing(number: str, counter_number: int, seconds: float) -> wire.News:
     detail = {"announcing": {"number": number, "counter": counter_number, "seconds": seconds}}
     return event("device.updated", device={"name": "display-1", "status": "ok", "detail": detail})
 

@@ -24,6 +24,7 @@ from drivers.serial.scheduler import BusScheduler
 from drivers.serial.sign_picture import dots
 from drivers.serial.strip_sign import StripSignDialect
 from drivers.simulator import DeviceRunner, DeviceSet, ReceiverRunner
+from tests.support import wire as made
 
 
 def until(check: Callable[[], Any], step: Callable[[], object], what: str) -> None:
@@ -233,8 +234,8 @@ def test_an_evaluator_only_rates() -> None:
                        "evaluator_address": "0x77"}]}
     )  # fmt: skip
     board = Board(layout)
-    board.apply({"type": "counter.updated", "data": {"counter": {
-        "number": 3, "state": "open", "current": {"id": "t1", "number": "A001"}}}})  # fmt: skip
+    at_desk = made.ticket("A001", counter=3)
+    board.apply(made.counter_event(1, made.counter_body(3, "open", at_desk)))
     assert isinstance(board.press(0x77, KeyCode.CALL_NEXT), Refused)
     assert board.press(0x77, KeyCode.EVAL_4) == CounterAction(3, "finish", {"rating": 4})
     assert board.press(103, KeyCode.CALL_NEXT) == CounterAction(3, "call-next")

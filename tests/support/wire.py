@@ -110,6 +110,14 @@ def counter_event(seq: int, body: wire.CounterBody, at: float = MORNING) -> wire
     return message(seq, "counter.updated", {"counter": body}, at)
 
 
+def device_event(
+    seq: int, name: str, detail: dict[str, Any], status: str = "ok", at: float = MORNING
+) -> wire.News:
+    """A device's health report, as the engine passes it on."""
+    body = {"name": name, "status": status, "detail": detail, "reported_at": iso(at)}
+    return message(seq, "device.updated", {"device": body}, at)
+
+
 def snapshot(
     seq: int,
     at: float = MORNING,
