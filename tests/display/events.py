@@ -9,7 +9,16 @@ from queue_core import wire
 from tests.support import wire as made
 from tests.support.wire import iso, queue
 
-__all__ = ["announcement", "called", "counter_updated", "iso", "queue", "snapshot", "ticket"]
+__all__ = [
+    "announcement",
+    "called",
+    "counter_updated",
+    "help_event",
+    "iso",
+    "queue",
+    "snapshot",
+    "ticket",
+]
 
 SERVICES: list[wire.ServiceBody] = [
     {"code": c, "name": n, "name_en": e, "waiting": 0, "estimated_wait_s": None, "open": True}
@@ -79,7 +88,13 @@ def snapshot(
     counters: list[wire.CounterBody] | None = None,
     queue: wire.QueueSummary | None = None,
     last_calls: list[wire.CallBody] | None = None,
+    help: list[wire.HelpBody] | None = None,
 ) -> wire.News:
     return made.snapshot(
-        seq, at, counters=counters, q=queue, services=SERVICES, last_calls=last_calls
+        seq, at, counters=counters, q=queue, services=SERVICES, last_calls=last_calls, help=help
     )
+
+
+def help_event(seq: int, body: wire.HelpBody) -> wire.News:
+    """A kiosk's call for the lobby manager, or its answer."""
+    return made.message(seq, "help", dict(body))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from display.screen import CallKind, screen
 from display.settings import BranchSettings, DisplaySettings, branch_settings
 from display.state import MAX_CALLS, HallState, apply, parse_time
-from queue_core.wire import News
+from queue_core.wire import HelpBody, News
 from tests.display.events import (
     announcement,
     called,
     counter_updated,
+    help_event,
     last_call,
     queue,
     snapshot,
@@ -195,16 +196,17 @@ def test_the_clock_shows_the_branchs_local_time() -> None:
 
 
 def test_a_kiosks_call_for_help_shows_until_the_lobby_manager_answers() -> None:
-    asked = {"id": "h1", "device": "kiosk-1", "state": "open", "at": "2026-11-12T10:00:00+08:00"}
+    asked: HelpBody = {
+        "id": "h1", "device": "kiosk-1", "state": "open", "at": "2026-11-12T10:00:00+08:00"
+    }  # fmt: skip
     state = run([snapshot(1, T0, help=[asked])])
     assert screen(state, SETTINGS, T0, True).help == "请大堂经理到 kiosk-1 协助客户"
-    second = {**asked, "id": "h2", "device": "kiosk-2"}
-    state = run([{"seq": 2, "type": "help", "at": "", "data": second}], state)
+    second: HelpBody = {**asked, "id": "h2", "device": "kiosk-2"}
+    state = run([help_event(2, second)], state)
     model = screen(state, SETTINGS, T0, True)
     assert model.help == "请大堂经理到 kiosk-1、kiosk-2 协助客户"
     assert model.help_en == "Lobby manager, please come to kiosk-1, kiosk-2"
-    answered = [{"seq": n, "type": "help", "at": "", "data": {**h, "state": "answered"}}
-                for n, h in ((3, asked), (4, second))]  # fmt: skip
+    answered = [help_event(n, {**h, "state": "answered"}) for n, h in ((3, asked), (4, second))]
     assert screen(run(answered, state), SETTINGS, T0, True).help == ""
 
 

@@ -127,6 +127,7 @@ def snapshot(
     services: list[wire.ServiceBody] | None = None,
     last_calls: list[wire.CallBody] | None = None,
     announcements: list[wire.AnnouncementBody] | None = None,
+    help: list[wire.HelpBody] | None = None,
 ) -> wire.News:
     branch = demo().branch
     data: wire.SnapshotData = {
@@ -136,6 +137,7 @@ def snapshot(
         "services": services if services is not None else service_bodies(),
         "last_calls": last_calls or [],
         "announcements": announcements or [],
+        "help": help or [],
     }
     return message(seq, "snapshot", dict(data), at)
 
