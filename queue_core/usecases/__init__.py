@@ -4,10 +4,13 @@
     counters.py  CallNext, CallNumber, Recall, Start, Skip, Finish, Transfer, RequestRating,
                  MoveCounter (open, pause, resume, close, take over)
     lobby.py     Announce, EndAnnouncement
-    care.py      RequestHelp, AnswerHelp (a kiosk's call for the lobby manager)
+    care.py      RequestHelp, AnswerHelp (a kiosk's call for the lobby manager; a care-mode
+                 customer's green channel, granted or declined)
     devices.py   ReportHealth
+    remote.py    TakeRemote, CheckIn, GiveBack, LapseRemote (tickets taken from a phone)
+    privacy.py   EraseCard
     day.py       StartDay (and what the first transaction of a day does)
-    reads.py     every query, and the snapshot of the hall
+    reads.py     every query, the snapshot of the hall, the phone pages' states
 
 A command is a frozen dataclass whose ``run(uow)`` decides in the domain, saves what changed
 into the unit of work and emits domain events; ``Branch.execute`` is the one way to run one
