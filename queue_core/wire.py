@@ -195,7 +195,8 @@ class HelpBody(TypedDict):
     the green channel, with its ticket, for the lobby manager to confirm."""
 
     id: str
-    kind: Literal["help", "care"]
+    #: The engine always sends it; an older engine's request without it is a call for help.
+    kind: NotRequired[Literal["help", "care"]]
     device: str
     #: "open"; "answered" once the lobby manager is on the way; a green-channel request
     #: "granted" or "declined".

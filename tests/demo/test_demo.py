@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kiosk.model import Showing
 from kiosk.settings import parse_printer_url
-from kiosk.state import Showing
 from queue_core.config import load_config
 from queue_core.demo.run import banner
 from tests.kiosk.running import running_kiosk, tap, until

@@ -34,7 +34,7 @@ def test_pygames_own_font_is_refused_because_it_draws_chinese_as_boxes() -> None
 def test_a_font_asked_for_that_cannot_be_used_is_said_and_another_used(
     chosen: str, why: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level("WARNING", logger="display.fonts"):
+    with caplog.at_level("WARNING", logger="drivers.screen.fonts"):
         font = find_cjk_font(chosen)
     assert draws_chinese(font) and str(font) != chosen
     assert any(chosen in r.getMessage() and why in r.getMessage() for r in caplog.records)

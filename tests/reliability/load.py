@@ -322,7 +322,7 @@ def crash_under_load(
         seq_gaps=f.gaps(),
         snapshots_after_start=max(0, f.snapshots() - 1),
         called_twice=sorted({i for i in called if called.count(i) > 1}),
-        follower_last_seq=f.events[-1]["seq"] if f.events else -1,
+        follower_last_seq=f.events[-1].seq if f.events else -1,
         engine_last_seq=head,
         issued_after_last_restart=len(peak.record.acknowledged) - before_last[0],
         calls_after_last_restart=len(peak.record.calls) - before_last[1],

@@ -99,7 +99,7 @@ class BusyMinute:
         CallNext(1, "t01").run(uow)
         done = Finish(1).run(uow)
         asked = RequestRating(1).run(uow)  # a query: finds the visit finished just now
-        rated = RateTicket(first.id, 5, 1).run(uow)  # by key: a row not yet written
+        rated = RateTicket(first.id, 5, {1}).run(uow)  # by key: a row not yet written
         called = CallNext(1, "t01").run(uow)
         skipped = Skip(1).run(uow)
         front = ReassignTicket(second.id, True).run(uow)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import uvicorn
 
+from counter_caller.pages import router as pages
 from queue_core.api.app import create_app
 from queue_core.client import EngineClient
 from queue_core.config import BranchConfig, load_config
@@ -63,7 +64,9 @@ class ClockedEngine:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ClockedEngine:
-        app = create_app(self.config, f"sqlite:///{self.workdir / 'q.db'}", b"k" * 32, self.clock)
+        # The pages beside the API, as ``branchq serve`` composes the engine.
+        db = f"sqlite:///{self.workdir / 'q.db'}"
+        app = create_app(self.config, db, b"k" * 32, self.clock, pages=[pages])
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         )
