@@ -64,6 +64,12 @@ class TicketBody(TypedDict):
     #: A ticket taken from a phone: until when it can be checked in, and when it was.
     remote_until: NotRequired[str | None]
     checked_in_at: NotRequired[str | None]
+    #: Waiting but out of the line: its paper ticket did not print (docs/api.md).
+    held: bool
+    held_reason: str | None
+    held_at: str | None
+    #: The kiosk (device name) or staff login that issued it.
+    issued_by: str | None
 
 
 class BranchName(TypedDict):
@@ -104,6 +110,8 @@ class PublicTicket(TypedDict):
     remote_place: NotRequired[str]
     check_in_code: NotRequired[str]
     queue: NotRequired[RemoteQueue]
+    #: Its paper ticket did not print: the customer should see the lobby manager.
+    held: bool
 
 
 class CounterRef(TypedDict):
@@ -152,6 +160,8 @@ class ServiceBody(TypedDict):
 class QueuedService(TypedDict):
     code: str
     waiting: list[TicketBody]
+    #: Waiting tickets out of the line (print failed), oldest hold first.
+    held: list[TicketBody]
 
 
 class QueueBody(TypedDict):
@@ -226,6 +236,8 @@ class TicketEventData(TypedDict):
     counter: NotRequired[CounterRef]
     new_ticket: NotRequired[TicketBody]
     reason: NotRequired[str]
+    #: ``ticket.reprint``: the kiosk asked to print it again.
+    kiosk: NotRequired[str]
 
 
 class CounterEventData(TypedDict):
@@ -404,6 +416,10 @@ def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) ->
         "call_count": t.call_count,
         "target_counter": t.target_counter,
         "public_url": public_url(t, config),
+        "held": t.is_held,
+        "held_reason": t.held_reason,
+        "held_at": iso(t.held_at, tz),
+        "issued_by": t.issued_by,
     }
     if t.remote_until is not None:  # taken from a phone
         body["remote_until"] = iso(t.remote_until, tz)
@@ -449,6 +465,7 @@ def public_ticket(
         "final": expired or t.status not in OPEN_STATES,
         "branch": branch_name(config),
         "lapsed": lapsed(t),
+        "held": t.is_held,
     }
     if t.status is Status.REMOTE:
         out["remote_until"] = iso(t.remote_until, config.zone)
@@ -547,8 +564,11 @@ def event_data(event: ev.DomainEvent, hall: HallAtCommit) -> Json:
             data["counter"] = counter_ref(event.counter, config)
         elif isinstance(event, ev.TicketTransferred):
             data["new_ticket"] = hall.ticket(event.new_ticket)
-        elif isinstance(event, ev.TicketCancelled) and event.reason is not None:
-            data["reason"] = event.reason
+        elif isinstance(event, ev.TicketCancelled | ev.TicketHeld | ev.TicketReleased):
+            if event.reason is not None:
+                data["reason"] = event.reason
+        elif isinstance(event, ev.ReprintRequested):
+            data["kiosk"] = event.kiosk
         return data
     if isinstance(event, ev.CounterUpdated):
         waiting = hall.waiting_at(event.counter.number)
@@ -581,6 +601,7 @@ class TicketNews:
     counter: CounterRef | None = None
     new_ticket: TicketBody | None = None
     reason: str | None = None
+    kiosk: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -665,6 +686,7 @@ def parse_event(raw: str | bytes | Mapping[str, Any]) -> News:
                 t.get("counter"),
                 t.get("new_ticket"),
                 t.get("reason"),
+                t.get("kiosk"),
             )
         if kind == "counter.updated":
             return CounterNews(seq, at, _COUNTER_DATA.validate_python(data)["counter"])

@@ -52,6 +52,16 @@ class ReassignBody(BaseModel):
     counter: int | None = Field(default=None, ge=1, le=999)
 
 
+class PrintFailedBody(BaseModel):
+    #: The printer's error code (``paper_out``, ``cover_open``, ``offline``, ``not_confirmed``…).
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
+
+
+class ReprintBody(BaseModel):
+    #: The kiosk (device name) to print it; default: the one that issued the ticket.
+    kiosk: str | None = Field(default=None, min_length=1, max_length=64)
+
+
 class MoveBody(BaseModel):
     service: str = Field(min_length=1, max_length=16)
 

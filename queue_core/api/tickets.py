@@ -18,7 +18,15 @@ from queue_core.api.deps import (
     Staff,
 )
 from queue_core.api.errors import ERRORS
-from queue_core.api.schemas import Day, IssueBody, MoveBody, RatingBody, ReassignBody
+from queue_core.api.schemas import (
+    Day,
+    IssueBody,
+    MoveBody,
+    PrintFailedBody,
+    RatingBody,
+    ReassignBody,
+    ReprintBody,
+)
 from queue_core.domain.errors import Forbidden, InvalidInput
 from queue_core.domain.tickets import Status
 from queue_core.usecases import tickets as uc
@@ -98,6 +106,33 @@ async def cancel(ticket_id: str, caller: Lobby, branch: BranchDep) -> object:
 async def reassign(ticket_id: str, body: ReassignBody, caller: Lobby, branch: BranchDep) -> object:
     command = uc.ReassignTicket(ticket_id, body.position == "front", body.counter)
     return (await branch.execute(command)).body
+
+
+@router.post("/tickets/{ticket_id}/printed", response_model=wire.TicketBody)
+async def printed(ticket_id: str, caller: Issuer, branch: BranchDep) -> object:
+    """The kiosk printed the ticket (and the printer confirmed it): a held ticket is released."""
+    return (await branch.execute(uc.ReportPrinted(ticket_id))).body
+
+
+@router.post("/tickets/{ticket_id}/print-failed", response_model=wire.TicketBody)
+async def print_failed(
+    ticket_id: str, body: PrintFailedBody, caller: Issuer, branch: BranchDep
+) -> object:
+    """The kiosk could not print the ticket: a waiting ticket is held (not called, not counted
+    ahead of anyone) until the lobby reprints, releases or cancels it."""
+    return (await branch.execute(uc.ReportPrintFailed(ticket_id, body.code))).body
+
+
+@router.post("/tickets/{ticket_id}/release", response_model=wire.TicketBody)
+async def release(ticket_id: str, caller: Lobby, branch: BranchDep) -> object:
+    """A held ticket goes back in the line, at its issue time's place."""
+    return (await branch.execute(uc.ReleaseTicket(ticket_id))).body
+
+
+@router.post("/tickets/{ticket_id}/reprint", response_model=wire.TicketBody)
+async def reprint(ticket_id: str, body: ReprintBody, caller: Lobby, branch: BranchDep) -> object:
+    """Ask a kiosk to print a waiting ticket again (event ``ticket.reprint``)."""
+    return (await branch.execute(uc.ReprintTicket(ticket_id, body.kiosk))).body
 
 
 @router.post("/tickets/{ticket_id}/move", response_model=wire.TicketBody)

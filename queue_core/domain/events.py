@@ -100,6 +100,31 @@ class TicketCheckedIn(TicketEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class TicketHeld(TicketEvent):
+    """Its paper ticket did not print (``reason``: the printer's code): out of the line."""
+
+    type: ClassVar[str] = "ticket.held"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketReleased(TicketEvent):
+    """Back in the line: a reprint printed (``reason`` ``printed``) or the lobby let it go
+    (``lobby``)."""
+
+    type: ClassVar[str] = "ticket.released"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReprintRequested(TicketEvent):
+    """The lobby manager asks ``kiosk`` to print the ticket again."""
+
+    type: ClassVar[str] = "ticket.reprint"
+    kiosk: str
+
+
+@dataclass(frozen=True, slots=True)
 class TicketRated(TicketEvent):
     type: ClassVar[str] = "ticket.rated"
 

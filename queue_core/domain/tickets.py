@@ -3,6 +3,12 @@
 A ticket row is one *visit*: a transfer closes the visit (``transferred``) and opens a new one
 with the same number and the original issue time. Times are epoch seconds passed in by the
 caller; this module never reads a clock.
+
+A ticket counts only once printed: when the kiosk reports that its paper ticket did not print,
+the ticket is *held* (``hold``). It keeps the status ``waiting`` and its number, but it is not
+in the line: no counter calls it and nobody counts it ahead of them, until the lobby manager
+releases it (``release``, or a reprint that printed) or cancels it. Otherwise the counter would
+call a number nobody holds.
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ MOVES: dict[str, tuple[frozenset[Status], Status]] = {
     "transfer": (frozenset({Status.CALLED, Status.SERVING, Status.WAITING}), Status.TRANSFERRED),
     "cancel": (frozenset({Status.REMOTE, Status.WAITING, Status.SKIPPED}), Status.CANCELLED),
     "reassign": (frozenset({Status.SKIPPED}), Status.WAITING),
+    # Out of the line while its ticket is not printed, and back in it.
+    "hold": (frozenset({Status.WAITING}), Status.WAITING),
+    "release": (frozenset({Status.WAITING}), Status.WAITING),
     # At the end of the business day whatever is still open is void: numbers restart tomorrow.
     "expire": (
         frozenset({Status.REMOTE, Status.WAITING, Status.CALLED, Status.SERVING, Status.SKIPPED}),
@@ -61,12 +70,17 @@ VISIT_STATE_FIELDS = (
     "call_count",
     "teller",
     "rating",
+    "held_reason",
+    "held_at",
 )
 
 #: States in which a ticket is still in the hall's hands (not closed).
 OPEN_STATES = frozenset(
     {Status.REMOTE, Status.WAITING, Status.CALLED, Status.SERVING, Status.SKIPPED}
 )
+
+#: What a held ticket may do: fail to print again, come back into the line, or be closed.
+HELD_MOVES = frozenset({"hold", "release", "cancel", "expire"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +90,9 @@ class Ticket:
     ``queued_at`` is what routing ages from: the issue time, kept across transfers, and reset
     only by a reassign to the back of the queue. ``front_at`` is set by a reassign to the front;
     ``front_counter`` limits that front place to one counter. ``target_counter`` reserves a
-    transferred ticket for one counter.
+    transferred ticket for one counter. ``held_reason`` (why, e.g. the printer's ``paper_out``)
+    and ``held_at`` are set while the ticket is held; ``issued_by`` names the kiosk or staff
+    member that issued it (where a reprint goes by default).
 
     A ticket taken from a phone (``remote_until`` set) is ``remote`` until its customer checks
     in (``checked_in_at``) with its ``check_in_code``; ``holder`` is the keyed hash of the
@@ -112,10 +128,19 @@ class Ticket:
     check_in_code: str | None = field(default=None, repr=False)
     holder: str | None = field(default=None, repr=False)
     card_hash: str | None = field(default=None, repr=False)
+    held_reason: str | None = None
+    held_at: float | None = None
+    issued_by: str | None = None
 
     @property
     def is_waiting(self) -> bool:
-        return self.status is Status.WAITING
+        """Waits in the line: may be called, and counts ahead of those behind it."""
+        return self.status is Status.WAITING and self.held_reason is None
+
+    @property
+    def is_held(self) -> bool:
+        """Waiting, but out of the line until its ticket is printed (see the module)."""
+        return self.status is Status.WAITING and self.held_reason is not None
 
     @property
     def is_vip(self) -> bool:
@@ -135,6 +160,11 @@ def check_move(ticket: Ticket, action: str) -> Status:
         raise IllegalMove(
             f"ticket {ticket.number} is {ticket.status.value}: cannot {action}",
             code=f"cannot_{action}_{ticket.status.value}",
+        )
+    if ticket.is_held and action not in HELD_MOVES:
+        raise IllegalMove(
+            f"ticket {ticket.number} is held (its ticket did not print): release it first",
+            code=f"cannot_{action}_held",
         )
     return target
 
@@ -183,9 +213,10 @@ def finish(ticket: Ticket, now: float, rating: int | None = None) -> Ticket:
 
 
 def cancel(ticket: Ticket, now: float) -> Ticket:
-    """The lobby manager withdraws a waiting or skipped ticket (or its holder gives back a
-    remote or waiting one)."""
-    return replace(ticket, status=check_move(ticket, "cancel"), finished_at=now)
+    """The lobby manager withdraws a waiting (held or not) or skipped ticket (or its holder
+    gives back a remote or waiting one)."""
+    status = check_move(ticket, "cancel")
+    return replace(ticket, status=status, finished_at=now, held_reason=None, held_at=None)
 
 
 def check_in(ticket: Ticket, now: float, queued_at: float) -> Ticket:
@@ -215,7 +246,27 @@ def lapsed(ticket: Ticket) -> bool:
 
 def expire(ticket: Ticket, now: float) -> Ticket:
     """The business day ended with this ticket still open: it is void (cancelled)."""
-    return replace(ticket, status=check_move(ticket, "expire"), finished_at=now)
+    status = check_move(ticket, "expire")
+    return replace(ticket, status=status, finished_at=now, held_reason=None, held_at=None)
+
+
+def hold(ticket: Ticket, now: float, reason: str) -> Ticket:
+    """Its paper ticket did not print (``reason``: why): out of the line until released.
+    Holding a held ticket again keeps the first time and takes the newest reason."""
+    check_move(ticket, "hold")
+    if not reason:
+        raise IllegalMove("a hold needs a reason", code="hold_reason_missing")
+    since = ticket.held_at if ticket.held_at is not None else now
+    return replace(ticket, held_reason=reason, held_at=since)
+
+
+def release(ticket: Ticket, now: float) -> Ticket:
+    """Back into the line at its own place: its ``queued_at`` is the issue time, so the
+    customer does not lose the time they waited while it was held."""
+    check_move(ticket, "release")
+    if not ticket.is_held:
+        raise IllegalMove(f"ticket {ticket.number} is not held", code="not_held")
+    return replace(ticket, held_reason=None, held_at=None)
 
 
 def reassign(ticket: Ticket, now: float, front: bool, counter: int | None = None) -> Ticket:

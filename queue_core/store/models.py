@@ -64,6 +64,9 @@ class TicketRow(Base):
     check_in_code: Mapped[str | None] = mapped_column(String(16))
     holder: Mapped[str | None] = mapped_column(String(64))
     card_hash: Mapped[str | None] = mapped_column(String(64))
+    held_reason: Mapped[str | None] = mapped_column(String(32))
+    held_at: Mapped[float | None] = mapped_column(Float)
+    issued_by: Mapped[str | None] = mapped_column(String(64))
 
     def to_domain(self) -> Ticket:
         return ticket_from_row({name: getattr(self, name) for name in (*TICKET_FIELDS, "status")})

@@ -93,6 +93,9 @@ class CallNumber:
         wanted = self.number.upper()
         found = next((t for t in uow.live.waiting if t.number == wanted), None)
         if found is None:
+            held = next((t for t in uow.live.held.values() if t.number == wanted), None)
+            if held is not None:
+                moves.check_move(held, "call")  # refused: say it is held, not that it is gone
             raise NotFound(f"no waiting ticket {self.number}", "ticket_not_waiting")
         if not can_call(uow.live.views[self.counter], found):
             raise IllegalMove(

@@ -45,6 +45,8 @@ class LiveView:
         self.version = -1
         self.day: BusinessDay | None = None
         self.waiting = WaitingIndex()
+        #: Waiting tickets out of the line because their paper ticket did not print.
+        self.held: dict[str, Ticket] = {}
         self.counters: dict[int, Counter] = {}
         self.current: dict[int, Ticket] = {}
         #: The last number handed out per (business day, prefix).
@@ -79,7 +81,9 @@ class LiveView:
             return [ticket_from_row(r) for r in session.execute(query).mappings()]
 
         now = self.clock()
-        waiting = WaitingIndex.of(tickets(select(TICKETS).where(TICKETS.c.status == "waiting")))
+        unclosed = tickets(select(TICKETS).where(TICKETS.c.status == "waiting"))
+        waiting = WaitingIndex.of(unclosed)
+        held = {t.id: t for t in unclosed if t.is_held}
         rows = list(session.scalars(select(CounterRow)))
         counters = {r.number: r.to_domain() for r in rows}
         for row in rows:
@@ -116,16 +120,25 @@ class LiveView:
         ):
             arrivals.record(t)
         day = self.business_day(now)
-        stale = day.change([*waiting, *current.values()], counters.values(), now)
+        stale = day.change([*unclosed, *current.values()], counters.values(), now)
         self.version, self.day = version, None if stale else day
         self.waiting, self.counters, self.current = waiting, counters, current
+        self.held = held
         self.numbers, self.buckets = {}, {}
         self.times, self.arrivals = times, arrivals
 
     # ------------------------------------------------------------------ changing
     def put(self, t: Ticket) -> None:
-        """A ticket's new state (the waiting index keeps it only while it waits)."""
+        """A ticket's new state (the waiting index keeps it only while it is in the line)."""
         self.waiting.put(t)
+        if t.is_held:
+            self.held[t.id] = t
+        else:
+            self.held.pop(t.id, None)
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        """A waiting ticket, in the line or held."""
+        return self.waiting.get(ticket_id) or self.held.get(ticket_id)
 
     def seat(self, counter: Counter, t: Ticket | None) -> None:
         """``counter``'s new state, with ``t`` at its desk (None or a closed visit: free)."""

@@ -77,7 +77,7 @@ class Reads:
             row = session.get(TicketRow, ticket_id)
             if row is None:
                 raise NotFound(f"no ticket {ticket_id}", "ticket_not_found")
-            t = live.waiting.get(ticket_id) or row.to_domain()
+            t = live.get(ticket_id) or row.to_domain()
             return wire.ticket(t, self.config, live.position(t, self.clock()))
 
     def list_tickets(
@@ -91,7 +91,7 @@ class Reads:
         ]
         with self._view() as live:
             now = self.clock()
-            current = [live.waiting.get(t.id) or t for t in found]
+            current = [live.get(t.id) or t for t in found]
             positions = live.positions([t for t in current if t.is_waiting], now)
             return [wire.ticket(t, self.config, positions.get(t.id)) for t in current]
 
@@ -180,10 +180,15 @@ class Reads:
                 )
                 by_id = {t.id: t for t in live.waiting if t.service == s.code}
                 mine = [by_id[ident] for ident in pos]  # in the order the hall calls them
+                held = sorted(
+                    (t for t in live.held.values() if t.service == s.code),
+                    key=lambda t: (t.held_at or 0.0, t.number),
+                )
                 out.append(
                     {
                         "code": s.code,
                         "waiting": [wire.ticket(t, self.config, pos[t.id]) for t in mine],
+                        "held": [wire.ticket(t, self.config) for t in held],
                     }
                 )
             return {"services": out}

@@ -1,4 +1,5 @@
-"""The use cases of tickets: issuing (kiosk, lobby) and the lobby manager's queue work."""
+"""The use cases of tickets: issuing (kiosk, lobby), the kiosk's word on whether the paper
+ticket printed, and the lobby manager's queue work."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from queue_core.domain.care import HelpRequest, HelpState, HelpTicket
 from queue_core.domain.errors import IllegalMove, InvalidInput
 from queue_core.domain.events import (
     HelpChanged,
+    ReprintRequested,
     TicketCancelled,
+    TicketHeld,
     TicketIssued,
     TicketRated,
     TicketReassigned,
+    TicketReleased,
     TicketTransferred,
 )
 from queue_core.domain.numbering import format_number
@@ -93,6 +97,7 @@ class IssueTicket:
             queued_at=now,
             business_day=uow.day.date,
             card_hash=hashed,
+            issued_by=self.principal,
         )
         uow.save(t, new=True)
         uow.live.arrivals.record(t)
@@ -200,4 +205,87 @@ class RateTicket:
         t = replace(t, rating=self.rating)
         uow.save(t)
         uow.emit(TicketRated(t))
+        return t
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPrinted:
+    """The kiosk printed the ticket: a held one (a reprint that came out) is back in the line;
+    any other is left as it is (the report may come after a call)."""
+
+    ticket_id: str
+
+    def run(self, uow: UnitOfWork) -> Ticket:
+        t = uow.ticket(self.ticket_id)
+        if not t.is_held:
+            return t
+        t = moves.release(t, uow.now)
+        uow.save(t)
+        uow.emit(TicketReleased(t, reason="printed"))
+        return t
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPrintFailed:
+    """The kiosk could not print the ticket (``reason``: the printer's error code): a waiting
+    ticket is held, so no counter calls a number nobody holds. A ticket already called (the
+    report came late) or closed is left as it is."""
+
+    ticket_id: str
+    reason: str
+
+    def run(self, uow: UnitOfWork) -> Ticket:
+        t = uow.ticket(self.ticket_id)
+        if t.status is not Status.WAITING:
+            return t
+        held = moves.hold(t, uow.now, self.reason)
+        if held == t:
+            return t
+        uow.save(held)
+        uow.emit(TicketHeld(held, reason=self.reason))
+        return held
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseTicket:
+    """The lobby manager puts a held ticket back in the line (the customer has their number
+    written down, or a ticket from elsewhere), at the place its issue time gives it."""
+
+    ticket_id: str
+
+    def run(self, uow: UnitOfWork) -> Ticket:
+        t = moves.release(uow.ticket(self.ticket_id), uow.now)
+        uow.save(t)
+        uow.emit(TicketReleased(t, reason="lobby"))
+        return t
+
+
+@dataclass(frozen=True, slots=True)
+class ReprintTicket:
+    """The lobby manager asks a kiosk (``kiosk``, else the one that issued the ticket) to print
+    a waiting ticket again; the kiosk's report then releases it or keeps it held."""
+
+    ticket_id: str
+    kiosk: str | None = None
+
+    def run(self, uow: UnitOfWork) -> Ticket:
+        t = uow.ticket(self.ticket_id)
+        if t.status is not Status.WAITING:
+            raise IllegalMove(
+                f"ticket {t.number} is {t.status.value}: only a waiting ticket is reprinted",
+                f"cannot_reprint_{t.status.value}",
+            )
+        kiosks = [d.name for d in uow.config.devices if d.role == "kiosk"]
+        kiosk = self.kiosk or (t.issued_by if t.issued_by in kiosks else None)
+        if kiosk is None:
+            raise InvalidInput(
+                f"ticket {t.number} was not issued at a kiosk: say which kiosk should print it"
+                f" (kiosks: {', '.join(kiosks) or 'none'})",
+                "kiosk_required",
+            )
+        if kiosk not in kiosks:
+            raise InvalidInput(
+                f"no kiosk {kiosk!r} (kiosks: {', '.join(kiosks) or 'none'})", "unknown_kiosk"
+            )
+        uow.emit(ReprintRequested(t, kiosk=kiosk))
         return t
