@@ -57,6 +57,7 @@ from kiosk.model import (
     PrintFailed,
     PrintTicket,
     RefreshServices,
+    ReportPrint,
     SaveSettings,
     ServicesLoaded,
     Showing,
@@ -169,8 +170,10 @@ class Kiosk:
         match effect:
             case IssueTicket():
                 self.spawn(self._issue(effect))
-            case PrintTicket(ticket=ticket):
-                self.spawn(self._print(ticket))
+            case PrintTicket(ticket=ticket, reprint=reprint):
+                self.spawn(self._print(ticket, reprint))
+            case ReportPrint():
+                self.spawn(self._report_print(effect))
             case RefreshServices():
                 self.spawn(self._refresh_services())
             case CheckPin(pin=pin):
@@ -234,9 +237,10 @@ class Kiosk:
         async def load() -> None:
             branch = await self.client.request("GET", "/branch")
             services = await self.client.request("GET", "/services")
+            me = await self.client.request("GET", "/auth/me")
             self.branch = branch
             self.printer = self._make_printer()
-            self.dispatch(BranchLoaded(branch, self.clock()))
+            self.dispatch(BranchLoaded(branch, self.clock(), kiosk=str(me.get("name") or "")))
             self.dispatch(ServicesLoaded(services, self.clock()))
             self._start_voice(branch)
 
@@ -306,7 +310,7 @@ class Kiosk:
         """The printer's health to the engine (from the printing thread)."""
         self.health_client.report_health(status, detail)
 
-    async def _print(self, ticket: Mapping[str, Any]) -> None:
+    async def _print(self, ticket: Mapping[str, Any], reprint: bool = False) -> None:
         ticket_id, number = str(ticket.get("id", "")), str(ticket.get("number", ""))
         async with self.print_lock:
             try:
@@ -316,17 +320,33 @@ class Kiosk:
                     raise NoPrinter("no printer configured")
                 job = TicketPrint.from_engine(ticket, self.branch, self.engine_url)
                 await asyncio.to_thread(self.printer.print_ticket, job)
-            except PrinterError as exc:
-                log.error("ticket %s not printed: %s", number, exc)
-                self.dispatch(PrintFailed(ticket_id, exc.code, exc.message_zh, self.clock()))
-                return
             except Exception as exc:  # a bug in printing must not stop the kiosk issuing
-                log.exception("ticket %s not printed", number)
-                fault = PrinterError(str(exc))
-                self.dispatch(PrintFailed(ticket_id, fault.code, fault.message_zh, self.clock()))
+                fault = exc if isinstance(exc, PrinterError) else PrinterError(str(exc))
+                if isinstance(exc, PrinterError):
+                    log.error("ticket %s not printed: %s", number, exc)
+                else:
+                    log.exception("ticket %s not printed", number)
+                now = self.clock()
+                self.dispatch(PrintFailed(ticket_id, fault.code, fault.message_zh, now, reprint))
                 return
         self.printed[number] = time.perf_counter()
-        self.dispatch(Printed(ticket_id, self.clock()))
+        self.dispatch(Printed(ticket_id, self.clock(), reprint))
+
+    async def _report_print(self, effect: ReportPrint) -> None:
+        """Tell the engine how a print ended, until it answers: a failure not heard of would
+        leave a number in the line that nobody holds."""
+        outcome = "printed" if effect.failed is None else "print-failed"
+        body = {} if effect.failed is None else {"code": effect.failed}
+
+        async def send() -> None:
+            try:
+                await self.client.request("POST", f"/tickets/{effect.ticket_id}/{outcome}", body)
+            except EngineError as exc:
+                if exc.status == 0 or exc.status >= 500:
+                    raise
+                log.error("the engine refused %s of %s: %s", outcome, effect.ticket_id, exc)
+
+        await keep_trying(send, (EngineError,), outcome, max_delay=10.0, stopping=self.stopping)
 
     async def watch_printer(self) -> None:
         """After a fault, ask the printer now and then; clear the banner when it is back."""

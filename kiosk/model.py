@@ -177,6 +177,7 @@ class Unsettled:
 @dataclass(frozen=True, slots=True)
 class KioskState:
     session: str  # random per kiosk start: makes presses' Idempotency-Keys unique
+    name: str = ""  # this kiosk's device name (``GET /auth/me``): reprints asked of it
     timing: Timing = Timing()
     screen: Screen = Attract()
     screen_since: float = 0.0
@@ -231,6 +232,7 @@ class EngineEvent:
 class BranchLoaded:
     branch: Json
     now: float
+    kiosk: str = ""  # the kiosk's own device name
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,8 +272,9 @@ class IssueFailed:
 
 @dataclass(frozen=True, slots=True)
 class Printed:
-    ticket_id: str
+    ticket_id: str  # empty: the printer answered again after a fault (no ticket)
     now: float
+    reprint: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +283,7 @@ class PrintFailed:
     code: str
     message_zh: str
     now: float
+    reprint: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +323,16 @@ class IssueTicket:
 @dataclass(frozen=True, slots=True)
 class PrintTicket:
     ticket: Json
+    reprint: bool = False  # the lobby manager asked for it again (``ticket.reprint``)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPrint:
+    """Tell the engine how a print ended: ``failed`` is the printer's error code (the ticket
+    is then held), None that it printed (only a reprint is reported: it releases the ticket)."""
+
+    ticket_id: str
+    failed: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +355,10 @@ class SaveSettings:
     settings: LocalSettings
 
 
-Effect = IssueTicket | PrintTicket | RefreshServices | CheckPin | SaveSettings | Speak | AskForHelp
+Effect = (
+    IssueTicket | PrintTicket | ReportPrint | RefreshServices | CheckPin | SaveSettings | Speak
+    | AskForHelp
+)  # fmt: skip
 Result = tuple[KioskState, tuple[Effect, ...]]
 NONE: tuple[Effect, ...] = ()
 

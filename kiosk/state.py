@@ -26,6 +26,7 @@ from kiosk.model import (
     BranchLoaded,
     CarePolicy,
     Choose,
+    Effect,
     EngineEvent,
     HelpAsked,
     Issued,
@@ -47,6 +48,7 @@ from kiosk.model import (
     PrintFailed,
     PrintTicket,
     RefreshServices,
+    ReportPrint,
     Result,
     Service,
     ServicesLoaded,
@@ -80,8 +82,8 @@ def _step(state: KioskState, message: Message) -> Result:
             return key(state, message)
         case EngineEvent(news=news):
             return on_event(state, news)
-        case BranchLoaded(branch=branch, now=now):
-            return on_branch(state, branch, now), NONE
+        case BranchLoaded(branch=branch, now=now, kiosk=name):
+            return on_branch(replace(state, name=name or state.name), branch, now), NONE
         case ServicesLoaded(services=services):
             return replace(state, services=tuple(_service(s) for s in services)), NONE
         case Link(connected=connected):
@@ -93,7 +95,7 @@ def _step(state: KioskState, message: Message) -> Result:
         case IssueFailed():
             return issue_failed(state, message), NONE
         case Printed() | PrintFailed():
-            return printed(state, message), NONE
+            return printed(state, message)
         case PinChecked():
             return operator.pin_checked(state, message)
         case HelpAsked(ok=ok, now=now):
@@ -188,19 +190,27 @@ def issue_failed(state: KioskState, message: IssueFailed) -> KioskState:
     return go(state, Notice("refused", until, message.code), now)
 
 
-def printed(state: KioskState, message: Printed | PrintFailed) -> KioskState:
+def printed(state: KioskState, message: Printed | PrintFailed) -> Result:
+    """A print ended. A failure is reported to the engine (which holds the ticket until the
+    lobby manager reprints or releases it) and the customer told to remember the number and
+    see the lobby manager; a reprint that printed is reported too (it releases the ticket)."""
     screen = state.screen
+    effects: tuple[Effect, ...] = NONE
     if isinstance(message, Printed):
         state = replace(state, printer_fault="")
+        if message.reprint and message.ticket_id:
+            effects = (ReportPrint(message.ticket_id, None),)
     else:
         state = replace(state, printer_fault=message.message_zh)
+        if message.ticket_id:
+            effects = (ReportPrint(message.ticket_id, message.code),)
     if not isinstance(screen, Showing) or str(screen.ticket.get("id")) != message.ticket_id:
-        return state
+        return state, effects
     if isinstance(message, Printed):
-        return replace(state, screen=replace(screen, printing="printed"))
+        return replace(state, screen=replace(screen, printing="printed")), effects
     until = max(screen.until, message.now + state.timing.ticket_failed_s)
     failed = replace(screen, printing="failed", until=until, printer_message=message.message_zh)
-    return replace(state, screen=failed)
+    return replace(state, screen=failed), effects
 
 
 # The card reader (a keyboard that types digits and Enter) and the operator's key
@@ -222,12 +232,21 @@ def key(state: KioskState, message: Key) -> Result:
 
 
 # The engine's news
+def _reprint_is_mine(state: KioskState, news: wire.TicketNews) -> bool:
+    """A reprint asked of this kiosk. One replayed after a short drop of the link is printed
+    too (the lobby manager asked for it); a restarted kiosk gets a snapshot, no old asks."""
+    return bool(state.name) and news.kiosk == state.name
+
+
 def on_event(state: KioskState, news: wire.News) -> Result:
     if isinstance(news, wire.Snapshot):
         state = replace(state, services=tuple(_service(s) for s in news.data["services"]))
         return _queue(state, news.data["queue"]), NONE
     if isinstance(news, wire.TicketNews):
-        return _queue(state, news.queue), NONE
+        state = _queue(state, news.queue)
+        if news.kind == "reprint" and _reprint_is_mine(state, news):
+            return state, (PrintTicket(news.ticket, reprint=True),)
+        return state, NONE
     if isinstance(news, wire.CounterNews):
         return state, (RefreshServices(),)  # whether a service is open is the engine's rule
     return state, NONE

@@ -41,10 +41,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "printing": ("正在打印，请取走您的号票", "Printing: please take your ticket"),
     "printed": ("请取走号票，留意叫号", "Please take your ticket and listen for your number"),
     "remember": ("请记住您的号码", "Please remember your number"),
-    "ask_manager": (
-        "号票未能打印，请联系大堂经理",
-        "The ticket did not print: ask the lobby manager",
-    ),
+    "ask_manager": ("号票未能打印", "Your ticket did not print"),
     "done": ("完成", "Done"),
     "back": ("返回", "Back"),
     "touch": ("请触摸屏幕取号", "Touch the screen to take a ticket"),
@@ -163,6 +160,14 @@ def ahead_line(ahead: int, lang: Lang) -> str:
 def wait_line(estimated_wait_s: int | None, lang: Lang) -> str:
     pair = wait_text(estimated_wait_s)
     return pick(pair, lang) if pair is not None else ""
+
+
+def reprint_line(number: str, lang: Lang) -> str:
+    """What a customer whose ticket did not print must do: the engine holds the number for
+    them until the lobby manager reprints it."""
+    if lang == "en":
+        return f"Please remember your number {number} and ask the lobby manager to reprint it"
+    return f"请记住您的号码 {number}，到大堂经理处补打号票"
 
 
 def greeting(tier_name: str, tier_name_en: str, lang: Lang) -> str:

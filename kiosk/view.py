@@ -240,12 +240,14 @@ class Painter:
         band = (x + f.px(40), top, w - f.px(80), max(f.px(60), done[1] - top - f.px(16)))
         if screen.printing == "failed":
             self.box(band, OFFLINE)
-            lines = (
-                screen.printer_message if lang == "zh" else "",
-                texts.word("ask_manager", lang),
+            bx, by, bw, bh = inset(band, f.px(10))
+            cause = (screen.printer_message if lang == "zh" else "") or texts.word(
+                "ask_manager", lang
             )
-            text = lines[0] or lines[1]
-            self.put(text, f.px(48), TEXT, inset(band, f.px(10)), tag="print_failed")
+            self.put(cause, f.px(40), TEXT, (bx, by, bw, bh * 2 // 5), tag="print_cause")
+            what = texts.reprint_line(str(ticket.get("number", "")), lang)
+            self.put(what, f.px(48), TEXT, (bx, by + bh * 2 // 5, bw, bh * 3 // 5),
+                     tag="print_failed")  # fmt: skip
         else:
             self.put(texts.word(screen.printing, lang), f.px(52), DETAIL, band, tag="printing")
         self._button(done, texts.word("done", lang), "done")
