@@ -131,6 +131,20 @@ def lobby_get(engine: RunningEngine, path: str) -> Any:
     return r.json()
 
 
+def lobby_post(engine: RunningEngine, path: str, body: dict[str, Any] | None = None) -> Any:
+    token = engine.lobby_token()
+    r = httpx.post(f"{engine.url}/api/v1{path}", json=body or {},
+                   headers={"Authorization": f"Bearer {token}"}, timeout=5)  # fmt: skip
+    r.raise_for_status()
+    return r.json()
+
+
+def held_numbers(engine: RunningEngine) -> list[str]:
+    """The numbers held because their paper ticket did not print."""
+    queue = lobby_get(engine, "/queue")
+    return [t["number"] for s in queue["services"] for t in s["held"]]
+
+
 def waiting_numbers(engine: RunningEngine) -> list[str]:
     queue = lobby_get(engine, "/queue")
     return [t["number"] for s in queue["services"] for t in s["waiting"]]

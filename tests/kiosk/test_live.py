@@ -19,7 +19,9 @@ from tests.kiosk.pixels import ink, share
 from tests.kiosk.proxy import LosingProxy
 from tests.kiosk.running import (
     center,
+    held_numbers,
     lobby_get,
+    lobby_post,
     open_counter,
     running_kiosk,
     swipe,
@@ -131,7 +133,7 @@ def test_a_card_swipe_raises_the_tier_and_the_screen_greets_it(
     assert CARD not in " ".join(printed_lines(device)) and CARD.encode() not in device.output
 
 
-def test_paper_out_keeps_the_number_on_screen_and_tells_the_engine(
+def test_paper_out_holds_the_number_and_the_lobbys_reprint_puts_it_back_in_line(
     engine: RunningEngine, tmp_path: Path
 ) -> None:
     open_counter(engine, 1)
@@ -146,7 +148,11 @@ def test_paper_out_keeps_the_number_on_screen_and_tells_the_engine(
                         and kiosk.state.screen.printing == "failed")  # fmt: skip
             shot = screenshot(kiosk, tmp_path / "paper-out.png")
             assert share(shot, kiosk.painter.placed["print_failed"], view.OFFLINE) > 0.3
+            assert ink(shot, kiosk.painter.placed["print_failed"], view.TEXT) > 500
             assert ink(shot, kiosk.painter.placed["number"], view.NUMBER) > 3000
+            # The engine heard of it: A001 is held, not in the line.
+            await until(lambda: held_numbers(engine) == ["A001"])
+            assert waiting_numbers(engine) == []
             clock.advance(kiosk.state.timing.ticket_s + 1)  # a printed ticket would be gone
             await asyncio.sleep(0.4)
             assert isinstance(kiosk.state.screen, Showing)
@@ -155,15 +161,21 @@ def test_paper_out_keeps_the_number_on_screen_and_tells_the_engine(
             await asyncio.sleep(0.05)
             shot = screenshot(kiosk, tmp_path / "fault.png")
             assert share(shot, kiosk.painter.placed["printer_fault"], view.FAULT) > 0.3
+            # A new roll, and the lobby manager has the kiosk print A001 again.
+            sim.refill()
+            ticket_id = lobby_get(engine, "/queue")["services"][0]["held"][0]["id"]
+            lobby_post(engine, f"/tickets/{ticket_id}/reprint")
+            await until(lambda: waiting_numbers(engine) == ["A001"], timeout=30)
+            assert held_numbers(engine) == []
 
     try:
         asyncio.run(scenario())
     finally:
         sim.stop()
-    assert waiting_numbers(engine) == ["A001"]  # issued, even if not printed
+    lines = [e.text for e in decode(sim.job_bytes()) if isinstance(e, TextLine)]
+    assert lines.count("A001") == 1
     kiosk_device = next(d for d in lobby_get(engine, "/devices") if d["name"] == "kiosk-1")
-    assert kiosk_device["status"] == "error"
-    assert kiosk_device["detail"]["printer"]["error"] == "paper_out"
+    assert kiosk_device["status"] == "ok"  # the reprint printed: the printer is back
 
 
 def test_without_a_printer_the_kiosk_says_to_remember_the_number_not_to_take_a_ticket(

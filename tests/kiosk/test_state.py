@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from kiosk import texts
 from kiosk.model import (
     Attract,
     CheckPin,
@@ -19,9 +20,11 @@ from kiosk.model import (
     Notice,
     PinChecked,
     PinEntry,
+    Printed,
     PrintFailed,
     PrintTicket,
     RefreshServices,
+    ReportPrint,
     SaveSettings,
     Settings,
     Showing,
@@ -167,6 +170,35 @@ def test_print_failure_keeps_the_number_longer_and_warns_the_next_customers() ->
     assert isinstance(run(state, Tick(ok_until + 1)).screen, Showing)
     later = run(state, Tick(screen.until + 0.1))
     assert isinstance(later.screen, Choose) and later.printer_fault
+
+
+def test_a_failed_print_is_reported_so_the_engine_holds_the_number() -> None:
+    state, _ = step(choosing(), Tap("service:A", NOW + 1))
+    state = run(state, Issued("preview-1", TICKET, NOW + 1.1))
+    _, effects = step(state, PrintFailed("demo", "paper_out", "打印机缺纸", NOW + 2))
+    assert effects == (ReportPrint("demo", "paper_out"),)
+    assert texts.reprint_line("A008", "zh") == "请记住您的号码 A008，到大堂经理处补打号票"
+    assert "A008" in texts.reprint_line("A008", "en") and "reprint" in texts.reprint_line(
+        "A008", "en"
+    )
+    # A first print that came out needs no word: the ticket is in the line already.
+    assert step(state, Printed("demo", NOW + 2))[1] == ()
+
+
+def test_a_reprint_asked_of_this_kiosk_prints_and_its_outcome_is_reported() -> None:
+    state = replace(run(choosing()), name="kiosk-1")
+    held = made.ticket("A008", held_reason="paper_out", held_at=NOW)
+    mine = made.ticket_event(40, "reprint", held, kiosk="kiosk-1")
+    other = made.ticket_event(41, "reprint", held, kiosk="kiosk-2")
+    after, effects = step(state, EngineEvent(mine, NOW + 5))
+    assert effects == (PrintTicket(held, reprint=True),)
+    assert after.screen == state.screen  # the customer at the screen is not disturbed
+    assert step(state, EngineEvent(other, NOW + 5))[1] == ()
+    assert step(replace(state, name=""), EngineEvent(mine, NOW + 5))[1] == ()
+    _, effects = step(after, Printed(held["id"], NOW + 8, reprint=True))
+    assert effects == (ReportPrint(held["id"], None),)
+    _, effects = step(after, PrintFailed(held["id"], "cover_open", "…", NOW + 8, reprint=True))
+    assert effects == (ReportPrint(held["id"], "cover_open"),)
 
 
 def test_idle_returns_to_the_default_language_and_the_attract_screen() -> None:
