@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, expect
@@ -222,3 +223,42 @@ def test_a_kiosks_call_for_help_reaches_the_console_live_and_is_answered(
         page.locator(f'.queue[data-service="A"] li[data-number="{ticket["number"]}"] .badge.green')
     ).to_be_visible()
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_ticket_that_did_not_print_is_held_and_the_lobby_reprints_releases_or_cancels_it(
+    page: Page, engine: RunningEngine
+) -> None:
+    page.set_viewport_size({"width": 1366, "height": 860})
+    page.on("dialog", lambda dialog: dialog.accept())
+    with EngineClient(engine.url, KIOSK_TOKEN) as kiosk:
+        lost = [kiosk.issue("A") for _ in range(3)]
+        open_lobby(page, engine)
+        expect(page.locator("#held-count")).to_have_text("0")
+        for ticket, code in zip(lost, ("paper_out", "cover_open", "offline"), strict=True):
+            kiosk.request("POST", f"/tickets/{ticket['id']}/print-failed", {"code": code})
+    # The events alone bring them to the console, out of the A queue.
+    held = page.locator("#held .row")
+    expect(held).to_have_count(3)
+    expect(page.locator("#held-count")).to_have_text("3")
+    expect(page.locator('.queue[data-service="A"] li')).to_have_count(0)
+    first = page.locator('#held .row[data-number="A001"]')
+    expect(first.locator(".ago")).to_contain_text("缺纸")
+    expect(first.locator(".ago")).to_contain_text("kiosk-1")
+    expect(first.locator("[data-role=reprint-kiosk] option").first).to_have_text("kiosk-1")
+    screenshot(page, "lobby-held")
+
+    # Reprint: the issuing kiosk is asked on the event stream (it releases it once printed).
+    with connect(events_url(engine.url, DISPLAY_TOKEN, None)) as ws:
+        ws.recv(timeout=30)  # the snapshot
+        first.locator("button[data-op=reprint]").click()
+        expect(page.locator("#message")).to_have_text("已请 kiosk-1 补打 A001")
+        asked = json.loads(ws.recv(timeout=30))
+    assert (asked["type"], asked["data"]["kiosk"]) == ("ticket.reprint", "kiosk-1")
+
+    page.locator('#held .row[data-number="A002"] button[data-op=release]').click()
+    expect(page.locator("#message")).to_have_text("A002 已恢复排队")
+    expect(page.locator('.queue[data-service="A"] li[data-number="A002"]')).to_be_visible()
+    page.locator('#held .row[data-number="A003"] button[data-op=cancel]').click()
+    expect(page.locator("#message")).to_have_text("A003 已取消")
+    expect(held).to_have_count(1)
+    expect(page.locator('.queue[data-service="A"] li')).to_have_count(1)

@@ -166,7 +166,8 @@ function ticketRow(t, now, tierNames = {}) {
   };
 }
 
-// The hall at `now`: every service's queue in the engine's order, counters, skipped tickets.
+// The hall at `now`: every service's queue in the engine's order, counters, skipped and held
+// tickets.
 export function hall(state, now, branch) {
   const services = (branch && branch.services) || [];
   const tierNames = {};
@@ -197,10 +198,19 @@ export function hall(state, now, branch) {
   const skipped = Object.values(state.skipped)
     .map((t) => ({ ...ticketRow(t, now, tierNames), skippedAt: seconds(t.finished_at) }))
     .sort((a, b) => (a.skippedAt || 0) - (b.skippedAt || 0));
+  // Waiting tickets whose paper did not print: out of the line until reprinted or released.
+  const held = [];
+  for (const s of (state.queue && state.queue.services) || []) {
+    for (const t of s.held || []) {
+      held.push({ ...ticketRow(t, now, tierNames), heldAt: seconds(t.held_at),
+        reason: t.held_reason || "", issuedBy: t.issued_by || null });
+    }
+  }
+  held.sort((a, b) => (a.heldAt || 0) - (b.heldAt || 0));
   const announcements = Object.values(state.announcements);
   const help = Object.values(state.help || {}).sort((a, b) => String(a.at).localeCompare(String(b.at)));
   const totalWaiting = queues.reduce((n, q) => n + q.waiting, 0);
-  return { queues, counters, skipped, announcements, help, totalWaiting };
+  return { queues, counters, skipped, held, announcements, help, totalWaiting };
 }
 
 function healthOf(device) {
@@ -232,6 +242,13 @@ function readable(value) {
   if (value === null || typeof value !== "object") return String(value);
   if (Array.isArray(value)) return value.map(readable).join(", ") || "–";
   return Object.entries(value).map(([k, v]) => `${k} ${readable(v)}`).join(", ") || "–";
+}
+
+// The kiosks a held ticket can be reprinted at, the one that issued it first.
+export function kiosksFor(state, issuedBy) {
+  const names = Object.values(state.devices).filter((d) => d.role === "kiosk").map((d) => d.name).sort();
+  if (issuedBy && names.includes(issuedBy)) return [issuedBy, ...names.filter((n) => n !== issuedBy)];
+  return names;
 }
 
 export function devices(state, now) {

@@ -113,6 +113,25 @@ function renderSkipped(model) {
     </div>`).join("") : `<p class="muted">${esc(t("skipped.none"))}</p>`;
 }
 
+function kioskOptions(issuedBy) {
+  const names = lobby.kiosksFor(state, issuedBy);
+  return names.map((n) => `<option value="${esc(n)}">${esc(n)}</option>`).join("");
+}
+
+function renderHeld(model) {
+  $("#held-count").textContent = String(model.held.length);
+  $("#held").innerHTML = model.held.length ? model.held.map((tk) => `
+    <div class="row" data-ticket="${esc(tk.id)}" data-number="${esc(tk.number)}">
+      <span class="num">${esc(tk.number)}</span>${badges(tk)}
+      <span class="ago">${esc(serviceName(tk.service))} · ${esc(word("print", tk.reason))}${tk.issuedBy ? ` · ${esc(tk.issuedBy)}` : ""}</span>
+      <span class="spacer"></span>
+      <select data-role="reprint-kiosk" aria-label="${esc(t("reprint.kiosk"))}">${kioskOptions(tk.issuedBy)}</select>
+      <button type="button" data-op="reprint" data-ticket="${esc(tk.id)}">${esc(t("op.reprint"))}</button>
+      <button type="button" data-op="release" data-ticket="${esc(tk.id)}">${esc(t("op.release"))}</button>
+      <button type="button" data-op="cancel" data-ticket="${esc(tk.id)}" data-number="${esc(tk.number)}">${esc(t("op.cancel"))}</button>
+    </div>`).join("") : `<p class="muted">${esc(t("held.none"))}</p>`;
+}
+
 function renderAnnouncements(model) {
   $("#announcements").innerHTML = model.announcements.map((a) => `
     <div class="ann" data-announcement="${esc(a.id)}"><span>${esc(a.text)}${a.until ? ` <small class="muted">→ ${esc(clock(a.until))}</small>` : ""}</span>
@@ -143,6 +162,7 @@ function renderHall() {
   renderQueues(model);
   renderSkipped(model);
   renderHelp(model);
+  renderHeld(model);
   renderAnnouncements(model);
 }
 
@@ -266,6 +286,15 @@ async function onClick(e) {
     if (counter) body.counter = Number(counter);
     await run(() => api.post(`/tickets/${el.dataset.ticket}/reassign`, body),
       t(el.dataset.position === "front" ? "done.front" : "done.back", { n: row.dataset.number }));
+  } else if (op === "reprint") {
+    const row = el.closest(".row");
+    const kiosk = row.querySelector("[data-role=reprint-kiosk]").value;
+    await run(() => api.post(`/tickets/${el.dataset.ticket}/reprint`, kiosk ? { kiosk } : {}),
+      t("done.reprint", { n: row.dataset.number, k: kiosk || "" }));
+  } else if (op === "release") {
+    const row = el.closest(".row");
+    await run(() => api.post(`/tickets/${el.dataset.ticket}/release`),
+      t("done.release", { n: row.dataset.number }));
   } else if (op === "cancel") {
     if (!window.confirm(t("confirm.cancel", { n: el.dataset.number }))) return;
     await run(() => api.post(`/tickets/${el.dataset.ticket}/cancel`), t("done.cancel", { n: el.dataset.number }));
@@ -329,6 +358,7 @@ function relogin() {
 async function refreshAll() {
   state = lobby.setCounters(state, await api.get("/counters"));
   await loadSkipped();
+  state = lobby.setDevices(state, await api.get("/devices"));  // the kiosks a reprint can go to
   state = lobby.setAnnouncements(state, await api.get("/announcements"));
   state = lobby.setHelp(state, await api.get("/help"));
   await loadQueue();
