@@ -162,12 +162,17 @@ def wait_line(estimated_wait_s: int | None, lang: Lang) -> str:
     return pick(pair, lang) if pair is not None else ""
 
 
-def reprint_line(number: str, lang: Lang) -> str:
-    """What a customer whose ticket did not print must do: the engine holds the number for
-    them until the lobby manager reprints it."""
+def reprint_lines(number: str, lang: Lang) -> tuple[str, str]:
+    """What a customer whose ticket did not print must do, in two lines: the engine holds the
+    number for them until the lobby manager reprints it."""
     if lang == "en":
-        return f"Please remember your number {number} and ask the lobby manager to reprint it"
-    return f"请记住您的号码 {number}，到大堂经理处补打号票"
+        return f"Please remember your number {number}", "and ask the lobby manager to reprint it"
+    return f"请记住您的号码 {number}，", "到大堂经理处补打号票"
+
+
+def reprint_line(number: str, lang: Lang) -> str:
+    first, second = reprint_lines(number, lang)
+    return f"{first} {second}" if lang == "en" else first + second
 
 
 def greeting(tier_name: str, tier_name_en: str, lang: Lang) -> str:

@@ -244,10 +244,12 @@ class Painter:
             cause = (screen.printer_message if lang == "zh" else "") or texts.word(
                 "ask_manager", lang
             )
-            self.put(cause, f.px(40), TEXT, (bx, by, bw, bh * 2 // 5), tag="print_cause")
-            what = texts.reprint_line(str(ticket.get("number", "")), lang)
-            self.put(what, f.px(48), TEXT, (bx, by + bh * 2 // 5, bw, bh * 3 // 5),
-                     tag="print_failed")  # fmt: skip
+            self.put(cause, f.px(40), TEXT, (bx, by, bw, bh // 4), tag="print_cause")
+            first, second = texts.reprint_lines(str(ticket.get("number", "")), lang)
+            line = (bh * 3 // 4) // 2
+            self.put(first, f.px(60), TEXT, (bx, by + bh // 4, bw, line), tag="print_failed")
+            self.put(second, f.px(60), TEXT, (bx, by + bh // 4 + line, bw, line),
+                     tag="print_what")  # fmt: skip
         else:
             self.put(texts.word(screen.printing, lang), f.px(52), DETAIL, band, tag="printing")
         self._button(done, texts.word("done", lang), "done")
