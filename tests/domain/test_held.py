@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from queue_core.domain import tickets as moves
+from queue_core.domain.business_day import BusinessDay
 from queue_core.domain.errors import IllegalMove
 from queue_core.domain.routing import CounterView, Policy, PolicyKind, choose_next
 from queue_core.domain.tickets import Status, Ticket
@@ -90,9 +92,7 @@ _tickets = st.lists(
 
 @settings(max_examples=200, deadline=None)
 @given(tickets=_tickets, now=st.floats(3600, 7200))
-def test_held_tickets_are_never_called_nor_counted_ahead(
-    tickets: list[Ticket], now: float
-) -> None:
+def test_held_tickets_are_never_called_nor_counted_ahead(tickets: list[Ticket], now: float) -> None:
     index = WaitingIndex.of(tickets)
     in_line = [t for t in tickets if not t.is_held]
     assert len(index) == len(in_line)
@@ -106,3 +106,11 @@ def test_held_tickets_are_never_called_nor_counted_ahead(
     released = [moves.release(t, now) if t.is_held else t for t in tickets]
     plain = [replace(t, held_reason=None, held_at=None) for t in tickets]
     assert choose_next(CASH, released, now, AGING) == choose_next(CASH, plain, now, AGING)
+
+
+def test_a_new_business_day_voids_yesterdays_held_tickets_too() -> None:
+    day = BusinessDay.of(1_794_000_000.0, ZoneInfo("Asia/Shanghai"))
+    held = moves.hold(ticket("A001", business_day="2026-01-01"), 10.0, "paper_out")
+    change = day.change([held], [], 1_794_000_000.0)
+    (voided,) = change.voided
+    assert voided.status is Status.CANCELLED and not voided.is_held
