@@ -118,7 +118,8 @@ class TicketReleased(TicketEvent):
 
 @dataclass(frozen=True, slots=True)
 class ReprintRequested(TicketEvent):
-    """The lobby manager asks ``kiosk`` to print the ticket again."""
+    """The lobby manager asks ``kiosk`` to print the ticket again; ``ticket`` is as it will
+    print: with the place it has once back in the line."""
 
     type: ClassVar[str] = "ticket.reprint"
     kiosk: str

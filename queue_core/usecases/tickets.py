@@ -287,5 +287,6 @@ class ReprintTicket:
             raise InvalidInput(
                 f"no kiosk {kiosk!r} (kiosks: {', '.join(kiosks) or 'none'})", "unknown_kiosk"
             )
-        uow.emit(ReprintRequested(t, kiosk=kiosk))
+        # The paper shows the place the customer will have once it printed (back in line).
+        uow.emit(ReprintRequested(replace(t, held_reason=None, held_at=None), kiosk=kiosk))
         return t

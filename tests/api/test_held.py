@@ -83,6 +83,7 @@ def test_reprint_goes_to_the_issuing_kiosk_and_a_printed_report_releases(
     (reprint,) = [e for e in _events_since(engine, since) if e["type"] == "ticket.reprint"]
     assert reprint["data"]["kiosk"] == "kiosk-1"
     assert reprint["data"]["ticket"]["number"] == t["number"]
+    assert reprint["data"]["ticket"]["ahead"] == 0  # printed with its place back in line
     elsewhere = lb.request("POST", f"/tickets/{t['id']}/reprint", {"kiosk": "kiosk-2"})
     assert elsewhere["held"] is True
     released = k.request("POST", f"/tickets/{t['id']}/printed")
