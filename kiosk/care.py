@@ -168,7 +168,8 @@ def _ticket_words(ticket: Any, failed: bool, en: bool) -> list[str]:
         if minutes is not None and ahead:
             words.append(f"About {number_en(minutes)} minutes.")
         words.append(
-            "The ticket did not print: please remember your number and ask the lobby manager."
+            "The ticket did not print: please remember your number and ask the lobby manager "
+            "to reprint it."
             if failed else "Please take your ticket below the screen and listen for your number."
         )  # fmt: skip
         return words
@@ -176,6 +177,6 @@ def _ticket_words(ticket: Any, failed: bool, en: bool) -> list[str]:
     words.append("您前面没有人等候。" if ahead == 0 else f"您前面还有{number_zh(ahead)}人。")
     if minutes is not None and ahead:
         words.append(f"大约等候{number_zh(minutes)}分钟。")
-    words.append("号票未能打印，请记住您的号码，并联系大堂经理。" if failed else
+    words.append("号票未能打印，请记住您的号码，到大堂经理处补打号票。" if failed else
                  "请在屏幕下方取走号票，留意叫号。")  # fmt: skip
     return words

@@ -41,7 +41,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "touch": ("请触摸屏幕取号", "Touch the screen"),
     "printing": ("请在下方取走号票", "Take your ticket below"),
-    "failed": ("号票未能打印，请记住号码", "Not printed: remember your number"),
+    "failed": ("未能打印，请到大堂经理处补打", "Not printed: ask the lobby manager"),
 }
 
 
