@@ -48,10 +48,10 @@ class EraseCard:
             uow.changed = True
             session.execute(update(TicketRow).where(where).values(card_hash=None))
             live = uow.live
-            for ident in held:  # the open ones the engine holds in memory too
-                t = live.waiting.get(ident)
+            for ident in held:  # the open ones the engine holds in memory too (held or not)
+                t = live.get(ident)
                 if t is not None:
-                    live.waiting.put(replace(t, card_hash=None))
+                    live.put(replace(t, card_hash=None))
             for number, t in list(live.current.items()):
                 if t.id in held:
                     live.current[number] = replace(t, card_hash=None)

@@ -108,3 +108,19 @@ def test_an_admin_erases_one_customers_card_everywhere_and_nothing_shows_it(
     err = error_of(lobby.request, "POST", "/privacy/erase", {"ticket_id": second["id"]})
     assert err.status == 403
     assert json.dumps(queue).find(CARD) < 0
+
+
+def test_a_held_tickets_card_is_erased_and_stays_erased_once_it_is_back_in_line(
+    branch: ClockedEngine,
+) -> None:
+    kiosk = EngineClient(branch.url, KIOSK_TOKEN)
+    lost = kiosk.issue("A", card=CARD)
+    kiosk.request("POST", f"/tickets/{lost['id']}/print-failed", {"code": "paper_out"})
+    assert admin(branch).request("POST", "/privacy/erase", {"card": CARD}) == {"erased": 1}
+    # The held ticket the engine keeps in memory lost it too: its release saves no card back.
+    lobby = branch.lobby()
+    assert lobby.request("POST", f"/tickets/{lost['id']}/release")["held"] is False
+    lobby.request("POST", f"/tickets/{lost['id']}/move", {"service": "B"})  # a new visit
+    with sqlite3.connect(branch.workdir / "q.db") as db:
+        rows = db.execute("SELECT card_hash FROM tickets WHERE number = 'A001'").fetchall()
+    assert rows == [(None,), (None,)]
