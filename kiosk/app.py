@@ -326,8 +326,10 @@ class Kiosk:
                     log.error("ticket %s not printed: %s", number, exc)
                 else:
                     log.exception("ticket %s not printed", number)
-                now = self.clock()
-                self.dispatch(PrintFailed(ticket_id, fault.code, fault.message_zh, now, reprint))
+                now, hold = self.clock(), not isinstance(exc, NoPrinter)
+                self.dispatch(
+                    PrintFailed(ticket_id, fault.code, fault.message_zh, now, reprint, hold)
+                )
                 return
         self.printed[number] = time.perf_counter()
         self.dispatch(Printed(ticket_id, self.clock(), reprint))

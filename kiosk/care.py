@@ -25,6 +25,7 @@ from kiosk.model import (
     Issuing,
     KioskState,
     Notice,
+    PrintState,
     Result,
     Service,
     Showing,
@@ -95,7 +96,7 @@ def fixed_guidance(state: KioskState) -> list[tuple[str, str]]:
         out.append((guidance(replace(shown, screen=Issuing("", ""))), lang))
         for ahead in range(0, 21):
             ticket = {"number": "", "ahead": ahead, "estimated_wait_s": ahead * 60 or None}
-            words = _ticket_words(ticket, False, en)[1:]  # all but the number itself
+            words = _ticket_words(ticket, "printing", en)[1:]  # all but the number itself
             out.append((" ".join(words) if en else "".join(words), lang))
     return out
 
@@ -113,7 +114,7 @@ def guidance(state: KioskState) -> str:
     if isinstance(screen, Issuing):
         return "Getting your ticket, please wait." if en else "正在为您取号，请稍候。"
     if isinstance(screen, Showing):
-        words = _ticket_words(screen.ticket, screen.printing == "failed", en)
+        words = _ticket_words(screen.ticket, screen.printing, en)
         if state.priority:
             words.insert(-1, _priority_words(bool(screen.ticket.get("green_channel")), en))
         return " ".join(words) if en else "".join(words)
@@ -154,8 +155,27 @@ def _priority_words(granted: bool, en: bool) -> str:
     return "您已进入绿色通道，将优先为您办理。" if granted else "大堂经理会过来确认优先照顾。"
 
 
-def _ticket_words(ticket: Any, failed: bool, en: bool) -> list[str]:
+# What to do with the ticket, by how its print went (``PrintState``): Chinese, English.
+TAKE_TICKET = {
+    "failed": (
+        "号票未能打印，请记住您的号码，到大堂经理处补打号票。",
+        "The ticket did not print: please remember your number and ask the lobby manager "
+        "to reprint it.",
+    ),
+    "unprinted": (
+        "本机不打印号票，请记住您的号码，留意叫号。",
+        "This kiosk prints no tickets: please remember your number and listen for it.",
+    ),
+}
+TAKE_PRINTED = (
+    "请在屏幕下方取走号票，留意叫号。",
+    "Please take your ticket below the screen and listen for your number.",
+)
+
+
+def _ticket_words(ticket: Any, printing: PrintState, en: bool) -> list[str]:
     """The ticket read out, a sentence each: the number first."""
+    zh_next, en_next = TAKE_TICKET.get(printing, TAKE_PRINTED)
     number = str(ticket.get("number", ""))
     ahead = int(ticket.get("ahead") or 0)
     wait = ticket.get("estimated_wait_s")
@@ -167,16 +187,11 @@ def _ticket_words(ticket: Any, failed: bool, en: bool) -> list[str]:
                      f"{'person is' if ahead == 1 else 'people are'} ahead of you.")  # fmt: skip
         if minutes is not None and ahead:
             words.append(f"About {number_en(minutes)} minutes.")
-        words.append(
-            "The ticket did not print: please remember your number and ask the lobby manager "
-            "to reprint it."
-            if failed else "Please take your ticket below the screen and listen for your number."
-        )  # fmt: skip
+        words.append(en_next)
         return words
     words = [f"您的号码是，{ticket_zh(number)}。"]
     words.append("您前面没有人等候。" if ahead == 0 else f"您前面还有{number_zh(ahead)}人。")
     if minutes is not None and ahead:
         words.append(f"大约等候{number_zh(minutes)}分钟。")
-    words.append("号票未能打印，请记住您的号码，到大堂经理处补打号票。" if failed else
-                 "请在屏幕下方取走号票，留意叫号。")  # fmt: skip
+    words.append(zh_next)
     return words

@@ -42,6 +42,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "touch": ("请触摸屏幕取号", "Touch the screen"),
     "printing": ("请在下方取走号票", "Take your ticket below"),
     "failed": ("未能打印，请到大堂经理处补打", "Not printed: ask the lobby manager"),
+    "unprinted": ("请记住号码，留意叫号", "Remember your number, listen for it"),
 }
 
 
@@ -198,14 +199,14 @@ def _showing(painter: Painter, state: KioskState, screen: Showing) -> None:
     f = painter.frame
     x, y, w, _ = f.body
     ticket, lang = screen.ticket, state.lang
-    failed = screen.printing == "failed"
+    failed = screen.printing in ("failed", "unprinted")
     rows = ((84, WHITE, 110, 110), (360, YELLOW, 360, 370), (80, WHITE, 110, 110),
             (64, WHITE, 90, 110))  # fmt: skip
     top = painter.ticket_column(ticket, failed, lang, x, y + f.px(10), w, rows)
     band = (x + f.px(40), top, w - f.px(80), f.px(150))
     if failed:
         painter.box(band, ALARM)
-        painter.put(word("failed", state), f.px(64), WHITE, inset(band, f.px(12)),
+        painter.put(word(screen.printing, state), f.px(64), WHITE, inset(band, f.px(12)),
                     tag="print_failed")  # fmt: skip
     else:
         painter.put(word("printing", state), f.px(72), YELLOW, band, tag="printing")

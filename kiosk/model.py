@@ -28,7 +28,8 @@ NoticeKind = Literal[
     "help_sent",
     "help_failed",
 ]
-PrintState = Literal["printing", "printed", "failed"]
+# unprinted: the kiosk has no printer, the number on screen is the ticket (it waits as usual)
+PrintState = Literal["printing", "printed", "failed", "unprinted"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +285,9 @@ class PrintFailed:
     message_zh: str
     now: float
     reprint: bool = False
+    #: The engine holds the ticket for a reprint; False where the kiosk has no printer at all
+    #: (the customer is told to remember the number, and it waits in line as usual).
+    hold: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,7 @@ from kiosk.model import (
     PinEntry,
     Printed,
     PrintFailed,
+    PrintState,
     PrintTicket,
     RefreshServices,
     ReportPrint,
@@ -193,7 +194,9 @@ def issue_failed(state: KioskState, message: IssueFailed) -> KioskState:
 def printed(state: KioskState, message: Printed | PrintFailed) -> Result:
     """A print ended. A failure is reported to the engine (which holds the ticket until the
     lobby manager reprints or releases it) and the customer told to remember the number and
-    see the lobby manager; a reprint that printed is reported too (it releases the ticket)."""
+    see the lobby manager; a reprint that printed is reported too (it releases the ticket). A
+    kiosk with no printer at all reports nothing: the number on screen is the ticket, and it
+    waits in line as usual."""
     screen = state.screen
     effects: tuple[Effect, ...] = NONE
     if isinstance(message, Printed):
@@ -202,14 +205,15 @@ def printed(state: KioskState, message: Printed | PrintFailed) -> Result:
             effects = (ReportPrint(message.ticket_id, None),)
     else:
         state = replace(state, printer_fault=message.message_zh)
-        if message.ticket_id:
+        if message.ticket_id and message.hold:
             effects = (ReportPrint(message.ticket_id, message.code),)
     if not isinstance(screen, Showing) or str(screen.ticket.get("id")) != message.ticket_id:
         return state, effects
     if isinstance(message, Printed):
         return replace(state, screen=replace(screen, printing="printed")), effects
     until = max(screen.until, message.now + state.timing.ticket_failed_s)
-    failed = replace(screen, printing="failed", until=until, printer_message=message.message_zh)
+    printing: PrintState = "failed" if message.hold else "unprinted"
+    failed = replace(screen, printing=printing, until=until, printer_message=message.message_zh)
     return replace(state, screen=failed), effects
 
 

@@ -42,6 +42,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "printed": ("请取走号票，留意叫号", "Please take your ticket and listen for your number"),
     "remember": ("请记住您的号码", "Please remember your number"),
     "ask_manager": ("号票未能打印", "Your ticket did not print"),
+    "unprinted": (
+        "本机不打印号票：请记住屏幕上的号码，留意叫号",
+        "This kiosk prints no tickets: remember the number on screen and listen for it",
+    ),
     "done": ("完成", "Done"),
     "back": ("返回", "Back"),
     "touch": ("请触摸屏幕取号", "Touch the screen to take a ticket"),

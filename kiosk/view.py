@@ -235,7 +235,8 @@ class Painter:
             self.put(greeting, f.px(60), GOLD, (x, top, w, f.px(90)), tag="greeting")
         top += f.px(90)
         rows = ((64, TEXT, 90, 90), (300, NUMBER, 300, 300), (60, TEXT, 80, 80), (48, DIM, 66, 76))
-        top = self.ticket_column(ticket, screen.printing == "failed", lang, x, top, w, rows)
+        unprinted = screen.printing in ("failed", "unprinted")
+        top = self.ticket_column(ticket, unprinted, lang, x, top, w, rows)
         done = lower_button(f)
         band = (x + f.px(40), top, w - f.px(80), max(f.px(60), done[1] - top - f.px(16)))
         if screen.printing == "failed":
@@ -250,6 +251,10 @@ class Painter:
             self.put(first, f.px(60), TEXT, (bx, by + bh // 4, bw, line), tag="print_failed")
             self.put(second, f.px(60), TEXT, (bx, by + bh // 4 + line, bw, line),
                      tag="print_what")  # fmt: skip
+        elif screen.printing == "unprinted":
+            self.box(band, OFFLINE)
+            self.put(texts.word("unprinted", lang), f.px(52), TEXT, inset(band, f.px(10)),
+                     tag="print_failed")  # fmt: skip
         else:
             self.put(texts.word(screen.printing, lang), f.px(52), DETAIL, band, tag="printing")
         self._button(done, texts.word("done", lang), "done")

@@ -188,14 +188,19 @@ def test_without_a_printer_the_kiosk_says_to_remember_the_number_not_to_take_a_t
             await tap(kiosk, clock, "wake")
             await tap(kiosk, clock, "service:A")
             await until(lambda: isinstance(kiosk.state.screen, Showing)
-                        and kiosk.state.screen.printing == "failed")  # fmt: skip
+                        and kiosk.state.screen.printing == "unprinted")  # fmt: skip
             screen = kiosk.state.screen
             assert isinstance(screen, Showing)
             assert screen.printer_message == NoPrinter.message_zh
+            await asyncio.sleep(0.05)
+            shot = screenshot(kiosk, tmp_path / "no-printer.png")
+            assert ink(shot, kiosk.painter.placed["print_failed"], view.TEXT) > 500
+            assert "print_what" not in kiosk.painter.placed  # no reprint to ask for
 
     with caplog.at_level("WARNING", logger="kiosk"):
         asyncio.run(scenario())
-    assert waiting_numbers(engine) == ["A001"]
+    # Nobody lost a paper ticket: the number waits in line, not held for a reprint.
+    assert waiting_numbers(engine) == ["A001"] and held_numbers(engine) == []
     assert any("no printer configured" in r.getMessage() for r in caplog.records)
 
 

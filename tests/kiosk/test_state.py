@@ -185,6 +185,17 @@ def test_a_failed_print_is_reported_so_the_engine_holds_the_number() -> None:
     assert step(state, Printed("demo", NOW + 2))[1] == ()
 
 
+def test_a_kiosk_without_a_printer_keeps_the_number_in_line_and_says_to_remember_it() -> None:
+    state, _ = step(choosing(), Tap("service:A", NOW + 1))
+    state = run(state, Issued("preview-1", TICKET, NOW + 1.1))
+    failed = PrintFailed("demo", "not_configured", "本机未连接打印机", NOW + 2, hold=False)
+    after, effects = step(state, failed)
+    assert effects == ()  # nothing for the engine to hold: the screen is the ticket
+    assert isinstance(after.screen, Showing) and after.screen.printing == "unprinted"
+    assert "记住" in texts.word("unprinted", "zh")
+    assert "reprint" not in texts.word("unprinted", "en")
+
+
 def test_a_reprint_asked_of_this_kiosk_prints_and_its_outcome_is_reported() -> None:
     state = replace(run(choosing()), name="kiosk-1")
     held = made.ticket("A008", held_reason="paper_out", held_at=NOW)
