@@ -49,6 +49,7 @@ def test_each_state_says_where_the_customer_stands_and_what_to_do(
         {**WAITING, "status": "cancelled"},
         {**WAITING, "expired": True},  # the day ended before the ticket was called
         {**called, "status": "finished", "expired": True},  # served yesterday: still served
+        {**WAITING, "held": True, "ahead": None},  # its paper did not print: not in line
     ]
     got = screens(page, pages_server, states)
     assert [(s["tone"], s["headline"][0]) for s in got] == [
@@ -61,12 +62,23 @@ def test_each_state_says_where_the_customer_stands_and_what_to_do(
         ("void", "cancelled"),
         ("void", "expired"),
         ("done", "finished"),
+        ("missed", "held"),
     ]
     assert got[0]["headline"][1] == {"n": 3} and got[0]["detail"] == ["wait.about", {"m": 8}]
     assert got[1]["detail"] == ["wait.under", {}]
     assert got[2]["headline"][1] == {"counter": "3号窗口"}
     assert got[5]["detail"] == ["skipped.what", {}]  # see the lobby manager
-    assert [s["final"] for s in got] == [False] * 4 + [True, False] + [True] * 3
+    assert got[9]["detail"] == ["held.what", {}]  # see the lobby manager for a reprint
+    words = run(
+        page,
+        pages_server,
+        "ticket-strings.js",
+        "return ['zh', 'en'].map((l) => ['held', 'held.what', 'title.held']"
+        ".map((k) => m.STRINGS[l][k]));",
+    )
+    assert words[0][1] == "请到大堂找大堂经理补打号票，补打后按您原来的取号时间排队。"
+    assert all(all(w) for w in words) and "reprint" in words[1][1]
+    assert [s["final"] for s in got] == [False] * 4 + [True, False] + [True] * 3 + [False]
 
 
 def test_the_wait_is_a_range_when_the_engine_gives_one_and_nothing_when_it_cannot(

@@ -2,8 +2,9 @@
 // out (message keys with their values, translated by the page). No clock, no DOM.
 //
 // Tones: remote (taken on the phone, not yet checked in at the branch) → wait (people ahead)
-// → soon (next in line) → called (go to the counter now) → serving → done; "missed" (skipped:
-// see the lobby manager) and "void" (cancelled, lapsed, expired).
+// → soon (next in line) → called (go to the counter now) → serving → done; "missed" (skipped,
+// or held because its paper ticket did not print: see the lobby manager) and "void"
+// (cancelled, lapsed, expired).
 
 // States after which the ticket can change no more: the page stops following it.
 export const FINAL = new Set(["finished", "cancelled", "lapsed", "expired"]);
@@ -22,6 +23,7 @@ export function phase(ticket) {
   if (ticket.expired && (s === "waiting" || s === "called" || s === "serving" || s === "skipped" || s === "cancelled")) {
     return "expired";
   }
+  if (s === "waiting" && ticket.held) return "held";  // out of the line until reprinted
   if (s === "waiting") return Number(ticket.ahead) > 0 ? "waiting" : "next";
   return s;
 }
@@ -98,6 +100,8 @@ export function screen(ticket, { lang = "zh", missing = false } = {}) {
       return { ...base, tone: "serving", headline: ["serving", { counter }], detail: null, advice: null, title: ["title.serving", { number: n }] };
     case "finished":
       return { ...base, tone: "done", headline: ["finished", {}], detail: ["finished.thanks", {}], advice: null, title: ["title.finished", { number: n }] };
+    case "held":
+      return { ...base, tone: "missed", headline: ["held", {}], detail: ["held.what", {}], advice: null, title: ["title.held", { number: n }] };
     case "skipped":
       return { ...base, tone: "missed", headline: ["skipped", {}], detail: ["skipped.what", {}], advice: null, title: ["title.skipped", { number: n }] };
     case "expired":
