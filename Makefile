@@ -26,6 +26,7 @@ $(RUNTIME): pyproject.toml
 	touch $(RUNTIME)
 
 $(DEV): $(RUNTIME)
+	./scripts/install-system-deps.sh  # pycups builds against libcups2-dev
 	$(BIN)/pip install -q -e '.[dev,voice]'
 	touch $(DEV)
 

@@ -74,7 +74,8 @@ def printer_settings(
 def parse_printer_url(url: str) -> dict[str, Any]:
     """``tcp://host:9100``, ``serial:///dev/ttyS0?baudrate=19200``, ``usblp:///dev/usb/lp0``
     (read and written: status), ``file:///path`` (write only), ``usb://0x0416:0x5011``,
-    ``win32:QUEUE``, ``cups://host/QUEUE``, ``lp:QUEUE`` or ``dummy:`` → ``[printer]`` keys."""
+    ``win32:QUEUE``, ``cups://host[:port]/QUEUE``, ``lp:QUEUE`` or ``dummy:`` → ``[printer]``
+    keys."""
     from urllib.parse import parse_qs, urlsplit
 
     parts = urlsplit(url)
@@ -94,7 +95,8 @@ def parse_printer_url(url: str) -> dict[str, Any]:
     if scheme in ("win32", "lp"):  # a print queue by name: win32:EPSON TM-T20II Receipt
         return {"transport": scheme, "queue": url.split(":", 1)[1].lstrip("/")}
     if scheme == "cups":
-        return {"transport": "cups", "host": parts.hostname or "", "queue": parts.path.strip("/")}
+        server = parts.netloc.rpartition("@")[2]  # host, or host:port (CUPS's 631 if none)
+        return {"transport": "cups", "host": server, "queue": parts.path.strip("/")}
     if scheme == "usb":
         vendor, _, product = parts.netloc.partition(":")
         return {"transport": "usb", "usb_vendor": int(vendor, 0), "usb_product": int(product, 0)}

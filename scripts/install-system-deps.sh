@@ -7,13 +7,15 @@
 # styles. With no argument (what `make test` runs) also: a browser for the web-page tests, sox
 # for the voice tests' measurements, PostgreSQL for the store tests, systemd for
 # `systemd-analyze verify` of the units, nats-server for the head office (JetStream and the
-# branches' leaf nodes); npm also fetches axe-core for the pages' accessibility scans.
+# branches' leaf nodes), CUPS (its scheduler, socket backend and lp tools) for the print-queue
+# tests and libcups2-dev to build pycups; npm also fetches axe-core for the pages'
+# accessibility scans.
 # Installs only what is missing.
 set -euo pipefail
 packages=(python3-venv socat fonts-wqy-microhei espeak-ng libusb-1.0-0)
 command -v npm >/dev/null || packages+=(npm)
 if [ "${1:-all}" != "runtime" ]; then
-  packages+=(chromium sox postgresql util-linux systemd nats-server)
+  packages+=(chromium sox postgresql util-linux systemd nats-server cups cups-client libcups2-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

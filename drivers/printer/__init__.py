@@ -1,4 +1,5 @@
-"""The ticket printer: ESC/POS over USB, serial, network (port 9100), a device file or Dummy.
+"""The ticket printer: ESC/POS over USB, serial, network (port 9100), a device file, a print
+queue (CUPS, lp, Windows) or Dummy.
 
 For the kiosk::
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import LP, CupsPrinter, Dummy, File, Network, Serial, Win32Raw
+from escpos.printer import Dummy, File, Network, Serial
 
 from drivers.printer.errors import (
     CoverOpen,
@@ -30,6 +30,7 @@ from drivers.printer.escpos_writer import (
     paper_columns,
     paper_dots,
 )
+from drivers.printer.spoolers import CupsQueue, LpQueue, PrintQueue, WindowsQueue
 from drivers.printer.status import (
     DLE_EOT,
     GS_R_PAPER,
@@ -50,6 +51,11 @@ log = logging.getLogger(__name__)
 HealthReport = Callable[[str, dict[str, Any]], None]
 READABLE = {"network", "serial", "usb", "usblp"}
 SPOOLERS = {"win32", "cups", "lp"}  # a print queue: each ticket is one spool job
+SPOOLER_NEEDS = {
+    "cups": "pycups (pip install 'branchq[cups]'; Debian libcups2-dev to build it)",
+    "lp": "the lp command (Debian cups-client)",
+    "win32": "Windows and pywin32 (pip install 'branchq[windows]')",
+}
 Confirm = Literal["paper_sensor", "process_id", "none"]
 
 
@@ -59,7 +65,7 @@ class PrinterConfig:
 
     # network | serial | usb | usblp | file | win32 | cups | lp | dummy
     transport: str = "dummy"
-    host: str = ""
+    host: str = ""  # network: the printer; cups: the CUPS server, host or host:port
     port: int = 9100
     device: str = ""  # usblp: /dev/usb/lp0; serial: /dev/ttyS0; file: any path
     baudrate: int = 9600
@@ -123,15 +129,25 @@ def open_device(config: PrinterConfig) -> Escpos:
         return UsblpPrinter(config.device, timeout=config.timeout, profile=profile)
     if kind == "file":
         return File(config.device, profile=profile)
-    if kind == "win32":
-        return Win32Raw(config.queue, profile=profile)
-    if kind == "cups":
-        return CupsPrinter(config.queue, host=config.host or "localhost", profile=profile)
-    if kind == "lp":
-        return LP(config.queue, profile=profile)
+    if kind in SPOOLERS:
+        return open_queue(config)
     if kind == "dummy":
         return Dummy(profile=profile)
     raise ValueError(f"unknown printer transport {kind!r}")
+
+
+def open_queue(config: PrinterConfig) -> Escpos:
+    """A spooler's queue; ``PrinterOffline`` saying what to install where its library is
+    missing (python-escpos refuses to build the printer without it)."""
+    try:
+        if config.transport == "cups":
+            return CupsQueue(config.queue, server=config.host, profile=config.profile)
+        if config.transport == "lp":
+            return LpQueue(config.queue, timeout=config.confirm_timeout, profile=config.profile)
+        return WindowsQueue(config.queue, profile=config.profile)
+    except RuntimeError as exc:
+        need = SPOOLER_NEEDS[config.transport]
+        raise PrinterOffline(f"the {config.transport} transport needs {need}: {exc}") from exc
 
 
 def raise_for(status: PrinterStatus) -> None:
@@ -209,6 +225,9 @@ class TicketPrinter:
             except (OSError, TimeoutError) as exc:
                 raise PrinterOffline(f"sending the ticket failed: {exc}") from exc
             self.last_job = job
+            if isinstance(device, PrintQueue):
+                device.submit(f"BranchQ {ticket.number}", self.config.confirm_timeout, self.clock)
+                return UNREADABLE
             if not confirm:
                 return self._query(device)
             return self._await_confirmation(device, confirm)
@@ -260,7 +279,7 @@ class TicketPrinter:
     def _connect(self) -> Escpos:
         if self._device is not None:
             return self._device
-        device = open_device(self.config)
+        device = open_device(self.config)  # PrinterOffline when a library is missing
         try:
             device.open()
         except PrinterError:
@@ -291,6 +310,8 @@ class TicketPrinter:
             return b""
 
     def _query(self, device: Escpos) -> PrinterStatus:
+        if isinstance(device, PrintQueue):
+            return device.queue_status()
         if not self.config.readable:
             return UNREADABLE
         answers: dict[int, int] = {}

@@ -2,9 +2,8 @@
 
 One class per transport over python-escpos's ``Escpos`` base (which only knows bytes), so a
 test swaps one for ``Dummy``. From python-escpos as they are: ``Network`` (raw TCP, port
-9100), ``Serial``, ``File`` (write-only), and the spoolers ``Win32Raw`` (a Windows printer
-queue, RAW datatype), ``CupsPrinter`` (a CUPS queue over IPP, needs pycups) and ``LP`` (the
-``lp`` command). Two more here:
+9100), ``Serial``, ``File`` (write-only); its spoolers (CUPS, ``lp``, Windows) are extended in
+``spoolers.py``. Two more here:
 
 * ``UsbPrinter``: python-escpos's ``Usb`` reading the endpoints from the device's
   descriptors (the printer-class interface's bulk OUT and IN) instead of assuming 0x01/0x82

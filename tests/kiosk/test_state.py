@@ -277,6 +277,8 @@ def test_printer_urls_name_every_transport_the_printer_has() -> None:
     assert parse_printer_url("cups://print-server/tickets") == {
         "transport": "cups", "host": "print-server", "queue": "tickets"
     }  # fmt: skip
+    assert parse_printer_url("cups://10.1.1.5:8631/tickets")["host"] == "10.1.1.5:8631"
+    assert parse_printer_url("lp:tickets") == {"transport": "lp", "queue": "tickets"}
     assert parse_printer_url("usb://0x0416:0x5011")["usb_product"] == 0x5011
 
 
