@@ -105,6 +105,20 @@ def _answered_by(engine: RunningEngine, method: str, path: str, **kwargs: object
     return r.headers["x-branchq-worker"]
 
 
+def _wait_until_gone(pid: int, timeout: float) -> None:
+    """Until the killed process has exited: its sockets are closed then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return
+        if state in ("Z", "X"):
+            return
+        assert time.monotonic() < deadline, f"process {pid} still {state} after SIGKILL"
+        time.sleep(0.05)
+
+
 def _issue(engine: RunningEngine, token: str) -> str:
     r = httpx.post(
         f"{engine.url}/api/v1/tickets",
@@ -132,6 +146,10 @@ def test_a_killed_writer_is_replaced_and_no_write_is_refused(three_workers: Work
     token = engine.lobby_token()
     (writer,) = {_issue(engine, token) for _ in range(5)}
     os.kill(int(writer), signal.SIGKILL)
+    # A write that reaches the writer while it dies is answered 503 writer_unavailable, as
+    # documented (it may have committed); on a loaded machine the process takes a while to go
+    # once killed, so the writes below start once it is gone (no process, or a zombie).
+    _wait_until_gone(int(writer), timeout=30)
     # Every write goes through while the workers elect another writer (run where it arrived
     # until one listens); uvicorn starts a new worker in the killed one's place.
     issued = [_issue(engine, token) for _ in range(30)]
