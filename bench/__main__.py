@@ -1,7 +1,7 @@
 """``python -m bench [NAME …]``: run benchmarks, each printing its table.
 
-Names: engine, display, kiosk, signs, pages, phone, sim_speed (the default set, about 12
-minutes on 2 cores), and the long ones run only by name: reliability, scale, voice,
+Names: engine, display, kiosk, signs, spoolers, pages, phone, sim_speed (the default set,
+about 12 minutes on 2 cores), and the long ones run only by name: reliability, scale, voice,
 subscribers. Each is also a command of its own (``python -m bench.engine --help``) with options.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-DEFAULT = ["engine", "display", "kiosk", "signs", "pages", "phone", "sim_speed"]
+DEFAULT = ["engine", "display", "kiosk", "signs", "spoolers", "pages", "phone", "sim_speed"]
 LONG = ["reliability", "scale"]
 # renders with the neural voice and runs a recogniser: about 15 minutes; subscribers: ~5 minutes
 BY_NAME = ["voice", "subscribers"]
