@@ -54,6 +54,7 @@ from queue_core.central.protocol import (
     down_consumer,
     up_subject,
 )
+from queue_core.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -229,15 +230,14 @@ class Consumer:
 
     async def _ingest(self, db: CentralDB, batches: list[tuple[Msg, Batch]]) -> CentralDB:
         """Store and apply, then acknowledge; the database down means wait and try again."""
-        backoff = 0.5
+        delays = Backoff(0.5, 15.0)
         while True:
             try:
                 result = await db.ingest([b for _, b in batches])
                 break
             except psycopg.OperationalError as exc:
                 log.warning("central database unavailable (%s); retrying", exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 15)
+                await delays.wait()
                 with contextlib.suppress(Exception):
                     await db.close()
                 with contextlib.suppress(Exception):
@@ -361,23 +361,21 @@ async def _nats_reconnected() -> None:
 
 
 async def _connect_db(url: str) -> CentralDB:
-    backoff = 0.5
+    delays = Backoff(0.5, 15.0)
     while True:
         try:
             return await CentralDB.connect(url)
         except psycopg.OperationalError as exc:
             log.warning("central database not reachable (%s); retrying", exc)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 15)
+            await delays.wait()
 
 
 async def _retry(step: Callable[[], Any]) -> Any:
     """JetStream answers only once its cluster has a leader: wait for it."""
-    backoff = 0.5
+    delays = Backoff(0.5, 10.0)
     while True:
         try:
             return await step()
         except (nats.errors.Error, nats.js.errors.Error, TimeoutError) as exc:
             log.warning("JetStream not ready (%s); retrying", exc)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 10)
+            await delays.wait()

@@ -50,6 +50,7 @@ from queue_core.central.protocol import (
     up_subject,
 )
 from queue_core.config import BranchConfig, UplinkSettings
+from queue_core.retry import Backoff
 from queue_core.store import Store
 
 log = logging.getLogger(__name__)
@@ -90,18 +91,6 @@ def request_restart() -> None:
         stop_serving()
     else:
         os.kill(os.getpid(), signal.SIGTERM)
-
-
-class Backoff:
-    def __init__(self, first: float = 0.5, most: float = 30.0) -> None:
-        self.first, self.most, self.current = first, most, first
-
-    def next(self) -> float:
-        wait, self.current = self.current, min(self.most, self.current * 2)
-        return wait
-
-    def reset(self) -> None:
-        self.current = self.first
 
 
 @dataclass
@@ -209,7 +198,7 @@ class Uplink:
                     )
                 except (TimeoutError, OSError, nats.errors.Error) as exc:
                     self._down("local_nats_down", exc)
-                    await asyncio.sleep(backoff.next())
+                    await asyncio.sleep(backoff.next_delay())
                     continue
                 backoff.reset()
                 self._nc, self._js = nc, nc.jetstream(domain=self.settings.domain)
@@ -226,7 +215,7 @@ class Uplink:
                     with contextlib.suppress(Exception):
                         await nc.close()
                     self._nc = self._js = None
-                await asyncio.sleep(backoff.next())
+                await asyncio.sleep(backoff.next_delay())
         finally:
             await self._in_thread(lock.release)
 
@@ -251,7 +240,7 @@ class Uplink:
                 log.info("uplink: sending again from seq %d", self._rewind_to)
                 self._next, self._rewind_to, self._describe = self._rewind_to, None, True
             if self._next is None and not await self._resume():
-                await self._pause(backoff.next())
+                await self._pause(backoff.next_delay())
                 continue
             assert self._next is not None
             rows = await self._in_thread(
@@ -272,7 +261,7 @@ class Uplink:
             except (TimeoutError, nats.errors.Error, nats.js.errors.Error) as exc:
                 self._down("centre_unreachable", exc)
                 self._next = None  # where to go on is asked again when the link is back
-                await self._pause(backoff.next())
+                await self._pause(backoff.next_delay())
                 continue
             backoff.reset()
             self._next = batch.last + 1
