@@ -114,6 +114,21 @@ class PublicTicket(TypedDict):
     held: bool
 
 
+class HeldTicket(PublicTicket):
+    """A ticket a phone holds (``POST /phone/tickets``, ``/phone/check-in``): its public state,
+    its id (the key to it) and its page."""
+
+    id: str
+    public_url: str
+
+
+class CheckedInBody(TypedDict):
+    """What a check-in did: each ticket asked about as it is now (appointments: not yet)."""
+
+    tickets: list[HeldTicket]
+    appointments: list[dict[str, Any]]
+
+
 class CounterRef(TypedDict):
     """Which counter, as a call names it."""
 

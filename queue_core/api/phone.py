@@ -26,7 +26,6 @@ from queue_core.api.schemas import CheckInBody, TakeBody, TicketCodeBody
 from queue_core.domain.errors import NotFound, TooMany
 from queue_core.events.watch import TicketWatch, TooManyWatchers, Watcher
 from queue_core.usecases import remote as uc
-from queue_core.wire import Json
 
 router = APIRouter(tags=["phone"], responses=ERRORS)
 
@@ -87,11 +86,13 @@ async def public_events(
         watch.close(watcher)
 
 
-def _held(branch: BranchDep, ids: list[str]) -> list[Json]:
+def _held(branch: BranchDep, ids: list[str]) -> list[wire.HeldTicket]:
     """The tickets a phone holds as it gets them: the public state, the id and the page."""
     states = branch.reads.public_many(ids)
     base = branch.config.branch.public_url
-    return [{**states[i], "id": i, "public_url": f"{base}/t/{i}"} for i in ids if i in states]
+    return [
+        wire.HeldTicket(**states[i], id=i, public_url=f"{base}/t/{i}") for i in ids if i in states
+    ]
 
 
 @router.get("/phone/branch", response_model=wire.PhoneBranch)
@@ -101,16 +102,16 @@ def phone_branch(branch: BranchDep) -> wire.PhoneBranch:
     return branch.reads.phone_branch()
 
 
-@router.post("/phone/tickets", status_code=status.HTTP_201_CREATED)
-async def take(body: TakeBody, branch: BranchDep) -> Json:
+@router.post("/phone/tickets", status_code=status.HTTP_201_CREATED, response_model=wire.HeldTicket)
+async def take(body: TakeBody, branch: BranchDep) -> wire.HeldTicket:
     """Take a ticket before arriving: ``remote`` until checked in at the branch, within the
     branch's limits (``[remote]``: per browser, per hour, the remote share of a queue)."""
     taken = (await branch.execute(uc.TakeRemote(body.service, body.browser))).value
     return (await run_in_threadpool(_held, branch, [taken.id]))[0]
 
 
-@router.post("/phone/check-in")
-async def check_in(body: CheckInBody, branch: BranchDep) -> Json:
+@router.post("/phone/check-in", response_model=wire.CheckedInBody)
+async def check_in(body: CheckInBody, branch: BranchDep) -> wire.CheckedInBody:
     """The check-in page (the QR code the kiosk or the door shows): checks in the remote
     tickets this phone holds with the code of the moment; answers each as it is now."""
     command = uc.CheckIn(tuple(body.tickets), door_code=body.code)
