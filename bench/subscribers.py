@@ -2,10 +2,12 @@
 event streams (hall displays, staff pages, phones).
 
     python -m bench.subscribers [--subscribers 0,500,2000] [--calls 200] [--counters 4]
+                                [--allocator malloc|pymalloc]
 
-For each subscriber count a fresh engine (``branchq serve --no-access-log`` on SQLite, as
-deployed) gets that many ``/events`` streams, held by another process with a minimal websocket
-client (it reads frames and answers pings, nothing else, so it takes little of the 2 cores from
+For each subscriber count a fresh engine (``branchq serve --no-access-log`` on SQLite, on the
+C allocator as the systemd unit runs it: ``PYTHONMALLOC=malloc``) gets that many ``/events``
+streams, held by another process with a minimal websocket client (it reads frames and answers
+pings, nothing else, so it takes little of the 2 cores from
 the engine). Then ``--counters`` tellers each press call-next and finish in turn, at a brisk
 pace, until ``--calls`` calls are made; every call-next's latency is timed. The table gives
 call-next p50/p99, the engine's CPU per call (from ``/proc``: the call, the finish and the
@@ -233,23 +235,32 @@ async def _calls(url: str, calls: int, counters: int, pid: int) -> dict[str, flo
     }
 
 
-def _until_no_stream(url: str, timeout: float = 60.0) -> None:
+def _streams(url: str) -> int:
+    return int(httpx.get(f"{url}/healthz", timeout=10).json()["subscribers"])
+
+
+def _until_streams(url: str, count: int, timeout: float = 60.0) -> None:
+    """Wait until the engine counts ``count`` streams (its own, such as the phone pages'
+    watch, count too)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if httpx.get(f"{url}/healthz", timeout=10).json().get("subscribers") == 0:
+        if _streams(url) == count:
             return
         time.sleep(0.2)
     raise AssertionError("the engine still counts streams a minute after they all left")
 
 
-def run(count: int, calls: int, counters: int) -> dict[str, float]:
+def run(count: int, calls: int, counters: int, allocator: str) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-subscribers-"))
-    engine = RunningEngine(workdir=workdir, extra_args=["--no-access-log"]).start()
+    engine = RunningEngine(
+        workdir=workdir, extra_args=["--no-access-log"], env={"PYTHONMALLOC": allocator}
+    ).start()
     try:
         assert engine.proc is not None
         pid = engine.proc.pid
         time.sleep(1.0)
         rss_before = _proc_figures(pid)[0]
+        own = _streams(engine.url)
         here, there = multiprocessing.Pipe()
         holder = multiprocessing.Process(target=_hold_streams, args=(engine.url, count, there))
         holder.start()
@@ -261,7 +272,7 @@ def run(count: int, calls: int, counters: int) -> dict[str, float]:
         here.send("leave")
         assert here.recv() == "gone"
         holder.join(10)
-        _until_no_stream(engine.url)  # the engine has seen every stream go (a loaded machine)
+        _until_streams(engine.url, own)  # the engine has seen every stream go (a loaded machine)
         time.sleep(5.0)
         rss_after = _proc_figures(pid)[0]
     finally:
@@ -280,11 +291,14 @@ def main() -> None:
     parser.add_argument("--subscribers", default="0,500,2000")
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--counters", type=int, default=4)
+    parser.add_argument("--allocator", choices=("malloc", "pymalloc"), default="malloc")
     args = parser.parse_args()
-    rows = [(n, run(n, args.calls, args.counters)) for n in map(int, args.subscribers.split(","))]
+    counts = map(int, args.subscribers.split(","))
+    rows = [(n, run(n, args.calls, args.counters, args.allocator)) for n in counts]
     print(
         f"\nsubscribers vs call-next — {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, SQLite; {args.calls} calls from {args.counters} counters"
+        f"{platform.python_version()} ({args.allocator}), SQLite; {args.calls} calls from "
+        f"{args.counters} counters; load average {os.getloadavg()[0]:.1f}"
     )
     print(
         f"{'streams':>7} {'call p50 ms':>11} {'p99 ms':>7} {'max ms':>7} {'CPU/call ms':>11} "
