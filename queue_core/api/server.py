@@ -102,6 +102,21 @@ class EventStreamProtocol(WebSocketsSansIOProtocol):
                 "abort": self._abort,
             }
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self._release()
+
+    def _release(self) -> None:
+        """Break the reference cycles a closed connection would otherwise sit in until the
+        garbage collector's rare full pass: with 2 000 streams leaving, some 60 objects each
+        (the protocol, its transport, parser, scope, request and response) stayed, ~40 KB a
+        stream. websockets' parser is a generator suspended on its own protocol, even after
+        a clean close; the scope held this protocol through the frames extension."""
+        self.conn.parser.close()
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope.get("extensions", {}).pop(FRAMES_EXTENSION, None)
+
     def _write_frames(self, data: bytes) -> int:
         """Write whole frames now; return the bytes still waiting to be sent."""
         if (
