@@ -159,3 +159,34 @@ def test_an_event_is_framed_once_as_a_server_frame() -> None:
     out = Outgoing.of(event, lambda at: "T")
     assert out.frame[2:] == out.text.encode()
     assert out.text == hub_module.encode(event, lambda at: "T")
+
+
+def test_memory_goes_back_once_the_last_of_many_leaving_streams_has_gone() -> None:
+    async def run() -> tuple[list[int], list[int]]:
+        loop = asyncio.get_running_loop()
+        now = [1000.0]
+        loop.time = lambda: now[0]  # type: ignore[method-assign]  # the loop's clock, moved by hand
+
+        async def later(seconds: float) -> None:
+            now[0] += seconds
+            await _settle()  # the loop runs the timers now due
+
+        trims: list[int] = []
+        hub = EventHub(str, release_memory=lambda: trims.append(len(hub.subscribers)))
+        hub.bind(loop)
+        subs = [hub.subscribe(f"phone-{i}", "display") for i in range(hub_module.TRIM_AFTER)]
+        for sub in subs[:150]:  # past half of the peak: a trim is due...
+            hub.unsubscribe(sub)
+        for sub in subs[150:]:  # ...but streams keep leaving, for longer than its delay
+            await later(hub_module.TRIM_DELAY_S / 4)
+            hub.unsubscribe(sub)
+        await later(hub_module.TRIM_DELAY_S * 1.5)
+        first = list(trims)
+        for sub in [hub.subscribe(f"display-{i}", "display") for i in range(10)]:
+            hub.unsubscribe(sub)  # a few streams: nothing worth giving back
+        await later(hub_module.TRIM_DELAY_S * 2)
+        return first, trims
+
+    first, trims = asyncio.run(run())
+    assert first == [0]  # once, after the last of them had gone
+    assert trims == [0]
