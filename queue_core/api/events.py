@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import struct
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from starlette.concurrency import run_in_threadpool
 
 from queue_core.access import Access, Principal
 from queue_core.api.errors import error_response
@@ -28,8 +30,34 @@ from queue_core.events.hub import (
 from queue_core.security import hash_token
 from queue_core.usecases import Branch
 
+T = TypeVar("T")
 router = APIRouter(tags=["events"])
 log = logging.getLogger(__name__)
+
+#: Threads the streams' openings (token check, replay, snapshot) may use at once. 2 000
+#: displays and phones reconnecting together (after an engine restart) otherwise took all
+#: 40 of the shared pool's threads, each with its stack and C heap kept after they left; the
+#: work is CPU under one GIL, so more threads only held more snapshots in memory at once.
+OPENING_THREADS = 4
+
+
+class Openings:
+    """Runs the blocking part of opening a stream in a worker thread, at most
+    ``OPENING_THREADS`` at once (one per app: the limiter belongs to its event loop)."""
+
+    def __init__(self) -> None:
+        self.limiter = anyio.CapacityLimiter(OPENING_THREADS)
+
+    @classmethod
+    def of(cls, app: Any) -> Openings:
+        found: Openings | None = getattr(app.state, "stream_openings", None)
+        if found is None:
+            found = app.state.stream_openings = cls()
+        return found
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=self.limiter)
+
 
 #: Beyond this many missed events a reconnecting client gets a snapshot instead.
 REPLAY_LIMIT = 5000
@@ -71,7 +99,8 @@ async def events(ws: WebSocket, token: str | None = None, since: str | None = No
     hub: EventHub = app.state.hub
     branch: Branch = app.state.branch
     try:
-        who: Principal = await run_in_threadpool(access.authenticate, token)
+        openings = Openings.of(app)
+        who: Principal = await openings.run(access.authenticate, token)
     except DomainError as exc:
         await _deny(ws, 401, exc.code, exc.message)
         return
@@ -89,7 +118,7 @@ async def events(ws: WebSocket, token: str | None = None, since: str | None = No
     queued: QueuedSink | None = None
     try:
         await ws.accept()
-        last = await _catch_up(ws, branch, hub, after)
+        last = await _catch_up(ws, branch, hub, after, openings)
         frames = ws.scope.get("extensions", {}).get(FRAMES_EXTENSION)
         sink: Sink = DirectSink(frames) if frames else (queued := QueuedSink(ws))
         hub.go_live(sub, sink, last)
@@ -160,18 +189,20 @@ class QueuedSink:
             await self.ws.send_text(await self.queue.get())
 
 
-async def _catch_up(ws: WebSocket, branch: Branch, hub: EventHub, after: int | None) -> int:
+async def _catch_up(
+    ws: WebSocket, branch: Branch, hub: EventHub, after: int | None, openings: Openings
+) -> int:
     """Send the missed events after ``after`` or a snapshot; return the last seq sent."""
     if after is not None:
-        missed = await run_in_threadpool(branch.store.events_after, after, REPLAY_LIMIT + 1)
-        head = await run_in_threadpool(branch.store.last_seq)
+        missed = await openings.run(branch.store.events_after, after, REPLAY_LIMIT + 1)
+        head = await openings.run(branch.store.last_seq)
         if after <= head and len(missed) <= REPLAY_LIMIT:
             last = after
             for event in missed:
                 await ws.send_text(encode(event, hub.render_time))
                 last = event.seq
             return last
-    snap = await run_in_threadpool(branch.reads.snapshot)
+    snap = await openings.run(branch.reads.snapshot)
     await ws.send_text(encode(snap, hub.render_time))
     return snap.seq
 
