@@ -242,6 +242,9 @@ def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
         os.environ[PUBLIC_URL_ENV] = args.public_url
     os.environ[LOG_LEVEL_ENV] = args.log_level
     os.environ["BRANCHQ_WORKER_POOL"] = "1"  # a new branch file restarts the pool (SIGHUP)
+    # Fresh interpreters: the workers run on the C allocator, whose freed memory goes back to
+    # the system when many streams leave (the systemd unit sets it for one process too).
+    os.environ.setdefault("PYTHONMALLOC", "malloc")
     # The writer's socket (queue_core.api.writer), in a folder of the engine's user only.
     os.environ[SOCKET_ENV] = os.path.join(tempfile.mkdtemp(prefix="branchq-"), "writer.sock")
     print(
