@@ -27,6 +27,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
 
+from queue_core.wire import error_body
+
 log = logging.getLogger(__name__)
 
 #: Seconds from a connection's opening (or a keep-alive request's first byte) to the end of
@@ -201,7 +203,7 @@ async def send_error(
     send: Send, status: int, code: str, message: str, headers: dict[bytes, bytes] | None = None
 ) -> None:
     """An error in the API's shape, sent below the app (where its error handlers are not)."""
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    body = json.dumps(error_body(code, message)).encode()
     head = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     head += list((headers or {}).items())
     await send({"type": "http.response.start", "status": status, "headers": head})

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select, update
 
+from queue_core.domain import cards
 from queue_core.domain.errors import InvalidInput, NotFound
 from queue_core.security import card_hash
 from queue_core.store.models import TicketRow
@@ -36,8 +37,8 @@ class EraseCard:
         session = uow.session
         if self.card is not None:
             card = self.card.strip()
-            if not card.isdigit() or not 8 <= len(card) <= 19:
-                raise InvalidInput("a card number is 8 to 19 digits", "invalid_card")
+            if not cards.is_card_number(card):
+                raise InvalidInput(cards.WHAT_A_CARD_IS, "invalid_card")
             where = TicketRow.card_hash == card_hash(card, uow.secret)
         else:
             if session.get(TicketRow, self.ticket_id) is None:
