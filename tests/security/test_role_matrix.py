@@ -51,6 +51,14 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("post", "/tickets/{ticket_id}/cancel"): (MANAGERS, None),
     ("post", "/tickets/{ticket_id}/reassign"): (MANAGERS, {"position": "back"}),
     ("post", "/tickets/{ticket_id}/move"): (MANAGERS, {"service": "B"}),
+    # A kiosk says how its print went; the lobby puts a held ticket back or has it reprinted.
+    ("post", "/tickets/{ticket_id}/printed"): ({"kiosk", "lobby", "admin"}, None),
+    ("post", "/tickets/{ticket_id}/print-failed"): (
+        {"kiosk", "lobby", "admin"},
+        {"code": "paper_out"},
+    ),
+    ("post", "/tickets/{ticket_id}/release"): (MANAGERS, None),
+    ("post", "/tickets/{ticket_id}/reprint"): (MANAGERS, {}),
     ("post", "/tickets/{ticket_id}/rating"): (
         {"rating", "sign", "lobby", "admin"},  # the customer rates, not the teller
         {"rating": 5},
