@@ -44,7 +44,7 @@ def test_a_customer_takes_a_ticket_by_following_the_voice_alone(
             await tap(k, clock, "care:on")
             assert k.state.care and isinstance(k.state.screen, Choose)
             choices = await until(lambda: ear.heard and ear.heard[-1][0], timeout=60)
-            assert ear.heard[-1][1] > 5.0  # real speech, seconds of it, not a beep
+            assert ear.heard[-1][1] > 5.0, ear.heard  # real speech, seconds of it, not a beep
             # "第二个，个人非现金业务。": the customer wants the second service the voice names,
             # and presses the second button from the top, as the voice says they run.
             named = re.findall(r"第(.)个，([^。]+)。", choices)
