@@ -7,7 +7,8 @@ Definitions (the lobby manager's words, made exact):
 
 - A *customer* is one ticket number: its visits share ``origin_id`` (a transfer opens a new
   visit). ``issued`` counts customers once, under the service, tier and hour of the first visit.
-- A customer's *wait* runs from ``issued_at`` to the call of the first visit (for a ticket that
+- A customer's *wait* runs from ``issued_at`` (for a ticket taken from a phone, from its
+  check-in, ``checked_in_at``) to the call of the first visit (for a ticket that
   was skipped and reassigned, the call that followed, which is the one the row keeps). Customers
   never called have no wait yet. Waits count under the first visit's service, tier and issue
   hour, and under the counter and teller that called it.
@@ -155,12 +156,19 @@ def customers(tickets: Iterable[Ticket]) -> list[list[Ticket]]:
     return sorted(ordered, key=lambda visits: (visits[0].issued_at, visits[0].number))
 
 
+def arrived_at(ticket: Ticket) -> float:
+    """When the customer joined the hall's queue: the check-in of a ticket taken from a phone
+    (its wait at home is not a wait in the hall), else the issue."""
+    return ticket.checked_in_at if ticket.checked_in_at is not None else ticket.issued_at
+
+
 def customer_wait(visits: Sequence[Ticket]) -> float | None:
-    """Seconds from issue to the call of the customer's first visit; None if never called."""
+    """Seconds from arrival (issue, or a remote ticket's check-in) to the call of the
+    customer's first visit; None if never called."""
     first = visits[0]
     if first.called_at is None:
         return None
-    return max(0.0, first.called_at - first.issued_at)
+    return max(0.0, first.called_at - arrived_at(first))
 
 
 def service_time(visit: Ticket) -> float | None:
@@ -414,7 +422,7 @@ def _visit_wait(visit: Ticket, previous: Ticket | None) -> float | None:
     """This visit's wait: from issue (first visit) or from the transfer (later visits)."""
     if visit.called_at is None:
         return None
-    since = visit.issued_at
+    since = arrived_at(visit)
     if previous is not None and previous.finished_at is not None:
         since = previous.finished_at
     return max(0.0, visit.called_at - since)

@@ -235,3 +235,12 @@ def test_the_care_window_counts_service_given_and_nothing_counts_the_elderly_sen
     flat = repr(f).lower()
     assert "divert" not in flat and "diversion" not in flat
     assert daily_figures(scripted_day(), tz=SHANGHAI)["care_window"]["served"] == 0
+
+
+def test_a_remote_tickets_wait_runs_from_its_check_in() -> None:
+    # Taken at home at 09:00, checked in at 09:40, called at 09:43: a 3-minute wait.
+    taken = replace(issue("A001", "A", 0), status=Status.REMOTE, remote_until=at(90))
+    checked_in = moves.check_in(taken, at(40), at(40))
+    figures = daily_figures([served(checked_in, 3, "t03", 43, 43, 45)], tz=SHANGHAI)
+    assert figures["waits"]["max_s"] == 180.0
+    assert "180" in tickets_csv([served(checked_in, 3, "t03", 43, 43, 45)], SHANGHAI)
