@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from queue_core.domain.appointments import AppointmentRules
 from queue_core.domain.care import PENSION_DAYS, CareDefault
 from queue_core.domain.counters import default_name, default_name_en
 from queue_core.domain.remote import RemoteRules
@@ -380,6 +381,36 @@ class RemoteSettings(_Strict):
         )
 
 
+class AppointmentSettings(_Strict):
+    """Booked windows for one service (``domain.appointments``, docs/appointments.md): the
+    lobby books them always; the phone page only where ``phone`` is on."""
+
+    #: Whether customers may book from the branch's phone page.
+    phone: bool = False
+    #: The services that take appointments (none listed: every service).
+    services: list[str] = []
+    slot_minutes: float = Field(default=30, ge=5, le=240)
+    per_slot: int = Field(default=4, ge=1, le=100)
+    early_minutes: float = Field(default=15, ge=0, le=120)
+    late_minutes: float = Field(default=0, ge=0, le=120)
+    head_start_min: float = Field(default=15, ge=0, le=120)
+    book_ahead_days: int = Field(default=7, ge=1, le=60)
+    book_until_minutes: float = Field(default=60, ge=0, le=48 * 60)
+    #: Appointments one phone may hold booked at a time.
+    per_browser: int = Field(default=2, ge=1, le=10)
+
+    def rules(self) -> AppointmentRules:
+        return AppointmentRules(
+            slot_s=self.slot_minutes * 60,
+            per_slot=self.per_slot,
+            early_s=self.early_minutes * 60,
+            late_s=self.late_minutes * 60,
+            head_start_s=self.head_start_min * 60,
+            book_ahead_days=self.book_ahead_days,
+            book_until_s=self.book_until_minutes * 60,
+        )
+
+
 class BranchConfig(_Strict):
     """The whole validated branch file."""
 
@@ -391,6 +422,7 @@ class BranchConfig(_Strict):
     care: CareSettings = CareSettings()
     notify: NotifySettings = NotifySettings()
     remote: RemoteSettings = RemoteSettings()
+    appointments: AppointmentSettings = AppointmentSettings()
     services: list[ServiceSettings] = Field(min_length=1)
     tiers: list[TierSettings] = [TierSettings(code="normal", rank=0)]
     card_tiers: list[CardTier] = []
@@ -436,6 +468,12 @@ class BranchConfig(_Strict):
         for i, rule in enumerate(self.card_tiers):
             if rule.tier not in tiers:
                 raise _RefError(("card_tiers", i, "tier"), f"unknown tier {rule.tier!r}")
+        for i, code in enumerate(self.appointments.services):
+            if code not in known:
+                raise _RefError(
+                    ("appointments", "services", i),
+                    f"unknown service {code!r} (known: {', '.join(sorted(known))})",
+                )
         numbers = {c.number for c in self.counters}
         for i, device in enumerate(self.devices):
             if device.counter is not None and device.counter not in numbers:
@@ -481,6 +519,11 @@ class BranchConfig(_Strict):
     # Lookups used across the engine.
     def service(self, code: str) -> ServiceSettings | None:
         return next((s for s in self.services if s.code == code), None)
+
+    def takes_appointments(self, code: str) -> bool:
+        """Whether service ``code`` takes appointments (``[appointments] services``)."""
+        listed = self.appointments.services
+        return self.service(code) is not None and (not listed or code in listed)
 
     def tier(self, code: str) -> TierSettings | None:
         return next((t for t in self.tiers if t.code == code), None)

@@ -22,6 +22,7 @@ from queue_core.config import BranchConfig
 from queue_core.domain import events as ev
 from queue_core.domain.announcements import Announcement
 from queue_core.domain.care import HelpRequest
+from queue_core.domain.appointments import Appointment, AppointmentStatus
 from queue_core.domain.counters import Counter, default_name, default_name_en
 from queue_core.domain.devices import DeviceReport
 from queue_core.domain.hall import Position, ServiceSummary
@@ -114,6 +115,71 @@ class PublicTicket(TypedDict):
     held: bool
 
 
+class AppointmentBody(TypedDict):
+    """An appointment as the lobby sees it (``GET /appointments``)."""
+
+    id: str
+    code: str
+    service: str
+    service_name: str
+    service_name_en: str
+    day: str
+    start: str
+    end: str
+    status: str
+    tier: str
+    green_channel: bool
+    booked_by: str
+    booked_at: str
+    note: str
+    ticket_id: str | None
+    ticket_number: str | None
+    checked_in_at: str | None
+    closed_at: str | None
+
+
+class AppointmentNews(TypedDict):
+    """An ``appointment.*`` event's appointment: no check-in code, no note."""
+
+    id: str
+    service: str
+    day: str
+    start: str
+    end: str
+    status: str
+    ticket_id: str | None
+
+
+class PublicAppointment(TypedDict):
+    """``GET /appointments/{id}/public``: what the customer's phone shows of a booking."""
+
+    id: str
+    service: str
+    service_name: str
+    service_name_en: str
+    day: str
+    start: str
+    end: str
+    status: str
+    code: str
+    public_url: str
+    ticket_url: str | None
+
+
+class AppointmentSlot(TypedDict):
+    start: str
+    end: str
+    free: int
+
+
+class AppointmentSlots(TypedDict):
+    """``GET /phone/appointments/slots``: a day's windows for one service, with free places."""
+
+    service: str
+    day: str
+    windows: list[AppointmentSlot]
+
+
 class HeldTicket(PublicTicket):
     """A ticket a phone holds (``POST /phone/tickets``, ``/phone/check-in``): its public state,
     its id (the key to it) and its page."""
@@ -123,10 +189,11 @@ class HeldTicket(PublicTicket):
 
 
 class CheckedInBody(TypedDict):
-    """What a check-in did: each ticket asked about as it is now (appointments: not yet)."""
+    """What a check-in did: each ticket asked about as it is now (remote ones, and those the
+    appointments got), and each appointment."""
 
     tickets: list[HeldTicket]
-    appointments: list[dict[str, Any]]
+    appointments: list[PublicAppointment]
 
 
 class CounterRef(TypedDict):
@@ -593,7 +660,68 @@ def event_data(event: ev.DomainEvent, hall: HallAtCommit) -> Json:
         return dict(announcement(a, hall.announcement_active(a), config.zone))
     if isinstance(event, ev.HelpChanged):
         return dict(help_request(event.request, config.zone))
+    if isinstance(event, ev.AppointmentEvent):
+        return {"appointment": appointment_news(event.appointment, config.zone)}
     return {"device": device_report(event.device, config.zone)}
+
+
+def appointment(
+    a: Appointment, config: BranchConfig, ticket_number: str | None = None
+) -> AppointmentBody:
+    """An appointment for the lobby, with the number of its ticket once checked in."""
+    tz = config.zone
+    service = config.service(a.service)
+    return {
+        "id": a.id,
+        "code": a.code,
+        "service": a.service,
+        "service_name": service.name if service else a.service,
+        "service_name_en": service.name_en if service else a.service,
+        "day": a.day,
+        "start": _iso(a.start, tz),
+        "end": _iso(a.end, tz),
+        "status": a.status.value,
+        "tier": a.tier,
+        "green_channel": a.green_channel,
+        "booked_by": a.booked_by.split(":", 1)[0],
+        "booked_at": _iso(a.booked_at, tz),
+        "note": a.note,
+        "ticket_id": a.ticket_id,
+        "ticket_number": ticket_number,
+        "checked_in_at": iso(a.checked_in_at, tz),
+        "closed_at": iso(a.closed_at, tz),
+    }
+
+
+def appointment_news(a: Appointment, tz: tzinfo) -> AppointmentNews:
+    return {
+        "id": a.id,
+        "service": a.service,
+        "day": a.day,
+        "start": _iso(a.start, tz),
+        "end": _iso(a.end, tz),
+        "status": a.status.value,
+        "ticket_id": a.ticket_id,
+    }
+
+
+def public_appointment(a: Appointment, config: BranchConfig) -> PublicAppointment:
+    """A booking as the customer's phone shows it: the code only while it can check in."""
+    base = config.branch.public_url
+    service = config.service(a.service)
+    return {
+        "id": a.id,
+        "service": a.service,
+        "service_name": service.name if service else a.service,
+        "service_name_en": service.name_en if service else a.service,
+        "day": a.day,
+        "start": _iso(a.start, config.zone),
+        "end": _iso(a.end, config.zone),
+        "status": a.status.value,
+        "code": a.code if a.status is AppointmentStatus.BOOKED else "",
+        "public_url": f"{base}/a/{a.id}",
+        "ticket_url": f"{base}/t/{a.ticket_id}" if a.ticket_id else None,
+    }
 
 
 # ------------------------------------------------------------------------ reading

@@ -20,7 +20,17 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from queue_core.access import Access
-from queue_core.api import auth, counters, errors, events, lobby, metrics, phone, tickets
+from queue_core.api import (
+    appointments,
+    auth,
+    counters,
+    errors,
+    events,
+    lobby,
+    metrics,
+    phone,
+    tickets,
+)
 from queue_core.api.server import BodyLimit
 from queue_core.api.writer import SOCKET_ENV, ForwardWrites, Writer
 from queue_core.config import BranchConfig
@@ -29,6 +39,7 @@ from queue_core.events.pgnotify import EventBridge
 from queue_core.events.watch import TicketWatch
 from queue_core.store import Store
 from queue_core.usecases import Branch
+from queue_core.usecases.appointments import ReleaseNoShows
 from queue_core.usecases.day import StartDay
 from queue_core.usecases.remote import LapseRemote
 from queue_core.wire import iso
@@ -173,7 +184,7 @@ def create_app(
     # Each router straight on the app, the busiest first: routes are matched in order, and a
     # nested router is one more layer to match through on every request.
     # Each documents the errors its endpoints may answer (schemathesis found 30 undocumented).
-    for module in (counters, tickets, auth, lobby, events, phone):
+    for module in (counters, tickets, auth, lobby, events, phone, appointments):
         app.include_router(module.router, prefix=PREFIX, responses=errors.ERRORS)
     app.include_router(metrics.router, responses=errors.only(401, 403))
     app.state.uplink = uplink
@@ -273,6 +284,9 @@ async def _housekeeping(access: Access, branch: Branch) -> None:
                 log.info("new business day: %d open tickets of earlier days voided", voided)
             if branch.config.remote.enabled:
                 await branch.execute(LapseRemote())
+            released = (await branch.execute(ReleaseNoShows())).value
+            if released:
+                log.info("%d appointments released as no-shows", released)
             if minute % 10 == 0:
                 await run_in_threadpool(access.purge_expired)
         except Exception:  # the store may be briefly down: try again next minute

@@ -23,7 +23,7 @@ from queue_core.api.deps import (
 )
 from queue_core.api.errors import ERRORS
 from queue_core.api.schemas import AnnounceBody, AnswerBody, Day, EraseBody, HealthBody
-from queue_core.domain import figures
+from queue_core.domain import appointments, figures
 from queue_core.usecases import Branch
 from queue_core.usecases import care as care_uc
 from queue_core.usecases import devices as devices_uc
@@ -133,6 +133,7 @@ def daily(caller: Lobby, branch: BranchDep, date: Day | None = None) -> Json:
     ranks = {t.code: t.rank for t in branch.config.tiers}
     spans = branch.reads.counter_spans(day)
     care = {c.number for c in branch.config.counters if c.prefers_green}
+    booked = branch.reads.appointments_of_day(day)
     return {
         "date": day,
         **figures.daily_figures(
@@ -142,6 +143,7 @@ def daily(caller: Lobby, branch: BranchDep, date: Day | None = None) -> Json:
             counter_spans=spans,
             care_counters=care,
         ),
+        "appointments": appointments.day_figures(booked, tickets),
     }
 
 

@@ -23,8 +23,11 @@ from queue_core import wire
 from queue_core.api.deps import BranchDep, DoorShower, Lobby
 from queue_core.api.errors import ERRORS
 from queue_core.api.schemas import CheckInBody, TakeBody, TicketCodeBody
-from queue_core.domain.errors import NotFound, TooMany
+from queue_core.domain.appointments import Appointment
+from queue_core.domain.errors import DomainError, NotFound, TooMany
 from queue_core.events.watch import TicketWatch, TooManyWatchers, Watcher
+from queue_core.usecases import appointments as booking
+from queue_core.usecases import appointments as booking
 from queue_core.usecases import remote as uc
 
 router = APIRouter(tags=["phone"], responses=ERRORS)
@@ -113,10 +116,37 @@ async def take(body: TakeBody, branch: BranchDep) -> wire.HeldTicket:
 @router.post("/phone/check-in", response_model=wire.CheckedInBody)
 async def check_in(body: CheckInBody, branch: BranchDep) -> wire.CheckedInBody:
     """The check-in page (the QR code the kiosk or the door shows): checks in the remote
-    tickets this phone holds with the code of the moment; answers each as it is now."""
-    command = uc.CheckIn(tuple(body.tickets), door_code=body.code)
-    ids = (await branch.execute(command)).value
-    return {"tickets": await run_in_threadpool(_held, branch, ids), "appointments": []}
+    tickets and the appointments this phone holds, with the code of the moment; answers each
+    as it is now. An appointment refused (too early, its window passed) does not stop the
+    tickets: it is answered as it is, still ``booked``."""
+    ids: list[str] = []
+    if body.tickets or not body.appointments:
+        ids = list(
+            (await branch.execute(uc.CheckIn(tuple(body.tickets), door_code=body.code))).value
+        )
+    booked: list[Appointment] = []
+    if body.appointments:
+        command = booking.CheckInAppointments(tuple(body.appointments), door_code=body.code)
+        try:
+            checked = (await branch.execute(command)).value
+        except DomainError:
+            if not ids:
+                raise
+            booked = [a for i in body.appointments if (a := _known(branch, i)) is not None]
+        else:
+            booked = checked.appointments
+            ids += [a.ticket_id for a in booked if a.ticket_id]
+    return {
+        "tickets": await run_in_threadpool(_held, branch, ids),
+        "appointments": [wire.public_appointment(a, branch.config) for a in booked],
+    }
+
+
+def _known(branch: BranchDep, appointment_id: str) -> Appointment | None:
+    try:
+        return branch.reads.appointment(appointment_id)
+    except NotFound:
+        return None
 
 
 @router.post("/tickets/{ticket_id}/public/cancel", response_model=wire.PublicTicket)
@@ -170,6 +200,11 @@ def on_the_way(caller: Lobby, branch: BranchDep) -> list[wire.TicketBody]:
 
 @router.post("/phone/check-in-code", response_model=wire.TicketBody)
 async def check_in_code(body: TicketCodeBody, caller: Lobby, branch: BranchDep) -> object:
-    """The lobby checks in a remote ticket by the code the customer's phone shows."""
-    (ticket_id,) = (await branch.execute(uc.CheckIn(ticket_code=body.code))).value
+    """The lobby checks in a remote ticket or an appointment by the code the customer's phone
+    shows (or the one the lobby handed them at booking); answers the ticket in the queue."""
+    try:
+        (ticket_id,) = (await branch.execute(uc.CheckIn(ticket_code=body.code))).value
+    except NotFound:
+        checked = await branch.execute(booking.CheckInAppointments(code=body.code))
+        ticket_id = checked.value.tickets[0].id
     return await run_in_threadpool(branch.reads.ticket, ticket_id)

@@ -126,3 +126,22 @@ class CheckInBody(BaseModel):
 class TicketCodeBody(BaseModel):
     #: The code on the customer's phone, typed in by the lobby.
     code: str = Field(min_length=1, max_length=16)
+
+
+class BookBody(BaseModel):
+    """A window to book: ``start`` is one of the day's windows (``GET …/slots``)."""
+
+    service: str = Field(min_length=1, max_length=16)
+    day: date
+    start: AwareDatetime
+    tier: str | None = Field(default=None, min_length=1, max_length=16)
+    green_channel: bool = False
+    #: What to prepare (the lobby's; never shown in the hall or on the phone).
+    note: str = Field(default="", max_length=200)
+
+
+class PhoneBookBody(BaseModel):
+    service: str = Field(min_length=1, max_length=16)
+    day: date
+    start: AwareDatetime
+    browser: str = Field(min_length=32, max_length=32, repr=False)

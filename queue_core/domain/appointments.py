@@ -15,10 +15,14 @@ without a check-in makes the appointment a no-show and frees its place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from queue_core.domain.errors import IllegalMove, InvalidInput
+from queue_core.domain.figures import duration_block
+from queue_core.domain.tickets import Ticket
 
 
 class AppointmentStatus(StrEnum):
@@ -134,3 +138,32 @@ def windows(opening: float, closing: float, rules: AppointmentRules) -> list[tup
         out.append((start, start + rules.slot_s))
         start += rules.slot_s
     return out
+
+
+def day_figures(appointments: Sequence[Appointment], tickets: Sequence[Ticket]) -> dict[str, Any]:
+    """A day's appointments in figures: ``booked`` (made for the day and not cancelled),
+    ``arrived``, ``no_show``, ``cancelled``, ``expected`` (booked, window still to come), and
+    of those who arrived, ``waits`` (check-in to first call) and ``past_start`` (window start
+    to the call; 0 when called before it). ``tickets`` are the day's visits."""
+    first_call: dict[str, float] = {}
+    for t in tickets:
+        if t.appointment is not None and t.called_at is not None and t.visit == 1:
+            first_call[t.appointment] = t.called_at
+    counts = {s: 0 for s in AppointmentStatus}
+    waits: list[float] = []
+    past_start: list[float] = []
+    for a in appointments:
+        counts[a.status] += 1
+        called = first_call.get(a.id)
+        if a.status is AppointmentStatus.ARRIVED and called is not None:
+            waits.append(max(0.0, called - (a.checked_in_at or called)))
+            past_start.append(max(0.0, called - a.start))
+    return {
+        "booked": len(appointments) - counts[AppointmentStatus.CANCELLED],
+        "arrived": counts[AppointmentStatus.ARRIVED],
+        "no_show": counts[AppointmentStatus.NO_SHOW],
+        "cancelled": counts[AppointmentStatus.CANCELLED],
+        "expected": counts[AppointmentStatus.BOOKED],
+        "waits": duration_block(waits, 180.0),
+        "past_start": duration_block(past_start),
+    }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from queue_core.domain.announcements import Announcement
+from queue_core.domain.appointments import Appointment
 from queue_core.domain.care import HelpRequest
 from queue_core.domain.counters import Counter
 from queue_core.domain.devices import DeviceReport
@@ -171,4 +172,44 @@ class HelpChanged:
     request: HelpRequest
 
 
-DomainEvent = TicketEvent | CounterUpdated | AnnouncementChanged | DeviceUpdated | HelpChanged
+@dataclass(frozen=True, slots=True)
+class AppointmentEvent:
+    """An appointment changed (``domain.appointments``); the stream carries it without its
+    check-in code or the lobby's note."""
+
+    type: ClassVar[str] = "appointment"
+    appointment: Appointment
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentBooked(AppointmentEvent):
+    type: ClassVar[str] = "appointment.booked"
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentCancelled(AppointmentEvent):
+    type: ClassVar[str] = "appointment.cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentArrived(AppointmentEvent):
+    """The customer checked in within the window: its ticket joined the queue."""
+
+    type: ClassVar[str] = "appointment.arrived"
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentMissed(AppointmentEvent):
+    """The window passed without a check-in: a no-show, its place released."""
+
+    type: ClassVar[str] = "appointment.no_show"
+
+
+DomainEvent = (
+    TicketEvent
+    | CounterUpdated
+    | AnnouncementChanged
+    | DeviceUpdated
+    | HelpChanged
+    | AppointmentEvent
+)

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, Uniqu
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from queue_core.domain.announcements import Announcement
+from queue_core.domain.appointments import Appointment, AppointmentStatus
 from queue_core.domain.counters import Counter, CounterState
 from queue_core.domain.devices import DeviceReport
 from queue_core.domain.tickets import Status, Ticket
@@ -220,3 +221,49 @@ class RateBucket(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     stamp: Mapped[float] = mapped_column(Float)
+
+
+class AppointmentRow(Base):
+    """A booked window for one service (``queue_core.domain.appointments``); kept as history
+    like tickets. ``holder`` is the keyed hash of the browser that booked it from a phone."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_day", "day", "service", "start"),
+        Index("ix_appointments_code", "code"),
+        Index("ix_appointments_holder", "holder"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16))
+    service: Mapped[str] = mapped_column(String(16))
+    day: Mapped[str] = mapped_column(String(10))
+    start: Mapped[float] = mapped_column(Float)
+    end: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+    booked_at: Mapped[float] = mapped_column(Float)
+    booked_by: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(16))
+    green_channel: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    ticket_id: Mapped[str | None] = mapped_column(String(32))
+    checked_in_at: Mapped[float | None] = mapped_column(Float)
+    closed_at: Mapped[float | None] = mapped_column(Float)
+    holder: Mapped[str | None] = mapped_column(String(64))
+
+    def to_domain(self) -> Appointment:
+        values = {f.name: getattr(self, f.name) for f in fields(Appointment)}
+        values["status"] = AppointmentStatus(self.status)
+        return Appointment(**values)
+
+    def update(self, a: Appointment) -> None:
+        """Take the domain appointment's state (and ``holder`` stays as booked)."""
+        for f in fields(Appointment):
+            value = getattr(a, f.name)
+            setattr(self, f.name, value.value if f.name == "status" else value)
+
+    @classmethod
+    def of(cls, a: Appointment, holder: str | None = None) -> AppointmentRow:
+        row = cls(holder=holder)
+        row.update(a)
+        return row

@@ -17,13 +17,23 @@ from typing import Literal
 from sqlalchemy import func, select
 
 from queue_core import wire
+from queue_core.domain import appointments as appointment_rules
 from queue_core.domain import care, figures, hall, remote
-from queue_core.domain.errors import NotFound
+from queue_core.domain.appointments import Appointment
+from queue_core.domain.errors import InvalidInput, NotFound
 from queue_core.domain.tickets import Status, Ticket
 from queue_core.security import door_key
 from queue_core.store import Event, Store
-from queue_core.store.models import AnnouncementRow, DeviceRow, EventRow, TicketRow, ticket_from_row
+from queue_core.store.models import (
+    AnnouncementRow,
+    AppointmentRow,
+    DeviceRow,
+    EventRow,
+    TicketRow,
+    ticket_from_row,
+)
 from queue_core.store.pending import TICKETS
+from queue_core.usecases import appointments as booking
 from queue_core.usecases.care import changes_since
 from queue_core.usecases.day import StartDay
 from queue_core.usecases.live import LiveView
@@ -262,7 +272,11 @@ class Reads:
                 "valid_s": int(rules.valid_s),
             },
             # Booking from the phone and the reminders are not offered by this engine yet.
-            "appointments": {"phone": False, "services": [], "days": []},
+            "appointments": {
+                "phone": config.appointments.phone,
+                "services": [s.code for s in config.services if config.takes_appointments(s.code)],
+                "days": booking.bookable_days(config, now) if config.appointments.phone else [],
+            },
             "notify": {"ahead": config.notify.ahead, "push_key": None, "sms": False},
             "services": services,
         }
@@ -408,3 +422,61 @@ class Reads:
             )
             changes.extend(_change(r.at, r.data) for r in rows)
         return figures.counter_spans(sorted(changes, key=lambda c: c[0]), first, last)
+
+    # ------------------------------------------------------------------ appointments
+    def appointments(self, day: str) -> list[wire.AppointmentBody]:
+        """A day's appointments in the order of their windows (the lobby's list), each with
+        its ticket's number once checked in."""
+        with self.store.read() as session:
+            rows = session.scalars(
+                select(AppointmentRow)
+                .where(AppointmentRow.day == day)
+                .order_by(AppointmentRow.start, AppointmentRow.booked_at)
+            ).all()
+            found = [r.to_domain() for r in rows]
+            ids = [a.ticket_id for a in found if a.ticket_id]
+            numbers = dict(
+                session.execute(
+                    select(TICKETS.c.id, TICKETS.c.number).where(TICKETS.c.id.in_(ids))
+                ).all()
+            )
+        return [wire.appointment(a, self.config, numbers.get(a.ticket_id)) for a in found]
+
+    def appointments_of_day(self, day: str) -> list[Appointment]:
+        with self.store.read() as session:
+            rows = session.scalars(select(AppointmentRow).where(AppointmentRow.day == day))
+            return [r.to_domain() for r in rows]
+
+    def appointment(self, appointment_id: str) -> Appointment:
+        with self.store.read() as session:
+            row = session.get(AppointmentRow, appointment_id)
+            if row is None:
+                raise NotFound("no such appointment", "appointment_not_found")
+            return row.to_domain()
+
+    def public_appointment(self, appointment_id: str) -> wire.PublicAppointment:
+        """A booking as its phone page shows it (the id is the only key, as for tickets)."""
+        return wire.public_appointment(self.appointment(appointment_id), self.config)
+
+    def appointment_slots(self, service: str, day: str) -> wire.AppointmentSlots:
+        """A day's windows of a service that still take bookings, with their free places."""
+        config = self.config
+        if not config.takes_appointments(service):
+            raise InvalidInput(
+                f"service {service!r} takes no appointments", "no_appointments_for_service"
+            )
+        rules = config.appointments.rules()
+        bday = booking.day_of(config, day)
+        now = self.clock()
+        with self.store.read() as session:
+            taken = booking.window_counts(session, service, bday.date)
+        windows: list[wire.AppointmentSlot] = [
+            {
+                "start": wire.iso(start, self.tz) or "",
+                "end": wire.iso(end, self.tz) or "",
+                "free": max(0, rules.per_slot - taken.get(start, 0)),
+            }
+            for start, end in appointment_rules.windows(bday.opening, bday.closing, rules)
+            if booking.bookable((start, end), now, rules)
+        ]
+        return {"service": service, "day": bday.date, "windows": windows}

@@ -4,7 +4,9 @@ a new endpoint cannot ship without saying who may call it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -30,6 +32,10 @@ ON_COUNTER = {"teller", "sign", "lobby", "admin"}
 BY_STAFF_ON_COUNTER = {"teller", "lobby", "admin"}
 PUBLIC = {"anonymous"} | ANY
 
+#: Tomorrow's first booking window in the demo branch's time zone.
+_TOMORROW = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+_WINDOW = {"day": _TOMORROW.isoformat(), "start": f"{_TOMORROW.isoformat()}T09:00:00+08:00"}
+
 #: (method, path) -> (roles allowed, JSON body that passes validation).
 MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("post", "/auth/logout"): (ANY, None),
@@ -48,6 +54,15 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("get", "/phone/door.svg"): ({"kiosk", "display", "lobby", "admin"}, None),
     ("get", "/phone/remote"): (MANAGERS, None),
     ("post", "/phone/check-in-code"): (MANAGERS, {"code": "00000000"}),
+    ("get", "/phone/appointments/slots"): (PUBLIC, None),
+    ("post", "/phone/appointments"): (PUBLIC, {"service": "A", "browser": "0" * 32, **_WINDOW}),
+    ("get", "/appointments/{appointment_id}/public"): (PUBLIC, None),
+    ("post", "/appointments/{appointment_id}/public/cancel"): (PUBLIC, None),
+    ("get", "/appointments"): (MANAGERS, None),
+    ("get", "/appointments/slots"): (MANAGERS, None),
+    ("post", "/appointments"): (MANAGERS, {"service": "A", **_WINDOW}),
+    ("post", "/appointments/{appointment_id}/cancel"): (MANAGERS, None),
+    ("post", "/appointments/{appointment_id}/check-in"): (MANAGERS, None),
     ("post", "/tickets/{ticket_id}/cancel"): (MANAGERS, None),
     ("post", "/tickets/{ticket_id}/reassign"): (MANAGERS, {"position": "back"}),
     ("post", "/tickets/{ticket_id}/move"): (MANAGERS, {"service": "B"}),
@@ -121,7 +136,13 @@ def _fixtures(engine: RunningEngine, lobby: str) -> dict[str, str]:
         http.post("/counters/3/call-next")
         http.post("/counters/3/finish")
         announcement = http.post("/announcements", json={"text": "x"}).json()
-    return {"ticket_id": ticket["id"], "ident": str(announcement["id"]), "number": "3"}
+        booked = http.post("/appointments", json={"service": "A", **_WINDOW}).json()
+    return {
+        "ticket_id": ticket["id"],
+        "ident": str(announcement["id"]),
+        "number": "3",
+        "appointment_id": booked["id"],
+    }
 
 
 def _call(
