@@ -1,5 +1,6 @@
 // The lobby manager's console: wiring of lobby-state and figures (pure) to the DOM, the API
-// and the events. Three tabs: the hall live, the devices before opening, the day's figures.
+// and the events. Four tabs: the hall live, the devices before opening, appointments and the
+// numbers taken on phones (lobby-appointments.js), the day's figures.
 
 import { Api, ApiError, explain, login, statusWord } from "./api.js";
 import { barChart } from "./charts.js";
@@ -8,11 +9,13 @@ import * as fig from "./figures.js";
 import { clock, duration, escapeHtml as esc } from "./format.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
+import * as appointments from "./lobby-appointments.js";
 import * as lobby from "./lobby-state.js";
 import * as session from "./session.js";
 import { STRINGS } from "./lobby-strings.js";
 
 const KEY = "branchq.lobby";
+const TABS = ["hall", "devices", "appointments", "figures"];
 const $ = (sel) => document.querySelector(sel);
 let api = null;
 let stream = null;
@@ -212,6 +215,7 @@ function render() {
   if (tab === "hall") renderHall();
   if (tab === "devices") renderDevices();
   if (tab === "figures") renderFigures();
+  if (tab === "appointments") appointments.render();
 }
 
 async function loadQueue() {
@@ -327,10 +331,11 @@ function fillForms() {
 
 function showTab(name) {
   tab = name;
-  for (const id of ["hall", "devices", "figures"]) $(`#tab-${id}`).hidden = id !== name;
+  for (const id of TABS) $(`#tab-${id}`).hidden = id !== name;
   document.querySelectorAll("#tabs button").forEach((b) => b.classList.toggle("on", b.dataset.tab === name));
   if (name === "devices") run(loadDevices);
   if (name === "figures") loadFigures();
+  if (name === "appointments") run(appointments.load);
   render();
 }
 
@@ -348,7 +353,7 @@ function relogin() {
   api = null;
   session.clear(KEY);
   $("#link").hidden = true;
-  for (const id of ["hall", "devices", "figures"]) $(`#tab-${id}`).hidden = true;
+  for (const id of TABS) $(`#tab-${id}`).hidden = true;
   $("#tabs").hidden = true;
   $("#logout").hidden = true;
   $("#login-main").hidden = false;
@@ -388,6 +393,7 @@ async function begin(saved) {
     token: saved.token,
     onEvent: (event) => {
       state = lobby.applyEvent(state, event);
+      appointments.onEvent(event, tab === "appointments");
       if (state.queueDirty) scheduleQueue();
       render();
     },
@@ -402,6 +408,7 @@ async function begin(saved) {
 
 function bind() {
   document.addEventListener("click", onClick);
+  appointments.bind({ api: () => api, run, say, tiers: () => branch.tiers || [] });
   document.addEventListener("change", onChange);
   document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
   $("#fig-refresh").addEventListener("click", loadFigures);
@@ -453,7 +460,7 @@ function main() {
   i18n.setup(STRINGS);
   $("#lang").textContent = lang() === "en" ? "中文" : "EN";
   bind();
-  setInterval(() => { if (api && tab !== "figures") render(); }, 1000);
+  setInterval(() => { if (api && (tab === "hall" || tab === "devices")) render(); }, 1000);
   // "Connected" has no event of its own: look again now and then while the check is open.
   setInterval(() => { if (api && tab === "devices") loadDevices().catch(() => {}); }, 10000);
   const saved = session.load(KEY);
