@@ -21,8 +21,8 @@ from typing_extensions import TypedDict
 from queue_core.config import BranchConfig
 from queue_core.domain import events as ev
 from queue_core.domain.announcements import Announcement
-from queue_core.domain.care import HelpRequest
 from queue_core.domain.appointments import Appointment, AppointmentStatus
+from queue_core.domain.care import HelpRequest
 from queue_core.domain.counters import Counter, default_name, default_name_en
 from queue_core.domain.devices import DeviceReport
 from queue_core.domain.hall import Position, ServiceSummary

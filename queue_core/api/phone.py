@@ -27,7 +27,6 @@ from queue_core.domain.appointments import Appointment
 from queue_core.domain.errors import DomainError, NotFound, TooMany
 from queue_core.events.watch import TicketWatch, TooManyWatchers, Watcher
 from queue_core.usecases import appointments as booking
-from queue_core.usecases import appointments as booking
 from queue_core.usecases import remote as uc
 
 router = APIRouter(tags=["phone"], responses=ERRORS)

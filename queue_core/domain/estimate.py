@@ -57,6 +57,16 @@ class ServiceTimes:
     #: Recent skips' durations (called → skipped): what a no-show costs a counter.
     skips: deque[float] = field(default_factory=lambda: deque(maxlen=50))
 
+    def copy(self) -> ServiceTimes:
+        """An independent copy, to read while the original keeps recording."""
+        return ServiceTimes(
+            self.defaults,
+            self.window,
+            {service: deque(d, maxlen=d.maxlen) for service, d in self.recent.items()},
+            deque(self.shows, maxlen=self.shows.maxlen),
+            deque(self.skips, maxlen=self.skips.maxlen),
+        )
+
     def record(self, service: str, seconds: float) -> None:
         """Add one finished service's duration (called → finished)."""
         if seconds <= 0:
@@ -176,6 +186,10 @@ class Arrivals:
 
     window_s: float = 1800.0
     seen: deque[tuple[float, ArrivalClass]] = field(default_factory=deque)
+
+    def copy(self) -> Arrivals:
+        """An independent copy, to read while the original keeps recording."""
+        return Arrivals(self.window_s, deque(self.seen))
 
     def record(self, ticket: Ticket) -> None:
         """Note one issued ticket (call in issue order)."""

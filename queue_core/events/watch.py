@@ -7,20 +7,30 @@ one ``TicketWatch`` subscribes once, and after each batch of events computes the
 of every watched ticket in one pass (``Branch.public_many``), then hands each page the new
 state only when it differs from what it last got.
 
-Batches coalesce by construction: events that arrive while a pass runs are drained together
-before the next pass, so a burst of calls costs one or two passes, never one per page per
-event, and the engine's writer never waits for a page. A page that does not read keeps only
-the newest state (nothing queues up behind a sleeping phone). Between events a pass runs every
-``refresh_s`` while pages are open, so an estimate does not go stale on a quiet afternoon and
-a business day that ends is seen.
+Two kinds of pass keep this cheap with hundreds of pages open while tellers call. The tickets
+an event is about (the one called, finished, moved…) are computed at once, so the customer
+whose number is called sees it within the event's delivery. Everyone else's state (one fewer
+ahead, a new estimate) changes with every call, and computing all of it costs milliseconds per
+hundred tickets: that pass runs at most once per ``min_pass_s`` (a second), with all the events
+of that second, so its cost per call falls as calls come faster instead of growing with them;
+and it takes only the tickets near the front (at most ``near_ahead`` ahead, or in a state
+without a place), while those further back, whose page moves a line at a time, are taken with
+them a share at a time, each once per ``far_pass_s`` (ten seconds). The positions are played on
+a copy of the hall taken under the live view's lock and computed outside it
+(``Reads.public_many``), so a call-next never waits for a pass, and the engine's writer never
+waits for a page. A page that does not read keeps only the newest state (nothing queues up
+behind a sleeping phone). Between events a pass runs every ``refresh_s`` while pages are open,
+so an estimate does not go stale on a quiet afternoon and a business day that ends is seen.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,12 +91,20 @@ class TicketWatch:
         max_pages: int = 5000,
         max_per_ticket: int = 8,
         refresh_s: float = 30.0,
+        min_pass_s: float = 1.0,
+        far_pass_s: float = 10.0,
+        near_ahead: int = 20,
     ) -> None:
         self.hub = hub
         self.compute = compute
         self.max_pages = max_pages
         self.max_per_ticket = max_per_ticket
         self.refresh_s = refresh_s
+        self.min_pass_s = min_pass_s
+        self.far_pass_s = far_pass_s
+        self.near_ahead = near_ahead
+        #: Watched tickets further back than ``near_ahead``, with when each was last computed.
+        self._far: dict[str, float] = {}
         self.watchers: dict[str, set[Watcher]] = {}
         self.last: dict[str, str] = {}
         #: The computation each ticket's last state came from (a counter of computations).
@@ -97,6 +115,12 @@ class TicketWatch:
         self._task: asyncio.Task[None] | None = None
         self._sub: Subscriber | None = None
         self._changed = asyncio.Event()
+        #: Watched tickets an event was about since the last pass: computed at once.
+        self._urgent: set[str] = set()
+        #: Whether events came that may change anyone's state since the last full pass.
+        self._dirty = False
+        self._last_full = -float("inf")
+        self.direct_passes = 0
 
     # ------------------------------------------------------------ pages
     async def open(self, ticket_id: str) -> tuple[Watcher, str | None]:
@@ -131,6 +155,7 @@ class TicketWatch:
             del self.watchers[watcher.ticket_id]
             self.last.pop(watcher.ticket_id, None)
             self._stamp.pop(watcher.ticket_id, None)
+            self._far.pop(watcher.ticket_id, None)
 
     # ------------------------------------------------------------ the feed
     def start(self) -> None:
@@ -149,45 +174,96 @@ class TicketWatch:
         self._sub = self.hub.subscribe("phone-pages", "public")
         self.hub.go_live(self._sub, self, self._sub.last_seq)
 
-    # The hub's Sink: it hands over each batch of events; this only notes that one came.
+    # The hub's Sink: it hands over each batch of events; this notes that some came, and which
+    # watched tickets they were about.
     def take(self, messages: Sequence[Outgoing]) -> bool:
-        if any(_event_type(m.text) not in QUIET_TYPES for m in messages):
+        for m in messages:
+            kind = _event_type(m.text)
+            if kind in QUIET_TYPES:
+                continue
+            self._dirty = True
+            if kind.startswith("ticket.") and self.watchers:
+                self._urgent.update(i for i in _ticket_ids(m.text) if i in self.watchers)
             self._changed.set()
         return True
 
     def drop(self, code: int, reason: str) -> None:
         """The hub let go of the feed: subscribe again and recompute, so no change is missed."""
         self._sub = None
+        self._dirty = True
         self._changed.set()
 
     async def _run(self) -> None:
         self._subscribe()
+        loop = asyncio.get_running_loop()
         while True:
             try:
-                await self._wait_for_change()
+                timed_out = await self._wait_for_change(loop.time())
                 if self._sub is None:
                     self._subscribe()
-                if self.watchers:
-                    await self.refresh()
+                urgent, self._urgent = self._urgent, set()
+                if not self.watchers:
+                    self._dirty = False
+                    continue
+                due = loop.time() - self._last_full >= self.min_pass_s
+                if (self._dirty and due) or timed_out:
+                    self._dirty = False
+                    self._last_full = loop.time()
+                    await self.refresh(everyone=timed_out)
+                elif urgent:
+                    await self.refresh(list(urgent))
             except asyncio.CancelledError:
                 raise
             except Exception:  # the store may be briefly down: the next event tries again
                 log.warning("ticket watch pass failed", exc_info=True)
+                self._dirty = True
                 await asyncio.sleep(1.0)
 
-    async def _wait_for_change(self) -> None:
-        """Wait for events (or the refresh period); all that came meanwhile make one pass."""
-        timeout = self.refresh_s if self.watchers else None
-        with contextlib.suppress(TimeoutError):
+    async def _wait_for_change(self, now: float) -> bool:
+        """Wait for events, or until the full pass the events so far wait for is due, or the
+        refresh period; returns whether it waited for nothing but time."""
+        if self._dirty and self.watchers:
+            timeout: float | None = max(0.0, self._last_full + self.min_pass_s - now)
+        else:
+            timeout = self.refresh_s if self.watchers else None
+        if self._urgent:
+            timeout = 0.0
+        try:
             await asyncio.wait_for(self._changed.wait(), timeout)
-        self._changed.clear()
+        except TimeoutError:
+            return not self._dirty
+        finally:
+            self._changed.clear()
+        return False
 
-    async def refresh(self) -> None:
-        """One pass: compute every watched ticket's state, send those that changed."""
-        self.passes += 1
-        tick, found = await self._compute(list(self.watchers))
+    async def refresh(self, ids: list[str] | None = None, everyone: bool = False) -> None:
+        """One pass: compute the state of the given watched tickets, send those that changed.
+
+        Without ids: every ticket near the front, and of those further back the share that
+        brings each of them round once per ``far_pass_s`` (the longest computed first), so no
+        pass carries them all at once; ``everyone``: all of them (the quiet refresh)."""
+        now = asyncio.get_running_loop().time()
+        full = ids is None
+        if ids is None:
+            if everyone or not self._far:
+                ids = list(self.watchers)
+            else:
+                share = math.ceil(len(self._far) * self.min_pass_s / self.far_pass_s)
+                oldest = heapq.nsmallest(share, self._far.items(), key=lambda item: item[1])
+                ids = [i for i in self.watchers if i not in self._far]
+                ids.extend(i for i, _ in oldest)
+        tick, found = await self._compute(ids)
         for ticket_id, state in found.items():
+            ahead = state.get("ahead")
+            if isinstance(ahead, int) and ahead > self.near_ahead:
+                self._far[ticket_id] = now
+            else:
+                self._far.pop(ticket_id, None)
             self._apply(tick, ticket_id, encode_state(state))
+        if full:  # counted once done: a test or a reader sees a pass's states as sent
+            self.passes += 1
+        else:
+            self.direct_passes += 1
 
     async def _compute(self, ids: list[str]) -> tuple[int, dict[str, Json]]:
         self._tick += 1
@@ -214,3 +290,18 @@ def _event_type(message: str) -> str:
         return ""
     start += len('"type":"')
     return message[start : message.find('"', start)]
+
+
+def _ticket_ids(message: str) -> list[str]:
+    """The ids a ``ticket.*`` event's ticket is followed by (a phone follows a transferred
+    ticket by its first visit's id)."""
+    try:
+        data = json.loads(message)["data"]
+    except (ValueError, KeyError, TypeError):
+        return []
+    out: list[str] = []
+    for key in ("ticket", "new_ticket"):
+        t = data.get(key) if isinstance(data, dict) else None
+        if isinstance(t, dict):
+            out.extend(str(v) for v in (t.get("origin_id"), t.get("id")) if v)
+    return out

@@ -10,7 +10,8 @@ it when another engine process has written to the same database (or a transactio
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from queue_core.domain.business_day import BusinessDay
 from queue_core.domain.counters import Counter
 from queue_core.domain.estimate import Arrivals, ServiceTimes
 from queue_core.domain.hall import Position, ServiceSummary
-from queue_core.domain.routing import CounterView
+from queue_core.domain.routing import CounterView, Policy
 from queue_core.domain.tickets import Status, Ticket
 from queue_core.domain.waiting import WaitingIndex
 from queue_core.store.models import CounterRow, ticket_from_row
@@ -178,6 +179,18 @@ class LiveView:
             self.arrivals,
         )
 
+    def copy(self) -> HallCopy:
+        """What ``positions`` reads, copied (cheap: containers of frozen objects), so that a
+        play of the counters for many tickets (the phone pages' feed) runs outside the lock
+        and the writer never waits for it."""
+        return HallCopy(
+            list(self.waiting),
+            self.counter_states(),
+            self.policy,
+            self.times.copy(),
+            self.arrivals.copy(),
+        )
+
     def position(self, t: Ticket, now: float) -> Position | None:
         return self.positions([t], now)[t.id]
 
@@ -205,3 +218,31 @@ class LiveView:
         """How many waiting tickets counter ``number`` may call."""
         view = self.views.get(number)
         return self.waiting.count_for(view) if view is not None else 0
+
+
+@dataclass(frozen=True, slots=True)
+class HallCopy:
+    """The hall as of one moment, for positions computed away from the live view."""
+
+    waiting: list[Ticket]
+    counters: list[hall.CounterState]
+    policy: Policy
+    times: ServiceTimes
+    arrivals: Arrivals
+
+    def positions(self, services: Iterable[str], now: float) -> dict[str, Position]:
+        """Every waiting ticket's position in the given services (one pass per service)."""
+        places: dict[str, Position] = {}
+        for service in sorted(services):
+            places.update(
+                hall.positions_for_service(
+                    service,
+                    self.waiting,
+                    self.counters,
+                    now,
+                    self.policy,
+                    self.times,
+                    self.arrivals,
+                )
+            )
+        return places

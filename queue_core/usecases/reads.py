@@ -157,27 +157,20 @@ class Reads:
                         newest[root] = t
         today = self.today()
         with self._view() as live:
-            states = live.counter_states()
             now = self.clock()
-            places: dict[str, hall.Position] = {}
-            for service in sorted({t.service for t in newest.values() if t.is_waiting}):
-                places.update(
-                    hall.positions_for_service(
-                        service, live.waiting, states, now, live.policy, live.times, live.arrivals
-                    )
-                )
-            remote = any(t.status is Status.REMOTE for t in newest.values())
+            current = {root: live.waiting.get(t.id) or t for root, t in newest.items()}
+            remote = any(t.status is Status.REMOTE for t in current.values())
             summary = wire.queue(live.summary(now)) if remote else {}
-            return {
-                root: wire.public_ticket(
-                    live.waiting.get(t.id) or t,
-                    self.config,
-                    places.get(t.id),
-                    today,
-                    summary.get(t.service),
-                )
-                for root, t in newest.items()
-            }
+            # The play for many tickets runs on a copy, outside the lock: a call-next never
+            # waits for the phone pages' feed.
+            copy = live.copy()
+        places = copy.positions({t.service for t in current.values() if t.is_waiting}, now)
+        return {
+            root: wire.public_ticket(
+                t, self.config, places.get(t.id), today, summary.get(t.service)
+            )
+            for root, t in current.items()
+        }
 
     def queue(self) -> wire.QueueBody:
         with self._view() as live:

@@ -148,3 +148,47 @@ def test_a_page_opening_during_a_pass_gets_the_later_state() -> None:
         assert await asyncio.wait_for(watcher.next(), 1) == '{"ahead":1}'
 
     asyncio.run(scenario())
+
+
+def test_the_called_tickets_page_hears_at_once_the_others_at_the_next_full_pass(
+    store: Store,
+) -> None:
+    """With many pages open every call changes every page; the page of the ticket an event is
+    about is computed at once, the others together at most once per ``min_pass_s``."""
+
+    async def scenario() -> None:
+        config = load_config()
+        hub = EventHub(functools.partial(iso, tz=config.zone))  # type: ignore[arg-type]
+        hub.bind(asyncio.get_running_loop())
+        branch = Branch(config, store, b"k" * 32, publish=hub.publish)
+
+        async def compute(ids: list[str]) -> dict[str, dict[str, object]]:
+            return dict(await asyncio.to_thread(branch.reads.public_many, ids))
+
+        watch = TicketWatch(hub, compute, min_pass_s=3600)
+        watch.start()
+        try:
+            await branch.execute(MoveCounter(3, "open", "t03"))
+            first, *_, last = [
+                (await branch.execute(IssueTicket("kiosk-1", "A"))).body for _ in range(5)
+            ]
+            called_page, _ = await watch.open(first["id"])
+            waiting_page, state = await watch.open(last["id"])
+            assert '"ahead":4' in state
+            await branch.execute(IssueTicket("kiosk-1", "B"))  # the first full pass: at once
+            while watch.passes == 0:
+                await asyncio.sleep(0.01)
+            passes = watch.passes
+
+            await branch.execute(CallNext(3, "t03"))
+            state = await asyncio.wait_for(called_page.next(), 10)
+            assert '"status":"called"' in state and '"counter":3' in state
+            assert watch.passes == passes and watch.direct_passes >= 1
+            assert waiting_page.pending is None  # its one fewer ahead waits for the full pass
+            await watch.refresh()
+            assert '"ahead":3' in await asyncio.wait_for(waiting_page.next(), 10)
+        finally:
+            await watch.stop()
+            branch.stop()
+
+    asyncio.run(scenario())
