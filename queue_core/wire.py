@@ -164,6 +164,7 @@ class PublicAppointment(TypedDict):
     code: str
     public_url: str
     ticket_url: str | None
+    branch: BranchName
 
 
 class AppointmentSlot(TypedDict):
@@ -721,6 +722,7 @@ def public_appointment(a: Appointment, config: BranchConfig) -> PublicAppointmen
         "code": a.code if a.status is AppointmentStatus.BOOKED else "",
         "public_url": f"{base}/a/{a.id}",
         "ticket_url": f"{base}/t/{a.ticket_id}" if a.ticket_id else None,
+        "branch": branch_name(config),
     }
 
 
