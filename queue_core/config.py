@@ -321,6 +321,9 @@ class PushSettings(_Strict):
         "*.notify.windows.com",
     ]
     timeout_s: float = Field(default=5.0, gt=0, le=30)
+    #: Also accept subscriptions of a push service on this machine over plain http (a test
+    #: push service; never on a branch server).
+    allow_loopback: bool = False
 
 
 class SmsSettings(_Strict):

@@ -31,16 +31,19 @@ from queue_core.api import (
     phone,
     tickets,
 )
+from queue_core.api import notify as notify_api
 from queue_core.api.server import BodyLimit
 from queue_core.api.writer import SOCKET_ENV, ForwardWrites, Writer
 from queue_core.config import BranchConfig
 from queue_core.events.hub import EventHub
 from queue_core.events.pgnotify import EventBridge
 from queue_core.events.watch import TicketWatch
+from queue_core.notify.notifier import Notifier
 from queue_core.store import Store
 from queue_core.usecases import Branch
 from queue_core.usecases.appointments import ReleaseNoShows
 from queue_core.usecases.day import StartDay
+from queue_core.usecases.notices import EraseNotices
 from queue_core.usecases.remote import LapseRemote
 from queue_core.wire import iso
 
@@ -131,6 +134,12 @@ def create_app(
         return await run_in_threadpool(branch.reads.public_many, ids)
 
     watch = TicketWatch(hub, public_states)
+    notify = config.notify
+    notifier = (
+        Notifier.of(config, branch, watch, secret)
+        if notify.push is not None or notify.sms is not None
+        else None
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -145,12 +154,16 @@ def create_app(
         watch.start()
         if writer is not None:
             await writer.start()
+        if notifier is not None:
+            await notifier.start()
         try:
             yield
         finally:
             housekeeping.cancel()
             if uplink is not None:
                 await uplink.stop()
+            if notifier is not None:
+                await notifier.stop()
             await watch.stop()
             if writer is not None:
                 await writer.stop()
@@ -179,12 +192,13 @@ def create_app(
     socket_path = os.environ.get(SOCKET_ENV)
     writer = None if store.is_sqlite or not socket_path else Writer(db_url, socket_path, app)
     app.state.writer = writer
+    app.state.notifier = notifier
     errors.install(app)
 
     # Each router straight on the app, the busiest first: routes are matched in order, and a
     # nested router is one more layer to match through on every request.
     # Each documents the errors its endpoints may answer (schemathesis found 30 undocumented).
-    for module in (counters, tickets, auth, lobby, events, phone, appointments):
+    for module in (counters, tickets, auth, lobby, events, phone, appointments, notify_api):
         app.include_router(module.router, prefix=PREFIX, responses=errors.ERRORS)
     app.include_router(metrics.router, responses=errors.only(401, 403))
     app.state.uplink = uplink
@@ -275,8 +289,10 @@ def _uplink(config: BranchConfig, store: Store, branch: Branch, clock: Callable[
 
 async def _housekeeping(access: Access, branch: Branch) -> None:
     """Each minute: start the business day if no request has yet (void what earlier days left
-    open), and void the tickets taken from phones that were not checked in in time; every ten
-    minutes, drop expired sessions."""
+    open), void the tickets taken from phones that were not checked in in time, erase the
+    reminder requests (phone numbers, subscriptions) of earlier days and release the
+    appointments whose window passed without a check-in; every ten minutes, drop expired
+    sessions."""
     for minute in itertools.count():
         try:
             voided = (await branch.execute(StartDay())).value
@@ -284,6 +300,7 @@ async def _housekeeping(access: Access, branch: Branch) -> None:
                 log.info("new business day: %d open tickets of earlier days voided", voided)
             if branch.config.remote.enabled:
                 await branch.execute(LapseRemote())
+            await branch.execute(EraseNotices())
             released = (await branch.execute(ReleaseNoShows())).value
             if released:
                 log.info("%d appointments released as no-shows", released)

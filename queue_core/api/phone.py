@@ -98,10 +98,15 @@ def _held(branch: BranchDep, ids: list[str]) -> list[wire.HeldTicket]:
 
 
 @router.get("/phone/branch", response_model=wire.PhoneBranch)
-def phone_branch(branch: BranchDep) -> wire.PhoneBranch:
+def phone_branch(request: Request, branch: BranchDep) -> wire.PhoneBranch:
     """The branch's phone page: each service's queue and wait, and whether a number can be
-    taken from a phone now (``remote``; if not, ``remote_reason``: closed, full)."""
-    return branch.reads.phone_branch()
+    taken from a phone now (``remote``; if not, ``remote_reason``: closed, full), and the
+    reminders it sends (``notify``)."""
+    found = branch.reads.phone_branch()
+    notifier = getattr(request.app.state, "notifier", None)
+    if notifier is not None:
+        found["notify"] = notifier.options()
+    return found
 
 
 @router.post("/phone/tickets", status_code=status.HTTP_201_CREATED, response_model=wire.HeldTicket)

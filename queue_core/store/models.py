@@ -267,3 +267,31 @@ class AppointmentRow(Base):
         row = cls(holder=holder)
         row.update(a)
         return row
+
+
+class NotifyRow(Base):
+    """A customer's request to be told when their turn is near, for one ticket and channel.
+
+    Kept only for the business day it was made on (erased when the next day starts): a phone
+    number only as ``number_hash`` (HMAC, to count messages per number) and inside ``sealed``
+    (AES-GCM, bound to the ticket), a push subscription inside ``sealed`` too. ``near_at_calls``
+    and ``calls_told`` are what was told so far (``domain.notices.Seen``)."""
+
+    __tablename__ = "notify_requests"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "channel", name="uq_notify_ticket_channel"),
+        Index("ix_notify_day", "business_day"),
+        Index("ix_notify_number", "number_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    business_day: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(8))
+    sealed: Mapped[str] = mapped_column(Text)
+    number_hash: Mapped[str | None] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(4), default="zh")
+    near_at_calls: Mapped[int | None] = mapped_column(Integer)
+    calls_told: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[float] = mapped_column(Float)

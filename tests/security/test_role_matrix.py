@@ -46,6 +46,8 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("get", "/tickets/{ticket_id}/public"): (PUBLIC, None),
     ("get", "/tickets/{ticket_id}/public/events"): (PUBLIC, None),
     ("post", "/tickets/{ticket_id}/public/cancel"): (PUBLIC, None),
+    ("post", "/tickets/{ticket_id}/public/notify"): (PUBLIC, {"sms": {"phone": "13812345678"}}),
+    ("delete", "/tickets/{ticket_id}/public/notify"): (PUBLIC, None),
     ("get", "/phone/branch"): (PUBLIC, None),
     ("post", "/phone/tickets"): (PUBLIC, {"service": "A", "browser": "0" * 32}),
     ("post", "/phone/check-in"): (PUBLIC, {"code": "0" * 20, "tickets": ["x"]}),
