@@ -12,7 +12,6 @@ the keyed hash of the browser's id (``security.browser_hash``), as with remote t
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -36,8 +35,7 @@ from queue_core.domain.numbering import format_number
 from queue_core.domain.tickets import Status, Ticket
 from queue_core.security import browser_hash, door_key, new_id
 from queue_core.store.models import AppointmentRow
-from queue_core.store.pending import TICKETS
-from queue_core.usecases.remote import BROWSER_ID
+from queue_core.usecases.remote import BROWSER_ID, free_check_in_code
 from queue_core.usecases.unit import UnitOfWork
 
 #: Appointment states that hold a place in their window.
@@ -157,7 +155,7 @@ class BookAppointment:
                 )
         a = Appointment(
             id=new_id(),
-            code=_free_code(uow),
+            code=free_check_in_code(uow),
             service=self.service,
             day=day.date,
             start=window[0],
@@ -173,29 +171,6 @@ class BookAppointment:
         uow.changed = True
         uow.emit(AppointmentBooked(a))
         return a
-
-
-def _free_code(uow: UnitOfWork) -> str:
-    """A code no booked appointment and no remote ticket waiting for check-in has."""
-    while True:
-        code = f"{secrets.randbelow(10**remote.CODE_DIGITS):0{remote.CODE_DIGITS}d}"
-        booked = uow.session.execute(
-            select(func.count())
-            .select_from(AppointmentRow)
-            .where(
-                AppointmentRow.code == code,
-                AppointmentRow.status == AppointmentStatus.BOOKED.value,
-            )
-        ).scalar_one()
-        if booked:
-            continue
-        remote_ticket = uow.tickets(
-            select(TICKETS).where(
-                TICKETS.c.check_in_code == code, TICKETS.c.status == Status.REMOTE.value
-            )
-        )
-        if not remote_ticket:
-            return code
 
 
 @dataclass(frozen=True, slots=True)

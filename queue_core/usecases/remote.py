@@ -18,11 +18,13 @@ from sqlalchemy import ColumnElement, func, select
 
 from queue_core.domain import remote
 from queue_core.domain import tickets as moves
+from queue_core.domain.appointments import AppointmentStatus
 from queue_core.domain.errors import IllegalMove, InvalidInput, NotFound
 from queue_core.domain.events import TicketCancelled, TicketCheckedIn, TicketTaken
 from queue_core.domain.numbering import format_number
 from queue_core.domain.tickets import Status, Ticket
 from queue_core.security import browser_hash, door_key, new_id
+from queue_core.store.models import AppointmentRow
 from queue_core.store.pending import TICKETS
 from queue_core.usecases.unit import UnitOfWork
 
@@ -67,7 +69,7 @@ class TakeRemote:
             queued_at=now,
             business_day=day.date,
             remote_until=now + rules.valid_s,
-            check_in_code=_free_code(uow),
+            check_in_code=free_check_in_code(uow),
             holder=holder,
         )
         uow.save(t, new=True)
@@ -95,8 +97,13 @@ class TakeRemote:
         )
 
 
-def _free_code(uow: UnitOfWork) -> str:
-    """A check-in code no ticket waiting for its check-in has."""
+#: An appointment still waiting for its check-in (``domain.appointments``).
+BOOKED = AppointmentStatus.BOOKED.value
+
+
+def free_check_in_code(uow: UnitOfWork) -> str:
+    """A check-in code that no ticket waiting for its check-in and no booked appointment has:
+    the lobby types either kind into one box, so a code names one of them only."""
     while True:
         code = f"{secrets.randbelow(10**remote.CODE_DIGITS):0{remote.CODE_DIGITS}d}"
         taken = uow.tickets(
@@ -104,7 +111,12 @@ def _free_code(uow: UnitOfWork) -> str:
                 TICKETS.c.check_in_code == code, TICKETS.c.status == Status.REMOTE.value
             )
         )
-        if not taken:
+        booked = uow.session.execute(
+            select(func.count())
+            .select_from(AppointmentRow)
+            .where(AppointmentRow.code == code, AppointmentRow.status == BOOKED)
+        ).scalar_one()
+        if not taken and not booked:
             return code
 
 
