@@ -118,4 +118,6 @@ def _walk_through(page: Page, engine: RunningEngine) -> None:
         assert called is not None and called["number"] == "A001"
     figures = httpx.get(f"{api}/stats/daily", headers=lobby, timeout=10).json()["appointments"]
     assert (figures["booked"], figures["arrived"], figures["waits"]["count"]) == (1, 1, 1)
+    page.click('#tabs button[data-tab="figures"]')  # today's figures count it too
+    expect(page.locator('[data-figure="fig.appointments"] .v')).to_have_text("1 / 1")
     assert page.errors == []  # type: ignore[attr-defined]

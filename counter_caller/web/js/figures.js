@@ -42,6 +42,9 @@ export function summary(stats) {
     green: s.green_channel ? num(s.green_channel.issued) : null,
     greenServed: s.green_channel ? num(s.green_channel.served) : null,
     care: s.care_window ? num(s.care_window.served) : null,
+    apptBooked: s.appointments ? num(s.appointments.booked) : null,
+    apptArrived: s.appointments ? num(s.appointments.arrived) : null,
+    apptWait: s.appointments ? waits(s.appointments.waits).mean : null,
     ratingMean: num(ratings.mean), ratingCount: num(ratings.count),
     threshold: num(s.threshold_s) ?? 180,
   };

@@ -200,6 +200,8 @@ function renderFigures() {
     ["fig.mean", dur(s.mean)], ["fig.p90", dur(s.p90)], ["fig.over", pct(s.overShare), s.overShare !== null && s.overShare > 0.2],
     ["fig.vip", s.vip ?? "–"], ["fig.green", s.green === null ? "–" : `${s.greenServed ?? "–"} / ${s.green}`],
     ["fig.care", s.care ?? "–"],
+    ["fig.appointments", s.apptBooked === null ? "–" : `${s.apptArrived ?? "–"} / ${s.apptBooked}`],
+    ["fig.appointment_wait", dur(s.apptWait)],
     ["fig.rating", s.ratingMean === null ? "–" : `${s.ratingMean.toFixed(2)} (${s.ratingCount})`],
   ];
   $("#cards").innerHTML = cards.map(([k, v, bad]) => `<div class="card${bad ? " bad" : ""}" data-figure="${k}"><div class="muted">${esc(t(k))}</div><div class="v">${esc(v)}</div></div>`).join("");
