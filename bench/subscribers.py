@@ -2,7 +2,7 @@
 event streams (hall displays, staff pages, phones).
 
     python -m bench.subscribers [--subscribers 0,500,2000] [--calls 200] [--counters 4]
-                                [--allocator malloc|pymalloc]
+                                [--allocator malloc|pymalloc] [--backend sqlite|postgres/N]
 
 For each subscriber count a fresh engine (``branchq serve --no-access-log`` on SQLite, on the
 C allocator as the systemd unit runs it: ``PYTHONMALLOC=malloc``) gets that many ``/events``
@@ -12,7 +12,10 @@ the engine). Then ``--counters`` tellers each press call-next and finish in turn
 pace, until ``--calls`` calls are made; every call-next's latency is timed. The table gives
 call-next p50/p99, the engine's CPU per call (from ``/proc``: the call, the finish and the
 fan-out of their events to every stream), its resident memory before the streams, with them,
-and 5 s after they all left, and how many streams received every event.
+and 5 s after they all left, and how many streams received every event. With
+``--backend postgres/3`` the engine is ``serve --workers 3`` on PostgreSQL: the streams spread
+over the workers as the kernel hands out the connections, CPU and memory are those of every
+worker together.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from bench.load import Connection
+from tests.reliability.workers import wait_for_workers
 from tests.support.engine import DISPLAY_TOKEN, LOBBY, TELLERS, RunningEngine
+from tests.support.postgres import start_postgres
 
 API = "/api/v1"
 
@@ -161,6 +166,18 @@ def _hold_streams(url: str, count: int, pipe: Pipe) -> None:
     asyncio.run(main())
 
 
+def _tree(pid: int) -> list[int]:
+    """A process and its children (the workers of ``serve --workers N``)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *map(int, children)]
+
+
+def _tree_figures(pids: list[int]) -> tuple[float, float]:
+    """(resident MB, CPU seconds so far) of processes together."""
+    figures = [_proc_figures(p) for p in pids]
+    return sum(f[0] for f in figures), sum(f[1] for f in figures)
+
+
 def _proc_figures(pid: int) -> tuple[float, float]:
     """(resident MB, CPU seconds so far) of a process."""
     rss_kb = 0
@@ -181,7 +198,7 @@ async def _login(conn: Connection, login: str, pin: str, counter: int | None) ->
     return str(r.json()["token"])
 
 
-async def _calls(url: str, calls: int, counters: int, pid: int) -> dict[str, float]:
+async def _calls(url: str, calls: int, counters: int, pids: list[int]) -> dict[str, float]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     lobby_conn = await Connection.open(host, port)
@@ -203,7 +220,7 @@ async def _calls(url: str, calls: int, counters: int, pid: int) -> dict[str, flo
         conns[n] = await Connection.open(host, port)
     latencies: list[float] = []
     remaining = [calls]
-    cpu0 = _proc_figures(pid)[1]
+    cpu0 = _tree_figures(pids)[1]
 
     async def teller(n: int) -> None:
         conn = conns[n]
@@ -224,7 +241,7 @@ async def _calls(url: str, calls: int, counters: int, pid: int) -> dict[str, flo
             await asyncio.sleep(0.05)
 
     await asyncio.gather(*(teller(n) for n in numbers))
-    cpu = _proc_figures(pid)[1] - cpu0
+    cpu = _tree_figures(pids)[1] - cpu0
     for c in conns.values():
         await c.close()
     return {
@@ -236,47 +253,59 @@ async def _calls(url: str, calls: int, counters: int, pid: int) -> dict[str, flo
 
 
 def _streams(url: str) -> int:
-    return int(httpx.get(f"{url}/healthz", timeout=10).json()["subscribers"])
+    """The streams of the worker that answered (a fresh connection: any of them)."""
+    r = httpx.get(f"{url}/healthz", timeout=10, headers={"Connection": "close"})
+    return int(r.json()["subscribers"])
 
 
-def _until_streams(url: str, count: int, timeout: float = 60.0) -> None:
+def _until_streams(url: str, count: int, workers: int, timeout: float = 60.0) -> None:
     """Wait until the engine counts ``count`` streams (its own, such as the phone pages'
-    watch, count too)."""
+    watch, count too), asking often enough to hear from every worker."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _streams(url) == count:
+        if all(_streams(url) == count for _ in range(5 * workers)):
             return
         time.sleep(0.2)
     raise AssertionError("the engine still counts streams a minute after they all left")
 
 
-def run(count: int, calls: int, counters: int, allocator: str) -> dict[str, float]:
+def run(count: int, calls: int, counters: int, allocator: str, backend: str) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-subscribers-"))
+    name, _, n = backend.partition("/")
+    workers = int(n or 1)
+    postgres = start_postgres() if name == "postgres" else None
+    db_url = postgres.create_database("bench") if postgres is not None else None
+    extra = ["--no-access-log", *(["--workers", str(workers)] if workers > 1 else [])]
     engine = RunningEngine(
-        workdir=workdir, extra_args=["--no-access-log"], env={"PYTHONMALLOC": allocator}
-    ).start()
+        workdir=workdir, db_url=db_url, extra_args=extra, env={"PYTHONMALLOC": allocator}
+    )
     try:
+        engine.start(timeout=120)
+        if workers > 1:
+            wait_for_workers(engine, workers, timeout=120)
         assert engine.proc is not None
-        pid = engine.proc.pid
+        pids = _tree(engine.proc.pid)
         time.sleep(1.0)
-        rss_before = _proc_figures(pid)[0]
+        rss_before = _tree_figures(pids)[0]
         own = _streams(engine.url)
         here, there = multiprocessing.Pipe()
         holder = multiprocessing.Process(target=_hold_streams, args=(engine.url, count, there))
         holder.start()
         assert here.recv() == "ready"
-        rss_with = _proc_figures(pid)[0]
-        figures = asyncio.run(_calls(engine.url, calls, counters, pid))
+        rss_with = _tree_figures(pids)[0]
+        figures = asyncio.run(_calls(engine.url, calls, counters, pids))
         here.send(calls)
         seen: list[int] = here.recv()
         here.send("leave")
         assert here.recv() == "gone"
         holder.join(10)
-        _until_streams(engine.url, own)  # the engine has seen every stream go (a loaded machine)
+        _until_streams(engine.url, own, workers)  # every stream has gone (a loaded machine)
         time.sleep(5.0)
-        rss_after = _proc_figures(pid)[0]
+        rss_after = _tree_figures(pids)[0]
     finally:
         engine.stop()
+        if postgres is not None:
+            postgres.stop()
     return {
         **figures,
         "rss_before": rss_before,
@@ -292,12 +321,13 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--counters", type=int, default=4)
     parser.add_argument("--allocator", choices=("malloc", "pymalloc"), default="malloc")
+    parser.add_argument("--backend", default="sqlite", help="sqlite, or postgres/N: N workers")
     args = parser.parse_args()
     counts = map(int, args.subscribers.split(","))
-    rows = [(n, run(n, args.calls, args.counters, args.allocator)) for n in counts]
+    rows = [(n, run(n, args.calls, args.counters, args.allocator, args.backend)) for n in counts]
     print(
         f"\nsubscribers vs call-next — {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()} ({args.allocator}), SQLite; {args.calls} calls from "
+        f"{platform.python_version()} ({args.allocator}), {args.backend}; {args.calls} calls from "
         f"{args.counters} counters; load average {os.getloadavg()[0]:.1f}"
     )
     print(
