@@ -5,37 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 
 from queue_core.api.app import create_app
 from queue_core.client import events_url
 from queue_core.config import load_config
-from tests.support.engine import DISPLAY_TOKEN, KIOSK_TOKEN, free_port
+from tests.support.engine import DISPLAY_TOKEN, KIOSK_TOKEN
+from tests.support.in_process import serve_in_thread
 
 
 @pytest.fixture
 def plain_server(tmp_path: Path) -> Iterator[str]:
     app = create_app(load_config(None), f"sqlite:///{tmp_path / 'branchq.db'}", b"k" * 32)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve_in_thread(app) as (url, _):
+        yield url
 
 
 def test_events_reach_a_stream_without_direct_frames(plain_server: str) -> None:

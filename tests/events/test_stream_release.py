@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import threading
 import time
 import weakref
 from collections.abc import Iterator
@@ -24,7 +23,8 @@ from queue_core.api.app import create_app
 from queue_core.api.server import EventStreamProtocol, uvicorn_protocols
 from queue_core.client import events_url
 from queue_core.config import load_config
-from tests.support.engine import DISPLAY_TOKEN, free_port
+from tests.support.engine import DISPLAY_TOKEN
+from tests.support.in_process import serve_in_thread
 
 
 @dataclass
@@ -45,21 +45,8 @@ class InProcessEngine:
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[InProcessEngine]:
     app = create_app(load_config(None), f"sqlite:///{tmp_path / 'branchq.db'}", b"k" * 32)
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_protocols()
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield InProcessEngine(f"http://127.0.0.1:{port}", app, server)
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve_in_thread(app, **uvicorn_protocols()) as (url, server):
+        yield InProcessEngine(url, app, server)
 
 
 def _until(condition: object, what: str, timeout: float = 30.0) -> None:
