@@ -27,7 +27,14 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
-from queue_core.domain.routing import CounterView, Policy, can_call, group_key, sort_key
+from queue_core.domain.routing import (
+    CounterView,
+    Order,
+    Policy,
+    can_call,
+    counter_order,
+    group_key,
+)
 from queue_core.domain.tickets import Status, Ticket
 
 #: Beyond this many people ahead the counters are played forward in bulk, not one by one.
@@ -343,6 +350,27 @@ class GroupHeads:
                 out.append((key, tail.first()))
         return out
 
+    def first_head(
+        self, at: float, keys: Iterable[object], order: Order
+    ) -> tuple[object, Ticket] | None:
+        """The head of ``keys``' groups as of ``at`` that ``order`` puts first, with its
+        group's key (``min`` of ``keyed_heads`` by ``order``, without building the list)."""
+        groups, tails = self.groups, self.tails
+        best: tuple[object, Ticket] | None = None
+        best_key: tuple[object, ...] = ()
+        for key in keys:
+            group = groups[key]
+            if group:
+                ticket = group[0]
+            elif (tail := tails.get(key)) and tail.first().issued_at <= at:
+                ticket = tail.first()
+            else:
+                continue
+            rank = order(ticket, at)
+            if best is None or rank < best_key:
+                best, best_key = (key, ticket), rank
+        return best
+
     def callable_by(self, counter: CounterView) -> list[object]:
         """The groups ``counter`` may call (a group's tickets share service and target)."""
         out = []
@@ -392,22 +420,23 @@ def _play(
     views = {c.view.number: c.view for c in counters}
     # What each counter may call never changes during the play: found once, not per call.
     groups = {n: heads.callable_by(view) for n, view in views.items()}
+    # Each counter's routing order, its time-free parts worked out once per ticket.
+    orders = {n: counter_order(policy, view) for n, view in views.items()}
     visit = _VisitTimes(times)
     heapq.heapify(free)
     while free:
         at, number = heapq.heappop(free)
         if at > now + horizon_s:
             return
-        view = views[number]
-        candidates = heads.keyed_heads(at, groups[number])
-        if not candidates:
+        # choose_next over the heads this counter may call (all waiting, all callable)
+        first = heads.first_head(at, groups[number], orders[number])
+        if first is None:
             if (later := heads.next_arrival(at)) is not None:
                 heapq.heappush(free, (later, number))
             continue
-        # choose_next over the heads this counter may call (all waiting, all callable)
-        key, chosen = min(candidates, key=lambda kt: sort_key(kt[1], at, policy, view))
+        key, chosen = first
         heads.remove_head(chosen, key)
-        yield at, chosen, view
+        yield at, chosen, views[number]
         heapq.heappush(free, (at + visit[chosen.service], number))
 
 

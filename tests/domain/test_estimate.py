@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -12,15 +13,27 @@ from hypothesis import strategies as st
 from queue_core.domain.estimate import (
     Arrivals,
     CounterLoad,
+    Forecast,
+    GroupHeads,
     OpenCounter,
     ServiceTimes,
     estimate_all,
     estimate_wait,
     forecast_calls,
+    forecast_positions,
     forecast_wait,
     remaining,
 )
-from queue_core.domain.routing import CounterView, Policy, PolicyKind, choose_next, group_key
+from queue_core.domain.routing import (
+    CounterView,
+    Policy,
+    PolicyKind,
+    can_call,
+    choose_next,
+    counter_order,
+    group_key,
+    sort_key,
+)
 from queue_core.domain.tickets import Status, Ticket
 
 NOW = 1_000_000.0
@@ -207,3 +220,148 @@ def test_forecast_with_lazy_arrivals_agrees_with_adding_every_arrival(
         tickets, counters, NOW, policy, times(), arrivals=arrivals, horizon_s=horizon_s
     )
     assert lazy == _forecast_materialising(tickets, counters, policy, arrivals, horizon_s)
+
+
+def _positions_by_sort_key(
+    waiting: list[Ticket],
+    counters: list[OpenCounter],
+    policy: Policy,
+    arrivals: Arrivals,
+    targets: list[str],
+) -> dict[str, Forecast]:
+    """Every forecast replayed the plain way: at each call, ``sort_key`` over every head the
+    counter may call; "ahead" counted over all the calls of tickets waiting now. What the
+    forecast's per-counter orders (``routing.counter_order``) must agree with exactly."""
+    heads = GroupHeads(waiting)
+    heads.expect(arrivals.streams(NOW, 4 * 3600.0))
+    free = [(NOW + remaining(c.load(), NOW, times()), c.view.number) for c in counters]
+    views = {c.view.number: c.view for c in counters}
+    groups = {n: heads.callable_by(view) for n, view in views.items()}
+    heapq.heapify(free)
+    present = {t.id for t in waiting}
+    wanted, found = set(targets) & present, {}
+    calls: list[tuple[float, CounterView]] = []
+    while free and wanted:
+        at, number = heapq.heappop(free)
+        if at > NOW + 4 * 3600.0:
+            break
+        view = views[number]
+        candidates = heads.keyed_heads(at, groups[number])
+        if not candidates:
+            if (later := heads.next_arrival(at)) is not None:
+                heapq.heappush(free, (later, number))
+            continue
+        key, chosen = min(candidates, key=lambda kt: sort_key(kt[1], at, policy, view))
+        heads.remove_head(chosen, key)
+        if chosen.id in wanted:
+            ahead = sum(1 for when, v in calls if when < at and can_call(v, chosen))
+            found[chosen.id] = Forecast(at - NOW, ahead)
+            wanted.discard(chosen.id)
+        if chosen.id in present:
+            calls.append((at, view))
+        heapq.heappush(free, (at + times().expected_visit(chosen.service), number))
+    return found
+
+
+waiting_spec = st.tuples(
+    classes,
+    st.floats(0, 3600),
+    st.sampled_from([None, None, None, 1, 2]),  # a target counter, sometimes
+    st.booleans(),  # at the front (for any counter)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    waiting=st.lists(waiting_spec, max_size=40),
+    arrived=st.lists(st.tuples(classes, st.floats(0, 1800)), max_size=40),
+    served=st.lists(
+        st.tuples(
+            st.lists(st.sampled_from("ABC"), min_size=1, max_size=3, unique=True),
+            st.booleans(),  # the counter prefers the green channel
+            st.sampled_from([None, 0.0, 60.0, 400.0]),  # its customer's seconds at the desk
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    kind=st.sampled_from(list(PolicyKind)),
+    aging_rate=st.sampled_from([0.0, 1.0, 0.3]),
+    newcomer=classes,
+)
+def test_forecast_with_counter_orders_is_the_plain_replay(
+    waiting: list[tuple[tuple[str, int, bool], float, int | None, bool]],
+    arrived: list[tuple[tuple[str, int, bool], float]],
+    served: list[tuple[list[str], bool, float | None]],
+    kind: PolicyKind,
+    aging_rate: float,
+    newcomer: tuple[str, int, bool],
+) -> None:
+    """A random hall, a newcomer at the back of its group: the forecast of every ticket
+    (people ahead and wait, what the ticket and the phone page show) equals the plain replay
+    that orders the heads with ``sort_key`` at every call."""
+    tickets = [
+        replace(
+            ticket(n, service, NOW - ago, rank, green),
+            target_counter=target,
+            front_at=NOW - ago / 2 if front else None,
+        )
+        for n, ((service, rank, green), ago, target, front) in enumerate(waiting)
+    ]
+    service, rank, green = newcomer
+    tickets.append(ticket(999, service, NOW, rank, green))
+    arrivals = Arrivals()
+    for n, ((s, r, g), ago) in sorted(enumerate(arrived), key=lambda item: -item[1][1]):
+        arrivals.record(ticket(1000 + n, s, NOW - ago, r, g))
+    counters = [
+        OpenCounter(
+            CounterView(k + 1, tuple(services), prefers_green=green_first),
+            None if busy is None else NOW - busy,
+            None if busy is None else services[0],
+        )
+        for k, (services, green_first, busy) in enumerate(served)
+    ]
+    policy = Policy(kind=kind, aging_rate=aging_rate)
+    every = [t.id for t in tickets]
+    for targets in (every, [every[-1]]):
+        assert forecast_positions(
+            tickets, counters, NOW, policy, times(), arrivals=arrivals, targets=targets
+        ) == _positions_by_sort_key(tickets, counters, policy, arrivals, targets)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    waiting=st.lists(waiting_spec, min_size=1, max_size=12),
+    services=st.lists(st.sampled_from("ABC"), min_size=1, max_size=3, unique=True),
+    green_first=st.booleans(),
+    kind=st.sampled_from(list(PolicyKind)),
+    later=st.lists(st.floats(0, 7200), min_size=1, max_size=4),
+)
+def test_a_counters_order_ranks_as_sort_key_at_every_moment(
+    waiting: list[tuple[tuple[str, int, bool], float, int | None, bool]],
+    services: list[str],
+    green_first: bool,
+    kind: PolicyKind,
+    later: list[float],
+) -> None:
+    tickets = [
+        replace(
+            ticket(n, service, NOW - ago, rank, green),
+            front_at=NOW - ago / 2 if front else None,
+            front_counter=target,
+        )
+        for n, ((service, rank, green), ago, target, front) in enumerate(waiting)
+    ]
+    view = CounterView(1, tuple(services), prefers_green=green_first)
+    policy = Policy(kind=kind)
+    order = counter_order(policy, view)
+    for dt in later:  # the same order function asked again later, as a forecast does
+        at = NOW + dt
+        assert sorted(tickets, key=lambda t: order(t, at)) == sorted(
+            tickets, key=lambda t: sort_key(t, at, policy, view)
+        )
+        for t in tickets:  # the very same values (aging's tail nested)
+            key, plain = order(t, at), sort_key(t, at, policy, view)
+            if kind is PolicyKind.AGING:
+                assert (*key[:2], *key[2]) == plain  # type: ignore[misc]
+            else:
+                assert key == plain
