@@ -12,7 +12,7 @@ the keyed hash of the browser's id (``security.browser_hash``), as with remote t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -31,8 +31,7 @@ from queue_core.domain.events import (
     AppointmentMissed,
     TicketIssued,
 )
-from queue_core.domain.numbering import format_number
-from queue_core.domain.tickets import Status, Ticket
+from queue_core.domain.tickets import Ticket
 from queue_core.security import browser_hash, door_key, new_id
 from queue_core.store.models import AppointmentRow
 from queue_core.usecases.remote import BROWSER_ID, free_check_in_code
@@ -289,17 +288,13 @@ class CheckInAppointments:
         svc = config.service(a.service)
         tier = config.tier(a.tier) or config.default_tier
         assert svc is not None, "a booked service stays in the branch file"
-        t = Ticket(
-            id=new_id(),
-            number=format_number(svc.ticket_prefix, uow.next_number(svc.ticket_prefix)),
-            service=svc.code,
-            tier=tier.code,
-            tier_rank=tier.rank,
-            green_channel=a.green_channel,
-            status=Status.WAITING,
-            issued_at=now,
-            queued_at=rules_of.queue_time(a, now, rules),
-            business_day=uow.day.date,
+        t = replace(
+            uow.new_ticket(
+                svc,
+                tier,
+                green_channel=a.green_channel,
+                queued_at=rules_of.queue_time(a, now, rules),
+            ),
             appointment=a.id,
         )
         uow.save(t, new=True)

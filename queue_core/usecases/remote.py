@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, func, select
 
@@ -21,9 +21,8 @@ from queue_core.domain import tickets as moves
 from queue_core.domain.appointments import AppointmentStatus
 from queue_core.domain.errors import IllegalMove, InvalidInput, NotFound
 from queue_core.domain.events import TicketCancelled, TicketCheckedIn, TicketTaken
-from queue_core.domain.numbering import format_number
 from queue_core.domain.tickets import Status, Ticket
-from queue_core.security import browser_hash, door_key, new_id
+from queue_core.security import browser_hash, door_key
 from queue_core.store.models import AppointmentRow
 from queue_core.store.pending import TICKETS
 from queue_core.usecases.unit import UnitOfWork
@@ -57,17 +56,8 @@ class TakeRemote:
                 "this service takes no new tickets now: see the opening hours", "branch_closed"
             )
         remote.admit(self._counts(uow, holder), rules)
-        t = Ticket(
-            id=new_id(),
-            number=format_number(svc.ticket_prefix, uow.next_number(svc.ticket_prefix)),
-            service=svc.code,
-            tier=config.default_tier.code,
-            tier_rank=config.default_tier.rank,
-            green_channel=False,
-            status=Status.REMOTE,
-            issued_at=now,
-            queued_at=now,
-            business_day=day.date,
+        t = replace(
+            uow.new_ticket(svc, config.default_tier, status=Status.REMOTE),
             remote_until=now + rules.valid_s,
             check_in_code=free_check_in_code(uow),
             holder=holder,

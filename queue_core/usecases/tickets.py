@@ -25,7 +25,6 @@ from queue_core.domain.events import (
     TicketReleased,
     TicketTransferred,
 )
-from queue_core.domain.numbering import format_number
 from queue_core.domain.tickets import Status, Ticket
 from queue_core.security import card_hash, new_id
 from queue_core.usecases.unit import UnitOfWork
@@ -85,17 +84,8 @@ class IssueTicket:
             bucket = self.limit.take(uow.bucket(self.limited_as), uow.now)
             uow.save_bucket(self.limited_as, *bucket)
         now = uow.now
-        t = Ticket(
-            id=new_id(),
-            number=format_number(svc.ticket_prefix, uow.next_number(svc.ticket_prefix)),
-            service=svc.code,
-            tier=tier.code,
-            tier_rank=tier.rank,
-            green_channel=self.green_channel,
-            status=Status.WAITING,
-            issued_at=now,
-            queued_at=now,
-            business_day=uow.day.date,
+        t = replace(
+            uow.new_ticket(svc, tier, green_channel=self.green_channel),
             card_hash=hashed,
             issued_by=self.principal,
         )

@@ -13,12 +13,14 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from queue_core.config import BranchConfig
+from queue_core.config import BranchConfig, ServiceSettings, TierSettings
 from queue_core.domain.business_day import BusinessDay
 from queue_core.domain.counters import Counter
 from queue_core.domain.errors import NotFound
 from queue_core.domain.events import DomainEvent
-from queue_core.domain.tickets import Ticket
+from queue_core.domain.numbering import format_number
+from queue_core.domain.tickets import Status, Ticket
+from queue_core.security import new_id
 from queue_core.store.db import Transaction
 from queue_core.usecases.live import LiveView
 
@@ -96,6 +98,30 @@ class UnitOfWork:
         self.live.numbers[key] = last + 1
         self.tx.rows.save_number(*key, last + 1)
         return last + 1
+
+    def new_ticket(
+        self,
+        svc: ServiceSettings,
+        tier: TierSettings,
+        *,
+        status: Status = Status.WAITING,
+        green_channel: bool = False,
+        queued_at: float | None = None,
+    ) -> Ticket:
+        """A new visit of today, numbered next in its service's daily sequence (it waits from
+        now unless ``queued_at`` says otherwise); the caller adds what it knows and saves it."""
+        return Ticket(
+            id=new_id(),
+            number=format_number(svc.ticket_prefix, self.next_number(svc.ticket_prefix)),
+            service=svc.code,
+            tier=tier.code,
+            tier_rank=tier.rank,
+            green_channel=green_channel,
+            status=status,
+            issued_at=self.now,
+            queued_at=self.now if queued_at is None else queued_at,
+            business_day=self.day.date,
+        )
 
     def bucket(self, name: str) -> tuple[float, float] | None:
         """A rate-limit bucket's (tokens, stamp)."""
