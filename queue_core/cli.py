@@ -33,6 +33,8 @@ CONFIG_ENV = "BRANCHQ_CONFIG"
 DB_ENV = "BRANCHQ_DB"
 PUBLIC_URL_ENV = "BRANCHQ_PUBLIC_URL"
 LOG_LEVEL_ENV = "BRANCHQ_LOG_LEVEL"
+#: "off" when the workers are not to look ahead for staffing advice (``--no-staffing``).
+STAFFING_ENV = "BRANCHQ_STAFFING"
 
 #: Subcommands implemented elsewhere: name -> (module, help).
 PROGRAMS: dict[str, tuple[str, str]] = {
@@ -79,6 +81,13 @@ def _serve(argv: Sequence[str]) -> int:
         help="close a connection that has not sent a whole request in this time (default 10)",
     )
     parser.add_argument(
+        "--no-staffing",
+        dest="staffing",
+        action="store_false",
+        help="do not look ahead for staffing advice in this engine (another one does; "
+        "the lobby can still ask: POST /staffing/look)",
+    )
+    parser.add_argument(
         "--no-access-log",
         dest="access_log",
         action="store_false",
@@ -97,6 +106,8 @@ def _serve(argv: Sequence[str]) -> int:
     except ConfigError as exc:
         print(f"branchq: configuration error:\n{exc}", file=sys.stderr)
         return 2
+    if not args.staffing:
+        config = without_staffing(config)
     if args.workers > 1 and args.db.startswith("sqlite"):
         print(
             "branchq: --workers > 1 needs PostgreSQL (--db postgresql+psycopg://…)", file=sys.stderr
@@ -174,6 +185,12 @@ def engine_app(config: BranchConfig, db_url: str, secret: bytes) -> FastAPI:
     return create_app(config, db_url, secret, pages=[pages])
 
 
+def without_staffing(config: BranchConfig) -> BranchConfig:
+    """The branch with the engine's own staffing look-ahead off (``--no-staffing``)."""
+    staffing = config.staffing.model_copy(update={"enabled": False})
+    return config.model_copy(update={"staffing": staffing})
+
+
 def app_from_env() -> FastAPI:
     """The app factory uvicorn's worker processes import (``--factory``): the branch file
     from ``BRANCHQ_CONFIG`` (the demo branch when unset), the database from ``BRANCHQ_DB``,
@@ -187,6 +204,8 @@ def app_from_env() -> FastAPI:
     install_log_redaction()
     config = load_branch_config(os.environ.get(CONFIG_ENV) or None)
     config = config.with_public_url(os.environ.get(PUBLIC_URL_ENV) or None)
+    if os.environ.get(STAFFING_ENV) == "off":
+        config = without_staffing(config)
     return engine_app(config, os.environ.get(DB_ENV, DEFAULT_DB), load_secret())
 
 
@@ -247,6 +266,8 @@ def _serve_workers(args: argparse.Namespace, branch_name: str) -> int:
     os.environ.setdefault("PYTHONMALLOC", "malloc")
     # The writer's socket (queue_core.api.writer), in a folder of the engine's user only.
     os.environ[SOCKET_ENV] = os.path.join(tempfile.mkdtemp(prefix="branchq-"), "writer.sock")
+    if not args.staffing:
+        os.environ[STAFFING_ENV] = "off"
     print(
         f"BranchQ engine for {branch_name} on http://{args.host}:{args.port} "
         f"({args.workers} workers, database {args.db.split('@')[-1]})",

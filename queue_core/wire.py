@@ -26,6 +26,7 @@ from queue_core.domain.care import HelpRequest
 from queue_core.domain.counters import Counter, default_name, default_name_en
 from queue_core.domain.devices import DeviceReport
 from queue_core.domain.hall import Position, ServiceSummary
+from queue_core.domain.staffing import AdviceRecord, Forecast
 from queue_core.domain.tickets import OPEN_STATES, Status, Ticket, lapsed
 
 Json = dict[str, Any]
@@ -263,6 +264,55 @@ class DeviceReportBody(TypedDict):
     status: str
     detail: dict[str, Any]
     reported_at: str
+
+
+class AdviceBody(TypedDict):
+    """A staffing advice with its figure, and what became of it (docs/staffing.md)."""
+
+    id: int
+    given_at: str
+    #: open: a teller can open the counter (with ``services``); take: an open counter also
+    #: takes ``services``; close: the counter can close after its customer.
+    kind: Literal["open", "take", "close"]
+    counter: int
+    counter_name: str
+    counter_name_en: str
+    services: list[str]
+    #: When the change takes effect in the forecast (the branch's reaction time after).
+    effective_at: str
+    #: The share of the coming hour's customers waiting over the line, now and with it.
+    over_share_before: float
+    over_share_after: float
+    mean_wait_s_before: int
+    mean_wait_s_after: int
+    text: str
+    state: Literal["open", "followed", "dismissed", "expired"]
+    resolved_at: str | None
+    resolved_by: str | None
+    #: The hour after the advice as it turned out: share over the line, and of how many.
+    observed_over_share: float | None
+    observed_customers: int | None
+
+
+class ForecastBody(TypedDict):
+    """The coming hour as things stand, against the branch's target."""
+
+    at: str
+    over_share: float
+    mean_wait_s: int
+    customers: int
+    #: Share within target per service-level class, when the branch sets targets.
+    attained: dict[str, float]
+    alert: bool
+    #: The target: at most ``max_over_share`` of customers waiting over ``over_s``.
+    max_over_share: float
+    over_s: int
+
+
+class StaffingBody(TypedDict):
+    forecast: ForecastBody | None
+    #: Today's advice, newest first.
+    advice: list[AdviceBody]
 
 
 class DeviceBody(TypedDict):
@@ -626,6 +676,53 @@ def device_report(r: DeviceReport, tz: tzinfo) -> DeviceReportBody:
     }
 
 
+def advice(a: AdviceRecord, config: BranchConfig) -> AdviceBody:
+    tz = config.zone
+    names = {c.number: c for c in config.counters}
+    found = names.get(a.change.counter)
+    kind: Literal["open", "take", "close"] = (
+        "open" if a.change.kind == "open" else "take" if a.change.kind == "take" else "close"
+    )
+    state: Literal["open", "followed", "dismissed", "expired"] = (
+        "followed" if a.state == "followed" else "dismissed" if a.state == "dismissed"
+        else "expired" if a.state == "expired" else "open"
+    )  # fmt: skip
+    return {
+        "id": a.id,
+        "given_at": _iso(a.given_at, tz),
+        "kind": kind,
+        "counter": a.change.counter,
+        "counter_name": found.display_name if found else default_name(a.change.counter),
+        "counter_name_en": found.display_name_en if found else default_name_en(a.change.counter),
+        "services": list(a.change.services),
+        "effective_at": _iso(a.change.at, tz),
+        "over_share_before": round(a.before_over, 3),
+        "over_share_after": round(a.after_over, 3),
+        "mean_wait_s_before": round(a.before_mean_s),
+        "mean_wait_s_after": round(a.after_mean_s),
+        "text": a.text,
+        "state": state,
+        "resolved_at": iso(a.resolved_at, tz),
+        "resolved_by": a.resolved_by,
+        "observed_over_share": None if a.observed_over is None else round(a.observed_over, 3),
+        "observed_customers": a.observed_n,
+    }
+
+
+def forecast(f: Forecast, config: BranchConfig) -> ForecastBody:
+    rules = config.staffing
+    return {
+        "at": _iso(f.at, config.zone),
+        "over_share": round(f.outlook.over_share, 3),
+        "mean_wait_s": round(f.outlook.mean_s),
+        "customers": f.outlook.customers,
+        "attained": {k: round(v, 3) for k, v in f.outlook.attained.items()},
+        "alert": f.alert,
+        "max_over_share": rules.max_over_share,
+        "over_s": round(rules.over_min * 60),
+    }
+
+
 class HallAtCommit(Protocol):
     """What rendering an event needs to know of the hall as of the commit."""
 
@@ -663,6 +760,10 @@ def event_data(event: ev.DomainEvent, hall: HallAtCommit) -> Json:
         return dict(help_request(event.request, config.zone))
     if isinstance(event, ev.AppointmentEvent):
         return {"appointment": appointment_news(event.appointment, config.zone)}
+    if isinstance(event, ev.StaffingAdvised):
+        return {"advice": advice(event.advice, config)}
+    if isinstance(event, ev.StaffingAlert):
+        return {"forecast": forecast(event.forecast, config)}
     return {"device": device_report(event.device, config.zone)}
 
 

@@ -156,6 +156,7 @@ def create_app(
             await writer.start()
         if notifier is not None:
             await notifier.start()
+        advisor = asyncio.create_task(branch.staffing.run()) if config.staffing.enabled else None
         try:
             yield
         finally:
@@ -167,6 +168,8 @@ def create_app(
             await watch.stop()
             if writer is not None:
                 await writer.stop()
+            if advisor is not None:
+                advisor.cancel()
             if bridge is not None:
                 await bridge.stop()
             branch.stop()

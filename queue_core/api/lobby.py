@@ -7,6 +7,7 @@ from datetime import date as Date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
+from starlette.concurrency import run_in_threadpool
 
 from queue_core import wire
 from queue_core.api.deps import (
@@ -22,13 +23,21 @@ from queue_core.api.deps import (
     Lobby,
 )
 from queue_core.api.errors import ERRORS
-from queue_core.api.schemas import AnnounceBody, AnswerBody, Day, EraseBody, HealthBody
+from queue_core.api.schemas import (
+    AdviceOutcomeBody,
+    AnnounceBody,
+    AnswerBody,
+    Day,
+    EraseBody,
+    HealthBody,
+)
 from queue_core.domain import appointments, figures
 from queue_core.usecases import Branch
 from queue_core.usecases import care as care_uc
 from queue_core.usecases import devices as devices_uc
 from queue_core.usecases import lobby as uc
 from queue_core.usecases import privacy as privacy_uc
+from queue_core.usecases import staffing as staffing_uc
 
 router = APIRouter(tags=["lobby"], responses=ERRORS)
 Json = dict[str, Any]
@@ -101,6 +110,32 @@ async def answer_help(
 ) -> object:
     """Answer a call for help, or grant (``{"grant": true}``) or decline a green-channel request."""
     command = care_uc.AnswerHelp(ident, body.grant if body else None)
+    return (await branch.execute(command)).body
+
+
+@router.get("/staffing", response_model=wire.StaffingBody)
+def staffing(caller: Lobby, branch: BranchDep) -> wire.StaffingBody:
+    """The forecast for the coming hour against the branch's target, and today's staffing
+    advice with what became of each (docs/staffing.md)."""
+    return branch.staffing.body()
+
+
+@router.post("/staffing/look", response_model=wire.StaffingBody)
+async def staffing_look(caller: Lobby, branch: BranchDep) -> wire.StaffingBody:
+    """Look ahead now (after a change to the counters) instead of at the next minute."""
+    await branch.staffing.look()
+    return await run_in_threadpool(branch.staffing.body)
+
+
+@router.post("/staffing/advice/{ident}", response_model=wire.AdviceBody)
+async def advice_outcome(
+    ident: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    body: AdviceOutcomeBody,
+    caller: Lobby,
+    branch: BranchDep,
+) -> object:
+    """Record what was done after an advice: ``followed`` or ``dismissed``."""
+    command = staffing_uc.ResolveAdvice(ident, body.state, caller.name)
     return (await branch.execute(command)).body
 
 

@@ -105,6 +105,12 @@ class AnswerBody(BaseModel):
     grant: bool | None = None
 
 
+class AdviceOutcomeBody(BaseModel):
+    """What the lobby manager did after a staffing advice."""
+
+    state: Literal["followed", "dismissed"]
+
+
 class HealthBody(BaseModel):
     status: Literal["ok", "warning", "error", "unknown"]  # unknown: the device cannot tell
     detail: dict[str, object] = Field(default_factory=dict)

@@ -15,6 +15,7 @@ from queue_core.domain.appointments import Appointment
 from queue_core.domain.care import HelpRequest
 from queue_core.domain.counters import Counter
 from queue_core.domain.devices import DeviceReport
+from queue_core.domain.staffing import AdviceRecord, Forecast
 from queue_core.domain.tickets import Ticket
 
 
@@ -205,6 +206,23 @@ class AppointmentMissed(AppointmentEvent):
     type: ClassVar[str] = "appointment.no_show"
 
 
+@dataclass(frozen=True, slots=True)
+class StaffingAdvised:
+    """A staffing advice was given, or what became of it changed (followed, dismissed,
+    expired, its hour observed)."""
+
+    type: ClassVar[str] = "staffing.advice"
+    advice: AdviceRecord
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingAlert:
+    """The forecast for the coming hour passed the branch's target, or came back within it."""
+
+    type: ClassVar[str] = "staffing.alert"
+    forecast: Forecast
+
+
 DomainEvent = (
     TicketEvent
     | CounterUpdated
@@ -212,4 +230,6 @@ DomainEvent = (
     | DeviceUpdated
     | HelpChanged
     | AppointmentEvent
+    | StaffingAdvised
+    | StaffingAlert
 )

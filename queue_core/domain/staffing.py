@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from queue_core.domain.errors import IllegalMove
 from queue_core.domain.estimate import ArrivalClass
 from queue_core.domain.routing import CounterView, Policy
 from queue_core.domain.tickets import Ticket
@@ -174,3 +175,84 @@ def followed(change: Change, counter: CounterNow) -> bool:
     if change.kind == "open" and counter.state != "open":
         return False
     return all(s in counter.view.services for s in change.services)
+
+
+#: An advice nobody acted on is let go this long after the change it asked for was due.
+EXPIRE_AFTER_S = 1800.0
+#: What the figures of an advice count: the customers issued within this long after it.
+OBSERVED_S = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceRecord:
+    """An advice as given to the lobby, and what became of it.
+
+    ``before_*`` and ``after_*`` are the forecast for the coming hour as things stood and with
+    the change; ``observed_over`` the share over the line among the customers who actually
+    arrived in the hour after it (``observed_n`` of them), once they all were called or had
+    waited past the line: followed or not, the figures show what the hour turned out to be."""
+
+    id: int
+    business_day: str
+    given_at: float
+    change: Change
+    before_over: float
+    after_over: float
+    before_mean_s: float
+    after_mean_s: float
+    state: str = "open"
+    resolved_at: float | None = None
+    resolved_by: str | None = None
+    observed_over: float | None = None
+    observed_n: int | None = None
+
+    @property
+    def text(self) -> str:
+        """The advice in English with its figure."""
+        return Advice(
+            self.change,
+            Outlook(0, self.before_over, self.before_mean_s, {}, 0.0),
+            Outlook(0, self.after_over, self.after_mean_s, {}, 0.0),
+        ).describe()
+
+    @property
+    def key(self) -> tuple[str, int, tuple[str, ...]]:
+        """What the advice asks, whenever it was given: the same advice is not given twice
+        while one is open."""
+        return self.change.kind, self.change.counter, self.change.services
+
+
+def resolve(record: AdviceRecord, state: str, at: float, by: str | None) -> AdviceRecord:
+    """The lobby manager says what was done after an advice: ``followed`` or ``dismissed``."""
+    if state not in ("followed", "dismissed"):
+        raise IllegalMove(f"an advice is followed or dismissed, not {state!r}", "bad_state")
+    if record.state != "open":
+        raise IllegalMove(f"advice {record.id} is already {record.state}", "advice_closed")
+    return replace(record, state=state, resolved_at=at, resolved_by=by)
+
+
+def review(record: AdviceRecord, counter: CounterNow | None, now: float) -> AdviceRecord:
+    """An open advice against the counters as they are: ``followed`` once the counter is as
+    it asked, ``expired`` when its time is long past; otherwise unchanged."""
+    if record.state != "open":
+        return record
+    if counter is not None and followed(record.change, counter):
+        return replace(record, state="followed", resolved_at=now)
+    if now > record.change.at + EXPIRE_AFTER_S:
+        return replace(record, state="expired", resolved_at=now)
+    return record
+
+
+def observe(
+    record: AdviceRecord, waits: Sequence[float | None], now: float, over_s: float
+) -> AdviceRecord:
+    """The hour after an advice as it turned out, from the waits of the customers issued in it
+    (None: still waiting). Unchanged until the hour is over and every wait is known to be
+    within or past the line."""
+    if record.observed_over is not None or now < record.given_at + OBSERVED_S:
+        return record
+    if any(w is None for w in waits):
+        return record
+    known = [w for w in waits if w is not None]
+    over = sum(1 for w in known if w > over_s)
+    return replace(record, observed_over=over / len(known) if known else 0.0, observed_n=len(known))

@@ -48,13 +48,17 @@ def profile_rates(scenario: Scenario, start_s: float, end_s: float) -> dict[str,
 
 def expected_rates(day: Day, now: float) -> dict[ArrivalClass, float]:
     """The coming hour's arrivals per class: the profile, scaled by today's level so far."""
-    scenario = day.scenario
-    offset = now - day.t0
-    seen = len(day.outcomes)
-    expected = sum(profile_rates(scenario, 0.0, offset).values()) * offset
+    return profile_forecast(day.scenario, now - day.t0, len(day.outcomes))
+
+
+def profile_forecast(scenario: Scenario, offset_s: float, seen: int) -> dict[ArrivalClass, float]:
+    """The coming hour's arrivals per class, ``offset_s`` after opening with ``seen`` customers
+    so far: the day type's hourly profile, scaled by how today compares with it (between half
+    and twice the profile, shrunk towards it early in the day)."""
+    expected = sum(profile_rates(scenario, 0.0, offset_s).values()) * offset_s
     level = min(2.0, max(0.5, (seen + 5.0) / (expected + 5.0)))
     out: dict[ArrivalClass, float] = {}
-    for service, rate in profile_rates(scenario, offset, offset + 3600.0).items():
+    for service, rate in profile_rates(scenario, offset_s, offset_s + 3600.0).items():
         for cls, share in class_shares(scenario, service).items():
             out[cls] = rate * share * level
     return out

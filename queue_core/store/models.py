@@ -14,6 +14,7 @@ from queue_core.domain.announcements import Announcement
 from queue_core.domain.appointments import Appointment, AppointmentStatus
 from queue_core.domain.counters import Counter, CounterState
 from queue_core.domain.devices import DeviceReport
+from queue_core.domain.staffing import AdviceRecord, Change, Forecast, Outlook
 from queue_core.domain.tickets import Status, Ticket
 
 #: The columns that mirror a domain ``Ticket`` field of the same name (all but ``status``, which
@@ -295,3 +296,69 @@ class NotifyRow(Base):
     calls_told: Mapped[int] = mapped_column(Integer, default=0)
     sent: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class AdviceRow(Base):
+    """A staffing advice given to the lobby and what became of it (``domain.staffing``)."""
+
+    __tablename__ = "staffing_advice"
+    __table_args__ = (Index("ix_staffing_advice_day", "business_day", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business_day: Mapped[str] = mapped_column(String(10))
+    given_at: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(8))
+    counter: Mapped[int] = mapped_column(Integer)
+    services: Mapped[list[str]] = mapped_column(JSON)
+    effective_at: Mapped[float] = mapped_column(Float)
+    before_over: Mapped[float] = mapped_column(Float)
+    after_over: Mapped[float] = mapped_column(Float)
+    before_mean_s: Mapped[float] = mapped_column(Float)
+    after_mean_s: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(12))
+    resolved_at: Mapped[float | None] = mapped_column(Float)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    observed_over: Mapped[float | None] = mapped_column(Float)
+    observed_n: Mapped[int | None] = mapped_column(Integer)
+
+    def to_domain(self) -> AdviceRecord:
+        return AdviceRecord(
+            id=self.id,
+            business_day=self.business_day,
+            given_at=self.given_at,
+            change=Change(self.kind, self.counter, self.effective_at, tuple(self.services)),
+            before_over=self.before_over,
+            after_over=self.after_over,
+            before_mean_s=self.before_mean_s,
+            after_mean_s=self.after_mean_s,
+            state=self.state,
+            resolved_at=self.resolved_at,
+            resolved_by=self.resolved_by,
+            observed_over=self.observed_over,
+            observed_n=self.observed_n,
+        )
+
+    def update(self, a: AdviceRecord) -> None:
+        """Write what became of the advice."""
+        self.state, self.resolved_at, self.resolved_by = a.state, a.resolved_at, a.resolved_by
+        self.observed_over, self.observed_n = a.observed_over, a.observed_n
+
+
+class ForecastRow(Base):
+    """The latest look-ahead of the coming hour (one row): every engine process answers the
+    lobby from it, and the next look knows whether the alert was already raised."""
+
+    __tablename__ = "staffing_forecast"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_day: Mapped[str] = mapped_column(String(10))
+    at: Mapped[float] = mapped_column(Float)
+    customers: Mapped[int] = mapped_column(Integer)
+    over_share: Mapped[float] = mapped_column(Float)
+    mean_s: Mapped[float] = mapped_column(Float)
+    attained: Mapped[dict[str, float]] = mapped_column(JSON)
+    alert: Mapped[bool] = mapped_column(Boolean)
+
+    def to_domain(self) -> Forecast:
+        outlook = Outlook(self.customers, self.over_share, self.mean_s, dict(self.attained), 0.0)
+        return Forecast(self.at, outlook, self.alert, ())

@@ -6,6 +6,7 @@
     lobby.py     Announce, EndAnnouncement
     care.py      RequestHelp, AnswerHelp (a kiosk's call for the lobby manager; a care-mode
                  customer's green channel, granted or declined)
+    staffing.py  RecordForecast, ResolveAdvice, and the Advisor that looks ahead every minute
     devices.py   ReportHealth
     remote.py    TakeRemote, CheckIn, GiveBack, LapseRemote (tickets taken from a phone)
     privacy.py   EraseCard
@@ -30,6 +31,7 @@ from queue_core.store.models import CounterRow
 from queue_core.usecases.live import LiveView
 from queue_core.usecases.reads import Reads
 from queue_core.usecases.runner import Command, Done, R, Runner
+from queue_core.usecases.staffing import Advisor
 
 __all__ = ["Branch", "Command", "Done"]
 
@@ -59,6 +61,7 @@ class Branch:
         self._ensure_counters()
         self.runner = Runner(store, self.live, clock, publish or (lambda events: None), secret)
         self.reads = Reads(store, self.live, self.runner, clock)
+        self.staffing = Advisor(config, self.reads, self.execute, clock)
 
     def _ensure_counters(self) -> None:
         with self.store.write() as tx:

@@ -9,7 +9,7 @@ business day they first have the day started (a write: see ``usecases.day``).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from datetime import time as dtime
 from typing import Literal
@@ -77,6 +77,11 @@ class Reads:
             self.runner.execute_sync(StartDay())
         with live.lock:
             yield live
+
+    def view(self) -> AbstractContextManager[LiveView]:
+        """The live view as of the log's last seq and of today, held for the block: for the
+        reads kept with their area (``usecases.staffing``)."""
+        return self._view()
 
     def today(self) -> str:
         return self.live.business_day(self.clock()).date

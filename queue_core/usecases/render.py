@@ -17,6 +17,7 @@ from queue_core.domain.counters import Counter
 from queue_core.domain.devices import DeviceReport
 from queue_core.domain.events import DomainEvent
 from queue_core.domain.hall import Position
+from queue_core.domain.staffing import AdviceRecord
 from queue_core.domain.tickets import Ticket
 from queue_core.usecases.live import LiveView
 from queue_core.usecases.privacy import Erased
@@ -75,6 +76,8 @@ class HallAtCommit:
             return self.counter(value)
         if isinstance(value, Announcement):
             return wire.announcement(value, self.announcement_active(value), self.config.zone)
+        if isinstance(value, AdviceRecord):
+            return wire.advice(value, self.config)
         if isinstance(value, DeviceReport):
             return wire.device_report(value, self.config.zone)
         if isinstance(value, HelpRequest):

@@ -20,6 +20,7 @@ import uvicorn
 
 from counter_caller.pages import router as pages
 from queue_core.api.app import create_app
+from queue_core.cli import without_staffing
 from queue_core.client import EngineClient
 from queue_core.config import BranchConfig, load_config
 from tests.support.engine import LOBBY, TELLERS, free_port
@@ -56,6 +57,9 @@ class ClockedEngine:
     clock: Clock
     config: BranchConfig = field(default_factory=load_config)
     port: int = field(default_factory=free_port)
+    #: Whether the engine looks ahead for staffing advice every minute by itself (off: the
+    #: test asks with POST /staffing/look, so no look-ahead runs at a moment it did not pick).
+    staffing: bool = False
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
 
@@ -65,8 +69,9 @@ class ClockedEngine:
 
     def start(self) -> ClockedEngine:
         # The pages beside the API, as ``branchq serve`` composes the engine.
+        config = self.config if self.staffing else without_staffing(self.config)
         db = f"sqlite:///{self.workdir / 'q.db'}"
-        app = create_app(self.config, db, b"k" * 32, self.clock, pages=[pages])
+        app = create_app(config, db, b"k" * 32, self.clock, pages=[pages])
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         )

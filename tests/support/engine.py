@@ -54,6 +54,9 @@ class RunningEngine:
     port: int = field(default_factory=free_port)
     extra_args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    #: Whether the engine looks ahead for staffing advice every minute by itself (off: a test
+    #: asks with POST /staffing/look, so no look-ahead competes with what it measures).
+    staffing: bool = False
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -82,6 +85,7 @@ class RunningEngine:
             "127.0.0.1",
             "--port",
             str(self.port),
+            *([] if self.staffing else ["--no-staffing"]),
             *self.extra_args,
         ]
         env = {**os.environ, "BRANCHQ_SECRET_FILE": str(self.workdir / "secret.key"), **self.env}

@@ -1,0 +1,128 @@
+"""The staffing advice, live: an engine whose clock stands on a pension-day morning looks ahead
+on the lobby's request, advises opening a counter with its figure, raises the alert on the
+event stream, records that the advice was followed when the counter opens, and an hour later
+what the hour turned out to be."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from websockets.sync.client import connect
+
+from queue_core.client import EngineClient, EngineError, events_url
+from tests.support.clocked import Clock, ClockedEngine, at
+from tests.support.engine import DISPLAY_TOKEN, LOBBY
+
+#: A look-ahead plays the coming hour several times per candidate: give it time on a busy
+#: machine (it is not what is measured here).
+LOOK_TIMEOUT_S = 120.0
+
+
+@pytest.fixture
+def branch(tmp_path: Path) -> Iterator[ClockedEngine]:
+    running = ClockedEngine(tmp_path, Clock(at("2026-12-14 10:00"))).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def lobby(branch: ClockedEngine) -> EngineClient:
+    c = EngineClient(branch.url, timeout=LOOK_TIMEOUT_S)
+    c.login(*LOBBY)
+    return c
+
+
+def events_since(branch: ClockedEngine, since: int, types: set[str]) -> list[dict[str, object]]:
+    """The logged events after ``since`` of the given types (the stream replays them)."""
+    out = []
+    with connect(events_url(branch.url, DISPLAY_TOKEN, since)) as ws:
+        while True:
+            try:
+                event = json.loads(ws.recv(timeout=2))
+            except TimeoutError:
+                return out
+            if event["type"] in types:
+                out.append(event)
+
+
+def test_a_crowded_hall_gets_an_alert_and_an_advice_with_its_figure_that_is_recorded(
+    branch: ClockedEngine,
+) -> None:
+    desk = lobby(branch)
+    desk.counter_action(1, "open")
+    for _ in range(30):
+        desk.issue("A")
+    for _ in range(6):
+        desk.issue("B")
+    before = desk.request("GET", "/staffing")
+    assert before == {"forecast": None, "advice": []}
+
+    found = desk.request("POST", "/staffing/look")
+    forecast = found["forecast"]
+    assert forecast["alert"] is True and forecast["over_share"] > forecast["max_over_share"]
+    assert forecast["over_s"] == 180 and forecast["max_over_share"] == 0.15
+    (advice,) = found["advice"]
+    assert advice["kind"] == "open" and advice["state"] == "open"
+    assert advice["over_share_after"] < advice["over_share_before"]
+    assert advice["text"].startswith(f"open counter {advice['counter']}: waits over 3 min")
+    assert "→" in advice["text"] and advice["counter_name"].startswith(f"{advice['counter']}号")
+
+    news = events_since(branch, 0, {"staffing.alert", "staffing.advice"})
+    assert [e["type"] for e in news] == ["staffing.advice", "staffing.alert"]
+    assert news[0]["data"]["advice"]["id"] == advice["id"]  # type: ignore[index]
+    assert news[1]["data"]["forecast"]["alert"] is True  # type: ignore[index]
+
+    # Looking again gives the same advice no second time: it is still open.
+    again = desk.request("POST", "/staffing/look")
+    assert [a["id"] for a in again["advice"]] == [advice["id"]]
+
+    desk.counter_action(advice["counter"], "open")
+    followed = desk.request("POST", "/staffing/look")
+    mine = next(a for a in followed["advice"] if a["id"] == advice["id"])
+    assert mine["state"] == "followed" and mine["resolved_at"] is not None
+    with pytest.raises(EngineError) as refused:
+        desk.request("POST", f"/staffing/advice/{advice['id']}", {"state": "dismissed"})
+    assert (refused.value.status, refused.value.code) == (409, "advice_closed")
+
+    # An hour on, with most still waiting past 3 minutes, the hour is observed as it was.
+    branch.clock.set("2026-12-14 11:01")
+    later = desk.request("POST", "/staffing/look")
+    mine = next(a for a in later["advice"] if a["id"] == advice["id"])
+    assert mine["observed_customers"] == 36 and mine["observed_over_share"] > 0.5
+
+
+def test_the_lobby_records_an_advice_it_set_aside(branch: ClockedEngine) -> None:
+    desk = lobby(branch)
+    desk.counter_action(1, "open")
+    for _ in range(30):
+        desk.issue("A")
+    (advice,) = desk.request("POST", "/staffing/look")["advice"]
+    done = desk.request("POST", f"/staffing/advice/{advice['id']}", {"state": "dismissed"})
+    assert (done["state"], done["resolved_by"]) == ("dismissed", "lobby")
+    with pytest.raises(EngineError) as bad:
+        desk.request("POST", f"/staffing/advice/{advice['id']}", {"state": "expired"})
+    assert bad.value.status == 422
+    with pytest.raises(EngineError) as missing:
+        desk.request("POST", "/staffing/advice/999", {"state": "followed"})
+    assert (missing.value.status, missing.value.code) == (404, "advice_not_found")
+
+
+def test_only_the_lobby_sees_and_acts_on_the_advice(branch: ClockedEngine) -> None:
+    teller = branch.teller(3)
+    for path, method in (("/staffing", "GET"), ("/staffing/look", "POST")):
+        with pytest.raises(EngineError) as refused:
+            teller.request(method, path)
+        assert refused.value.status == 403
+
+
+def test_outside_opening_hours_there_is_nothing_to_look_ahead_to(tmp_path: Path) -> None:
+    running = ClockedEngine(tmp_path, Clock(at("2026-12-14 18:30"))).start()
+    try:
+        desk = lobby(running)
+        assert desk.request("POST", "/staffing/look") == {"forecast": None, "advice": []}
+    finally:
+        running.stop()
