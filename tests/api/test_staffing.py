@@ -76,9 +76,11 @@ def test_a_crowded_hall_gets_an_alert_and_an_advice_with_its_figure_that_is_reco
     assert news[0]["data"]["advice"]["id"] == advice["id"]  # type: ignore[index]
     assert news[1]["data"]["forecast"]["alert"] is True  # type: ignore[index]
 
-    # Looking again gives the same advice no second time: it is still open.
-    again = desk.request("POST", "/staffing/look")
-    assert [a["id"] for a in again["advice"]] == [advice["id"]]
+    # Looking again gives the same advice no second time while it is open (it counts as done:
+    # a further counter may be advised on top of it).
+    again = desk.request("POST", "/staffing/look")["advice"]
+    assert [a["id"] for a in again].count(advice["id"]) == 1
+    assert len({(a["kind"], a["counter"]) for a in again}) == len(again)
 
     desk.counter_action(advice["counter"], "open")
     followed = desk.request("POST", "/staffing/look")

@@ -11,6 +11,7 @@ from websockets.sync.client import connect
 from queue_core.client import EngineClient, events_url
 from tests.caller.conftest import screenshot
 from tests.caller.flows import issue, open_caller, open_lobby, press
+from tests.support.clocked import Clock, ClockedEngine, at
 from tests.support.engine import (
     DISPLAY_TOKEN,
     KIOSK_TOKEN,
@@ -262,3 +263,50 @@ def test_a_ticket_that_did_not_print_is_held_and_the_lobby_reprints_releases_or_
     expect(page.locator("#message")).to_have_text("A003 已取消")
     expect(held).to_have_count(1)
     expect(page.locator('.queue[data-service="A"] li')).to_have_count(1)
+
+
+def test_staffing_advice_with_its_figure_and_what_was_done(page: Page, tmp_path: Path) -> None:
+    """A crowded pension-day morning: the console shows the alert and the advice with its
+    figure, and records that the lobby manager followed it."""
+    branch = ClockedEngine(tmp_path, Clock(at("2026-12-14 10:00"))).start()
+    try:
+        desk = branch.lobby()
+        desk.counter_action(1, "open")
+        for _ in range(30):
+            desk.issue("A")
+        page.set_viewport_size({"width": 1366, "height": 900})
+        open_lobby(page, branch)  # type: ignore[arg-type]
+        expect(page.locator("#staffing-forecast")).to_have_text(
+            "暂无预测（营业时间内每分钟预测一次）"
+        )
+        expect(page.locator("#staffing-banner")).to_be_hidden()
+
+        page.click("#staffing-look")
+        expect(page.locator("#message")).to_have_text("已重新预测")
+        banner = page.locator("#staffing-banner")
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("预计超过目标：未来一小时约")
+        advice = page.locator("#staffing-advice .advice")
+        expect(advice).to_have_count(1)
+        expect(advice.locator("strong")).to_contain_text("开启")
+        expect(advice.locator(".figure")).to_contain_text("未来一小时等候超 3 分钟")
+        expect(advice.locator(".figure")).to_contain_text("→")
+        expect(page.locator("#staffing-forecast")).to_contain_text("目标不超过 15%")
+        screenshot(page, "lobby-staffing")
+
+        advice.locator('button[data-state="followed"]').click()
+        expect(page.locator("#message")).to_have_text("已记录：照建议办理")
+        expect(page.locator("#staffing-advice .advice")).to_have_count(0)
+        page.click("#staffing-history summary")
+        done = page.locator('#staffing-done .advice[data-state="followed"]')
+        expect(done).to_have_count(1)
+        expect(done.locator(".chip")).to_have_text("已照办")
+        (record,) = desk.request("GET", "/staffing")["advice"]
+        assert (record["state"], record["resolved_by"]) == ("followed", "lobby")
+
+        page.click("#lang")
+        expect(page.locator("#staffing-panel h2")).to_have_text("Staffing advice")
+        expect(done.locator(".chip")).to_have_text("Followed")
+        assert page.errors == []  # type: ignore[attr-defined]
+    finally:
+        branch.stop()

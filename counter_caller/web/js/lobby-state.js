@@ -14,7 +14,7 @@ function seconds(iso) {
 export function initial() {
   return {
     seq: null, counters: {}, summary: {}, queue: null, skipped: {}, announcements: {}, help: {},
-    devices: {}, lastCalls: [], queueDirty: true,
+    devices: {}, lastCalls: [], queueDirty: true, forecast: null, advice: {},
   };
 }
 
@@ -99,6 +99,13 @@ export function setDevices(state, list) {
   return { ...state, devices };
 }
 
+// GET /staffing: the latest forecast and today's advice.
+export function setStaffing(state, body) {
+  const advice = {};
+  for (const a of (body && body.advice) || []) advice[a.id] = a;
+  return { ...state, forecast: (body && body.forecast) || null, advice };
+}
+
 function ticketSeen(state, ticket) {
   if (!ticket) return state;
   let next = state;
@@ -138,6 +145,10 @@ export function applyEvent(state, event) {
       else delete help[data.id];
       return { ...next, help };
     }
+    case "staffing.advice":
+      return data.advice ? { ...next, advice: { ...next.advice, [data.advice.id]: data.advice } } : next;
+    case "staffing.alert":
+      return data.forecast ? { ...next, forecast: data.forecast } : next;
     case "device.updated":
       return data.device ? { ...next, devices: { ...next.devices, [data.device.name]: data.device } } : next;
     default:
@@ -263,4 +274,41 @@ export function devices(state, now) {
       };
     })
     .sort((a, b) => (a.role + a.name).localeCompare(b.role + b.name));
+}
+
+const pctOf = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)}%`);
+
+// The staffing panel: the forecast against the target, the open advice, and today's record of
+// what was done after each (newest first). Words come from `t` (the console's strings).
+export function staffing(state, t, counterName, clockOf, dur) {
+  const f = state.forecast;
+  const minutes = f ? Math.round(f.over_s / 60) : 3;
+  const forecast = f ? {
+    alert: Boolean(f.alert),
+    text: t("staff.forecast", {
+      p: pctOf(f.over_share), m: minutes, t: pctOf(f.max_over_share),
+      w: dur(f.mean_wait_s), at: clockOf(f.at),
+    }),
+    alertText: t("staff.alert", { p: pctOf(f.over_share), m: minutes }),
+  } : null;
+  const rows = Object.values(state.advice).map((a) => {
+    const c = counterName(a);
+    const services = (a.services || []).join("/");
+    const what = a.kind === "close" ? t("staff.close", { c, at: clockOf(a.effective_at) })
+      : a.kind === "take" ? t("staff.take", { c, s: services })
+        : services ? t("staff.open.for", { c, s: services }) : t("staff.open", { c });
+    const figure = t("staff.figure", {
+      m: minutes, a: pctOf(a.over_share_before), b: pctOf(a.over_share_after),
+      x: Math.round(a.mean_wait_s_before / 60), y: Math.round(a.mean_wait_s_after / 60),
+    });
+    const outcome = a.observed_over_share === null || a.observed_over_share === undefined
+      ? (a.state === "open" ? "" : t("staff.observing"))
+      : t("staff.observed", { p: pctOf(a.observed_over_share), m: minutes, n: a.observed_customers });
+    return {
+      id: a.id, state: a.state, open: a.state === "open", what, figure, outcome,
+      given: clockOf(a.given_at), stateText: t(a.state === "open" ? "staff.open.state" : `staff.${a.state}`),
+      givenAt: Date.parse(a.given_at) || 0,
+    };
+  }).sort((x, y) => y.givenAt - x.givenAt || y.id - x.id);
+  return { forecast, open: rows.filter((r) => r.open), done: rows.filter((r) => !r.open) };
 }

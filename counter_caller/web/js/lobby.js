@@ -16,6 +16,7 @@ import { STRINGS } from "./lobby-strings.js";
 
 const KEY = "branchq.lobby";
 const TABS = ["hall", "devices", "appointments", "figures"];
+const LOOK_TIMEOUT_MS = 60000;
 const $ = (sel) => document.querySelector(sel);
 let api = null;
 let stream = null;
@@ -156,6 +157,31 @@ function renderHelp(model) {
   }).join("") : `<p class="muted">${esc(t("help.none"))}</p>`;
 }
 
+function adviceCounter(a) {
+  return lang() === "en" ? a.counter_name_en || a.counter_name : a.counter_name;
+}
+
+function renderStaffing() {
+  const model = lobby.staffing(state, t, adviceCounter, clock, dur);
+  const banner = $("#staffing-banner");
+  banner.hidden = !(model.forecast && model.forecast.alert);
+  banner.textContent = model.forecast && model.forecast.alert ? model.forecast.alertText : "";
+  $("#staffing-forecast").textContent = model.forecast ? model.forecast.text : t("staff.none");
+  $("#staffing-forecast").className = model.forecast && model.forecast.alert ? "bad" : "muted";
+  $("#staffing-advice").innerHTML = model.open.length ? model.open.map((a) => `
+    <div class="advice" data-advice="${esc(a.id)}">
+      <strong>${esc(a.what)}</strong><div class="figure">${esc(a.figure)}</div>
+      <div class="muted">${esc(a.given)}</div>
+      <div class="ops"><button type="button" class="primary" data-op="advice" data-state="followed" data-id="${esc(a.id)}">${esc(t("staff.followed"))}</button>
+      <button type="button" data-op="advice" data-state="dismissed" data-id="${esc(a.id)}">${esc(t("staff.dismissed"))}</button></div>
+    </div>`).join("") : (model.forecast ? `<p class="muted">${esc(t("staff.nothing"))}</p>` : "");
+  $("#staffing-done").innerHTML = model.done.map((a) => `
+    <div class="advice done" data-advice="${esc(a.id)}" data-state="${esc(a.state)}">
+      <span class="chip">${esc(a.stateText)}</span> <strong>${esc(a.what)}</strong> <span class="muted">${esc(a.given)}</span>
+      <div class="figure">${esc(a.figure)}</div>${a.outcome ? `<div class="muted outcome">${esc(a.outcome)}</div>` : ""}
+    </div>`).join("");
+}
+
 function renderHall() {
   // Keep a half-made choice (an open select) from being wiped by a live update.
   const active = document.activeElement;
@@ -167,6 +193,7 @@ function renderHall() {
   renderHelp(model);
   renderHeld(model);
   renderAnnouncements(model);
+  renderStaffing();
 }
 
 // A device detail's key or value in words when the console knows it, else as reported.
@@ -309,6 +336,10 @@ async function onClick(e) {
     const body = grant === null ? undefined : { grant };
     const done = grant === null ? "done.help" : grant ? "done.grant" : "done.decline";
     await run(() => api.post(`/help/${el.dataset.id}/answer`, body), t(done, { d: el.dataset.device }));
+  } else if (op === "advice") {
+    const advice = await run(() => api.post(`/staffing/advice/${el.dataset.id}`, { state: el.dataset.state }),
+      t(`done.staff.${el.dataset.state}`));
+    if (advice) { state = lobby.applyEvent(state, { type: "staffing.advice", data: { advice } }); render(); }
   } else if (op === "end-announcement") {
     await run(() => api.del(`/announcements/${el.dataset.id}`), t("done.ann.end"));
   }
@@ -368,6 +399,7 @@ async function refreshAll() {
   state = lobby.setDevices(state, await api.get("/devices"));  // the kiosks a reprint can go to
   state = lobby.setAnnouncements(state, await api.get("/announcements"));
   state = lobby.setHelp(state, await api.get("/help"));
+  state = lobby.setStaffing(state, await api.get("/staffing"));
   await loadQueue();
 }
 
@@ -414,6 +446,15 @@ function bind() {
   document.addEventListener("change", onChange);
   document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
   $("#fig-refresh").addEventListener("click", loadFigures);
+  $("#staffing-look").addEventListener("click", async () => {
+    const button = $("#staffing-look");
+    button.disabled = true;
+    // A look-ahead plays the coming hour many times over: give it longer than a click.
+    const slow = new Api(api.token, { timeoutMs: LOOK_TIMEOUT_MS });
+    const body = await run(() => slow.post("/staffing/look"), t("done.staff.look"));
+    button.disabled = false;
+    if (body) { state = lobby.setStaffing(state, body); render(); }
+  });
   $("#fig-csv").addEventListener("click", downloadCsv);
   $("#lang").addEventListener("click", () => {
     i18n.setLang(lang() === "en" ? "zh" : "en");
