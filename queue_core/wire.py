@@ -28,6 +28,7 @@ from queue_core.domain.devices import DeviceReport
 from queue_core.domain.hall import Position, ServiceSummary
 from queue_core.domain.staffing import AdviceRecord, Forecast
 from queue_core.domain.tickets import OPEN_STATES, Status, Ticket, lapsed
+from queue_core.domain.wait_range import WaitRange
 
 Json = dict[str, Any]
 API = "/api/v1"
@@ -56,6 +57,8 @@ class TicketBody(TypedDict):
     finished_at: str | None
     ahead: int | None
     estimated_wait_s: int | None
+    #: The wait as the range shown ("约 8–12 分钟"): [low, high] seconds, whole minutes.
+    estimated_wait_range_s: NotRequired[list[int] | None]
     origin_id: str | None
     visit: int
     teller: str | None
@@ -94,6 +97,7 @@ class PublicTicket(TypedDict):
     status: str
     ahead: int | None
     estimated_wait_s: int | None
+    estimated_wait_range_s: NotRequired[list[int] | None]
     counter: int | None
     service_name: str
     service_name_en: str
@@ -223,6 +227,7 @@ class CounterBody(TypedDict):
 class ServiceQueue(TypedDict):
     waiting: int
     estimated_wait_s: int | None
+    estimated_wait_range_s: NotRequired[list[int] | None]
     #: The next numbers in call order ("please get ready").
     next: list[str]
 
@@ -237,6 +242,7 @@ class ServiceBody(TypedDict):
     name_en: str
     waiting: int
     estimated_wait_s: int | None
+    estimated_wait_range_s: NotRequired[list[int] | None]
     #: Whether the kiosk offers the service now (see docs/api.md).
     open: bool
 
@@ -511,6 +517,11 @@ def _iso(ts: float, tz: tzinfo) -> str:
     return datetime.fromtimestamp(ts, tz).isoformat(timespec="milliseconds")
 
 
+def wait_range(r: WaitRange | None) -> list[int] | None:
+    """A wait range as ``[low, high]`` seconds (whole minutes, as shown)."""
+    return None if r is None else [r.low_s, r.high_s]
+
+
 def public_url(t: Ticket, config: BranchConfig) -> str:
     """The live page the ticket's QR code opens: under the branch's public base address when
     it is set, else a path the kiosk joins to its own engine address."""
@@ -542,6 +553,7 @@ def ticket(t: Ticket, config: BranchConfig, position: Position | None = None) ->
         "finished_at": iso(t.finished_at, tz),
         "ahead": position.ahead if position else None,
         "estimated_wait_s": position.estimated_wait_s if position else None,
+        "estimated_wait_range_s": wait_range(position.wait_range) if position else None,
         "origin_id": t.origin_id,
         "visit": t.visit,
         "teller": t.teller,
@@ -587,6 +599,7 @@ def public_ticket(
         "status": t.status.value,
         "ahead": position.ahead if position else None,
         "estimated_wait_s": position.estimated_wait_s if position else None,
+        "estimated_wait_range_s": wait_range(position.wait_range) if position else None,
         "counter": t.counter,
         "service_name": service.name if service else t.service,
         "service_name_en": service.name_en if service else "",
@@ -643,7 +656,12 @@ def counter(c: Counter, current: Ticket | None, waiting: int, config: BranchConf
 
 def queue(summary: Mapping[str, ServiceSummary]) -> QueueSummary:
     return {
-        code: {"waiting": s.waiting, "estimated_wait_s": s.estimated_wait_s, "next": list(s.next)}
+        code: {
+            "waiting": s.waiting,
+            "estimated_wait_s": s.estimated_wait_s,
+            "estimated_wait_range_s": wait_range(s.wait_range),
+            "next": list(s.next),
+        }
         for code, s in summary.items()
     }
 

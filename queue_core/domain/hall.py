@@ -21,6 +21,7 @@ from queue_core.domain.estimate import (
 )
 from queue_core.domain.routing import CounterView, Policy, competing_services, sort_key
 from queue_core.domain.tickets import Status, Ticket
+from queue_core.domain.wait_range import WaitRange
 from queue_core.domain.waiting import WaitingIndex
 
 #: How many numbers the "please get ready" list holds per service.
@@ -63,6 +64,9 @@ class Position:
 
     ahead: int
     estimated_wait_s: int | None = None
+    #: The wait as the range shown ("约 8–12 分钟"), calibrated on the branch's recent errors
+    #: (``domain.wait_range``); set by the live view, None without an estimate.
+    wait_range: WaitRange | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class ServiceSummary:
     waiting: int
     estimated_wait_s: int | None
     next: tuple[str, ...]
+    wait_range: WaitRange | None = None
 
 
 def _serving_counters(service: str, counters: Sequence[CounterState]) -> list[CounterState]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -25,8 +25,9 @@ from queue_core.domain.estimate import Arrivals, ServiceTimes
 from queue_core.domain.hall import Position, ServiceSummary
 from queue_core.domain.routing import CounterView, Policy
 from queue_core.domain.tickets import Status, Ticket
+from queue_core.domain.wait_range import RangeCalibration
 from queue_core.domain.waiting import WaitingIndex
-from queue_core.store.models import CounterRow, ticket_from_row
+from queue_core.store.models import CounterRow, EventRow, ticket_from_row
 from queue_core.store.pending import TICKETS
 
 ACTIVE = (Status.CALLED, Status.SERVING)
@@ -59,6 +60,9 @@ class LiveView:
         #: When each device's last health report became an event (``devices.ReportHealth``);
         #: this process's, kept across reloads.
         self.device_news: dict[str, float] = {}
+        #: The wait range's calibration, and the estimate each waiting ticket was told at issue.
+        self.ranges = RangeCalibration()
+        self.told: dict[str, float] = {}
 
     def _fresh_times(self) -> ServiceTimes:
         return ServiceTimes({s.code: s.expected_service_s for s in self.config.services})
@@ -121,6 +125,7 @@ class LiveView:
         ):
             arrivals.record(t)
         day = self.business_day(now)
+        self.ranges, self.told = self._ranges_of(session, day.start)
         stale = day.change([*unclosed, *current.values()], counters.values(), now)
         self.version, self.day = version, None if stale else day
         self.waiting, self.counters, self.current = waiting, counters, current
@@ -128,18 +133,59 @@ class LiveView:
         self.numbers, self.buckets = {}, {}
         self.times, self.arrivals = times, arrivals
 
+    @staticmethod
+    def _ranges_of(session: Session, since: float) -> tuple[RangeCalibration, dict[str, float]]:
+        """The range's calibration as today's calls left it: each ticket issued today with
+        the estimate its ``ticket.issued`` event told, against its wait if it was called."""
+        told: dict[str, float] = {}
+        for data in session.scalars(
+            select(EventRow.data)
+            .where(EventRow.type == "ticket.issued", EventRow.at >= since)
+            .order_by(EventRow.seq)
+        ):
+            ticket = data.get("ticket") or {}
+            wait = ticket.get("estimated_wait_s")
+            if ticket.get("visit", 1) == 1 and isinstance(wait, int | float) and "id" in ticket:
+                told[ticket["id"]] = float(wait)
+        ranges = RangeCalibration()
+        if told:
+            called = session.execute(
+                select(TICKETS.c.id, TICKETS.c.issued_at, TICKETS.c.called_at)
+                .where(TICKETS.c.id.in_(list(told)), TICKETS.c.called_at.is_not(None))
+                .order_by(TICKETS.c.called_at)
+            )
+            for ident, issued_at, called_at in called:
+                ranges.record(told.pop(ident), called_at - issued_at)
+        return ranges, told
+
     # ------------------------------------------------------------------ changing
     def put(self, t: Ticket) -> None:
-        """A ticket's new state (the waiting index keeps it only while it is in the line)."""
+        """A ticket's new state (the waiting index keeps it only while it is in the line); a
+        first call teaches the wait range how the estimate told at issue came out."""
         self.waiting.put(t)
         if t.is_held:
             self.held[t.id] = t
         else:
             self.held.pop(t.id, None)
+        if t.id in self.told and not t.is_waiting and not t.is_held:
+            estimate = self.told.pop(t.id)
+            if t.called_at is not None:
+                self.ranges.record(estimate, t.called_at - t.issued_at)
 
     def get(self, ticket_id: str) -> Ticket | None:
         """A waiting ticket, in the line or held."""
         return self.waiting.get(ticket_id) or self.held.get(ticket_id)
+
+    def tell(self, t: Ticket, position: Position | None) -> None:
+        """The estimate a newly issued ticket was told (its event carries it)."""
+        if t.visit == 1 and position is not None and position.estimated_wait_s is not None:
+            self.told[t.id] = float(position.estimated_wait_s)
+
+    def ranged(self, p: Position | None) -> Position | None:
+        """``p`` with the range of its wait."""
+        if p is None or p.estimated_wait_s is None:
+            return p
+        return replace(p, wait_range=self.ranges.range_for(p.estimated_wait_s))
 
     def seat(self, counter: Counter, t: Ticket | None) -> None:
         """``counter``'s new state, with ``t`` at its desk (None or a closed visit: free)."""
@@ -168,8 +214,8 @@ class LiveView:
 
     def positions(self, tickets: Sequence[Ticket], now: float) -> dict[str, Position | None]:
         """Where each ticket stands (None when it does not wait), the counters played forward
-        once for all of them."""
-        return hall.positions_of(
+        once for all of them, with the range of each wait."""
+        found = hall.positions_of(
             tickets,
             self.waiting,
             self.counter_states(),
@@ -178,6 +224,7 @@ class LiveView:
             self.times,
             self.arrivals,
         )
+        return {ident: self.ranged(p) for ident, p in found.items()}
 
     def copy(self) -> HallCopy:
         """What ``positions`` reads, copied (cheap: containers of frozen objects), so that a
@@ -212,7 +259,11 @@ class LiveView:
         )
         codes = [s.code for s in self.config.services]
         states = self.counter_states()
-        return hall.summary(codes, self.waiting, states, now, self.policy, self.times, newcomer)
+        found = hall.summary(codes, self.waiting, states, now, self.policy, self.times, newcomer)
+        return {
+            code: replace(s, wait_range=self.ranges.range_for(s.estimated_wait_s))
+            for code, s in found.items()
+        }
 
     def waiting_at(self, number: int) -> int:
         """How many waiting tickets counter ``number`` may call."""

@@ -195,7 +195,9 @@ class Reads:
                 out.append(
                     {
                         "code": s.code,
-                        "waiting": [wire.ticket(t, self.config, pos[t.id]) for t in mine],
+                        "waiting": [
+                            wire.ticket(t, self.config, live.ranged(pos[t.id])) for t in mine
+                        ],
                         "held": [wire.ticket(t, self.config) for t in held],
                     }
                 )
@@ -214,6 +216,7 @@ class Reads:
                     "name_en": s.name_en,
                     "waiting": summary[s.code].waiting,
                     "estimated_wait_s": summary[s.code].estimated_wait_s,
+                    "estimated_wait_range_s": wire.wait_range(summary[s.code].wait_range),
                     "open": day.offers(s.code, served, now),
                 }
                 for s in self.config.services

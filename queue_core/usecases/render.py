@@ -15,7 +15,7 @@ from queue_core.domain.announcements import Announcement
 from queue_core.domain.care import HelpRequest
 from queue_core.domain.counters import Counter
 from queue_core.domain.devices import DeviceReport
-from queue_core.domain.events import DomainEvent
+from queue_core.domain.events import DomainEvent, TicketIssued
 from queue_core.domain.hall import Position
 from queue_core.domain.staffing import AdviceRecord
 from queue_core.domain.tickets import Ticket
@@ -59,6 +59,9 @@ class HallAtCommit:
         return a.active(self.now, day)
 
     def event_data(self, event: DomainEvent) -> dict[str, Any]:
+        if isinstance(event, TicketIssued):
+            # What the ticket tells its customer now is what its call will be measured against.
+            self.live.tell(event.ticket, self.position(event.ticket))
         return wire.event_data(event, self)
 
     def counter(self, c: Counter) -> wire.CounterBody:
