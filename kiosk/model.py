@@ -59,6 +59,7 @@ class Service:
     name_en: str = ""
     waiting: int = 0
     estimated_wait_s: int | None = None
+    estimated_wait_range_s: tuple[int, int] | None = None
     open: bool = True
 
 

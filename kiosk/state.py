@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from drivers.printer.ticket import wait_range_of
 from kiosk import care, operator
 from kiosk.model import (
     NONE,
@@ -292,6 +293,7 @@ def _service(raw: Json) -> Service:
         name_en=str(raw.get("name_en") or ""),
         waiting=int(raw.get("waiting") or 0),
         estimated_wait_s=int(wait) if wait is not None else None,
+        estimated_wait_range_s=wait_range_of(raw),
         open=bool(raw.get("open", False)),
     )
 
@@ -302,7 +304,12 @@ def _queue(state: KioskState, queue: wire.QueueSummary) -> KioskState:
     for s in state.services:
         q = queue.get(s.code)
         if q is not None:
-            s = replace(s, waiting=q["waiting"], estimated_wait_s=q["estimated_wait_s"])
+            s = replace(
+                s,
+                waiting=q["waiting"],
+                estimated_wait_s=q["estimated_wait_s"],
+                estimated_wait_range_s=wait_range_of(q),
+            )
         services.append(s)
     return replace(state, services=tuple(services))
 

@@ -150,6 +150,14 @@ def waiting_line(service: Service, lang: Lang) -> str:
     if service.waiting == 0:
         return word("no_wait", lang)
     people = f"{service.waiting} waiting" if lang == "en" else f"等候 {service.waiting} 人"
+    if service.estimated_wait_range_s is not None:
+        low, high = (max(0, service.estimated_wait_range_s[0] // 60),
+                     max(1, math.ceil(service.estimated_wait_range_s[1] / 60)))  # fmt: skip
+        if low == 0:
+            about = f"up to {high} min" if lang == "en" else f"{high} 分钟以内"
+        else:
+            about = f"{low}–{high} min" if lang == "en" else f"约 {low}–{high} 分钟"
+        return f"{people} · {about}"
     if service.estimated_wait_s is None:
         return people
     minutes = max(1, math.ceil(service.estimated_wait_s / 60))
@@ -161,8 +169,10 @@ def ahead_line(ahead: int, lang: Lang) -> str:
     return pick(ahead_text(ahead), lang)
 
 
-def wait_line(estimated_wait_s: int | None, lang: Lang) -> str:
-    pair = wait_text(estimated_wait_s)
+def wait_line(
+    estimated_wait_s: int | None, lang: Lang, wait_range: tuple[int, int] | None = None
+) -> str:
+    pair = wait_text(estimated_wait_s, wait_range)
     return pick(pair, lang) if pair is not None else ""
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pygame
 
+from drivers.printer.ticket import wait_range_of
 from drivers.screen.fonts import TextCache
 from kiosk import care_view, texts
 from kiosk.layout import (
@@ -214,11 +215,12 @@ class Painter:
         f = self.frame
         ahead = ticket.get("ahead")
         wait = ticket.get("estimated_wait_s")
+        wait_s = int(wait) if isinstance(wait, int | float) else None
         lines = (
             ("label", texts.word("remember" if failed else "your_number", lang)),
             ("number", str(ticket.get("number", ""))),
             ("ahead", texts.ahead_line(int(ahead) if isinstance(ahead, int) else 0, lang)),
-            ("wait", texts.wait_line(int(wait) if isinstance(wait, int | float) else None, lang)),
+            ("wait", texts.wait_line(wait_s, lang, wait_range_of(ticket))),
         )
         for (tag, text), (px, color, height, advance) in zip(lines, rows, strict=True):
             self.put(text, f.px(px), color, (x, top, w, f.px(height)), tag=tag)

@@ -68,6 +68,8 @@ class TicketPrint:
     green_channel: bool = False
     ahead: int = 0
     estimated_wait_s: int | None = None
+    #: The wait as a range in seconds (whole minutes), when the engine gives one.
+    estimated_wait_range_s: tuple[int, int] | None = None
 
     @classmethod
     def from_engine(
@@ -93,6 +95,7 @@ class TicketPrint:
             green_channel=bool(ticket["green_channel"]),
             ahead=int(ticket["ahead"] or 0),
             estimated_wait_s=ticket["estimated_wait_s"],
+            estimated_wait_range_s=wait_range_of(ticket),
         )
 
 
@@ -114,8 +117,22 @@ def ahead_text(ahead: int) -> tuple[str, str]:
     return f"您前面还有 {ahead} 人等候", f"{ahead} {people} ahead of you"
 
 
-def wait_text(estimated_wait_s: int | None) -> tuple[str, str] | None:
-    """The estimated wait in minutes, rounded up, or None when the engine has no estimate."""
+def wait_range_of(raw: Mapping[str, Any]) -> tuple[int, int] | None:
+    """A ticket's or service's ``estimated_wait_range_s`` (absent from older engines)."""
+    found = raw.get("estimated_wait_range_s")
+    if not isinstance(found, list | tuple) or len(found) != 2:
+        return None
+    low, high = found
+    return (int(low), int(high)) if high >= low >= 0 else None
+
+
+def wait_text(
+    estimated_wait_s: int | None, wait_range: tuple[int, int] | None = None
+) -> tuple[str, str] | None:
+    """The wait as its range in whole minutes ("预计等候约 8–12 分钟") when the engine gives
+    one, else the estimate rounded up; None when the engine has no estimate."""
+    if wait_range is not None:
+        return range_text(*wait_range)
     if estimated_wait_s is None:
         return None
     if estimated_wait_s < 60:
@@ -126,6 +143,16 @@ def wait_text(estimated_wait_s: int | None) -> tuple[str, str] | None:
     hours, rest = divmod(minutes, 60)
     zh = f"预计等候约 {hours} 小时" + (f" {rest} 分钟" if rest else "")
     return zh, f"Estimated wait: about {hours} h {rest:02d} min"
+
+
+def range_text(low_s: int, high_s: int) -> tuple[str, str]:
+    """'预计等候约 8–12 分钟', or '… 3 分钟以内' from zero, and its English."""
+    low, high = low_s // 60, max(1, -(-high_s // 60))
+    if high <= 1:
+        return "预计等候不到 1 分钟", "Estimated wait: under 1 min"
+    if low <= 0:
+        return f"预计等候 {high} 分钟以内", f"Estimated wait: up to {high} min"
+    return f"预计等候约 {low}–{high} 分钟", f"Estimated wait: {low}–{high} min"
 
 
 def issued_text(at: datetime) -> str:
@@ -160,7 +187,7 @@ def layout_ticket(ticket: TicketPrint, settings: TicketSettings = TicketSettings
     blocks.append(Line(zh, 1, 2, bold=True))
     if english:
         blocks.append(Line(en))
-    wait = wait_text(ticket.estimated_wait_s)
+    wait = wait_text(ticket.estimated_wait_s, ticket.estimated_wait_range_s)
     if wait is not None:
         blocks.append(Line(wait[0]))
         if english:

@@ -22,6 +22,7 @@ from drivers.printer.paper import render_bytes, render_elements
 from drivers.printer.simulator import PrinterSimulator, PrinterState
 from drivers.printer.status import parse_status
 from drivers.printer.textimage import find_font
+from drivers.printer.ticket import wait_range_of
 from tests.support import wire as made
 
 URL = "https://q.branch.bank/t/7f3a9c"
@@ -246,3 +247,15 @@ def test_status_bytes_are_read_as_the_escpos_manual_says() -> None:
     assert parse_status({1: 0x12, 4: 0x1E}).paper == "near_end"
     assert parse_status({1: 0x1A, 2: 0x32, 4: 0x72}).paper == "out"
     assert parse_status({1: 0x12, 3: 0x1A}).error == "cutter"
+
+
+def test_the_wait_is_printed_as_its_range_when_the_engine_gives_one() -> None:
+    render = TicketPrinter(PrinterConfig()).render
+    printed = texts(render(ticket(estimated_wait_s=600, estimated_wait_range_s=(480, 720))))
+    assert "预计等候约 8–12 分钟" in printed and "Estimated wait: 8–12 min" in printed
+    assert "预计等候 3 分钟以内" in texts(render(ticket(estimated_wait_range_s=(0, 180))))
+    assert "预计等候不到 1 分钟" in texts(render(ticket(estimated_wait_range_s=(0, 60))))
+    engine_ticket = {"estimated_wait_s": 600, "estimated_wait_range_s": [480, 720]}
+    assert wait_range_of(engine_ticket) == (480, 720)
+    assert wait_range_of({"estimated_wait_s": 600}) is None  # an older engine
+    assert wait_range_of({"estimated_wait_range_s": [720, 480]}) is None

@@ -124,11 +124,21 @@ def test_a_closed_service_is_shown_and_refused_not_hidden() -> None:
 
 
 def test_events_update_waiting_and_a_counter_change_reloads_the_services() -> None:
-    queue: wire.QueueSummary = {"A": {"waiting": 9, "estimated_wait_s": 900, "next": []}}
+    queue: wire.QueueSummary = {
+        "A": {
+            "waiting": 9,
+            "estimated_wait_s": 900,
+            "estimated_wait_range_s": [720, 1200],
+            "next": [],
+        }
+    }
     issued = made.ticket_event(5, "issued", made.ticket("A008"), q=queue)
     state, _ = step(choosing(), EngineEvent(issued, NOW))
     a = state.service("A")
     assert a is not None and (a.waiting, a.estimated_wait_s) == (9, 900)
+    assert a.estimated_wait_range_s == (720, 1200)
+    assert texts.waiting_line(a, "zh") == "等候 9 人 · 约 12–20 分钟"
+    assert texts.waiting_line(a, "en") == "9 waiting · 12–20 min"
     changed = made.counter_event(6, made.counter_body(3, "paused"))
     _, effects = step(state, EngineEvent(changed, NOW))
     assert effects == (RefreshServices(),)
