@@ -122,6 +122,7 @@ def test_the_public_ticket_page_shows_only_number_status_position_counter(
         called = http.get(f"/tickets/{ticket['id']}/public").json()
         unknown = http.get("/tickets/not-a-ticket/public")
     allowed = {"number", "service", "status", "ahead", "estimated_wait_s", "counter"}
+    allowed |= {"estimated_wait_range_s"}
     # What the phone page adds: names of the service, counter and branch, the day, the calls.
     allowed |= {"service_name", "service_name_en", "counter_name", "counter_name_en"}
     allowed |= {"call_count", "business_day", "expired", "final", "lapsed", "branch"}
