@@ -111,6 +111,9 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("get", "/devices"): (MANAGERS, None),
     ("get", "/stats/daily"): (MANAGERS, None),
     ("get", "/stats/daily.csv"): (MANAGERS, None),
+    ("get", "/staffing"): (MANAGERS, None),
+    ("post", "/staffing/look"): (MANAGERS, None),
+    ("post", "/staffing/advice/{ident}"): (MANAGERS, {"state": "followed"}),
 }
 #: Outside the role model: the login itself, health, the contract, the metrics (own rule).
 UNGUARDED = {("post", "/auth/login"), ("get", "/healthz"), ("get", "/metrics")}
