@@ -107,17 +107,13 @@ def branch_text(code: str, nats_url: str = "nats://127.0.0.1:1", verify_key: str
 def scenario_counters(text: str) -> str:
     """The scenario's counters the demo branch lacks (the pension day's flexible windows), as
     the branch file's tables: the branch staffs what the scenario plans."""
-    import json
     import tomllib
 
+    from queue_core.sim.live import counter_tables, missing_counters
     from queue_core.sim.scenario import load
 
-    have = {c["number"] for c in tomllib.loads(text)["counters"]}
-    return "".join(
-        f"\n[[counters]]\nnumber = {c.number}\nservices = {json.dumps(list(c.services))}\n"
-        for c in load(SCENARIO).counters
-        if c.number not in have
-    )
+    have = [c["number"] for c in tomllib.loads(text)["counters"]]
+    return counter_tables(missing_counters(load(SCENARIO), have)) + "\n"
 
 
 def advance(player: Any, sim: dict[str, float], until: float) -> None:

@@ -7,8 +7,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from queue_core.client import EngineClient
 from queue_core.report import main as report_main
+from queue_core.sim.cli import main as simulate_main
 from queue_core.sim.live import LivePlayer
 from queue_core.sim.model import customers
 from queue_core.sim.scenario import load
@@ -76,6 +79,29 @@ def test_a_played_morning_shows_in_the_figures_and_survives_a_restart(
     assert page.found["issued"] == str(stats["issued"])
     assert page.found["served"] == str(stats["served"])
     assert "城东支行" in out.read_text(encoding="utf-8")
+
+
+def test_a_scenario_planning_more_counters_than_the_engine_has_is_played_on_the_engines(
+    engine: RunningEngine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pension day plans the flexible windows 9 and 10, the demo branch has counters 1-8: the
+    play says so, with the branch-file tables that would add them, and plays on the eight."""
+    code = simulate_main([
+        "--live", "--scenario", "pension_day", "--engine", engine.url,
+        "--token", KIOSK_TOKEN, "--token", "demo-kiosk-2", "--login", LOBBY[0], "--pin", LOBBY[1],
+        "--speed", "600", "--minutes", "2",
+    ])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "the engine has no counters 9 and 10, which the scenario pension_day plans" in out
+    assert '[[counters]]\n    number = 9\n    services = ["A", "B"]' in out
+    assert "0 errors" in out
+    lobby = EngineClient(engine.url)
+    lobby.login(*LOBBY)
+    assert sorted(c["number"] for c in lobby.counters() if c["state"] == "open") == list(
+        range(1, 9)
+    )
+    assert lobby.request("GET", "/stats/daily")["issued"] > 0
 
 
 def _without_clock(stats: dict[str, Any]) -> dict[str, Any]:
