@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any, Literal, NotRequired, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 from typing_extensions import TypedDict
@@ -22,6 +22,7 @@ from queue_core.config import BranchConfig
 from queue_core.domain import events as ev
 from queue_core.domain.announcements import Announcement
 from queue_core.domain.appointments import Appointment, AppointmentStatus
+from queue_core.domain.business_day import BusinessDay
 from queue_core.domain.care import HelpRequest
 from queue_core.domain.counters import Counter, default_name, default_name_en
 from queue_core.domain.devices import DeviceReport
@@ -29,6 +30,9 @@ from queue_core.domain.hall import Position, ServiceSummary
 from queue_core.domain.staffing import AdviceRecord, Forecast
 from queue_core.domain.tickets import OPEN_STATES, Status, Ticket, lapsed
 from queue_core.domain.wait_range import WaitRange
+
+if TYPE_CHECKING:  # the simulator's plan, not imported by the devices that read the wire
+    from queue_core.sim.plan import DayPlan
 
 Json = dict[str, Any]
 API = "/api/v1"
@@ -313,6 +317,27 @@ class ForecastBody(TypedDict):
     #: The target: at most ``max_over_share`` of customers waiting over ``over_s``.
     max_over_share: float
     over_s: int
+
+
+class PlanHour(TypedDict):
+    start: str
+    end: str
+    #: The counters to staff in this hour.
+    counters: list[int]
+    #: The share of this hour's customers expected to wait over the line with them.
+    over_share: float
+
+
+class PlanBody(TypedDict):
+    """A day's staffing planned before opening from its type's arrival profile."""
+
+    date: str
+    day_type: str
+    #: ``planning`` while the plan is being made (no hours yet: ask again), then ``ready``.
+    state: Literal["planning", "ready"]
+    #: Empty when the branch's services are not all in the day type's profile.
+    hours: list[PlanHour]
+    counter_hours: float
 
 
 class StaffingBody(TypedDict):
@@ -739,6 +764,37 @@ def forecast(f: Forecast, config: BranchConfig) -> ForecastBody:
         "max_over_share": rules.max_over_share,
         "over_s": round(rules.over_min * 60),
     }
+
+
+def plan(day: str, kind: str, found: DayPlan | None, config: BranchConfig) -> PlanBody:
+    """A day plan, its hours at the branch's opening time of that day."""
+    opening = BusinessDay.of(
+        datetime.fromisoformat(f"{day}T12:00").replace(tzinfo=config.zone).timestamp(),
+        config.zone,
+        config.branch.opening,
+        config.branch.closing,
+    ).opening
+    hours: list[PlanHour] = [
+        {
+            "start": _iso(opening + h.start_s, config.zone),
+            "end": _iso(opening + h.end_s, config.zone),
+            "counters": list(h.counters),
+            "over_share": round(h.over_share, 3),
+        }
+        for h in (found.hours if found else ())
+    ]
+    return {
+        "date": day,
+        "day_type": kind,
+        "state": "ready",
+        "hours": hours,
+        "counter_hours": round(found.counter_hours, 1) if found else 0.0,
+    }
+
+
+def planning(day: str, kind: str) -> PlanBody:
+    """A day plan still being made."""
+    return {"date": day, "day_type": kind, "state": "planning", "hours": [], "counter_hours": 0.0}
 
 
 class HallAtCommit(Protocol):

@@ -120,6 +120,13 @@ def staffing(caller: Lobby, branch: BranchDep) -> wire.StaffingBody:
     return branch.staffing.body()
 
 
+@router.get("/staffing/plan", response_model=wire.PlanBody)
+async def staffing_plan(caller: Lobby, branch: BranchDep, date: Date | None = None) -> object:
+    """The staffing planned for a day (today by default) before opening, hour by hour, from
+    its type's arrival profile (pension day, wage day, ordinary day)."""
+    return await branch.staffing.plan(_day(branch, date))
+
+
 @router.post("/staffing/look", response_model=wire.StaffingBody)
 async def staffing_look(caller: Lobby, branch: BranchDep) -> wire.StaffingBody:
     """Look ahead now (after a change to the counters) instead of at the next minute."""

@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
+import sys
 import time
+from asyncio.subprocess import PIPE
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import func, select
 
@@ -36,7 +40,9 @@ from queue_core.domain.events import StaffingAdvised, StaffingAlert
 from queue_core.domain.staffing import AdviceRecord, Change, CounterNow, Forecast, HallNow
 from queue_core.domain.tickets import Status
 from queue_core.sim.advice import advise
-from queue_core.sim.scenario import Scenario, available, load
+from queue_core.sim.plan import DayPlan, plan_day
+from queue_core.sim.scenario import CounterSpec, Scenario, available, load
+from queue_core.sim.selectors import EnginePolicy
 from queue_core.sim.staffing import profile_forecast
 from queue_core.store.models import AdviceRow, ForecastRow, TicketRow
 from queue_core.store.pending import TICKETS
@@ -45,6 +51,7 @@ from queue_core.usecases.reads import Reads
 from queue_core.usecases.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def day_profile(config: BranchConfig, day: str) -> Scenario | None:
@@ -55,6 +62,24 @@ def day_profile(config: BranchConfig, day: str) -> Scenario | None:
     scenario = load(name)
     known = {s.code for s in scenario.services}
     return scenario if all(s.code in known for s in config.services) else None
+
+
+def branch_day(config: BranchConfig, profile: Scenario) -> Scenario:
+    """The day type's profile with the branch's own counters (its services and order of
+    preference; open all day in the static plan, which the plan itself replaces)."""
+    by_number = {c.number: c for c in profile.counters}
+    counters = tuple(
+        replace(
+            by_number[c.number],
+            services=tuple(c.services),
+            prefers_green=c.prefers_green,
+            may_take=tuple(c.may_take),
+        )
+        if c.number in by_number
+        else CounterSpec(c.number, tuple(c.services), ((0.0, profile.day_s),), c.prefers_green)
+        for c in config.counters
+    )
+    return replace(profile, counters=counters)
 
 
 def counters_of(live: LiveView) -> dict[int, CounterNow]:
@@ -248,6 +273,35 @@ class ResolveAdvice:
 
 
 # ------------------------------------------------------------------------ the loop
+#: Day plans an engine keeps (today, tomorrow, a few looked up).
+KEPT_PLANS = 4
+
+
+#: A child interpreter's program: read a pickled call on stdin, write its pickled result.
+_CHILD = (
+    "import pickle, sys; f, a = pickle.load(sys.stdin.buffer); "
+    "pickle.dump(f(*a), sys.stdout.buffer)"
+)
+
+
+async def _in_own_process(work: Callable[..., T], *args: object) -> T:
+    """``work(*args)`` in an interpreter of its own (the engine's GIL and threads stay free),
+    killed if the engine stops first. Only the engine's own functions and data pass here."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _CHILD, stdin=PIPE, stdout=PIPE, stderr=PIPE
+    )
+    try:
+        out, err = await child.communicate(pickle.dumps((work, args)))
+    finally:
+        if child.returncode is None:
+            child.kill()
+            await child.wait()
+    if child.returncode != 0:
+        raise RuntimeError(f"{work.__name__} failed: {err.decode(errors='replace')[-2000:]}")
+    result: T = pickle.loads(out)
+    return result
+
+
 class Advisor:
     """Looks ahead every ``[staffing] every_s`` and keeps the latest forecast for the lobby."""
 
@@ -264,11 +318,13 @@ class Advisor:
         self.rules = config.staffing.rules()
         self.clock = clock
         self._profiles: dict[str, Scenario | None] = {}
+        self._plans: dict[str, tuple[str, DayPlan | None]] = {}
+        self._planning: dict[str, asyncio.Task[None]] = {}
         self._lock = asyncio.Lock()
 
     def _profile(self, day: str) -> Scenario | None:
         if day not in self._profiles:
-            self._profiles = {day: day_profile(self.config, day)}
+            self._profiles[day] = day_profile(self.config, day)
         return self._profiles[day]
 
     def _hall(self) -> tuple[HallNow | None, list[Change]]:
@@ -308,12 +364,50 @@ class Advisor:
         """Look ahead every ``every_s`` (the first time ``every_s`` after the start, once the
         engine's first requests are answered) until cancelled."""
         every = self.config.staffing.every_s
-        while True:
-            await asyncio.sleep(every)
+        try:
+            while True:
+                await asyncio.sleep(every)
+                try:
+                    await self.look()
+                except Exception:  # the store may be briefly down: try again next time
+                    log.warning("staffing look-ahead failed", exc_info=True)
+        finally:
+            self.stop()
+
+    async def plan(self, day: str) -> wire.PlanBody:
+        """The staffing planned for a day before opening, hour by hour: ``state`` ``ready``,
+        or ``planning`` while it is being made (ask again in a few seconds). Made once per day
+        in a process of its own (it simulates the day's type several times over: seconds of
+        CPU), then kept."""
+        if day in self._plans:
+            kind, found = self._plans[day]
+            return wire.plan(day, kind, found, self.config)
+        if day not in self._planning:
+            task = asyncio.create_task(self._make_plan(day))
+            self._planning[day] = task
+            task.add_done_callback(lambda _: self._planning.pop(day, None))
+        return wire.planning(day, staffing.day_type(date.fromisoformat(day)))
+
+    async def _make_plan(self, day: str) -> None:
+        kind = staffing.day_type(date.fromisoformat(day))
+        profile = self._profile(day)
+        found: DayPlan | None = None
+        if profile is not None:
+            scenario = branch_day(self.config, profile)
+            policy = EnginePolicy(self.config.routing.policy_object())
             try:
-                await self.look()
-            except Exception:  # the store may be briefly down: try again next time
-                log.warning("staffing look-ahead failed", exc_info=True)
+                found = await _in_own_process(plan_day, scenario, policy, self.rules)
+            except Exception:  # the next request tries again
+                log.warning("staffing plan for %s failed", day, exc_info=True)
+                return
+        while len(self._plans) >= KEPT_PLANS:
+            del self._plans[next(iter(self._plans))]
+        self._plans[day] = (kind, found)
+
+    def stop(self) -> None:
+        """Stop the plans being made (their processes are killed)."""
+        for task in list(self._planning.values()):
+            task.cancel()
 
     def body(self) -> wire.StaffingBody:
         """The latest forecast and today's advice, newest first."""

@@ -6,8 +6,10 @@ what the hour turned out to be."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websockets.sync.client import connect
@@ -19,6 +21,8 @@ from tests.support.engine import DISPLAY_TOKEN, LOBBY
 #: A look-ahead plays the coming hour several times per candidate: give it time on a busy
 #: machine (it is not what is measured here).
 LOOK_TIMEOUT_S = 120.0
+#: A day plan plays the day several times over: the bound on waiting for one, not a measure.
+PLAN_BOUND_S = 300.0
 
 
 @pytest.fixture
@@ -126,5 +130,56 @@ def test_outside_opening_hours_there_is_nothing_to_look_ahead_to(tmp_path: Path)
     try:
         desk = lobby(running)
         assert desk.request("POST", "/staffing/look") == {"forecast": None, "advice": []}
+    finally:
+        running.stop()
+
+
+def planned(desk: EngineClient, day: str | None = None) -> dict[str, Any]:
+    """The day's plan once made: the engine answers ``planning`` at once while it makes it."""
+    params = {"date": day} if day else None
+    deadline = time.monotonic() + PLAN_BOUND_S
+    while time.monotonic() < deadline:
+        body: dict[str, Any] = desk.request("GET", "/staffing/plan", params=params)
+        if body["state"] == "ready":
+            return body
+        assert (body["state"], body["hours"]) == ("planning", [])
+        time.sleep(0.5)
+    raise AssertionError(f"no plan for {day or 'today'} within {PLAN_BOUND_S} s")
+
+
+def test_the_day_is_planned_before_opening_from_its_type(tmp_path: Path) -> None:
+    """Before opening on the 14th (pension days): the plan staffs every one of the demo
+    branch's eight counters for the morning's surge, hour by hour from 09:00, the care window
+    always among them; it is made once, in the background, and kept."""
+    running = ClockedEngine(tmp_path, Clock(at("2026-12-14 08:00"))).start()
+    try:
+        desk = lobby(running)
+        first = desk.request("GET", "/staffing/plan")
+        assert (first["date"], first["day_type"], first["state"]) == (
+            "2026-12-14", "pension_day", "planning"
+        )  # fmt: skip
+        pension = planned(desk)
+        hours = pension["hours"]
+        assert [h["start"][11:16] for h in hours] == [f"{h:02d}:00" for h in range(9, 17)]
+        assert all(8 in h["counters"] for h in hours)
+        assert hours[0]["counters"] == list(range(1, 9))
+        assert all(0.0 <= h["over_share"] <= 1.0 for h in hours)
+        assert pension["counter_hours"] == sum(len(h["counters"]) for h in hours)
+        assert desk.request("GET", "/staffing/plan", params={"date": "2026-12-14"}) == pension
+    finally:
+        running.stop()
+
+
+@pytest.mark.slow
+def test_a_pension_day_is_planned_with_more_counter_hours_than_an_ordinary_day(
+    tmp_path: Path,
+) -> None:
+    running = ClockedEngine(tmp_path, Clock(at("2026-12-14 08:00"))).start()
+    try:
+        desk = lobby(running)
+        pension = planned(desk)
+        ordinary = planned(desk, "2026-12-09")
+        assert ordinary["day_type"] == "weekday"
+        assert pension["counter_hours"] > ordinary["counter_hours"] > 0
     finally:
         running.stop()

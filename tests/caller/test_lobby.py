@@ -265,6 +265,9 @@ def test_a_ticket_that_did_not_print_is_held_and_the_lobby_reprints_releases_or_
     expect(page.locator('.queue[data-service="A"] li')).to_have_count(1)
 
 
+PLAN_TIMEOUT_MS = 120_000
+
+
 def test_staffing_advice_with_its_figure_and_what_was_done(page: Page, tmp_path: Path) -> None:
     """A crowded pension-day morning: the console shows the alert and the advice with its
     figure, and records that the lobby manager followed it."""
@@ -303,6 +306,14 @@ def test_staffing_advice_with_its_figure_and_what_was_done(page: Page, tmp_path:
         expect(done.locator(".chip")).to_have_text("已照办")
         (record,) = desk.request("GET", "/staffing")["advice"]
         assert (record["state"], record["resolved_by"]) == ("followed", "lobby")
+
+        # The day's plan, made in the background from the pension day's profile on opening
+        # the panel (it plays the day several times over: give it time on a busy machine).
+        page.click("#staffing-plan summary")
+        plan = page.locator("#plan-body li")
+        expect(plan).to_have_count(8, timeout=PLAN_TIMEOUT_MS)
+        expect(plan.first).to_contain_text("09:00–10:00 · 8 个窗口：1 2 3 4 5 6 7 8")
+        expect(page.locator("#plan-body p")).to_contain_text("养老金发放日")
 
         page.click("#lang")
         expect(page.locator("#staffing-panel h2")).to_have_text("Staffing advice")

@@ -112,6 +112,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("get", "/stats/daily"): (MANAGERS, None),
     ("get", "/stats/daily.csv"): (MANAGERS, None),
     ("get", "/staffing"): (MANAGERS, None),
+    ("get", "/staffing/plan"): (MANAGERS, None),
     ("post", "/staffing/look"): (MANAGERS, None),
     ("post", "/staffing/advice/{ident}"): (MANAGERS, {"state": "followed"}),
 }

@@ -28,6 +28,13 @@ export function clock(iso) {
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
 }
 
+// The time of day as the engine wrote it, in the branch's own zone (a plan's hours are the
+// branch's, whatever zone the browser is set to).
+export function branchClock(iso) {
+  const m = /T(\d{2}):(\d{2})/.exec(typeof iso === "string" ? iso : "");
+  return m ? `${m[1]}:${m[2]}` : clock(iso);
+}
+
 export function escapeHtml(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({
     "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",

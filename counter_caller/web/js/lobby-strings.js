@@ -71,6 +71,10 @@ export const STRINGS = {
     "staff.observed": "之后一小时实际：{p} 超 {m} 分钟（{n} 人）", "staff.observing": "之后一小时：统计中",
     "done.staff.followed": "已记录：照建议办理", "done.staff.dismissed": "已记录：不采纳该建议",
     "done.staff.look": "已重新预测",
+    "staff.plan": "今日排班计划", "staff.plan.none": "本行业务与该类日子的客流资料不符，无法排班",
+    "staff.plan.hour": "{from}–{to} · {n} 个窗口：{c} · 预计超 3 分钟 {p}",
+    "staff.plan.head": "{d}（{k}）共 {h} 窗口·小时", "day.pension_day": "养老金发放日", "day.wage_day": "工资日",
+    "day.weekday": "平常日", "staff.plan.making": "正在排班…",
   },
   en: {
     "lobby.title": "Lobby console", "tab.hall": "Hall", "tab.devices": "Devices", "tab.figures": "Today",
@@ -141,5 +145,9 @@ export const STRINGS = {
     "staff.observed": "The hour after: {p} over {m} min ({n} customers)", "staff.observing": "The hour after: counting",
     "done.staff.followed": "Recorded: advice followed", "done.staff.dismissed": "Recorded: advice set aside",
     "done.staff.look": "Forecast made",
+    "staff.plan": "Today's staffing plan", "staff.plan.none": "This branch's services are not in the day type's profile: no plan",
+    "staff.plan.hour": "{from}–{to} · {n} counters: {c} · over 3 min {p}",
+    "staff.plan.head": "{d} ({k}): {h} counter-hours", "day.pension_day": "pension day", "day.wage_day": "wage day",
+    "day.weekday": "ordinary day", "staff.plan.making": "Planning…",
   },
 };

@@ -6,7 +6,7 @@ import { Api, ApiError, explain, login, statusWord } from "./api.js";
 import { barChart } from "./charts.js";
 import { EventStream } from "./events.js";
 import * as fig from "./figures.js";
-import { clock, duration, escapeHtml as esc } from "./format.js";
+import { branchClock, clock, duration, escapeHtml as esc } from "./format.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
 import * as appointments from "./lobby-appointments.js";
@@ -17,6 +17,7 @@ import { STRINGS } from "./lobby-strings.js";
 const KEY = "branchq.lobby";
 const TABS = ["hall", "devices", "appointments", "figures"];
 const LOOK_TIMEOUT_MS = 60000;
+const PLAN_POLL_MS = 2000;
 const $ = (sel) => document.querySelector(sel);
 let api = null;
 let stream = null;
@@ -180,6 +181,23 @@ function renderStaffing() {
       <span class="chip">${esc(a.stateText)}</span> <strong>${esc(a.what)}</strong> <span class="muted">${esc(a.given)}</span>
       <div class="figure">${esc(a.figure)}</div>${a.outcome ? `<div class="muted outcome">${esc(a.outcome)}</div>` : ""}
     </div>`).join("");
+}
+
+// The engine makes a day's plan in the background (seconds of simulation): ask until it is ready.
+async function loadPlan() {
+  const box = $("#plan-body");
+  box.textContent = t("staff.plan.making");
+  let plan = await run(() => api.get("/staffing/plan"));
+  while (plan && plan.state === "planning" && $("#staffing-plan").open) {
+    await new Promise((resolve) => setTimeout(resolve, PLAN_POLL_MS));
+    plan = await run(() => api.get("/staffing/plan"));
+  }
+  if (!plan || plan.state !== "ready") { box.textContent = ""; return; }
+  const pct = (v) => `${Math.round(v * 100)}%`;
+  box.innerHTML = plan.hours.length ? `<p class="muted">${esc(t("staff.plan.head", { d: plan.date, k: t(`day.${plan.day_type}`), h: plan.counter_hours }))}</p>
+    <ol class="plan">${plan.hours.map((h) => `<li data-start="${esc(h.start)}">${esc(t("staff.plan.hour", {
+      from: branchClock(h.start), to: branchClock(h.end), n: h.counters.length, c: h.counters.join(" "), p: pct(h.over_share),
+    }))}</li>`).join("")}</ol>` : `<p class="muted">${esc(t("staff.plan.none"))}</p>`;
 }
 
 function renderHall() {
@@ -446,6 +464,7 @@ function bind() {
   document.addEventListener("change", onChange);
   document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
   $("#fig-refresh").addEventListener("click", loadFigures);
+  $("#staffing-plan").addEventListener("toggle", () => { if ($("#staffing-plan").open && api) loadPlan(); });
   $("#staffing-look").addEventListener("click", async () => {
     const button = $("#staffing-look");
     button.disabled = true;
