@@ -156,7 +156,10 @@ def create_app(
             await writer.start()
         if notifier is not None:
             await notifier.start()
-        advisor = asyncio.create_task(branch.staffing.run()) if config.staffing.enabled else None
+        advisor = None
+        if config.staffing.enabled:  # the writer looks ahead for the branch (serve --workers)
+            leads = lambda: writer is None or writer.elected  # noqa: E731
+            advisor = asyncio.create_task(branch.staffing.run(leads))
         try:
             yield
         finally:

@@ -360,13 +360,16 @@ class Advisor:
             await self.execute(RecordForecast(found))
             return found
 
-    async def run(self) -> None:
+    async def run(self, leading: Callable[[], bool] = lambda: True) -> None:
         """Look ahead every ``every_s`` (the first time ``every_s`` after the start, once the
-        engine's first requests are answered) until cancelled."""
+        engine's first requests are answered) until cancelled; among ``serve --workers``, only
+        while this worker is the elected writer (``leading``), so the branch looks once."""
         every = self.config.staffing.every_s
         try:
             while True:
                 await asyncio.sleep(every)
+                if not leading():
+                    continue
                 try:
                     await self.look()
                 except Exception:  # the store may be briefly down: try again next time
