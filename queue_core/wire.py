@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any, Literal, NotRequired, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, Protocol, cast
 
 from pydantic import TypeAdapter, ValidationError
 from typing_extensions import TypedDict
@@ -27,7 +27,7 @@ from queue_core.domain.care import HelpRequest
 from queue_core.domain.counters import Counter, default_name, default_name_en
 from queue_core.domain.devices import DeviceReport
 from queue_core.domain.hall import Position, ServiceSummary
-from queue_core.domain.staffing import AdviceRecord, Forecast
+from queue_core.domain.staffing import AdviceRecord, Forecast, Outcome
 from queue_core.domain.tickets import OPEN_STATES, Status, Ticket, lapsed
 from queue_core.domain.wait_range import WaitRange
 
@@ -340,10 +340,32 @@ class PlanBody(TypedDict):
     counter_hours: float
 
 
+OutcomeState = Literal["followed", "dismissed", "expired"]
+
+
+class OutcomeBody(TypedDict):
+    """Today's advice that ended one way (followed, dismissed, expired), and how the hours
+    after them turned out, pooled over their customers (``domain.staffing.outcomes``)."""
+
+    state: OutcomeState
+    advice: int
+    #: Of them, those whose hour after is over and counted, and its customers.
+    observed_advice: int
+    customers: int
+    #: The forecast's share over the line as things stood, and with the change; null until
+    #: an hour after is counted.
+    forecast_over_share_before: float | None
+    forecast_over_share_after: float | None
+    #: The share over the line that came about.
+    observed_over_share: float | None
+
+
 class StaffingBody(TypedDict):
     forecast: ForecastBody | None
     #: Today's advice, newest first.
     advice: list[AdviceBody]
+    #: Today's advice by what was done after it: did following it help?
+    outcomes: list[OutcomeBody]
 
 
 class DeviceBody(TypedDict):
@@ -749,6 +771,22 @@ def advice(a: AdviceRecord, config: BranchConfig) -> AdviceBody:
         "resolved_by": a.resolved_by,
         "observed_over_share": None if a.observed_over is None else round(a.observed_over, 3),
         "observed_customers": a.observed_n,
+    }
+
+
+def _share(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def outcome(o: Outcome) -> OutcomeBody:
+    return {
+        "state": cast(OutcomeState, o.state),
+        "advice": o.advice,
+        "observed_advice": o.observed_advice,
+        "customers": o.customers,
+        "forecast_over_share_before": _share(o.forecast_before),
+        "forecast_over_share_after": _share(o.forecast_after),
+        "observed_over_share": _share(o.observed),
     }
 
 

@@ -10,7 +10,7 @@ that fills them plays the hall forward in ``queue_core.sim.lookahead`` and choos
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -256,3 +256,58 @@ def observe(
     known = [w for w in waits if w is not None]
     over = sum(1 for w in known if w > over_s)
     return replace(record, observed_over=over / len(known) if known else 0.0, observed_n=len(known))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the hours after the day's advice turned out to be, for one thing done after it
+    (``followed``, ``dismissed``, ``expired``): the day's figure of whether following helped.
+
+    ``advice`` ended so; ``customers`` arrived in the observed hours after ``observed`` of
+    them. The shares are pooled over those customers: the forecast as things stood
+    (``forecast_before``) and with the change (``forecast_after``), and what came about
+    (``observed``). Followed advice should come out near its ``after``, advice set aside near
+    its ``before``. None until an hour after is observed."""
+
+    state: str
+    advice: int
+    observed_advice: int
+    customers: int
+    forecast_before: float | None
+    forecast_after: float | None
+    observed: float | None
+
+
+#: The order the outcomes are told in.
+OUTCOME_STATES = ("followed", "dismissed", "expired")
+
+
+def _pooled(seen: Sequence[AdviceRecord], share: Callable[[AdviceRecord], float]) -> float | None:
+    """``share`` of each record weighted by the customers of its observed hour."""
+    n = sum(r.observed_n or 0 for r in seen)
+    return sum(share(r) * (r.observed_n or 0) for r in seen) / n if n else None
+
+
+def outcomes(records: Iterable[AdviceRecord]) -> tuple[Outcome, ...]:
+    """The day's advice by what was done after it (open advice is not yet an outcome)."""
+    by_state: dict[str, list[AdviceRecord]] = {state: [] for state in OUTCOME_STATES}
+    for record in records:
+        if record.state in by_state:
+            by_state[record.state].append(record)
+    out = []
+    for state, done in by_state.items():
+        if not done:
+            continue
+        seen = [r for r in done if r.observed_over is not None and r.observed_n]
+        out.append(
+            Outcome(
+                state=state,
+                advice=len(done),
+                observed_advice=len(seen),
+                customers=sum(r.observed_n or 0 for r in seen),
+                forecast_before=_pooled(seen, lambda r: r.before_over),
+                forecast_after=_pooled(seen, lambda r: r.after_over),
+                observed=_pooled(seen, lambda r: r.observed_over or 0.0),
+            )
+        )
+    return tuple(out)

@@ -428,4 +428,5 @@ class Advisor:
         return {
             "forecast": wire.forecast(latest, self.config) if latest is not None else None,
             "advice": [wire.advice(a, self.config) for a in found],
+            "outcomes": [wire.outcome(o) for o in staffing.outcomes(found)],
         }

@@ -63,7 +63,7 @@ def test_a_crowded_hall_gets_an_alert_and_an_advice_with_its_figure_that_is_reco
     for _ in range(6):
         desk.issue("B")
     before = desk.request("GET", "/staffing")
-    assert before == {"forecast": None, "advice": []}
+    assert before == {"forecast": None, "advice": [], "outcomes": []}
 
     found = desk.request("POST", "/staffing/look")
     forecast = found["forecast"]
@@ -99,6 +99,11 @@ def test_a_crowded_hall_gets_an_alert_and_an_advice_with_its_figure_that_is_reco
     later = desk.request("POST", "/staffing/look")
     mine = next(a for a in later["advice"] if a["id"] == advice["id"])
     assert mine["observed_customers"] == 36 and mine["observed_over_share"] > 0.5
+    # The day's outcomes: what the hours after the followed advice came to, against their
+    # forecasts (here the only followed advice whose hour is counted is this one).
+    followed_ = next(o for o in later["outcomes"] if o["state"] == "followed")
+    assert followed_["observed_advice"] >= 1 and followed_["customers"] >= 36
+    assert followed_["observed_over_share"] is not None
 
 
 def test_the_lobby_records_an_advice_it_set_aside(branch: ClockedEngine) -> None:
@@ -129,7 +134,8 @@ def test_outside_opening_hours_there_is_nothing_to_look_ahead_to(tmp_path: Path)
     running = ClockedEngine(tmp_path, Clock(at("2026-12-14 18:30"))).start()
     try:
         desk = lobby(running)
-        assert desk.request("POST", "/staffing/look") == {"forecast": None, "advice": []}
+        nothing = desk.request("POST", "/staffing/look")
+        assert nothing == {"forecast": None, "advice": [], "outcomes": []}
     finally:
         running.stop()
 

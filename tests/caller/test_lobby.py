@@ -304,6 +304,10 @@ def test_staffing_advice_with_its_figure_and_what_was_done(page: Page, tmp_path:
         done = page.locator('#staffing-done .advice[data-state="followed"]')
         expect(done).to_have_count(1)
         expect(done.locator(".chip")).to_have_text("已照办")
+        # The day's outcome of the followed advice: its hour after is still being counted.
+        expect(page.locator('#staffing-outcomes .outcome[data-state="followed"]')).to_have_text(
+            "已照办 1 条：之后一小时统计中"
+        )
         (record,) = desk.request("GET", "/staffing")["advice"]
         assert (record["state"], record["resolved_by"]) == ("followed", "lobby")
 

@@ -17,6 +17,7 @@ from queue_core.domain.staffing import (
     day_type,
     followed,
     observe,
+    outcomes,
     resolve,
     review,
 )
@@ -87,3 +88,28 @@ def test_the_hour_after_an_advice_is_observed_once_every_wait_is_known() -> None
     seen = observe(a, [100.0, 400.0, 200.0, 50.0], hour_later, 180.0)
     assert (seen.observed_over, seen.observed_n) == (0.5, 4)
     assert observe(seen, [1000.0], hour_later + 60, 180.0) is seen
+
+
+def test_the_days_outcomes_pool_the_hours_after_by_what_was_done() -> None:
+    """Followed advice came out near its forecast with the change, advice set aside near its
+    forecast as things stood; an hour not yet counted and open advice weigh nothing."""
+    day = [
+        _record(id=1, state="followed", observed_over=0.30, observed_n=30),
+        _record(id=2, state="followed", before_over=0.26, after_over=0.11, observed_over=0.10,
+                observed_n=10),
+        _record(id=3, state="followed"),  # its hour is not over yet
+        _record(id=4, state="dismissed", observed_over=0.50, observed_n=20),
+        _record(id=5),  # still open
+    ]  # fmt: skip
+    followed_, dismissed = outcomes(day)
+    assert (followed_.state, followed_.advice, followed_.observed_advice) == ("followed", 3, 2)
+    assert followed_.customers == 40
+    assert followed_.forecast_before == pytest.approx((0.46 * 30 + 0.26 * 10) / 40)
+    assert followed_.forecast_after == pytest.approx((0.31 * 30 + 0.11 * 10) / 40)
+    assert followed_.observed == pytest.approx((0.30 * 30 + 0.10 * 10) / 40)
+    assert (dismissed.state, dismissed.customers, dismissed.observed) == ("dismissed", 20, 0.5)
+    waiting = outcomes([_record(state="expired")])
+    assert [(o.state, o.advice, o.customers, o.observed) for o in waiting] == [
+        ("expired", 1, 0, None)
+    ]
+    assert outcomes([_record()]) == ()

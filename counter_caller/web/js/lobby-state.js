@@ -103,7 +103,7 @@ export function setDevices(state, list) {
 export function setStaffing(state, body) {
   const advice = {};
   for (const a of (body && body.advice) || []) advice[a.id] = a;
-  return { ...state, forecast: (body && body.forecast) || null, advice };
+  return { ...state, forecast: (body && body.forecast) || null, advice, outcomes: (body && body.outcomes) || [] };
 }
 
 function ticketSeen(state, ticket) {
@@ -310,5 +310,16 @@ export function staffing(state, t, counterName, clockOf, dur) {
       givenAt: Date.parse(a.given_at) || 0,
     };
   }).sort((x, y) => y.givenAt - x.givenAt || y.id - x.id);
-  return { forecast, open: rows.filter((r) => r.open), done: rows.filter((r) => !r.open) };
+  // Whether following helped: the hours after the day's advice by what was done (the engine's figures).
+  const outcomes = (state.outcomes || []).map((o) => {
+    const s = t(`staff.${o.state}`);
+    const text = o.observed_over_share === null || o.observed_over_share === undefined
+      ? t("staff.outcome.counting", { s, k: o.advice })
+      : t("staff.outcome", {
+        s, k: o.advice, m: minutes, a: pctOf(o.forecast_over_share_before), b: pctOf(o.forecast_over_share_after),
+        p: pctOf(o.observed_over_share), n: o.customers, j: o.observed_advice,
+      });
+    return { state: o.state, text };
+  });
+  return { forecast, open: rows.filter((r) => r.open), done: rows.filter((r) => !r.open), outcomes };
 }

@@ -176,6 +176,8 @@ function renderStaffing() {
       <div class="ops"><button type="button" class="primary" data-op="advice" data-state="followed" data-id="${esc(a.id)}">${esc(t("staff.followed"))}</button>
       <button type="button" data-op="advice" data-state="dismissed" data-id="${esc(a.id)}">${esc(t("staff.dismissed"))}</button></div>
     </div>`).join("") : (model.forecast ? `<p class="muted">${esc(t("staff.nothing"))}</p>` : "");
+  $("#staffing-outcomes").innerHTML = model.outcomes.map((o) => `
+    <p class="outcome" data-state="${esc(o.state)}">${esc(o.text)}</p>`).join("");
   $("#staffing-done").innerHTML = model.done.map((a) => `
     <div class="advice done" data-advice="${esc(a.id)}" data-state="${esc(a.state)}">
       <span class="chip">${esc(a.stateText)}</span> <strong>${esc(a.what)}</strong> <span class="muted">${esc(a.given)}</span>
@@ -357,7 +359,7 @@ async function onClick(e) {
   } else if (op === "advice") {
     const advice = await run(() => api.post(`/staffing/advice/${el.dataset.id}`, { state: el.dataset.state }),
       t(`done.staff.${el.dataset.state}`));
-    if (advice) { state = lobby.applyEvent(state, { type: "staffing.advice", data: { advice } }); render(); }
+    if (advice) { state = lobby.applyEvent(state, { type: "staffing.advice", data: { advice } }); scheduleStaffing(); render(); }
   } else if (op === "end-announcement") {
     await run(() => api.del(`/announcements/${el.dataset.id}`), t("done.ann.end"));
   }
@@ -411,6 +413,17 @@ function relogin() {
   say(t("msg.relogin"), "error");
 }
 
+// An advice changed: fetch the day's outcomes again (at most once a second).
+let staffingTimer = null;
+function scheduleStaffing() {
+  if (staffingTimer) return;
+  staffingTimer = setTimeout(async () => {
+    staffingTimer = null;
+    const body = await run(() => api.get("/staffing"));
+    if (body) { state = lobby.setStaffing(state, body); render(); }
+  }, 1000);
+}
+
 async function refreshAll() {
   state = lobby.setCounters(state, await api.get("/counters"));
   await loadSkipped();
@@ -447,6 +460,7 @@ async function begin(saved) {
       state = lobby.applyEvent(state, event);
       appointments.onEvent(event, tab === "appointments");
       if (state.queueDirty) scheduleQueue();
+      if (event.type === "staffing.advice") scheduleStaffing();
       render();
     },
     onState: (up) => { setLink(up); if (up) refreshAll().then(render).catch(() => {}); },
