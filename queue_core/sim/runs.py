@@ -7,6 +7,7 @@ cheap to send back), never the days themselves. ``run_batches`` spreads batches 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from queue_core.sim.metrics import (
     ranges,
 )
 from queue_core.sim.model import simulate_day
+from queue_core.sim.plan import plan_day
 from queue_core.sim.scenario import Scenario, load
 from queue_core.sim.selectors import branch_policy, by_name
 from queue_core.sim.staffing import advised_day
@@ -123,14 +125,29 @@ class StaffingDay:
     alerts: int = 0
 
 
+#: The seed of a day plan's own simulated days (``plan_day``), apart from the evaluated ones.
+PLAN_SEED = 10_001
+
+
+@functools.cache
+def planned(name: str) -> Scenario:
+    """The scenario staffed by the engine's day plan, made before opening from the scenario
+    itself (its arrival profile, the branch's target) on simulated days of its own."""
+    scenario = scenario_variant(name)
+    plan = plan_day(scenario, by_name(DEFAULT_RULE), staffing_rules(), seed=PLAN_SEED)
+    return replace(scenario, counters=plan.staffing(scenario))
+
+
 def staffing_days(batch: Batch) -> list[StaffingDay]:
-    """Each day of a batch: ``rule`` is ``static`` or ``advised`` (the branch's rules)."""
+    """Each day of a batch: ``rule`` is ``static`` (the scenario's own staffing), ``planned``
+    (the engine's day plan) or ``advised`` (the advice followed; the branch's rules)."""
     scenario, policy = scenario_variant(batch.scenario), branch_policy()
     rules = staffing_rules()
     out = []
     for seed in batch.seeds:
-        if batch.rule == "static":
-            day = simulate_day(scenario, by_name(DEFAULT_RULE), seed)
+        if batch.rule in ("static", "planned"):
+            staffed = scenario if batch.rule == "static" else planned(batch.scenario)
+            day = simulate_day(staffed, by_name(DEFAULT_RULE), seed)
             out.append(StaffingDay(day_figures(day, policy)))
             continue
         day, follower = advised_day(scenario, by_name(DEFAULT_RULE), seed, rules)

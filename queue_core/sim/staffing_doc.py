@@ -7,7 +7,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from queue_core.sim.metrics import CLASSES, DayFigures
+from queue_core.sim.plan import PLAN_DAYS
 from queue_core.sim.runs import (
+    PLAN_SEED,
     StaffingDay,
     batches,
     run_batches,
@@ -49,6 +51,13 @@ still inside after closing time.
 `pension_day@weekday` is the pension day staffed like a weekday (no flexible windows,
 counter 4 non-cash first): what happens when the plan is forgotten, and how much the advice
 makes good of it.
+
+The **day plan** is what the lobby console shows before opening (`GET /staffing/plan`,
+`queue_core/sim/plan.py`): hour by hour, from the day type's arrival profile alone, the fewest
+counters that keep the hour's customers within the target, judged on {plan_days} simulated
+days of its own (seeds from {plan_seed}, none of the evaluated ones); the care window stays
+open all day. Under each scenario it is played, unchanged, on the same days as the static
+plan.
 """
 
 
@@ -113,6 +122,35 @@ def scenario_tables(static: Sequence[StaffingDay], advised: Sequence[StaffingDay
     return lines
 
 
+def plan_table(static: Sequence[StaffingDay], planned: Sequence[StaffingDay]) -> list[str]:
+    """The engine's day plan against the scenario's static plan, on the same days."""
+    lines = [
+        "| figure | static plan | day plan | plan − static |",
+        "|---|---|---|---|",
+    ]
+    figures = (
+        ("waits > 3 min", "over_share", True),
+        ("mean wait (s)", "mean_s", False),
+        ("p90 wait (s)", "p90_s", False),
+        ("longest wait (s)", "max_s", False),
+    )
+    for label, name, share in figures:
+        get = _getter("all", name)
+        lines.append(
+            f"| {label} | {_fig(static, get, share)} | {_fig(planned, get, share)} "
+            f"| {_diff(planned, static, get, share)} |"
+        )
+
+    def hours(f: DayFigures) -> float:
+        return f.counter_hours
+
+    lines.append(
+        f"| counter-hours | {_fig(static, hours)} | {_fig(planned, hours)} | "
+        f"{_diff(planned, static, hours)} |"
+    )
+    return lines
+
+
 def example(day: StaffingDay, tz: ZoneInfo) -> list[str]:
     """One day's advice as the lobby console showed it."""
     lines = []
@@ -131,6 +169,7 @@ def document(days: int, seed: int, scenarios: Sequence[str], jobs: int) -> str:
             days=days, seed=seed, last=seed + days - 1, reps=rules.replications,
             target=f"{100 * rules.max_over_share:.0f}%", over=f"{rules.over_s / 60:g}",
             every=f"{EVERY_S / 60:g}", reaction=f"{rules.reaction_s / 60:g}",
+            plan_days=PLAN_DAYS, plan_seed=PLAN_SEED,
         )
     ]  # fmt: skip
     names = [*scenarios, UNPLANNED] if "pension_day" in scenarios else list(scenarios)
@@ -138,8 +177,11 @@ def document(days: int, seed: int, scenarios: Sequence[str], jobs: int) -> str:
         scenario = scenario_variant(name)
         static = run_batches(staffing_days, batches(name, "static", days, seed), jobs)
         advised = run_batches(staffing_days, batches(name, "advised", days, seed), jobs)
+        planned = run_batches(staffing_days, batches(name, "planned", days, seed), jobs)
         lines.append(f"## {scenario.title} (`{name}`)\n")
         lines.extend(scenario_tables(static, advised))
+        lines += ["", "The day plan made before opening, against the static plan:", ""]
+        lines.extend(plan_table(static, planned))
         if name in ("pension_day", UNPLANNED) and advised:
             lines += ["", f"The advice on day {seed} (seed {seed}):", ""]
             lines.extend(example(advised[0], ZoneInfo(scenario.timezone)))
