@@ -91,6 +91,12 @@ class RangeCalibration:
             self.ratios.popleft()
         self._bounds = None
 
+    def copy(self) -> RangeCalibration:
+        """A calibration of its own with the same recent ratios (to read away from a lock)."""
+        return RangeCalibration(
+            self.window, deque(self.ratios), self.low_level, self.high_level, self._bounds
+        )
+
     def bounds(self) -> tuple[float, float]:
         """(q_low, q_high): the window's quantiles, shrunk towards the defaults."""
         if self._bounds is None:

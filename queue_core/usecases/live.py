@@ -236,6 +236,7 @@ class LiveView:
             self.policy,
             self.times.copy(),
             self.arrivals.copy(),
+            self.ranges.copy(),
         )
 
     def position(self, t: Ticket, now: float) -> Position | None:
@@ -280,9 +281,11 @@ class HallCopy:
     policy: Policy
     times: ServiceTimes
     arrivals: Arrivals
+    ranges: RangeCalibration
 
     def positions(self, services: Iterable[str], now: float) -> dict[str, Position]:
-        """Every waiting ticket's position in the given services (one pass per service)."""
+        """Every waiting ticket's position in the given services (one pass per service), with
+        the range of its wait."""
         places: dict[str, Position] = {}
         for service in sorted(services):
             places.update(
@@ -296,4 +299,7 @@ class HallCopy:
                     self.arrivals,
                 )
             )
-        return places
+        return {
+            ident: replace(p, wait_range=self.ranges.range_for(p.estimated_wait_s))
+            for ident, p in places.items()
+        }
