@@ -126,6 +126,7 @@ def test_the_public_ticket_page_shows_only_number_status_position_counter(
     # What the phone page adds: names of the service, counter and branch, the day, the calls.
     allowed |= {"service_name", "service_name_en", "counter_name", "counter_name_en"}
     allowed |= {"call_count", "business_day", "expired", "final", "lapsed", "branch"}
+    allowed |= {"held"}  # its paper did not print: the page says to have it reprinted
     for page in (waiting, called):
         assert set(page) <= allowed
         assert not {"id", "tier", "teller", "card_hash", "green_channel", "holder"} & set(page)
