@@ -535,6 +535,9 @@ class BranchBody(TypedDict):
     printer: dict[str, Any]
     signs: dict[str, Any]
     rating: dict[str, Any]
+    #: Whether customers bring a code to check in with: ``remote`` (tickets taken from a
+    #: phone), ``appointments`` (a service takes them); the kiosk then offers its keypad.
+    check_in: dict[str, bool]
 
 
 class ErrorDetail(TypedDict):

@@ -96,6 +96,8 @@ Kiosk = Annotated[Principal, Depends(_role("kiosk"))]
 HallWatcher = Annotated[Principal, Depends(_role("lobby", "display"))]
 #: Who shows the door's check-in code: a kiosk, the hall display, the lobby manager.
 DoorShower = Annotated[Principal, Depends(_role("kiosk", "display", "lobby"))]
+#: Who checks in a customer's code: the kiosk (the customer types it) and the lobby manager.
+CodeCheckIn = Annotated[Principal, Depends(_role("kiosk", "lobby"))]
 #: A device (kiosk, display, signs agent, rating tablet).
 Device = Annotated[Principal, Depends(_device)]
 

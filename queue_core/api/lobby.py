@@ -62,6 +62,10 @@ def branch_info(caller: Caller, config: ConfigDep) -> wire.BranchBody:
         "printer": config.printer,
         "signs": config.signs,
         "rating": config.rating,
+        "check_in": {
+            "remote": config.remote.enabled,
+            "appointments": any(config.takes_appointments(s.code) for s in config.services),
+        },
     }
 
 

@@ -14,19 +14,21 @@ from typing import Annotated
 
 import qrcode
 import qrcode.constants
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from qrcode.image.svg import SvgPathImage
 from starlette.concurrency import run_in_threadpool
 
 from queue_core import wire
-from queue_core.api.deps import BranchDep, DoorShower, Lobby
+from queue_core.api.deps import BranchDep, CodeCheckIn, DoorShower, Lobby
 from queue_core.api.errors import ERRORS
 from queue_core.api.schemas import CheckInBody, TakeBody, TicketCodeBody
+from queue_core.domain import remote
 from queue_core.domain.appointments import Appointment
-from queue_core.domain.errors import DomainError, NotFound, TooMany
+from queue_core.domain.errors import DomainError, InvalidInput, NotFound, TooMany
 from queue_core.events.watch import TicketWatch, TooManyWatchers, Watcher
 from queue_core.usecases import appointments as booking
+from queue_core.usecases import codes
 from queue_core.usecases import remote as uc
 
 router = APIRouter(tags=["phone"], responses=ERRORS)
@@ -188,6 +190,22 @@ def door_qr(found: Annotated[wire.DoorBody, Depends(_door)]) -> Response:
     )
 
 
+@router.get(
+    "/phone/code.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+def code_qr(code: Annotated[str, Query(pattern=r"^[0-9]{8}$")]) -> Response:
+    """A check-in code as a QR code (SVG) for the phone page to show: a kiosk's scanner, which
+    types like a keyboard, reads ``BQ`` and the digits (``remote.SCAN_PREFIX``). It draws any
+    8 digits and knows nothing of tickets, so it tells nobody anything."""
+    return Response(
+        qr_svg(remote.SCAN_PREFIX + code),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 def qr_svg(text: str) -> bytes:
     """A QR code of ``text`` as SVG (medium error correction: a screen seen at an angle)."""
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
@@ -203,12 +221,17 @@ def on_the_way(caller: Lobby, branch: BranchDep) -> list[wire.TicketBody]:
 
 
 @router.post("/phone/check-in-code", response_model=wire.TicketBody)
-async def check_in_code(body: TicketCodeBody, caller: Lobby, branch: BranchDep) -> object:
-    """The lobby checks in a remote ticket or an appointment by the code the customer's phone
-    shows (or the one the lobby handed them at booking); answers the ticket in the queue."""
-    try:
-        (ticket_id,) = (await branch.execute(uc.CheckIn(ticket_code=body.code))).value
-    except NotFound:
-        checked = await branch.execute(booking.CheckInAppointments(code=body.code))
-        ticket_id = checked.value.tickets[0].id
-    return await run_in_threadpool(branch.reads.ticket, ticket_id)
+async def check_in_code(
+    body: TicketCodeBody,
+    caller: CodeCheckIn,
+    branch: BranchDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> object:
+    """Check in a remote ticket or an appointment by its code: typed by the lobby manager, or
+    by the customer at the kiosk (which then prints the ticket). Answers the ticket in the
+    queue; a code that names nothing waiting says why (``usecases.codes``). A kiosk's retry
+    with the same ``Idempotency-Key`` gets the same ticket."""
+    if idempotency_key is not None and not idempotency_key.strip():
+        raise InvalidInput("Idempotency-Key is empty", "invalid_idempotency_key")
+    command = codes.CheckInByCode(body.code, caller.name, idempotency_key)
+    return (await branch.execute(command)).body

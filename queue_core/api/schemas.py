@@ -130,7 +130,7 @@ class CheckInBody(BaseModel):
 
 
 class TicketCodeBody(BaseModel):
-    #: The code on the customer's phone, typed in by the lobby.
+    #: The code on the customer's phone (or given at booking), typed at the lobby or the kiosk.
     code: str = Field(min_length=1, max_length=16)
 
 

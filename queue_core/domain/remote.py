@@ -117,3 +117,23 @@ def _door(key: bytes, window: int) -> str:
 def is_check_in_code(text: str) -> bool:
     """What a ticket's or an appointment's code looks like (what the kiosk accepts as one)."""
     return len(text) == CODE_DIGITS and text.isdigit()
+
+
+#: What the QR code of a check-in code says before its digits (``BQ12345678``): a scanner
+#: that types like a keyboard types it too, which tells the code from a card number.
+SCAN_PREFIX = "BQ"
+
+
+def typed_code(text: str) -> str | None:
+    """The check-in code in what was typed or scanned (spaces and dashes dropped, the scan's
+    ``BQ`` prefix taken off), or None when it is not one."""
+    code = text.strip().replace(" ", "").replace("-", "")
+    if code[: len(SCAN_PREFIX)].upper() == SCAN_PREFIX:
+        code = code[len(SCAN_PREFIX) :].lstrip(":")
+    return code if is_check_in_code(code) else None
+
+
+def scanned_code(text: str) -> str | None:
+    """The check-in code a scanner typed (it starts with ``BQ``), or None: digits alone are
+    a card reader's."""
+    return typed_code(text) if text.strip()[: len(SCAN_PREFIX)].upper() == SCAN_PREFIX else None

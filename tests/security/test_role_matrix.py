@@ -54,8 +54,10 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     # The check-in code of the moment is shown at the branch, never read from a phone.
     ("get", "/phone/door"): ({"kiosk", "display", "lobby", "admin"}, None),
     ("get", "/phone/door.svg"): ({"kiosk", "display", "lobby", "admin"}, None),
+    ("get", "/phone/code.svg"): (PUBLIC, None),
     ("get", "/phone/remote"): (MANAGERS, None),
-    ("post", "/phone/check-in-code"): (MANAGERS, {"code": "00000000"}),
+    # The customer types their code at the kiosk; the lobby types it for them.
+    ("post", "/phone/check-in-code"): ({"kiosk", "lobby", "admin"}, {"code": "00000000"}),
     ("get", "/phone/appointments/slots"): (PUBLIC, None),
     ("post", "/phone/appointments"): (PUBLIC, {"service": "A", "browser": "0" * 32, **_WINDOW}),
     ("get", "/appointments/{appointment_id}/public"): (PUBLIC, None),
