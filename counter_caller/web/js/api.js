@@ -148,6 +148,10 @@ const FIXED = {
     cannot_check_in_no_show: "这个预约已过时段未到，请为客户代取普通号",
     cannot_cancel_arrived: "客户已签到，不能取消预约（可在大厅取消票号）",
     invalid_check_in_code: "签到码是 8 位数字",
+    check_in_code_unknown: "没有待签到的手机取号或预约用这个签到码：请核对 8 位数字",
+    check_in_code_used: "这个签到码已签到过，号码已在排队",
+    check_in_expired: "这个手机取号已过有效时间：请为客户代取新号",
+    check_in_cancelled: "这个号码已退回或取消：请为客户代取新号",
   },
   en: {
     engine_unavailable: "Cannot reach the queue server; please try again shortly",
@@ -193,6 +197,10 @@ const FIXED = {
     cannot_check_in_no_show: "The window passed without the customer: issue a normal ticket",
     cannot_cancel_arrived: "The customer has checked in: cancel the ticket in the hall instead",
     invalid_check_in_code: "A check-in code is 8 digits",
+    check_in_code_unknown: "No phone ticket or appointment waits with that code: check its 8 digits",
+    check_in_code_used: "That code was checked in already: its number is in the queue",
+    check_in_expired: "That phone ticket was not checked in in time: issue the customer a new one",
+    check_in_cancelled: "That number was given back or cancelled: issue the customer a new one",
   },
 };
 

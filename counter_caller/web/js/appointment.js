@@ -2,7 +2,7 @@
 // with at the kiosk, and, once checked in, the way to the ticket's live page. The state is
 // read again each minute while the page is in view (an appointment changes a few times a day).
 
-import { Api } from "./api.js";
+import { API, Api } from "./api.js";
 import * as held from "./held.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
@@ -43,6 +43,10 @@ function render() {
   $("#advice").textContent = view.advice ? t(view.advice[0], view.advice[1]) : "";
   $("#checkin").hidden = !view.code;
   $("#code").textContent = view.code.replace(/(\d{4})(?=\d)/g, "$1 ");
+  // The same code as a QR code, for a kiosk with a scanner (it types "BQ" and the digits).
+  const qr = view.code ? `${API}/phone/code.svg?code=${encodeURIComponent(view.code)}` : "";
+  if ($("#code-qr").getAttribute("src") !== qr) $("#code-qr").setAttribute("src", qr);
+  $("#code-qr").hidden = !qr;
   $("#ticket").hidden = !view.ticket;
   if (view.ticket) $("#ticket").href = view.ticket;
   $("#cancel").hidden = !appt || appt.status !== "booked";

@@ -43,6 +43,10 @@ function render() {
   say($("#note"), view.final ? null : view.note);
   $("#checkin").hidden = !view.code;
   $("#code").textContent = view.code.replace(/(\d{4})(?=\d)/g, "$1 ");
+  // The same code as a QR code, for a kiosk with a scanner (it types "BQ" and the digits).
+  const qr = view.code ? `${API}/phone/code.svg?code=${encodeURIComponent(view.code)}` : "";
+  if ($("#code-qr").getAttribute("src") !== qr) $("#code-qr").setAttribute("src", qr);
+  $("#code-qr").hidden = !qr;
   say($("#queue"), view.queue);
   renderNotify();
   const cancel = $("#cancel");
