@@ -41,6 +41,7 @@ from kiosk.layout import hit
 from kiosk.model import (
     AskForHelp,
     BranchLoaded,
+    CheckInCode,
     CheckPin,
     Effect,
     EngineEvent,
@@ -170,6 +171,8 @@ class Kiosk:
         match effect:
             case IssueTicket():
                 self.spawn(self._issue(effect))
+            case CheckInCode():
+                self.spawn(self._check_in(effect))
             case PrintTicket(ticket=ticket, reprint=reprint):
                 self.spawn(self._print(ticket, reprint))
             case ReportPrint():
@@ -206,7 +209,16 @@ class Kiosk:
             body["care"] = True
         if effect.card is not None:
             body["card"] = effect.card
-        headers = {"Idempotency-Key": effect.key}
+        await self._post_for_ticket("/tickets", body, effect.key)
+
+    async def _check_in(self, effect: CheckInCode) -> None:
+        """A customer's check-in code: the engine answers the ticket it put in the queue."""
+        await self._post_for_ticket("/phone/check-in-code", {"code": effect.code}, effect.key)
+
+    async def _post_for_ticket(self, path: str, body: dict[str, Any], key: str) -> None:
+        """POST for a ticket, retried with the same Idempotency-Key while unanswered; the
+        answer (``Issued``) or the refusal (``IssueFailed``) goes to the state."""
+        headers = {"Idempotency-Key": key}
         deadline = time.monotonic() + ISSUE_DEADLINE_S
         status, code = 0, "engine_unavailable"
         for delay in ISSUE_RETRY_DELAYS:
@@ -214,16 +226,16 @@ class Kiosk:
             if time.monotonic() > deadline:
                 break
             try:
-                ticket = await self.client.request("POST", "/tickets", body, headers=headers)
+                ticket = await self.client.request("POST", path, body, headers=headers)
             except EngineError as exc:
                 status, code = exc.status, exc.code
                 if exc.status == 0 or exc.status >= 500:
-                    log.warning("issue %s not answered (%s); retrying", effect.key, exc)
+                    log.warning("%s %s not answered (%s); retrying", path, key, exc)
                     continue
                 break
-            self.dispatch(Issued(effect.key, ticket, self.clock()))
+            self.dispatch(Issued(key, ticket, self.clock()))
             return
-        self.dispatch(IssueFailed(effect.key, status, code, self.clock()))
+        self.dispatch(IssueFailed(key, status, code, self.clock()))
 
     async def _refresh_services(self) -> None:
         try:

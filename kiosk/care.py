@@ -20,7 +20,9 @@ from drivers.voice.reading import number_en, number_zh, ticket_en, ticket_zh
 from kiosk.model import (
     NONE,
     CarePolicy,
+    CheckingIn,
     Choose,
+    CodeEntry,
     Effect,
     Issuing,
     KioskState,
@@ -113,6 +115,12 @@ def guidance(state: KioskState) -> str:
         return _choose_words(care_services(state), en)
     if isinstance(screen, Issuing):
         return "Getting your ticket, please wait." if en else "正在为您取号，请稍候。"
+    if isinstance(screen, CodeEntry):
+        return ("Type the eight digits of the code on your phone with the number keys, then "
+                "press OK, bottom right." if en else
+                "请用屏幕上的数字键输入手机上的八位签到码，再按右下角的确定。")  # fmt: skip
+    if isinstance(screen, CheckingIn):
+        return "Checking you in, please wait." if en else "正在为您签到，请稍候。"
     if isinstance(screen, Showing):
         words = _ticket_words(screen.ticket, screen.printing, en)
         if state.priority:

@@ -229,4 +229,4 @@ def _notice(painter: Painter, state: KioskState, screen: Notice) -> None:
         "notice_detail",
     )
     back = next(b.rect for b in buttons(state, *painter.surface.get_size()) if b.target == "back")
-    button(painter, back, texts.word("back", state.lang), "back", 84)
+    button(painter, back, texts.back_word(screen.kind, state.lang), "back", 84)

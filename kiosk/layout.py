@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from kiosk.care import care_services
 from kiosk.model import (
     Attract,
+    CheckingIn,
     Choose,
+    CodeEntry,
     Issuing,
     KioskState,
     Notice,
@@ -102,10 +104,32 @@ def card_strip(frame: Frame) -> Rect:
     return (x, y, w, frame.px(120))
 
 
-def service_area(frame: Frame, card_held: bool) -> Rect:
+def code_strip(frame: Frame) -> Rect:
+    """The services screen's button to the check-in code's keypad, along the body's foot."""
+    x, y, w, h = frame.body
+    bh = frame.px(140)
+    return (x + frame.px(48), y + h - bh - frame.px(12), w - 2 * frame.px(48), bh)
+
+
+def service_area(frame: Frame, card_held: bool, check_in: bool = False) -> Rect:
     x, y, w, h = frame.body
     strip = card_strip(frame)[3] if card_held else 0
-    return (x + frame.px(24), y + strip, w - 2 * frame.px(24), h - strip)
+    foot = frame.px(164) if check_in else 0
+    return (x + frame.px(24), y + strip, w - 2 * frame.px(24), h - strip - foot)
+
+
+def code_back(frame: Frame) -> Rect:
+    """The keypad screen's way back, at the footer's left end."""
+    x, y, w, h = frame.banner
+    return (x, y, min(w, max(frame.px(360), w // 3)), h)
+
+
+def code_pad(frame: Frame) -> list[Rect]:
+    """The check-in code's keypad (``PIN_KEYS``), below the prompt and the digits typed."""
+    x, y, w, h = frame.body
+    side = min(w, h - frame.px(420))
+    pad = (x + (w - side * 4 // 5) // 2, y + frame.px(400), side * 4 // 5, h - frame.px(420))
+    return grid(pad, len(PIN_KEYS), 3, frame.px(18))
 
 
 def service_columns(frame: Frame, count: int) -> int:
@@ -206,7 +230,7 @@ def buttons(state: KioskState, width: int, height: int) -> list[Button]:
     if isinstance(screen, Attract):
         switch = "care:off" if state.care else "care:on"
         return [Button(switch, care_switch(frame, screen)), Button("wake", (0, 0, width, height))]
-    if state.care and not isinstance(screen, PinEntry | Settings):
+    if state.care and not isinstance(screen, PinEntry | Settings | CodeEntry | CheckingIn):
         return care_buttons(state, frame)
     out = [Button("lang", frame.lang_button)]
     if isinstance(screen, Choose):
@@ -215,9 +239,15 @@ def buttons(state: KioskState, width: int, height: int) -> list[Button]:
             x, y, w, h = card_strip(frame)
             bw = frame.px(240)
             out.append(Button("card:cancel", (x + w - bw - frame.px(24), y + 10, bw, h - 20)))
-        cells = grid(service_area(frame, state.card is not None), len(state.services),
-                     service_columns(frame, len(state.services)), frame.px(24))  # fmt: skip
+        if state.check_in:
+            out.append(Button("check-in", code_strip(frame)))
+        area = service_area(frame, state.card is not None, state.check_in)
+        cells = grid(area, len(state.services), service_columns(frame, len(state.services)),
+                     frame.px(24))  # fmt: skip
         out += [Button(f"service:{s.code}", r) for s, r in zip(state.services, cells, strict=True)]
+    elif isinstance(screen, CodeEntry):
+        out += [Button(f"code:{k}", r) for k, r in zip(PIN_KEYS, code_pad(frame), strict=True)]
+        out.append(Button("back", code_back(frame)))
     elif isinstance(screen, Showing):
         out.append(Button("done", lower_button(frame)))
     elif isinstance(screen, Notice):

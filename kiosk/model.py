@@ -27,6 +27,13 @@ NoticeKind = Literal[
     "locked",
     "help_sent",
     "help_failed",
+    # a check-in code typed or scanned (``CheckInCode``) that names nothing to check in:
+    "code_unknown",  # mistyped, or not this branch's
+    "code_used",  # checked in already: the number is in the queue
+    "code_expired",  # a phone's ticket not checked in within its validity
+    "code_cancelled",  # given back, withdrawn, or the appointment cancelled
+    "code_early",  # before the appointment's window
+    "code_missed",  # after it
 ]
 # unprinted: the kiosk has no printer, the number on screen is the ticket (it waits as usual)
 PrintState = Literal["printing", "printed", "failed", "unprinted"]
@@ -134,6 +141,21 @@ class Issuing:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeEntry:
+    """The keypad for the check-in code of a ticket taken on a phone or an appointment."""
+
+    digits: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckingIn:
+    """A code sent to the engine; taps wait for the answer, as while issuing."""
+
+    code: str = field(repr=False)
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Showing:
     """The issued number, large, while and after it prints."""
 
@@ -163,12 +185,15 @@ class Settings:
     field: str | None = None  # the text field that takes typed keys
 
 
-Screen = Attract | Choose | Issuing | Showing | Notice | PinEntry | Settings
+Screen = (
+    Attract | Choose | Issuing | CodeEntry | CheckingIn | Showing | Notice | PinEntry | Settings
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Unsettled:
-    """A press the engine never answered: its key is reused for the same choice."""
+    """A press the engine never answered: its key is reused for the same choice (a service,
+    or ``check-in:CODE`` for a code)."""
 
     service: str
     card: str | None = field(repr=False)
@@ -206,6 +231,9 @@ class KioskState:
     #: Why the engine will not take tickets from this kiosk's token: "" (it will), "invalid"
     #: (unknown token) or the role the token has instead of kiosk ("display"…).
     token_problem: str = ""
+    #: Whether customers bring a code to check in with (the branch takes tickets from
+    #: phones, or appointments): the services screen then offers the code's keypad.
+    check_in: bool = False
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -326,6 +354,15 @@ class IssueTicket:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckInCode:
+    """Effect: check in the ticket or appointment of ``code``; answered as an issue is
+    (``Issued`` or ``IssueFailed`` with ``key``)."""
+
+    code: str = field(repr=False)
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class PrintTicket:
     ticket: Json
     reprint: bool = False  # the lobby manager asked for it again (``ticket.reprint``)
@@ -361,8 +398,8 @@ class SaveSettings:
 
 
 Effect = (
-    IssueTicket | PrintTicket | ReportPrint | RefreshServices | CheckPin | SaveSettings | Speak
-    | AskForHelp
+    IssueTicket | CheckInCode | PrintTicket | ReportPrint | RefreshServices | CheckPin
+    | SaveSettings | Speak | AskForHelp
 )  # fmt: skip
 Result = tuple[KioskState, tuple[Effect, ...]]
 NONE: tuple[Effect, ...] = ()

@@ -19,6 +19,7 @@ from kiosk.model import (
     BranchLoaded,
     HelpAsked,
     Issued,
+    IssueFailed,
     Key,
     KioskState,
     LocalSettings,
@@ -46,6 +47,7 @@ BRANCH: dict[str, Any] = {
         {"code": "V", "name": "贵宾业务", "name_en": "VIP banking"},
     ],
     "kiosk": {"idle_reset_s": 30},
+    "check_in": {"remote": True, "appointments": True},
 }  # fmt: skip
 SERVICES = [
     {"code": "A", "name": "个人现金业务", "name_en": "Personal cash", "waiting": 7,
@@ -102,6 +104,12 @@ def screens() -> Iterator[tuple[str, KioskState]]:
     offline = run(choose, LinkChanged(False, NOW + 3))
     yield "offline", offline
     yield "offline-notice", run(offline, Tap("service:A", NOW + 5))
+    code = run(choose, Tap("check-in", NOW + 3), *(Tap(f"code:{d}", NOW + 4 + i)
+                                                   for i, d in enumerate("402133")))  # fmt: skip
+    yield "check-in", code
+    typed = run(code, Tap("code:7", NOW + 11), Tap("code:7", NOW + 12), Tap("code:ok", NOW + 13))
+    yield "check-in-used", run(typed, IssueFailed(f"preview-{typed.presses}", 409,
+                                                  "check_in_code_used", NOW + 13.2))  # fmt: skip
     pin = run(choose, Key("operator", NOW + 3), Key("1", NOW + 4), Key("2", NOW + 4.1))
     yield "pin", pin
     yield "settings", run(pin, Key("enter", NOW + 5), PinChecked(True, NOW + 5.2))

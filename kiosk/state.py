@@ -26,7 +26,10 @@ from kiosk.model import (
     Attract,
     BranchLoaded,
     CarePolicy,
+    CheckInCode,
+    CheckingIn,
     Choose,
+    CodeEntry,
     Effect,
     EngineEvent,
     HelpAsked,
@@ -64,7 +67,21 @@ from kiosk.model import (
     go,
 )
 from queue_core import wire
+from queue_core.domain import remote
 from queue_core.domain.cards import CARD_DIGITS, is_card_number
+
+#: What the kiosk tells the customer for each refusal of a check-in code.
+CODE_NOTICES: dict[str, NoticeKind] = {
+    "check_in_code_unknown": "code_unknown",
+    "invalid_check_in_code": "code_unknown",
+    "check_in_code_used": "code_used",
+    "check_in_expired": "code_expired",
+    "check_in_cancelled": "code_cancelled",
+    "cannot_check_in_cancelled": "code_cancelled",
+    "too_early": "code_early",
+    "appointment_missed": "code_missed",
+    "cannot_check_in_no_show": "code_missed",
+}
 
 
 def step(state: KioskState, message: Message) -> Result:
@@ -128,10 +145,16 @@ def tap(state: KioskState, message: Tap) -> Result:
         return replace(state, last_touch=now), (AskForHelp(),)
     if isinstance(screen, Attract):
         return go(state, Choose(), now), NONE
-    if isinstance(screen, Issuing):
+    if isinstance(screen, Issuing | CheckingIn):
         return state, NONE  # one press is one ticket: taps wait for the answer
+    if isinstance(screen, CodeEntry):
+        return code_tap(state, screen, target, now)
+    if target == "back" and isinstance(screen, Notice) and screen.kind == "code_unknown":
+        return go(state, CodeEntry(), now), NONE  # mistyped: type it again
     if target in ("done", "back") and isinstance(screen, Showing | Notice):
         return go(state, Choose(), now), NONE
+    if target == "check-in" and isinstance(screen, Choose) and state.check_in:
+        return go(state, CodeEntry(), now), NONE
     if target == "card:cancel":
         return replace(state, card=None), NONE
     if target.startswith("service:") and isinstance(screen, Choose):
@@ -164,9 +187,41 @@ def press(state: KioskState, code: str, now: float) -> Result:
     return go(state, Issuing(code, key), now), (IssueTicket(code, card, key, care),)
 
 
+# The check-in code of a ticket taken on a phone or of an appointment
+def code_tap(state: KioskState, screen: CodeEntry, target: str, now: float) -> Result:
+    """The code's keypad: digits, delete, OK (once all the digits are in), back."""
+    state = replace(state, last_touch=now)
+    if target == "back":
+        return go(state, Choose(), now), NONE
+    key = target.removeprefix("code:")
+    if key.isdigit() and len(key) == 1:
+        digits = (screen.digits + key)[: remote.CODE_DIGITS]
+        return replace(state, screen=CodeEntry(digits)), NONE
+    if key == "del":
+        return replace(state, screen=CodeEntry(screen.digits[:-1])), NONE
+    if key == "ok" and remote.is_check_in_code(screen.digits):
+        return check_in(state, screen.digits, now)
+    return state, NONE
+
+
+def check_in(state: KioskState, code: str, now: float) -> Result:
+    """Send a code to the engine; the answer is the ticket, printed as a walk-in's."""
+    if state.token_problem:
+        return go(state, Notice("token", now + state.timing.notice_s), now), NONE
+    if not state.connected:
+        return go(state, Notice("offline", now + state.timing.notice_s), now), NONE
+    old, label = state.unsettled, f"check-in:{code}"
+    if old and old.service == label and now - old.at < state.timing.unsettled_s:
+        key = old.key
+    else:
+        key = f"{state.session}-{state.presses + 1}"
+    state = replace(state, presses=state.presses + 1, card=None)
+    return go(state, CheckingIn(code, key), now), (CheckInCode(code, key),)
+
+
 def issued(state: KioskState, message: Issued) -> Result:
     screen = state.screen
-    if not isinstance(screen, Issuing) or screen.key != message.key:
+    if not isinstance(screen, Issuing | CheckingIn) or screen.key != message.key:
         return state, NONE  # an answer to a press the screen no longer waits for
     until = message.now + (state.timing.care_ticket_s if state.care else state.timing.ticket_s)
     state = replace(state, card=None, unsettled=None)
@@ -178,9 +233,18 @@ def issued(state: KioskState, message: Issued) -> Result:
 
 def issue_failed(state: KioskState, message: IssueFailed) -> KioskState:
     screen = state.screen
-    if not isinstance(screen, Issuing) or screen.key != message.key:
+    if not isinstance(screen, Issuing | CheckingIn) or screen.key != message.key:
         return state
     now, until = message.now, message.now + state.timing.notice_s
+    if isinstance(screen, CheckingIn):
+        if message.status == 0 or message.status >= 500:
+            unsettled = Unsettled(f"check-in:{screen.code}", None, message.key, now)
+            return go(replace(state, unsettled=unsettled), Notice("offline", until), now)
+        if message.status == 429:
+            return go(state, Notice("busy", until), now)
+        kind = CODE_NOTICES.get(message.code, "refused")
+        # Long enough to read twice in large type, and to find the lobby manager.
+        return go(state, Notice(kind, now + state.timing.ticket_failed_s), now)
     if message.status == 0 or message.status >= 500:
         # Maybe committed, maybe not: the same choice again reuses the key.
         unsettled = Unsettled(screen.service, state.card, message.key, now)
@@ -218,21 +282,37 @@ def printed(state: KioskState, message: Printed | PrintFailed) -> Result:
     return replace(state, screen=failed), effects
 
 
-# The card reader (a keyboard that types digits and Enter) and the operator's key
+# The card reader and the code scanner (keyboards that type and press Enter), the operator's key
 def key(state: KioskState, message: Key) -> Result:
+    """A key: a card reader types digits then Enter, a scanner ``BQ`` and a check-in code then
+    Enter; on the code's keypad a keyboard's digits, Backspace and Escape work too."""
     if isinstance(state.screen, PinEntry | Settings) or message.key == "operator":
         return operator.key(state, message)
-    now, k = message.now, message.key
-    if len(k) == 1 and k.isdigit():
-        typed = state.typed if now - state.typed_at <= state.timing.card_key_gap_s else ""
-        return replace(state, typed=(typed + k)[-max(CARD_DIGITS) :], typed_at=now), NONE
+    now, k, screen = message.now, message.key, state.screen
+    fresh = now - state.typed_at <= state.timing.card_key_gap_s
+    if len(k) == 1 and k.isprintable():
+        typed = ((state.typed if fresh else "") + k)[-max(CARD_DIGITS) :]
+        state = replace(state, typed=typed, typed_at=now)
+        if isinstance(screen, CodeEntry) and k.isdigit():
+            return code_tap(state, screen, f"code:{k}", now)
+        return state, NONE
+    if isinstance(screen, CodeEntry) and k in ("backspace", "escape"):
+        return code_tap(replace(state, typed=""), screen, "code:del" if k == "backspace"
+                        else "back", now)  # fmt: skip
     if k != "enter":
         return replace(state, typed=""), NONE
-    card, fresh = state.typed, now - state.typed_at <= state.timing.card_key_gap_s
+    typed = state.typed
     state = replace(state, typed="")
-    if not fresh or not is_card_number(card) or isinstance(state.screen, Issuing):
+    if isinstance(screen, Issuing | CheckingIn):
         return state, NONE
-    state = replace(state, card=card, card_at=now, last_touch=now)
+    scanned = remote.scanned_code(typed) if fresh else None
+    if scanned is not None:
+        return check_in(replace(state, last_touch=now), scanned, now)
+    if isinstance(screen, CodeEntry):
+        return code_tap(state, screen, "code:ok", now)
+    if not fresh or not is_card_number(typed):
+        return state, NONE
+    state = replace(state, card=typed, card_at=now, last_touch=now)
     return go(state, Choose(), now), NONE
 
 
@@ -267,6 +347,8 @@ def on_branch(state: KioskState, branch: Json, now: float) -> KioskState:
         if "code" in s
     )
     state = with_kiosk_section(state, branch.get("kiosk") or {})
+    check_in = branch.get("check_in") or {}
+    state = replace(state, check_in=bool(check_in.get("remote") or check_in.get("appointments")))
     policy = CarePolicy.from_branch(branch)
     care = policy.on_by_default(now) if isinstance(state.screen, Attract) else state.care
     return replace(
@@ -333,7 +415,7 @@ def tick(state: KioskState, now: float) -> KioskState:
         state = replace(state, card=None)
     idle_s = state.timing.care_idle_reset_s if state.care else state.timing.idle_reset_s
     idle = now - max(state.last_touch, state.screen_since) >= idle_s
-    if idle and isinstance(state.screen, Choose | Settings | PinEntry):
+    if idle and isinstance(state.screen, Choose | CodeEntry | Settings | PinEntry):
         state = go(state, Attract(), now)
         state = replace(state, lang=state.local.language, card=None)
     if isinstance(state.screen, Attract):  # the next customer starts in the day's mode

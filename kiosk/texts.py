@@ -54,7 +54,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "pin_wrong": ("密码错误", "Wrong PIN"),
     "settings": ("取号机设置", "Kiosk settings"),
     "save": ("保存", "Save"),
-}
+    "check_in": ("签到 · 手机取号或预约的客户请点这里",
+                 "Check in · took a number on your phone or booked? Tap here"),
+    "code_prompt": ("请输入手机上的 8 位签到码", "Enter the 8-digit code on your phone"),
+    "code_hint": ("签到码在您手机的取号或预约页面上；有扫描口的，也可扫手机上的签到码二维码",
+                  "It is on your phone's ticket or booking page; or scan its QR code"),
+    "checking_in": ("正在签到，请稍候…", "Checking you in…"),
+    "retype": ("重新输入", "Type it again"),
+    "ok": ("确定", "OK"),
+}  # fmt: skip
 
 NOTICES: dict[NoticeKind, tuple[tuple[str, str], tuple[str, str]]] = {
     "offline": (
@@ -99,6 +107,34 @@ NOTICES: dict[NoticeKind, tuple[tuple[str, str], tuple[str, str]]] = {
         ("未能通知大堂经理", "The lobby manager could not be called"),
         ("请向大厅里的工作人员招手示意", "Please wave to a member of staff in the hall"),
     ),
+    "code_unknown": (
+        ("签到码不正确", "This code is not right"),
+        ("请核对手机上的 8 位签到码后重新输入；仍不行请找大堂经理",
+         "Check the 8 digits on your phone and type them again, or ask the lobby manager"),
+    ),
+    "code_used": (
+        ("此签到码已经签到过", "This code has been checked in already"),
+        ("您的号码已在排队，请留意叫号；号票遗失请找大堂经理补打",
+         "Your number is in the queue: listen for it. Lost the ticket? Ask the lobby manager"),
+    ),
+    "code_expired": (
+        ("手机取号已过期", "Your phone's number has expired"),
+        ("未在有效时间内签到：请在本机重新取号，或找大堂经理",
+         "It was not checked in in time: take a new ticket here, or ask the lobby manager"),
+    ),
+    "code_cancelled": (
+        ("此号码或预约已取消", "This number or booking was cancelled"),
+        ("请在本机重新取号，或找大堂经理", "Take a new ticket here, or ask the lobby manager"),
+    ),
+    "code_early": (
+        ("还没到您的预约时段", "Too early for your booking"),
+        ("请临近预约时段再来签到；急需办理请直接取号，或找大堂经理",
+         "Check in nearer your booked time, or take a ticket now or ask the lobby manager"),
+    ),
+    "code_missed": (
+        ("您的预约时段已过", "Your booked time has passed"),
+        ("请在本机直接取号，或找大堂经理", "Please take a ticket here, or ask the lobby manager"),
+    ),
 }  # fmt: skip
 
 SETTING_LABELS: dict[str, tuple[str, str]] = {
@@ -128,6 +164,11 @@ def token_line(problem: str, lang: Lang) -> str:
         return word("token_invalid", lang)
     role = pick(ROLE_NAMES.get(problem, (problem, problem)), lang)
     return word("token_role", lang).format(role=role)
+
+
+def back_word(kind: NoticeKind, lang: Lang) -> str:
+    """The notice's one button: back, or for a mistyped code, to type it again."""
+    return word("retype" if kind == "code_unknown" else "back", lang)
 
 
 def word(key: str, lang: Lang) -> str:

@@ -23,12 +23,15 @@ from kiosk.layout import (
     buttons,
     card_strip,
     care_switch,
+    code_back,
     inset,
     lower_button,
 )  # fmt: skip
 from kiosk.model import (
     Attract,
+    CheckingIn,
     Choose,
+    CodeEntry,
     Issuing,
     KioskState,
     Lang,
@@ -95,7 +98,7 @@ class Painter:
     def draw(self, state: KioskState) -> None:
         self.placed = {}
         screen = state.screen
-        if state.care and not isinstance(screen, PinEntry | Settings):
+        if state.care and not isinstance(screen, PinEntry | Settings | CodeEntry | CheckingIn):
             care_view.draw(self, state)
             return
         self.surface.fill(BACKGROUND)
@@ -108,6 +111,11 @@ class Painter:
         elif isinstance(screen, Issuing):
             self.put(texts.word("issuing", state.lang), self.frame.px(80), TEXT,
                      self.frame.body, tag="issuing")  # fmt: skip
+        elif isinstance(screen, CheckingIn):
+            self.put(texts.word("checking_in", state.lang), self.frame.px(80), TEXT,
+                     self.frame.body, tag="checking_in")  # fmt: skip
+        elif isinstance(screen, CodeEntry):
+            self._code_entry(state, screen)
         elif isinstance(screen, Showing):
             self._showing(state, screen)
         elif isinstance(screen, Notice):
@@ -134,7 +142,9 @@ class Painter:
         f = self.frame
         if not isinstance(state.screen, PinEntry | Settings):
             self._button(f.lang_button, texts.word("lang", state.lang), "lang")
-        if state.token_problem and not isinstance(state.screen, PinEntry | Settings):
+        if isinstance(state.screen, CodeEntry):
+            self._button(code_back(f), texts.word("back", state.lang), "back")
+        elif state.token_problem and not isinstance(state.screen, PinEntry | Settings):
             self.box(f.banner, OFFLINE)
             self.put(texts.token_line(state.token_problem, state.lang), f.px(44), TEXT,
                      inset(f.banner, f.px(12)), tag="token")  # fmt: skip
@@ -180,7 +190,11 @@ class Painter:
             self.put(texts.word("card_read", state.lang), f.px(52), GOLD,
                      (x + f.px(30), y, w - f.px(320), h), align="left", tag="card")  # fmt: skip
         for button in buttons(state, *self.surface.get_size()):
-            if button.target == "card:cancel":
+            if button.target == "check-in":
+                self.box(button.rect, HEADER, GOLD)
+                self.put(texts.word("check_in", state.lang), f.px(52), GOLD,
+                         inset(button.rect, f.px(16)), tag="check-in")  # fmt: skip
+            elif button.target == "card:cancel":
                 self._button(button.rect, texts.word("cancel", state.lang), "card:cancel", 44)
             elif button.target.startswith("service:"):
                 service = state.service(button.target.removeprefix("service:"))
@@ -269,8 +283,39 @@ class Painter:
         self.put(texts.pick(title, state.lang), f.px(96), color,
                  (x + f.px(40), y + h // 8, w - f.px(80), h // 4), tag="notice")  # fmt: skip
         box = (x + f.px(40), y + h * 3 // 8, w - f.px(80), h // 5)
-        self.put(texts.pick(detail, state.lang), f.px(52), TEXT, box, tag="notice_detail")
-        self._button(lower_button(f), texts.word("back", state.lang), "back")
+        if screen.kind.startswith("code_"):  # what to do next, wrapped in large type
+            box = (x + f.px(40), y + h * 3 // 8, w - f.px(80), h * 3 // 8)
+            care_view.put_lines(self, texts.pick(detail, state.lang), f.px(68), TEXT, box,
+                                "notice_detail")  # fmt: skip
+        else:
+            self.put(texts.pick(detail, state.lang), f.px(52), TEXT, box, tag="notice_detail")
+        self._button(lower_button(f), texts.back_word(screen.kind, state.lang), "back")
+
+    def _code_entry(self, state: KioskState, screen: CodeEntry) -> None:
+        """The check-in code's keypad: the prompt, the digits so far in two groups of four,
+        where to find the code, and the keys."""
+        f = self.frame
+        x, y, w, _ = f.body
+        side = (x + f.px(40), w - f.px(80))
+        self.put(texts.word("code_prompt", state.lang), f.px(72), TEXT,
+                 (side[0], y + f.px(10), side[1], f.px(110)), tag="code_prompt")  # fmt: skip
+        typed = screen.digits.ljust(8, "_")
+        shown = f"{typed[:4]} {typed[4:]}"
+        self.put(shown, f.px(150), NUMBER, (x, y + f.px(120), w, f.px(170)), tag="code")
+        care_view.put_lines(self, texts.word("code_hint", state.lang), f.px(44), DIM,
+                            (side[0], y + f.px(290), side[1], f.px(110)), "code_hint")  # fmt: skip
+        complete = len(screen.digits) == 8
+        for button in buttons(state, *self.surface.get_size()):
+            key = button.target.removeprefix("code:")
+            if not button.target.startswith("code:"):
+                continue
+            if key == "ok":
+                label, fill = texts.word("ok", state.lang), BUTTON if complete else CLOSED
+                self.box(button.rect, fill, BUTTON_EDGE if complete else None)
+                self.put(label, f.px(64), TEXT if complete else CLOSED_TEXT,
+                         inset(button.rect, f.px(12)), tag=button.target)  # fmt: skip
+            else:
+                self._button(button.rect, "←" if key == "del" else key, button.target, 80)
 
     def _pin(self, state: KioskState, screen: PinEntry) -> None:
         f = self.frame

@@ -108,9 +108,9 @@ async def taken() -> None:
 
 
 async def swipe(card: str) -> None:
-    """The card reader: digits then Enter, as key presses."""
+    """The card reader (or the code scanner): its characters then Enter, as key presses."""
     for ch in card:
-        key = pygame.key.key_code(ch)
+        key = pygame.key.key_code(ch.lower())
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, unicode=ch, mod=0))
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, unicode="\r", mod=0))
     await taken()
