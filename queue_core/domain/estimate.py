@@ -23,14 +23,18 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from functools import partial
 from itertools import chain
 
 from queue_core.domain.routing import (
     CounterView,
     Order,
     Policy,
+    PolicyKind,
+    aging_parts,
+    arrival_key,
     can_call,
     counter_order,
     group_key,
@@ -41,6 +45,8 @@ from queue_core.domain.tickets import Status, Ticket
 _EXACT_LIMIT = 400
 #: A customer at the counter is never expected to finish sooner than this share of a mean.
 _MIN_REMAINING_SHARE = 0.15
+#: How often (in calls) a forecast asks again whether a ticket it waits for is out of reach.
+_LET_GO_EVERY = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,18 +253,47 @@ def _arrivals_of(cls: ArrivalClass, now: float, gap: float, until: float) -> Ite
 
 def _stand_in(cls: ArrivalClass, at: float, k: int) -> Ticket:
     service, tier, rank, green = cls
-    return Ticket(
-        id=f"~{service}{tier}{int(green)}{k}",
-        number="~",
-        service=service,
-        tier=tier,
-        tier_rank=rank,
-        green_channel=green,
-        status=Status.WAITING,
-        issued_at=at,
-        queued_at=at,
-        business_day="",
-    )
+    return StandIn(f"~{service}{tier}{int(green)}{k}", service, tier, rank, green, at)
+
+
+_set = object.__setattr__
+
+
+class StandIn(Ticket):
+    """An expected customer in a forecast: a waiting ticket of its class issued (and queued)
+    at ``at``, numbered ``~``, every other field at its default.
+
+    A forecast makes hundreds of them (most calls of a long play are of customers still to
+    come), and a ``Ticket`` sets each of its thirty-odd fields one by one: a stand-in sets
+    the seven that differ and reads the rest from the class, the very values a ``Ticket``
+    built with those seven would hold (``tests/domain/test_estimate.py`` checks it)."""
+
+    __slots__ = ()
+
+    def __init__(
+        self, ident: str, service: str, tier: str, rank: int, green: bool, at: float
+    ) -> None:
+        _set(self, "id", ident)
+        _set(self, "service", service)
+        _set(self, "tier", tier)
+        _set(self, "tier_rank", rank)
+        _set(self, "green_channel", green)
+        _set(self, "issued_at", at)
+        _set(self, "queued_at", at)
+
+
+def _defaults() -> dict[str, object]:
+    """The fields a stand-in does not set, as ``Ticket`` defaults them (``status``,
+    ``number``, ``business_day``: what every stand-in holds)."""
+    out: dict[str, object] = {"number": "~", "status": Status.WAITING, "business_day": ""}
+    for f in fields(Ticket):
+        if f.name not in out and f.default is not MISSING:
+            out[f.name] = f.default
+    return out
+
+
+for _name, _value in _defaults().items():
+    setattr(StandIn, _name, _value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,12 +349,13 @@ class GroupHeads:
             self.add(ticket)
 
     @staticmethod
-    def _key(ticket: Ticket) -> object:
-        # A ticket at the front is ordered by its own rule: it forms a group of its own.
+    def key(ticket: Ticket) -> object:
+        """The ticket's group here: its routing group, or a group of its own at the front
+        (a ticket at the front is ordered by its own rule)."""
         return (group_key(ticket), ticket.id if ticket.front_at is not None else None)
 
     def add(self, ticket: Ticket) -> None:
-        self.groups.setdefault(self._key(ticket), deque()).append(ticket)
+        self.groups.setdefault(self.key(ticket), deque()).append(ticket)
 
     def expect(self, streams: Iterable[Iterator[Ticket]]) -> None:
         """Customers expected to arrive, one time-ordered stream per class (``Arrivals``)."""
@@ -327,7 +363,7 @@ class GroupHeads:
         for stream in streams:
             first = next(stream, None)
             if first is not None:
-                by_group.setdefault(self._key(first), []).append(chain([first], stream))
+                by_group.setdefault(self.key(first), []).append(chain([first], stream))
         for key, parts in by_group.items():
             merged = parts[0] if len(parts) == 1 else heapq.merge(*parts, key=_issued_at)
             self.tails[key] = _Peekable(merged)
@@ -371,6 +407,44 @@ class GroupHeads:
                 best, best_key = (key, ticket), rank
         return best
 
+    def aging_entries(
+        self, policy: Policy, counter: CounterView, keys: Iterable[object]
+    ) -> list[tuple[object, tuple[int, float], float]]:
+        """Per group of ``keys``: (its key, front rank, head start) under the aging policy at
+        ``counter`` (``routing.aging_parts``: the same for every ticket of a group)."""
+        out = []
+        for key in keys:
+            group = self.groups[key]
+            first = group[0] if group else self.tails[key].first()
+            out.append((key, *aging_parts(policy, counter, first)))
+        return out
+
+    def first_aging(
+        self, at: float, entries: Iterable[tuple[object, tuple[int, float], float]], rate: float
+    ) -> tuple[object, Ticket] | None:
+        """``first_head`` under the aging policy, from the groups' ``aging_entries``: each
+        head's key is built as ``routing.counter_order``'s (the same floats), the arrival
+        compared only between equal claims."""
+        groups, tails = self.groups, self.tails
+        best: tuple[object, Ticket] | None = None
+        best_rank: tuple[tuple[int, float], float] = ((0, 0.0), 0.0)
+        for key, front, head_start in entries:
+            group = groups[key]
+            if group:
+                ticket = group[0]
+            elif (tail := tails.get(key)) and tail.first().issued_at <= at:
+                ticket = tail.first()
+            else:
+                continue
+            rank = (front, -(head_start + rate * max(0.0, at - ticket.queued_at) / 60.0))
+            if (
+                best is None
+                or rank < best_rank
+                or (rank == best_rank and arrival_key(ticket) < arrival_key(best[1]))
+            ):
+                best, best_rank = (key, ticket), rank
+        return best
+
     def callable_by(self, counter: CounterView) -> list[object]:
         """The groups ``counter`` may call (a group's tickets share service and target)."""
         out = []
@@ -387,7 +461,7 @@ class GroupHeads:
 
     def remove_head(self, ticket: Ticket, key: object | None = None) -> None:
         """Take a group's head away (it was called); ``key``: its group's, when known."""
-        key = self._key(ticket) if key is None else key
+        key = self.key(ticket) if key is None else key
         group = self.groups[key]
         if group and group[0] is ticket:
             group.popleft()
@@ -397,47 +471,100 @@ class GroupHeads:
         tail.pop()
 
 
-def _play(
-    waiting: Sequence[Ticket],
-    counters: Sequence[OpenCounter],
-    now: float,
-    policy: Policy,
-    times: ServiceTimes,
-    arrivals: Arrivals | None,
-    horizon_s: float,
-) -> Iterator[tuple[float, Ticket, CounterView]]:
-    """The calls the open ``counters`` are expected to make, in order: (when, whom, where).
+class _Play:
+    """The calls the open ``counters`` are expected to make, in order (``calls``).
 
     A counter comes free after its current customer's expected remaining time, calls whom the
     routing ``policy`` gives it, and is busy for that ticket's expected visit
     (``ServiceTimes.expected_visit``). Customers expected to arrive (``arrivals``) join the
     queue at their time and may be called first. The play ends at ``horizon_s``.
     """
-    heads = GroupHeads(t for t in waiting if t.status is Status.WAITING)
-    if arrivals is not None:
-        heads.expect(arrivals.streams(now, horizon_s))
-    free = [(now + remaining(c.load(), now, times), c.view.number) for c in counters]
-    views = {c.view.number: c.view for c in counters}
-    # What each counter may call never changes during the play: found once, not per call.
-    groups = {n: heads.callable_by(view) for n, view in views.items()}
-    # Each counter's routing order, its time-free parts worked out once per ticket.
-    orders = {n: counter_order(policy, view) for n, view in views.items()}
-    visit = _VisitTimes(times)
-    heapq.heapify(free)
-    while free:
-        at, number = heapq.heappop(free)
-        if at > now + horizon_s:
-            return
-        # choose_next over the heads this counter may call (all waiting, all callable)
-        first = heads.first_head(at, groups[number], orders[number])
-        if first is None:
-            if (later := heads.next_arrival(at)) is not None:
-                heapq.heappush(free, (later, number))
-            continue
-        key, chosen = first
-        heads.remove_head(chosen, key)
-        yield at, chosen, views[number]
-        heapq.heappush(free, (at + visit[chosen.service], number))
+
+    def __init__(
+        self,
+        waiting: Sequence[Ticket],
+        counters: Sequence[OpenCounter],
+        now: float,
+        policy: Policy,
+        times: ServiceTimes,
+        arrivals: Arrivals | None,
+        horizon_s: float,
+    ) -> None:
+        self.heads = heads = GroupHeads(t for t in waiting if t.status is Status.WAITING)
+        if arrivals is not None:
+            heads.expect(arrivals.streams(now, horizon_s))
+        self.end = now + horizon_s
+        #: When each counter next chooses (each counter is in it once, between calls too).
+        self.free = [(now + remaining(c.load(), now, times), c.view.number) for c in counters]
+        heapq.heapify(self.free)
+        self.views = views = {c.view.number: c.view for c in counters}
+        # What each counter may call never changes during the play: found once, not per call.
+        self.groups = {n: heads.callable_by(view) for n, view in views.items()}
+        self.visit = _VisitTimes(times)
+        self.policy = policy
+
+    def _choosers(self) -> dict[int, Callable[[float], tuple[object, Ticket] | None]]:
+        """Per counter: its routing choice among the group heads at a moment."""
+        heads, policy = self.heads, self.policy
+        out: dict[int, Callable[[float], tuple[object, Ticket] | None]] = {}
+        for n, view in self.views.items():
+            if policy.kind is PolicyKind.AGING:
+                # The time-free parts of each group's key, once per group (not per ticket).
+                entries = heads.aging_entries(policy, view, self.groups[n])
+                out[n] = partial(heads.first_aging, entries=entries, rate=policy.aging_rate)
+            else:
+                out[n] = partial(
+                    heads.first_head, keys=self.groups[n], order=counter_order(policy, view)
+                )
+        return out
+
+    def calls(self) -> Iterator[tuple[float, Ticket, CounterView]]:
+        """The calls in order: (when, whom, where)."""
+        heads, free, views, visit, end = self.heads, self.free, self.views, self.visit, self.end
+        choose = self._choosers()
+        while free:
+            at, number = heapq.heappop(free)
+            if at > end:
+                return
+            # choose_next over the heads this counter may call (all waiting, all callable)
+            first = choose[number](at)
+            if first is None:
+                if (later := heads.next_arrival(at)) is not None:
+                    heapq.heappush(free, (later, number))
+                continue
+            key, chosen = first
+            heads.remove_head(chosen, key)
+            # (pushed before the call is told, so that between calls ``free`` is whole)
+            heapq.heappush(free, (at + visit[chosen.service], number))
+            yield at, chosen, views[number]
+
+    def out_of_reach(self, ticket: Ticket) -> Callable[[], bool]:
+        """A test of whether the play surely ends before it calls ``ticket`` (waiting in it
+        now), true from then on: asked between calls, as often as wanted.
+
+        Its group is first come, first served: the tickets before it in its group are called
+        first, each by a counter that may call the group and keeps that counter for the
+        group's visit; with ``k`` such counters one of them makes at least ``p // k + 1`` of
+        those ``p + 1`` calls, so none comes before the soonest of them is free plus
+        ``p // k`` visits. Past the horizon (by a second, far more than any rounding), the
+        play would never call it."""
+        key = GroupHeads.key(ticket)
+        group = self.heads.groups.get(key)
+        if not group or all(t is not ticket for t in group):
+            return lambda: False
+        # Nobody behind it in its group is called before it: how many there are stays put.
+        behind = len(group) - 1 - next(i for i, t in enumerate(group) if t is ticket)
+        serving = {n for n, keys in self.groups.items() if key in keys}
+        visit, end, free = self.visit[ticket.service], self.end + 1.0, self.free
+
+        def beyond() -> bool:
+            soonest = [at for at, n in free if n in serving]
+            if not soonest:
+                return True
+            ahead = len(group) - 1 - behind
+            return min(soonest) + (ahead // len(soonest)) * visit > end
+
+        return beyond
 
 
 def forecast_calls(
@@ -499,13 +626,27 @@ def forecast_positions(
     found: dict[str, Forecast] = {}
     if not wanted:
         return found
-    for at, chosen, view in _play(waiting, counters, now, policy, times, arrivals, horizon_s):
+    play = _Play(waiting, counters, now, policy, times, arrivals, horizon_s)
+    # A target the play would never reach is let go as soon as that is sure, so that the play
+    # stops with the last one it does call, not at the horizon (the answer is the same).
+    chasing = {t.id: play.out_of_reach(t) for t in waiting if t.id in wanted}
+
+    def let_go() -> None:
+        for ident in [i for i, beyond in chasing.items() if beyond()]:
+            del chasing[ident]
+            wanted.discard(ident)
+
+    let_go()
+    for n, (at, chosen, view) in enumerate(play.calls(), 1):
         if chosen.id in wanted:
             ahead = sum(1 for when, v in calls if when < at and can_call(v, chosen))
             found[chosen.id] = Forecast(at - now, ahead)
             wanted.discard(chosen.id)
-            if not wanted:
-                break
+            del chasing[chosen.id]
+        elif n % _LET_GO_EVERY == 0:
+            let_go()
+        if not wanted:
+            break
         if chosen.id in present:
             calls.append((at, view))
     return found

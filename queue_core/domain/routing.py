@@ -202,27 +202,42 @@ def counter_order(policy: Policy, counter: CounterView) -> Order:
     def aging(ticket: Ticket, now: float) -> tuple[object, ...]:
         found = parts.get(id(ticket))
         if found is None:
-            front = _front_rank(ticket, counter.number)
-            if counter.prefers_green:
-                front = (front[0], 0.0 if ticket.green_channel else 1.0) if front[0] else front
-            pref = _preference(counter, ticket)
-            head_start = policy.tier_step * ticket.tier_rank - policy.preference_step * pref
-            if ticket.green_channel:
-                head_start += policy.green_bonus
-            tail: tuple[object, ...] = (
-                ticket.queued_at,
-                ticket.issued_at,
-                ticket.number,
-                ticket.id,
-            )
+            front, head_start = aging_parts(policy, counter, ticket)
             # (the ticket is kept so that its id() is not reused by another while this lives)
-            found = parts[id(ticket)] = (ticket, front, head_start, ticket.queued_at, tail)
-        _, front, head_start, queued, tail = found
+            found = parts[id(ticket)] = (
+                ticket,
+                front,
+                head_start,
+                ticket.queued_at,
+                arrival_key(ticket),
+            )
+        _, front, head_start, queued, rest = found
         # claim(): the same sum in the same order, so the very same float; the tail nested
         # (a tuple compares as its items would, flattened)
-        return (front, -(head_start + rate * max(0.0, now - queued) / 60.0), tail)
+        return (front, -(head_start + rate * max(0.0, now - queued) / 60.0), rest)
 
     return aging
+
+
+def aging_parts(
+    policy: Policy, counter: CounterView, ticket: Ticket
+) -> tuple[tuple[int, float], float]:
+    """The parts of the aging key (``sort_key`` for ``counter``) that do not move with time:
+    the front rank and the head start. Every ticket of one routing group (``group_key``, not at
+    the front) has the same parts, so a forecast works them out once per group."""
+    front = _front_rank(ticket, counter.number)
+    if counter.prefers_green:
+        front = (front[0], 0.0 if ticket.green_channel else 1.0) if front[0] else front
+    pref = _preference(counter, ticket)
+    head_start = policy.tier_step * ticket.tier_rank - policy.preference_step * pref
+    if ticket.green_channel:
+        head_start += policy.green_bonus
+    return front, head_start
+
+
+def arrival_key(ticket: Ticket) -> tuple[object, ...]:
+    """What orders two tickets whose claims are equal, in every policy: the arrival."""
+    return (ticket.queued_at, ticket.issued_at, ticket.number, ticket.id)
 
 
 def order_for_counter(

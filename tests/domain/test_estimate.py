@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from dataclasses import replace
+from dataclasses import asdict, fields, replace
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +17,7 @@ from queue_core.domain.estimate import (
     GroupHeads,
     OpenCounter,
     ServiceTimes,
+    _stand_in,
     estimate_all,
     estimate_wait,
     forecast_calls,
@@ -228,12 +229,15 @@ def _positions_by_sort_key(
     policy: Policy,
     arrivals: Arrivals,
     targets: list[str],
+    horizon_s: float = 4 * 3600.0,
 ) -> dict[str, Forecast]:
     """Every forecast replayed the plain way: at each call, ``sort_key`` over every head the
-    counter may call; "ahead" counted over all the calls of tickets waiting now. What the
-    forecast's per-counter orders (``routing.counter_order``) must agree with exactly."""
+    counter may call; "ahead" counted over all the calls of tickets waiting now; played to
+    the horizon. What the forecast's per-counter orders (``routing.counter_order``), its
+    aging keys per group, and its letting go of the tickets it cannot reach must agree with
+    exactly."""
     heads = GroupHeads(waiting)
-    heads.expect(arrivals.streams(NOW, 4 * 3600.0))
+    heads.expect(arrivals.streams(NOW, horizon_s))
     free = [(NOW + remaining(c.load(), NOW, times()), c.view.number) for c in counters]
     views = {c.view.number: c.view for c in counters}
     groups = {n: heads.callable_by(view) for n, view in views.items()}
@@ -243,7 +247,7 @@ def _positions_by_sort_key(
     calls: list[tuple[float, CounterView]] = []
     while free and wanted:
         at, number = heapq.heappop(free)
-        if at > NOW + 4 * 3600.0:
+        if at > NOW + horizon_s:
             break
         view = views[number]
         candidates = heads.keyed_heads(at, groups[number])
@@ -287,6 +291,7 @@ waiting_spec = st.tuples(
     kind=st.sampled_from(list(PolicyKind)),
     aging_rate=st.sampled_from([0.0, 1.0, 0.3]),
     newcomer=classes,
+    horizon_s=st.sampled_from([4 * 3600.0, 3600.0, 900.0, 240.0]),
 )
 def test_forecast_with_counter_orders_is_the_plain_replay(
     waiting: list[tuple[tuple[str, int, bool], float, int | None, bool]],
@@ -295,6 +300,7 @@ def test_forecast_with_counter_orders_is_the_plain_replay(
     kind: PolicyKind,
     aging_rate: float,
     newcomer: tuple[str, int, bool],
+    horizon_s: float,
 ) -> None:
     """A random hall, a newcomer at the back of its group: the forecast of every ticket
     (people ahead and wait, what the ticket and the phone page show) equals the plain replay
@@ -322,10 +328,17 @@ def test_forecast_with_counter_orders_is_the_plain_replay(
     ]
     policy = Policy(kind=kind, aging_rate=aging_rate)
     every = [t.id for t in tickets]
-    for targets in (every, [every[-1]]):
+    for targets in (every, [every[-1]], every[-3:]):
         assert forecast_positions(
-            tickets, counters, NOW, policy, times(), arrivals=arrivals, targets=targets
-        ) == _positions_by_sort_key(tickets, counters, policy, arrivals, targets)
+            tickets,
+            counters,
+            NOW,
+            policy,
+            times(),
+            arrivals=arrivals,
+            targets=targets,
+            horizon_s=horizon_s,
+        ) == _positions_by_sort_key(tickets, counters, policy, arrivals, targets, horizon_s)
 
 
 @settings(max_examples=200, deadline=None)
@@ -365,3 +378,33 @@ def test_a_counters_order_ranks_as_sort_key_at_every_moment(
                 assert (*key[:2], *key[2]) == plain  # type: ignore[misc]
             else:
                 assert key == plain
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cls=classes,
+    tier=st.sampled_from(["normal", "gold"]),
+    at=st.floats(0, 1e9),
+    k=st.integers(0, 10**6),
+)
+def test_a_stand_in_is_the_ticket_it_stands_for(
+    cls: tuple[str, int, bool], tier: str, at: float, k: int
+) -> None:
+    """A forecast's expected customer reads, field by field, as the plain ``Ticket``."""
+    service, rank, green = cls
+    made = _stand_in((service, tier, rank, green), at, k)
+    plain = Ticket(
+        id=f"~{service}{tier}{int(green)}{k}",
+        number="~",
+        service=service,
+        tier=tier,
+        tier_rank=rank,
+        green_channel=green,
+        status=Status.WAITING,
+        issued_at=at,
+        queued_at=at,
+        business_day="",
+    )
+    assert isinstance(made, Ticket)
+    assert {f.name: getattr(made, f.name) for f in fields(Ticket)} == asdict(plain)
+    assert made.is_waiting and hash(made) == hash(plain)
