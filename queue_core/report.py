@@ -3,7 +3,8 @@
 The figures come from the stored history (``Store.tickets_of_day``) through the same
 ``daily_figures`` as ``GET /stats/daily``, so a restarted engine's report is the same. The page
 shows the waits over the day against the 3-minute line, arrivals against served by hour, each
-counter's load, and the tables by service, tier, counter, teller and hour. ``--scenario`` makes
+counter's load, the tables by service, tier, counter, teller and hour, and the day's
+appointments (booked, arrived, no-shows, cancelled, their waits). ``--scenario`` makes
 the report of a simulated day instead (no database needed).
 """
 
@@ -18,6 +19,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from queue_core.domain import appointments as booking
+from queue_core.domain.appointments import Appointment
 from queue_core.domain.figures import CounterSpan, customer_wait, customers, daily_figures
 from queue_core.domain.tickets import Ticket
 
@@ -71,6 +74,18 @@ WORDS: dict[str, tuple[str, str]] = {
         "办理（深）、空闲（浅）、暂停（橙）；满宽 {hours} 小时",
         "busy (dark), idle (light), paused (orange); full width {hours} h",
     ),
+    "appointments": (
+        "预约（等候从签到到叫号；晚于时段开始从时段开始到叫号）",
+        "Appointments (wait from check-in to the call; late: from the window's start to the call)",
+    ),
+    "booked": ("预约", "booked"),
+    "arrived": ("已签到", "arrived"),
+    "no_show": ("未到", "no-show"),
+    "cancelled": ("已取消", "cancelled"),
+    "expected": ("待签到", "expected"),
+    "appt_wait": ("预约客户平均等候", "appointments' mean wait"),
+    "past_start": ("晚于时段开始", "after the window's start"),
+    "appt_kpi": ("预约 已到 / 预约", "appointments arrived / booked"),
     "minutes": ("分", "min"),
     "three_minutes": ("3 分钟", "3 min"),
     "min": ("分钟", "min"),
@@ -291,6 +306,23 @@ def _table(
     return f"<h2>{escape(words.both(title))}</h2><table><tr>{header}</tr>{''.join(body)}</table>"
 
 
+def _appointments_table(words: Words, block: Mapping[str, Any]) -> str:
+    """The day's appointments: how many came, missed, cancelled, and how long they waited."""
+    waits, late = block["waits"], block["past_start"]
+    fmt_s = words.duration
+    cells = [
+        ("booked", str(block["booked"])), ("arrived", str(block["arrived"])),
+        ("no_show", str(block["no_show"])), ("cancelled", str(block["cancelled"])),
+        ("expected", str(block["expected"])), ("mean_wait", fmt_s(waits["mean_s"])),
+        ("p90_wait", fmt_s(waits["p90_s"])), ("max_wait", fmt_s(waits["max_s"])),
+        ("past_start", fmt_s(late["mean_s"])),
+    ]  # fmt: skip
+    header = "".join(f"<th>{escape(words.both(k))}</th>" for k, _ in cells)
+    row = "".join(f'<td data-appointments="{k}">{escape(v)}</td>' for k, v in cells)
+    title = escape(words.both("appointments"))
+    return f"<h2>{title}</h2><table><tr>{header}</tr><tr>{row}</tr></table>"
+
+
 def service_star(by_teller: Mapping[str, Mapping[str, Any]], min_ratings: int = 5) -> str | None:
     """The teller with the best mean rating among those rated at least ``min_ratings`` times
     (ties: more served); None when nobody has enough ratings."""
@@ -329,10 +361,13 @@ def render_report(
     tickets: Sequence[Ticket],
     meta: ReportMeta,
     counter_spans: Sequence[CounterSpan] | None = None,
+    appointments: Sequence[Appointment] | None = None,
 ) -> str:
-    """The whole HTML page of one day (``counter_spans`` add exact open and paused time)."""
+    """The whole HTML page of one day (``counter_spans`` add exact open and paused time;
+    ``appointments``, the day's bookings, their figures as ``GET /stats/daily`` has them)."""
     f = daily_figures(tickets, tz=meta.tz, tier_ranks=meta.tier_ranks,
                       counter_spans=counter_spans, care_counters=meta.care_counters)  # fmt: skip
+    booked = booking.day_figures(appointments, tickets) if appointments is not None else None
     star = service_star(f["by_teller"])
     w = meta.words
     kpis = [
@@ -350,6 +385,11 @@ def render_report(
         ("rating", "rating",
          "–" if f["ratings"]["mean"] is None else f'{f["ratings"]["mean"]:.2f}'),
     ]  # fmt: skip
+    if booked is not None and booked["booked"]:
+        kpis += [
+            ("appointments", "appt_kpi", f"{booked['arrived']} / {booked['booked']}"),
+            ("appointment_wait", "appt_wait", w.duration(booked["waits"]["mean_s"])),
+        ]
     kpi_html = "".join(
         f'<div class="kpi" data-kpi="{k}"><b>{escape(v)}</b><span>{escape(w.both(label))}</span>'
         "</div>"
@@ -368,6 +408,7 @@ def render_report(
         + _table(w, "by_counter", f["by_counter"], meta.counters, time_cols, first="called")
         + _table(w, "by_teller", f["by_teller"], meta.tellers, time_cols, star, first="called")
         + _table(w, "by_hour", f["by_hour"], {})
+        + (_appointments_table(w, booked) if booked is not None else "")
     )
     title = f"{meta.branch} · {meta.date}"
     lang = "en" if w.languages[:1] == ("en",) else "zh"
@@ -443,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="with --scenario: the day's seed")
     args = parser.parse_args(argv)
     spans: list[CounterSpan] | None = None
+    booked: list[Appointment] | None = None  # a simulated day books none
     if args.scenario:
         tickets, meta, spans = _simulated(args)
     else:
@@ -462,11 +504,12 @@ def main(argv: list[str] | None = None) -> int:
         store = Store(args.db, migrate=False)
         try:
             tickets = store.tickets_of_day(args.date)
+            booked = store.appointments_of_day(args.date)
         finally:
             store.dispose()
         meta = _meta_from_config(config, args.date, f"branchq report --date {args.date}")
     out = args.out or Path(f"report-{meta.date}.html")
-    out.write_text(render_report(tickets, meta, spans), encoding="utf-8")
+    out.write_text(render_report(tickets, meta, spans, booked), encoding="utf-8")
     print(f"{out}: {len(tickets)} visits of {meta.date}")
     return 0
 

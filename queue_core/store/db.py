@@ -30,9 +30,10 @@ from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, sel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from queue_core.domain.appointments import Appointment
 from queue_core.domain.errors import Unavailable
 from queue_core.domain.tickets import Ticket
-from queue_core.store.models import EventRow, TicketRow
+from queue_core.store.models import AppointmentRow, EventRow, TicketRow
 from queue_core.store.pending import DriverSQL, PendingRows
 
 log = logging.getLogger(__name__)
@@ -200,6 +201,16 @@ class Store:
                 select(TicketRow)
                 .where(TicketRow.business_day == day)
                 .order_by(TicketRow.issued_at, TicketRow.number, TicketRow.visit)
+            )
+            return [row.to_domain() for row in rows]
+
+    def appointments_of_day(self, day: str) -> list[Appointment]:
+        """The appointments booked for a business day (``YYYY-MM-DD``), in window order."""
+        with self.read() as session:
+            rows = session.scalars(
+                select(AppointmentRow)
+                .where(AppointmentRow.day == day)
+                .order_by(AppointmentRow.start, AppointmentRow.booked_at)
             )
             return [row.to_domain() for row in rows]
 

@@ -444,9 +444,7 @@ class Reads:
         return [wire.appointment(a, self.config, numbers.get(a.ticket_id)) for a in found]
 
     def appointments_of_day(self, day: str) -> list[Appointment]:
-        with self.store.read() as session:
-            rows = session.scalars(select(AppointmentRow).where(AppointmentRow.day == day))
-            return [r.to_domain() for r in rows]
+        return self.store.appointments_of_day(day)
 
     def appointment(self, appointment_id: str) -> Appointment:
         with self.store.read() as session:

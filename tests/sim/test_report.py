@@ -122,3 +122,57 @@ def test_the_report_is_in_the_branchs_languages() -> None:
     english = _report_in('["en", "zh"]')
     assert english.index("By service") < english.index("按业务")
     assert '<html lang="en">' in english and "Chengdong Sub-branch (城东支行)" in english
+
+
+def test_the_report_counts_the_days_appointments_as_the_days_figures_do(tmp_path: Path) -> None:
+    from queue_core.config import load_config
+    from queue_core.store import Store
+    from queue_core.usecases import Branch
+    from queue_core.usecases.appointments import (
+        BookAppointment,
+        CancelAppointment,
+        CheckInAppointments,
+        ReleaseNoShows,
+    )
+    from queue_core.usecases.counters import CallNext, MoveCounter
+
+    ten_thirty, day = 1_763_001_000.0, "2025-11-13"  # a window's start in Shanghai
+
+    class Clock:
+        now = ten_thirty - 86400
+
+        def __call__(self) -> float:
+            return self.now
+
+    clock = Clock()
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    store = Store(url)
+    branch = Branch(load_config(), store, b"k" * 32, clock=clock)
+    try:
+        run = branch.execute_sync
+        came, _missed, gone, later = (
+            run(BookAppointment("A", day, start, "lobby:lobby1")).value
+            for start in (ten_thirty, ten_thirty - 3600, ten_thirty, ten_thirty + 3 * 3600)
+        )
+        run(CancelAppointment(gone.id))
+        clock.now = ten_thirty + 120
+        run(MoveCounter(1, "open", "t01"))
+        run(CheckInAppointments((came.id,), by_lobby=True))
+        clock.now += 300
+        run(CallNext(1, "t01"))
+        run(ReleaseNoShows())
+    finally:
+        branch.stop()
+        store.dispose()
+    out = tmp_path / "report.html"
+    assert main(["--date", day, "--db", url, "--out", str(out)]) == 0
+    page = parse(out.read_text(encoding="utf-8"))
+    cells = {a["data-appointments"]: a for a in page.having("td") if a.get("data-appointments")}
+    assert set(cells) >= {"booked", "arrived", "no_show", "cancelled", "expected", "mean_wait"}
+    text = out.read_text(encoding="utf-8")
+    found = dict(re.findall(r'data-appointments="(\w+)">([^<]*)<', text))
+    assert (found["booked"], found["arrived"], found["no_show"], found["cancelled"]) == (
+        "3", "1", "1", "1",
+    )  # fmt: skip
+    assert found["expected"] == "1" and found["mean_wait"] == "5.0 分钟"
+    assert "预约 已到 / 预约" in text and later.id not in text
