@@ -28,7 +28,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from queue_core.central.protocol import Batch, UpEvent
-from queue_core.central.rebuild import Changes, CounterChange, project
+from queue_core.central.rebuild import AppointmentState, Changes, CounterChange, project
+from queue_core.domain.appointments import Appointment
 from queue_core.domain.numbering import business_day
 from queue_core.domain.tickets import Status, Ticket
 
@@ -136,7 +137,42 @@ SCHEMA = [
         expires_at double precision NOT NULL
     );
     """,
+    # version 2: appointments, from the appointment.* events (no code, no note)
+    """
+    CREATE TABLE appointments (
+        branch        text NOT NULL,
+        id            text NOT NULL,
+        seq           bigint NOT NULL,
+        day           date NOT NULL,
+        service       text NOT NULL,
+        starts        double precision NOT NULL,
+        ends          double precision NOT NULL,
+        status        text NOT NULL,
+        ticket_id     text,
+        booked_at     double precision,
+        checked_in_at double precision,
+        closed_at     double precision,
+        PRIMARY KEY (branch, id)
+    );
+    CREATE INDEX appointments_day ON appointments (branch, day);
+    """,
 ]
+APPOINTMENT_COLUMNS = (
+    "branch", "id", "seq", "day", "service", "starts", "ends", "status", "ticket_id",
+    "booked_at", "checked_in_at", "closed_at",
+)  # fmt: skip
+#: The newest state wins; the times of booking, check-in and close, once known, stay.
+_UPSERT_APPOINTMENT = (
+    f"INSERT INTO appointments ({', '.join(APPOINTMENT_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(APPOINTMENT_COLUMNS))}) "
+    "ON CONFLICT (branch, id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in ("seq", "day", "service", "starts", "ends",
+                                                 "status"))
+    + ", ticket_id = COALESCE(EXCLUDED.ticket_id, appointments.ticket_id), "
+    + ", ".join(f"{c} = COALESCE(appointments.{c}, EXCLUDED.{c})"
+                for c in ("booked_at", "checked_in_at", "closed_at"))
+    + " WHERE appointments.seq < EXCLUDED.seq"
+)  # fmt: skip
 
 TICKET_COLUMNS = (
     "day", "branch", "id", "seq", "number", "service", "tier", "tier_rank", "green_channel",
@@ -362,6 +398,15 @@ class CentralDB:
                     for c in latest.values()
                 ],
             )
+        if changes.appointments:
+            await cur.executemany(
+                _UPSERT_APPOINTMENT,
+                [
+                    (code, a.id, a.seq, date.fromisoformat(a.day), a.service, a.start, a.end,
+                     a.status, a.ticket_id, a.booked_at, a.checked_in_at, a.closed_at)
+                    for a in changes.appointments.values()
+                ],
+            )  # fmt: skip
         if changes.devices:
             await cur.executemany(
                 "INSERT INTO devices (branch, name, seq, status, detail, reported_at) "
@@ -410,6 +455,17 @@ class CentralDB:
         rows = await cur.fetchall()
         await self.conn.rollback()
         return [_ticket_of(row) for row in rows]
+
+    async def appointments_of_day(self, code: str, day: str) -> list[Appointment]:
+        """The appointments booked for a branch's business day, as the branch counts them."""
+        cur = await self.conn.execute(
+            f"SELECT {', '.join(APPOINTMENT_COLUMNS)} FROM appointments "
+            "WHERE branch = %s AND day = %s ORDER BY starts, booked_at",
+            (code, date.fromisoformat(day)),
+        )
+        rows = await cur.fetchall()
+        await self.conn.rollback()
+        return [_appointment_of(row) for row in rows]
 
     async def counter_changes(
         self, code: str, day: str, first: float, counters: Sequence[int]
@@ -492,3 +548,13 @@ def _ticket_of(row: Sequence[Any]) -> tuple[int, Ticket]:
         status=status, business_day=day.isoformat(), queued_at=values["issued_at"], **values
     )
     return seq, ticket
+
+
+def _appointment_of(row: Sequence[Any]) -> Appointment:
+    v = dict(zip(APPOINTMENT_COLUMNS, row, strict=True))
+    day: date = v["day"]
+    return AppointmentState(
+        seq=v["seq"], id=v["id"], service=v["service"], day=day.isoformat(), start=v["starts"],
+        end=v["ends"], status=v["status"], ticket_id=v["ticket_id"], booked_at=v["booked_at"],
+        checked_in_at=v["checked_in_at"], closed_at=v["closed_at"],
+    ).to_domain()  # fmt: skip

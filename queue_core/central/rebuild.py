@@ -1,20 +1,25 @@
-"""A branch's tickets, counters and devices rebuilt from its events (pure: no I/O, no clock).
+"""A branch's tickets, counters, devices and appointments rebuilt from its events (pure: no
+I/O, no clock).
 
 Every ``ticket.*`` event carries the ticket as the API shows it (``queue_core.wire.ticket``);
 the newest event of a ticket (by ``seq``) holds its state. The engine's clock runs in whole
 milliseconds and the wire gives times to the millisecond, so the epoch times read back here
 are the very floats the branch stored: the figures the centre computes from these tickets with
-``queue_core.domain.figures`` are the branch's own, digit for digit.
+``queue_core.domain.figures`` are the branch's own, digit for digit. Each ``appointment.*``
+event carries the appointment without its code or note (``wire.appointment_news``); the time of
+its ``appointment.arrived`` is the check-in's, so the centre's appointment figures
+(``domain.appointments.day_figures``) are the branch's too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
 from queue_core.central.protocol import UpEvent
+from queue_core.domain.appointments import Appointment, AppointmentStatus
 from queue_core.domain.figures import CounterSpan, counter_spans
 from queue_core.domain.numbering import business_day
 from queue_core.domain.tickets import Status, Ticket
@@ -81,6 +86,56 @@ class DeviceState:
     reported_at: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class AppointmentState:
+    """An appointment as the centre keeps it: its newest event's state (by ``seq``), and the
+    times of its booking, check-in and close, from the events that made them."""
+
+    seq: int
+    id: str
+    service: str
+    day: str
+    start: float
+    end: float
+    status: str
+    ticket_id: str | None
+    booked_at: float | None = None
+    checked_in_at: float | None = None
+    closed_at: float | None = None
+
+    def after(self, newer: AppointmentState) -> AppointmentState:
+        """This state followed by a newer event's: the newer state, the times kept."""
+        return AppointmentState(
+            newer.seq, newer.id, newer.service, newer.day, newer.start, newer.end, newer.status,
+            newer.ticket_id or self.ticket_id, self.booked_at or newer.booked_at,
+            self.checked_in_at or newer.checked_in_at, self.closed_at or newer.closed_at,
+        )  # fmt: skip
+
+    def to_domain(self) -> Appointment:
+        """The domain appointment the figures read (no code, no note: the centre has none)."""
+        return Appointment(
+            id=self.id, code="", service=self.service, day=self.day, start=self.start,
+            end=self.end, status=AppointmentStatus(self.status),
+            booked_at=self.booked_at or 0.0, booked_by="", tier="", ticket_id=self.ticket_id,
+            checked_in_at=self.checked_in_at, closed_at=self.closed_at,
+        )  # fmt: skip
+
+
+def appointment_of(event: UpEvent, body: Mapping[str, Any]) -> AppointmentState:
+    """An ``appointment.*`` event's appointment, with the time the event gives it."""
+    start, end = epoch(body["start"]), epoch(body["end"])
+    if start is None or end is None:
+        raise ValueError("an appointment without its window")
+    kind = event.type.removeprefix("appointment.")
+    return AppointmentState(
+        seq=event.seq, id=str(body["id"]), service=str(body["service"]), day=str(body["day"]),
+        start=start, end=end, status=str(body["status"]), ticket_id=body.get("ticket_id"),
+        booked_at=event.at if kind == "booked" else None,
+        checked_in_at=event.at if kind == "arrived" else None,
+        closed_at=event.at if kind in ("cancelled", "no_show") else None,
+    )  # fmt: skip
+
+
 @dataclass
 class Changes:
     """What a run of consecutive events changes at the centre, newest state per key."""
@@ -88,6 +143,7 @@ class Changes:
     tickets: dict[str, tuple[int, Ticket]] = field(default_factory=dict)
     counters: list[CounterChange] = field(default_factory=list)
     devices: dict[str, DeviceState] = field(default_factory=dict)
+    appointments: dict[str, AppointmentState] = field(default_factory=dict)
 
 
 def project(
@@ -120,6 +176,10 @@ def project(
                     current=current.get("number") if isinstance(current, dict) else None,
                 )
             )
+        elif event.type.startswith("appointment.") and isinstance(data.get("appointment"), dict):
+            a = appointment_of(event, data["appointment"])
+            known = out.appointments.get(a.id)
+            out.appointments[a.id] = known.after(a) if known is not None else a
         elif event.type == "device.updated" and isinstance(data.get("device"), dict):
             d = data["device"]
             out.devices[str(d["name"])] = DeviceState(
@@ -149,3 +209,10 @@ def spans_of_day(
     changes = [c.as_change() for c in sorted(before, key=lambda c: c.counter)]
     changes += [c.as_change() for c in sorted(during, key=lambda c: c.seq) if c.at < last]
     return counter_spans(sorted(changes, key=lambda c: c[0]), first, last)
+
+
+def with_appointments(tickets: Sequence[Ticket], booked: Sequence[Appointment]) -> list[Ticket]:
+    """The day's visits with each appointment's ticket marked as the branch marks it (the
+    wire's ticket does not say which appointment it came from; the appointment names it)."""
+    of_ticket = {a.ticket_id: a.id for a in booked if a.ticket_id is not None}
+    return [replace(t, appointment=of_ticket[t.id]) if t.id in of_ticket else t for t in tickets]

@@ -9,22 +9,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from queue_core.central.db import CentralDB
-from queue_core.central.rebuild import day_start, spans_of_day
-from queue_core.domain import figures
+from queue_core.central.rebuild import day_start, spans_of_day, with_appointments
+from queue_core.domain import appointments, figures
 from queue_core.domain.numbering import business_day
 from queue_core.domain.tickets import Status, Ticket
 
 Json = dict[str, Any]
-
-#: Blocks of a branch's ``GET /stats/daily`` the centre does not rebuild: appointments live in
-#: the branch's own table, which the event log does not carry whole (the head office reads
-#: them at the branch).
-BRANCH_ONLY = frozenset({"appointments"})
-
-
-def as_at_centre(branch_figures: Json) -> Json:
-    """A branch's day figures without the blocks the centre does not rebuild."""
-    return {k: v for k, v in branch_figures.items() if k not in BRANCH_ONLY}
 
 
 @dataclass(frozen=True)
@@ -106,14 +96,16 @@ async def day_spans(
 async def day_figures(
     db: CentralDB, branch: BranchClock, day: str, centre_now: float | None = None
 ) -> Json:
-    """What the branch's ``GET /stats/daily?date=day`` answers, from the centre's copy
-    (``BRANCH_ONLY`` blocks aside)."""
+    """What the branch's ``GET /stats/daily?date=day`` answers, from the centre's copy: the
+    visits' figures and the appointments'."""
     now = branch.now(centre_now)
     tickets = await day_tickets(db, branch, day)
     spans = await day_spans(db, branch, day, now)
+    booked = await db.appointments_of_day(branch.code, day)
     return {
         "date": day,
         **branch.daily_figures(tickets, spans),
+        "appointments": appointments.day_figures(booked, with_appointments(tickets, booked)),
     }
 
 

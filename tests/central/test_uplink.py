@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import nats.errors
 
 from queue_core.central.db import CentralDB
 from queue_core.central.protocol import Batch, UpEvent, encode_batch
-from queue_core.central.reports import BranchClock, as_at_centre, day_figures
+from queue_core.central.reports import BranchClock, day_figures
 from tests.central.conftest import Bank
 from tests.central.traffic import CARD
 from tests.reliability.load import last_seq
@@ -35,9 +36,13 @@ def centre_figures(db_url: str, code: str, day: str) -> dict[str, Any]:
     return asyncio.run(read())
 
 
-def branch_figures(engine: RunningEngine) -> dict[str, Any]:
+def branch_figures(engine: RunningEngine, day: str | None = None) -> dict[str, Any]:
     token = engine.login(*LOBBY)
-    r = httpx.get(f"{engine.url}/api/v1/stats/daily", headers={"Authorization": f"Bearer {token}"})
+    r = httpx.get(
+        f"{engine.url}/api/v1/stats/daily",
+        params={"date": day} if day else None,
+        headers={"Authorization": f"Bearer {token}"},
+    )
     r.raise_for_status()
     body: dict[str, Any] = r.json()
     return body
@@ -46,7 +51,12 @@ def branch_figures(engine: RunningEngine) -> dict[str, Any]:
 def test_a_branch_day_reaches_the_centre_with_the_branch_figures(bank: Bank) -> None:
     engine = bank.engines["0101"]
     mine = branch_figures(engine)
-    assert centre_figures(bank.office.db_url, "0101", mine["date"]) == as_at_centre(mine)
+    assert centre_figures(bank.office.db_url, "0101", mine["date"]) == mine
+    # Tomorrow's appointments, as the lobby prepares them: the same block at the centre.
+    tomorrow = (date.fromisoformat(mine["date"]) + timedelta(days=1)).isoformat()
+    ahead = branch_figures(engine, tomorrow)
+    assert (ahead["appointments"]["booked"], ahead["appointments"]["cancelled"]) == (1, 1)
+    assert centre_figures(bank.office.db_url, "0101", tomorrow) == ahead
     assert mine["served"] > 5 and set(mine["by_teller"]) == {"t01", "t02", "t07"}
     assert mine["vip"]["issued"] == 2 and mine["green_channel"]["issued"] == 1
     assert mine["cancelled"] == 1 and mine["transferred"] == 1

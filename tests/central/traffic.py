@@ -1,10 +1,11 @@
 """A small but complete branch day played through the v1 API: every kind of event the centre
 must rebuild (issue with tiers, a card, the green channel; call, start, finish with ratings,
-skip and reassign, transfer, cancel, pause and resume, a device fault), ending with every
-counter closed."""
+skip and reassign, transfer, cancel, pause and resume, a device fault, tomorrow's
+appointments booked and one cancelled), ending with every counter closed."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from queue_core.client import EngineClient
@@ -60,7 +61,21 @@ def play_day(engine: RunningEngine, rounds: int = 1) -> None:
                     rating = 3 + rating % 3
             if not busy:
                 break
+    book_tomorrow(lobby)
     kiosk = EngineClient(engine.url, KIOSK_TOKEN)
     kiosk.report_health("error", {"printer": "paper_out"})
     for n, client in tellers.items():
         client.counter_action(n, "close")
+
+
+def book_tomorrow(lobby: EngineClient) -> None:
+    """Two of tomorrow's large-cash appointments, as the lobby prepares them; one cancelled."""
+    today = date.fromisoformat(lobby.request("GET", "/phone/branch")["today"])
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    slots = lobby.request("GET", "/appointments/slots", params={"service": "A", "day": tomorrow})
+    start = next(w["start"] for w in slots["windows"] if w["free"] >= 2)  # a day played again
+    for note in ("50 000 元", "80 000 元"):
+        booked = lobby.request(
+            "POST", "/appointments", {"service": "A", "day": tomorrow, "start": start, "note": note}
+        )
+    lobby.request("POST", f"/appointments/{booked['id']}/cancel")

@@ -23,6 +23,8 @@ export const STRINGS = {
     "col.key": "项目", "col.called": "已叫", "col.skipped": "过号", "col.paused": "暂停",
     "card.issued": "取号", "card.served": "办结", "card.waiting": "仍在厅内", "card.mean_wait": "平均等候",
     "card.over": "超3分钟占比", "card.service": "平均办理", "card.rating": "满意度", "card.vip": "贵宾取号",
+    "card.appointments": "预约 已到 / 预约", "card.appointments_no_show": "预约未到",
+    "card.appointments_cancelled": "预约取消", "card.appointments_wait": "预约客户平均等候",
     "err.login": "用户名或密码不对，请重新输入", "err.network": "连不上总行服务器，正在重试…",
     "err.session": "登录已过期，请重新登录", "sent": "已发送到 {n} 个网点",
     "problem.link": "链路中断", "problem.clock": "时钟偏差", "problem.faults": "设备故障",
@@ -54,7 +56,9 @@ export const STRINGS = {
     "col.rating": "Rating", "col.key": "Key", "col.called": "Called", "col.skipped": "Skipped",
     "col.paused": "Paused", "card.issued": "Issued", "card.served": "Served", "card.waiting": "Still in hall",
     "card.mean_wait": "Mean wait", "card.over": "Share over 3 min", "card.service": "Mean service",
-    "card.rating": "Rating", "card.vip": "VIP tickets", "err.login": "Wrong user or password: try again",
+    "card.rating": "Rating", "card.vip": "VIP tickets",
+    "card.appointments": "Appointments arrived / booked", "card.appointments_no_show": "Appointment no-shows",
+    "card.appointments_cancelled": "Appointments cancelled", "card.appointments_wait": "Appointments' mean wait", "err.login": "Wrong user or password: try again",
     "err.network": "The head-office server does not answer; retrying…",
     "err.session": "The session has ended: log in again", "sent": "Sent to {n} branches",
     "problem.link": "link cut", "problem.clock": "clock off", "problem.faults": "device fault",
@@ -208,6 +212,16 @@ function blockRows(table, lang, extra = () => []) {
   ]);
 }
 
+/** The day's appointments as cards beside the other figures (none from an older centre). */
+function appointmentCards(a, lang) {
+  if (!a) return [];
+  return [
+    ["card.appointments", `${a.arrived} / ${a.booked}`], ["card.appointments_no_show", String(a.no_show)],
+    ["card.appointments_cancelled", String(a.cancelled)],
+    ["card.appointments_wait", duration(a.waits.mean_s, lang)],
+  ];
+}
+
 /** One branch's day: headline cards and the tables by service, counter, teller and hour. */
 export function dayModel(answer, lang = "zh") {
   const f = answer.figures;
@@ -226,7 +240,8 @@ export function dayModel(answer, lang = "zh") {
       ["card.over", share(f.waits.over_threshold_share)],
       ["card.service", duration(f.service_times.mean_s, lang)],
       ["card.rating", rating(f.ratings.mean)], ["card.vip", String(f.vip.issued)],
-    ].map(([k, v]) => ({ label: t(lang, k), value: v })),
+      ...appointmentCards(f.appointments, lang),
+    ].map(([k, v]) => ({ key: k.slice("card.".length), label: t(lang, k), value: v })),
     services: { head, rows: blockRows(f.by_service, lang).map((r) => [services[r[0]] ? `${r[0]} ${services[r[0]]}` : r[0], ...r.slice(1)]) },
     counters: { head: [...head, t(lang, "col.paused")],
                 rows: blockRows(f.by_counter, lang, (b) => [duration(b.paused_s, lang)]) },

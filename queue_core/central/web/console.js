@@ -162,6 +162,7 @@ async function loadDay() {
     $("day-cards").replaceChildren(...model.cards.map((c) => {
       const div = document.createElement("div");
       div.className = "card";
+      div.dataset.card = c.key;
       div.innerHTML = "<span></span><b></b>";
       div.querySelector("span").textContent = c.label;
       div.querySelector("b").textContent = c.value;
