@@ -56,15 +56,9 @@ class CheckInByCode:
     def run(self, uow: UnitOfWork) -> Ticket:
         code = typed_code(self.code)
         request_hash = hashlib.sha256(f"check-in:{code}".encode()).hexdigest()
-        if self.idempotency_key:
-            seen = uow.tx.rows.idempotent(self.principal, self.idempotency_key)
-            if seen is not None:
-                if seen[0] != request_hash:
-                    raise InvalidInput(
-                        "this Idempotency-Key was used for a different request",
-                        "idempotency_key_reused",
-                    )
-                return uow.ticket(seen[1])
+        first = uow.replayed(self.principal, self.idempotency_key, request_hash)
+        if first is not None:
+            return first
         ticket = self._check_in(uow, code)
         if self.idempotency_key:
             uow.tx.rows.save_idempotent(

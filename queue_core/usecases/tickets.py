@@ -71,15 +71,9 @@ class IssueTicket:
         request_hash = hashlib.sha256(
             json.dumps([self.service, self.tier, self.green_channel, hashed]).encode()
         ).hexdigest()
-        if self.idempotency_key:
-            seen = uow.tx.rows.idempotent(self.principal, self.idempotency_key)
-            if seen is not None:
-                if seen[0] != request_hash:
-                    raise InvalidInput(
-                        "this Idempotency-Key was used for a different request",
-                        "idempotency_key_reused",
-                    )
-                return Issued(uow.ticket(seen[1]), replayed=True)
+        first = uow.replayed(self.principal, self.idempotency_key, request_hash)
+        if first is not None:
+            return Issued(first, replayed=True)
         if self.limit is not None and self.limited_as is not None:
             bucket = self.limit.take(uow.bucket(self.limited_as), uow.now)
             uow.save_bucket(self.limited_as, *bucket)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from queue_core.config import BranchConfig, ServiceSettings, TierSettings
 from queue_core.domain.business_day import BusinessDay
 from queue_core.domain.counters import Counter
-from queue_core.domain.errors import NotFound
+from queue_core.domain.errors import InvalidInput, NotFound
 from queue_core.domain.events import DomainEvent
 from queue_core.domain.numbering import format_number
 from queue_core.domain.tickets import Status, Ticket
@@ -60,6 +60,20 @@ class UnitOfWork:
         if found is None:
             raise NotFound(f"no ticket {ticket_id}", "ticket_not_found")
         return found
+
+    def replayed(self, principal: str, key: str | None, request_hash: str) -> Ticket | None:
+        """The ticket a request already answered under the ``Idempotency-Key`` ``key`` got
+        (None for a new request); the same key for a different request is refused."""
+        if not key:
+            return None
+        seen = self.tx.rows.idempotent(principal, key)
+        if seen is None:
+            return None
+        if seen[0] != request_hash:
+            raise InvalidInput(
+                "this Idempotency-Key was used for a different request", "idempotency_key_reused"
+            )
+        return self.ticket(seen[1])
 
     def tickets(self, query: Select[Any]) -> list[Ticket]:
         """The tickets a query on the tickets table finds, with this transaction's changes."""
