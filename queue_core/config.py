@@ -239,6 +239,10 @@ class StaffingSettings(_Strict):
     #: At most this share of customers should wait longer than ``over_min`` minutes.
     max_over_share: float = Field(default=0.15, gt=0, lt=1)
     over_min: float = Field(default=3.0, gt=0, le=60)
+    #: The bound beside the share, per hour: the mean wait and the longest wait (minutes) the
+    #: day plan and the advice to close a counter must keep to.
+    max_mean_min: float = Field(default=2.0, gt=0, le=120)
+    max_longest_min: float = Field(default=20.0, gt=0, le=480)
     #: Minutes between an advice and the change being made (a teller reaching the counter).
     reaction_min: float = Field(default=10.0, ge=0, le=120)
     #: How often the engine looks ahead, in seconds (off the write path).
@@ -250,6 +254,8 @@ class StaffingSettings(_Strict):
             max_over_share=self.max_over_share,
             over_s=self.over_min * 60.0,
             reaction_s=self.reaction_min * 60.0,
+            max_mean_s=self.max_mean_min * 60.0,
+            max_longest_s=self.max_longest_min * 60.0,
         )
 
 

@@ -40,6 +40,29 @@ class StaffingRules:
     #: it, even a bad hour (four replications in five) stays within the target.
     close_below: float = 0.5
     replications: int = 8
+    #: The bound beside the share: a plan or an advice must not buy its share over the line by
+    #: letting a few wait very long. An hour's customers should wait at most ``max_mean_s`` on
+    #: average, and its longest wait (a day's, averaged over the days simulated) stay within
+    #: ``max_longest_s``.
+    max_mean_s: float = 120.0
+    max_longest_s: float = 1200.0
+
+    def excess(self, over_share: float, mean_s: float, longest_s: float) -> float:
+        """How far an hour is past the target or the bound, as a multiple of it (at most 1:
+        within both)."""
+        return max(
+            over_share / self.max_over_share,
+            mean_s / self.max_mean_s,
+            longest_s / self.max_longest_s,
+        )
+
+    def comfortable(self, over_share: float, mean_s: float, longest_s: float) -> bool:
+        """Well within the target and within the bound: a counter may go."""
+        return (
+            over_share <= self.max_over_share * self.close_below
+            and mean_s <= self.max_mean_s
+            and longest_s <= self.max_longest_s
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +163,8 @@ class Outlook:
     busy_s: dict[int, float] = field(default_factory=dict)
     #: The share over the line in each replication, in order.
     over_by_play: tuple[float, ...] = ()
+    #: Each replication's longest wait, averaged over the replications.
+    longest_s: float = 0.0
 
     @property
     def over_high(self) -> float:

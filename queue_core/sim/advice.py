@@ -13,7 +13,10 @@ the branch's reaction time (a teller has to reach the counter), and the forecast
   open counter also take that service. The best is advised if it lowers the share by at least
   ``min_gain``, or the mean wait by a fifth (and a minute) when nearly everyone waits over.
 - When the forecast is well inside the target, a counter that has been open a while and is not
-  the last for any of its services may close, if the hall stays well inside without it.
+  the last for any of its services may close, if without it the hall stays well inside the
+  target, a bad hour (four replications in five) too, and the mean and longest waits
+  within the branch's bound (``max_mean_s``, ``max_longest_s``): closing never buys
+  counter-hours with a forecast past the target or the bound.
 - A change already advised and not yet in effect counts as done (``pending``): nothing is
   advised twice, and the next advice builds on it.
 """
@@ -106,6 +109,17 @@ def _closing(
     return found
 
 
+def _may_close(outlook: Outlook, rules: StaffingRules) -> bool:
+    """The coming hour is well within the target, a bad hour (four replications in five)
+    too, and the mean and longest waits within the branch's bound: a counter may go (or,
+    judging the hour without it, may have gone). A counter closed is not advised back for
+    ``min_closed_s``: the margin is what keeps it from being missed within the hour."""
+    return (
+        rules.comfortable(outlook.over_share, outlook.mean_s, outlook.longest_s)
+        and outlook.over_high <= rules.max_over_share * rules.close_below
+    )
+
+
 def advise(
     hall: HallNow,
     rules: StaffingRules,
@@ -128,8 +142,7 @@ def advise(
         ):
             candidates = _adding(hall, counters, _short_service(now), rules, at)
             advice += _best(hall, rules, base, now, candidates, seed, gain=rules.min_gain)
-        comfortable = now.over_share <= rules.max_over_share * rules.close_below
-        if comfortable and hall.now - last_open >= rules.min_open_s:
+        if _may_close(now, rules) and hall.now - last_open >= rules.min_open_s:
             candidates = _closing(hall, counters, rules, now, at)
             advice += _cheapest(hall, rules, base, now, candidates, seed)
     return Forecast(hall.now, now, alert, tuple(advice))
@@ -178,7 +191,7 @@ def _cheapest(
     seed: int,
 ) -> list[Advice]:
     scored = _outlooks(hall, rules, base, candidates, seed)
-    fine = [(c, o) for c, o in scored if o.over_share <= rules.max_over_share * rules.close_below]
+    fine = [(c, o) for c, o in scored if _may_close(o, rules)]
     if not fine:
         return []
     change, after = min(fine, key=lambda ca: (ca[1].over_share, ca[0].counter))

@@ -223,7 +223,9 @@ def _outlook(plays: Sequence[_Play], hall: HallNow) -> Outlook:
         sum(1 for _, w in p.waits if w > hall.over_s) / len(p.waits) if p.waits else 0.0
         for p in plays
     )
+    longest = [max((w for _, w in p.waits), default=0.0) for p in plays]
     return Outlook(
+        longest_s=sum(longest) / len(longest) if longest else 0.0,
         over_by_play=per_play,
         busy_s=busy,
         over_by_service={

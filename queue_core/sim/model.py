@@ -23,6 +23,12 @@ from enum import IntEnum
 from typing import Protocol
 
 from queue_core.domain import tickets as moves
+from queue_core.domain.appointments import (
+    Appointment,
+    AppointmentRules,
+    AppointmentStatus,
+    queue_time,
+)
 from queue_core.domain.estimate import Arrivals, OpenCounter, ServiceTimes
 from queue_core.domain.figures import CounterSpan
 from queue_core.domain.numbering import format_number
@@ -30,7 +36,7 @@ from queue_core.domain.routing import CounterView, Policy, can_call
 from queue_core.domain.tickets import Status, Ticket
 from queue_core.domain.wait_range import RangeCalibration, WaitRange
 from queue_core.domain.waiting import WaitingIndex
-from queue_core.sim.scenario import Scenario
+from queue_core.sim.scenario import AppointmentSpec, Scenario
 from queue_core.sim.selectors import EnginePolicy, Selector, rank
 
 
@@ -227,7 +233,51 @@ def customers(scenario: Scenario, rng: random.Random) -> list[Customer]:
                     )
                 )
                 t += rng.expovariate(rate / 3600.0)
+    for booked in scenario.appointments:
+        found += appointment_customers(scenario, booked, rng)
     return sorted(found, key=lambda c: c.arrival)
+
+
+#: An appointment holder checks in this long either side of their window's start.
+CHECK_IN_SPREAD_S = 600.0
+
+
+def appointment_customers(
+    scenario: Scenario, booked: AppointmentSpec, rng: random.Random
+) -> list[Customer]:
+    """The customers of ``booked``: each checks in within ``CHECK_IN_SPREAD_S`` of the window's
+    start (clipped to the window and to opening hours) and joins the queue where the domain's
+    rule puts an appointment (``domain.appointments.queue_time``: the scenario's head start
+    over walk-ins of the same class). They booked, so they wait and come to the call; their
+    service takes as long as any of that service's."""
+    spec = next((s for s in scenario.services if s.code == booked.service), None)
+    mean, cv = (spec.mean_s, spec.cv) if spec is not None else (300.0, 0.6)
+    rules = AppointmentRules(
+        slot_s=booked.end_s - booked.start_s, head_start_s=scenario.head_start_s
+    )
+    window = Appointment(
+        id="", code="", service=booked.service, day="", start=booked.start_s,
+        end=booked.end_s, status=AppointmentStatus.BOOKED, booked_at=0.0, booked_by="plan",
+        tier=booked.tier, green_channel=booked.green,
+    )  # fmt: skip
+    out = []
+    for _ in range(booked.count):
+        start = booked.start_s
+        arrive = start + rng.uniform(-CHECK_IN_SPREAD_S, CHECK_IN_SPREAD_S)
+        arrive = min(max(arrive, 0.0), booked.end_s, scenario.day_s - 1.0)
+        out.append(
+            Customer(
+                arrival=arrive,
+                service=booked.service,
+                tier=booked.tier,
+                green=booked.green,
+                patience_s=math.inf,
+                misses_call=False,
+                service_s=_lognormal(rng, mean, cv),
+                queued_lead_s=arrive - queue_time(window, arrive, rules),
+            )
+        )
+    return out
 
 
 def _rating(rng: random.Random, wait_s: float) -> int | None:

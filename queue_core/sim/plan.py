@@ -1,11 +1,13 @@
 """A plan for the day, made before opening: which counters to staff in each hour.
 
 From the day's scenario (its arrivals per hour by service: a pension day, a wage day, an
-ordinary day, scaled to the branch) and its appointments, ``plan_day`` builds the staffing hour
-by hour with the simulator that drives the domain: for each hour it starts from the counters
-staffed the hour before, adds counters (in the branch's order: flexible windows first) while the
-customers arriving in that hour would wait over 3 minutes more often than the target allows,
-then lets the least needed go while the hour stays well within the target; the care window
+ordinary day, scaled to the branch) and its booked appointments, ``plan_day`` builds the
+staffing hour by hour with the simulator that drives the domain: for each hour it starts from
+the counters staffed the hour before, adds counters (in the branch's order: flexible
+windows first) while the customers arriving in that hour would wait
+over 3 minutes more often than the target allows, or wait too long on average or at the
+longest (the branch's bound: ``StaffingRules.max_mean_s``, ``max_longest_s``), then lets the
+least needed go while the hour stays well within the target and the bound; the care window
 stays open all day. Each hour is judged on a few seeded days simulated up to its end plus a
 drain, with every earlier hour as planned.
 """
@@ -27,13 +29,16 @@ PLAN_DAYS = 4
 
 @dataclass(frozen=True, slots=True)
 class HourPlan:
-    """The counters to staff from ``start_s`` to ``end_s`` after opening, and the share of that
-    hour's customers expected to wait over the line with them."""
+    """The counters to staff from ``start_s`` to ``end_s`` after opening, and how that hour's
+    customers are expected to wait with them."""
 
     start_s: float
     end_s: float
     counters: tuple[int, ...]
     over_share: float
+    #: That hour's customers' mean wait, and its longest wait (averaged over the days).
+    mean_s: float = 0.0
+    longest_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,28 +70,48 @@ def _staffed(scenario: Scenario, hours: Sequence[HourPlan]) -> tuple[CounterSpec
     return tuple(replace(c, open=_stretches(c.number, hours)) for c in scenario.counters)
 
 
-def _hour_share(
+@dataclass(frozen=True, slots=True)
+class HourFigures:
+    """An hour's customers under a trial staffing, over the plan's simulated days."""
+
+    over_share: float
+    mean_s: float
+    #: Each day's longest wait among them, averaged over the days.
+    longest_s: float
+
+    def excess(self, rules: StaffingRules) -> float:
+        return rules.excess(self.over_share, self.mean_s, self.longest_s)
+
+
+def _hour_figures(
     scenario: Scenario,
     hours: Sequence[HourPlan],
     selector: Selector,
     people: Sequence[Sequence[Customer]],
     rules: StaffingRules,
-) -> float:
-    """The share of the last hour's customers waiting over the line, over the plan's days."""
+) -> HourFigures:
+    """The last hour's customers' waits, over the plan's days."""
     last = hours[-1]
     # Arrivals up to the hour's end; the counters of that hour stay on an hour to drain it.
     drained = [*hours[:-1], replace(last, end_s=last.end_s + 3600.0)]
     staffed = replace(scenario, counters=_staffed(scenario, drained))
     over = total = 0
+    waited = longest = 0.0
     for k, crowd in enumerate(people):
         mine = [p for p in crowd if p.arrival < last.end_s]
         day = Day(staffed, selector, seed=k, people=mine).run()
+        most = 0.0
         for o in day.outcomes:
             if last.start_s <= o.arrival - day.open_at < last.end_s:
                 total += 1
                 wait = o.wait_s if o.wait_s is not None else day.end_at - o.arrival
                 over += wait > rules.over_s
-    return over / total if total else 0.0
+                waited += wait
+                most = max(most, wait)
+        longest += most
+    if not total:
+        return HourFigures(0.0, 0.0, 0.0)
+    return HourFigures(over / total, waited / total, longest / len(people))
 
 
 def plan_day(
@@ -97,11 +122,17 @@ def plan_day(
     extra: Sequence[Customer] = (),
     seed: int = 1,
 ) -> DayPlan:
-    """Staff each hour of ``scenario`` with as few counters as keep it within the target.
+    """Staff each hour of ``scenario`` with as few counters as keep it within the target and
+    the bound.
 
     ``order`` is the order counters are added in (by default: counters closed in the
-    scenario's own plan first, the flexible windows, then by number); ``extra`` are customers
-    known in advance (appointments), added to each simulated day."""
+    scenario's own plan first, the flexible windows, then by number). The scenario's booked
+    appointments (``Scenario.appointments``) come on each simulated day besides its walk-ins;
+    ``extra`` are further customers known in advance, added to each simulated day as they are.
+    An hour is within when its share over the line is within the target, its mean wait within
+    ``max_mean_s`` and its longest within ``max_longest_s`` (``StaffingRules.excess``); while
+    it is not, counters that bring it nearer are added in order; a counter goes only if the hour
+    stays well within the target and within the bound without it."""
     numbers = [c.number for c in scenario.counters]
     if order is None:
         spare = [c.number for c in scenario.counters if not c.open]
@@ -120,28 +151,33 @@ def plan_day(
         start, stop = float(hour), min(float(hour + 3600), end)
         current = list(staffed)
 
-        def judge(counters: Sequence[int], start: float = start, stop: float = stop) -> float:
+        def judge(counters: Sequence[int], start: float = start, stop: float = stop) -> HourFigures:
             trial = HourPlan(start, stop, tuple(sorted(counters)), 0.0)
-            return _hour_share(scenario, [*hours, trial], selector, people, rules)
+            return _hour_figures(scenario, [*hours, trial], selector, people, rules)
 
-        share = judge(current)
+        figures = judge(current)
         for number in order:
-            if share <= rules.max_over_share:
+            if figures.excess(rules) <= 1.0:
                 break
             if number not in current:
                 trial = judge([*current, number])
-                if trial < share:
-                    current, share = [*current, number], trial
+                if trial.excess(rules) < figures.excess(rules):
+                    current, figures = [*current, number], trial
         for number in reversed(order):
             if number not in current or number in kept:
                 continue
             if not _still_covered(current, number, services):
                 continue
             trial = judge([n for n in current if n != number])
-            if trial <= rules.max_over_share * rules.close_below:
+            if rules.comfortable(trial.over_share, trial.mean_s, trial.longest_s):
                 current = [n for n in current if n != number]
-                share = trial
-        hours.append(HourPlan(start, stop, tuple(sorted(current)), share))
+                figures = trial
+        hours.append(
+            HourPlan(
+                start, stop, tuple(sorted(current)), figures.over_share, figures.mean_s,
+                figures.longest_s,
+            )
+        )  # fmt: skip
         staffed = current
     return DayPlan(tuple(hours))
 

@@ -4,8 +4,11 @@ A scenario gives, per service, the arrivals per hour from opening and the servic
 distribution (lognormal: mean and coefficient of variation); the customers' tier and
 green-channel shares, their no-show share and patience (walk-away); and each counter's services
 and opening hours (a counter with ``open = []`` is a spare window, closed unless someone opens
-it). ``[sources]`` gives one line per figure, keyed by the figure's place in the file
-(``"services.A.mean_s"``, ``"customers.no_show"``, ``"counters.open"``…):
+it); the day's booked appointments (``[[appointments]]``: ``service``, ``window = ["10:00",
+"10:30"]``, ``count``, optional ``tier``), who come on top of the walk-ins and check in
+around their window's start (``head_start_min`` in ``[scenario]``: their head start over
+walk-ins, 15 by default). ``[sources]`` gives one line per figure, keyed by the figure's
+place in the file (``"services.A.mean_s"``, ``"customers.no_show"``, ``"counters.open"``…):
 ``missing_sources`` lists the figures that have none, and the bundled files have none missing.
 """
 
@@ -48,6 +51,20 @@ class CounterSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class AppointmentSpec:
+    """Appointments booked for the day: ``count`` customers of ``service`` (and ``tier``) who
+    booked the window from ``start_s`` to ``end_s`` after opening and check in around its
+    start."""
+
+    service: str
+    start_s: float
+    end_s: float
+    count: int
+    tier: str = "normal"
+    green: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     """A branch day to simulate."""
 
@@ -66,6 +83,10 @@ class Scenario:
     grace_s: float = 45.0
     patience_mean_s: float | None = None
     overtime_s: float = 3600.0
+    #: The day's booked appointments (``[[appointments]]``), on top of the walk-ins.
+    appointments: tuple[AppointmentSpec, ...] = ()
+    #: The head start a checked-in appointment has over walk-ins of its class.
+    head_start_s: float = 15 * 60.0
     #: One line per figure: (the figure's key, where it comes from).
     sources: tuple[tuple[str, str], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -136,6 +157,17 @@ def parse(data: dict[str, Any], name: str) -> Scenario:
         )
         for c in data["counters"]
     )
+    appointments = tuple(
+        AppointmentSpec(
+            service=str(a["service"]),
+            start_s=_seconds_between(opening, str(a["window"][0])),
+            end_s=_seconds_between(opening, str(a["window"][1])),
+            count=int(a["count"]),
+            tier=str(a.get("tier", "normal")),
+            green=bool(a.get("green_channel", False)),
+        )
+        for a in data.get("appointments", [])
+    )
     patience = people.get("patience_mean_s")
     return Scenario(
         name=name,
@@ -153,13 +185,15 @@ def parse(data: dict[str, Any], name: str) -> Scenario:
         grace_s=float(people.get("grace_s", 45.0)),
         patience_mean_s=float(patience) if patience is not None else None,
         overtime_s=float(head.get("overtime_s", 3600.0)),
+        appointments=appointments,
+        head_start_s=float(head.get("head_start_min", 15.0)) * 60.0,
         sources=tuple((str(k), str(v)) for k, v in data.get("sources", {}).items()),
         raw=data,
     )
 
 
 #: The figures of each part of a scenario file that need a source line.
-_HEAD_FIGURES = ("opening", "closing", "overtime_s")
+_HEAD_FIGURES = ("opening", "closing", "overtime_s", "head_start_min")
 _SERVICE_FIGURES = ("mean_s", "cv", "arrivals", "tiers", "green_share")
 
 
@@ -173,6 +207,8 @@ def figure_keys(data: dict[str, Any]) -> list[str]:
         code = service.get("code", "?")
         keys += [f"services.{code}.{k}" for k in _SERVICE_FIGURES if k in service]
     keys += ["counters.services", "counters.open"]
+    if data.get("appointments"):
+        keys.append("appointments")
     if any("may_take" in c for c in data.get("counters", [])):
         keys.append("counters.may_take")
     return keys

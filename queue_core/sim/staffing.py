@@ -58,7 +58,10 @@ def profile_forecast(scenario: Scenario, offset_s: float, seen: int) -> dict[Arr
     expected = sum(profile_rates(scenario, 0.0, offset_s).values()) * offset_s
     level = min(2.0, max(0.5, (seen + 5.0) / (expected + 5.0)))
     out: dict[ArrivalClass, float] = {}
-    for service, rate in profile_rates(scenario, offset_s, offset_s + 3600.0).items():
+    # The coming hour's rate is the profile's over what is left of it before the doors close
+    # (the look-ahead draws arrivals only until then).
+    until = max(min(offset_s + 3600.0, scenario.day_s), offset_s + 1.0)
+    for service, rate in profile_rates(scenario, offset_s, until).items():
         for cls, share in class_shares(scenario, service).items():
             out[cls] = rate * share * level
     return out

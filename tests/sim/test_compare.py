@@ -30,7 +30,9 @@ def test_compare_writes_every_document(tmp_path: Path) -> None:
     assert "| customers who waited | **" in estimate
     staffing = (tmp_path / "staffing.md").read_text("utf-8")
     assert "| all | waits > 3 min |" in staffing and "| – | counter-hours |" in staffing
-    assert "| figure | static plan | day plan | plan − static |" in staffing
+    assert "| static plan | day plan | advice followed | plan − static | advised − static |" in (
+        staffing
+    )
     simulator = (tmp_path / "simulator.md").read_text("utf-8")
     assert "\nold\n" not in simulator
     assert "| M/M/4, ρ = 0.75, `fifo` |" in simulator and simulator.endswith("after\n")
