@@ -326,6 +326,9 @@ class PlanHour(TypedDict):
     counters: list[int]
     #: The share of this hour's customers expected to wait over the line with them.
     over_share: float
+    #: Their mean wait, and the hour's longest wait (seconds) expected with them.
+    mean_wait_s: float
+    longest_wait_s: float
 
 
 class PlanBody(TypedDict):
@@ -338,6 +341,8 @@ class PlanBody(TypedDict):
     #: Empty when the branch's services are not all in the day type's profile.
     hours: list[PlanHour]
     counter_hours: float
+    #: The day's booked appointments the plan counts (booked or checked in).
+    appointments: int
 
 
 OutcomeState = Literal["followed", "dismissed", "expired"]
@@ -807,7 +812,9 @@ def forecast(f: Forecast, config: BranchConfig) -> ForecastBody:
     }
 
 
-def plan(day: str, kind: str, found: DayPlan | None, config: BranchConfig) -> PlanBody:
+def plan(
+    day: str, kind: str, found: DayPlan | None, config: BranchConfig, appointments: int = 0
+) -> PlanBody:
     """A day plan, its hours at the branch's opening time of that day."""
     opening = BusinessDay.of(
         datetime.fromisoformat(f"{day}T12:00").replace(tzinfo=config.zone).timestamp(),
@@ -821,6 +828,8 @@ def plan(day: str, kind: str, found: DayPlan | None, config: BranchConfig) -> Pl
             "end": _iso(opening + h.end_s, config.zone),
             "counters": list(h.counters),
             "over_share": round(h.over_share, 3),
+            "mean_wait_s": round(h.mean_s, 1),
+            "longest_wait_s": round(h.longest_s, 1),
         }
         for h in (found.hours if found else ())
     ]
@@ -830,12 +839,16 @@ def plan(day: str, kind: str, found: DayPlan | None, config: BranchConfig) -> Pl
         "state": "ready",
         "hours": hours,
         "counter_hours": round(found.counter_hours, 1) if found else 0.0,
+        "appointments": appointments,
     }
 
 
-def planning(day: str, kind: str) -> PlanBody:
+def planning(day: str, kind: str, appointments: int = 0) -> PlanBody:
     """A day plan still being made."""
-    return {"date": day, "day_type": kind, "state": "planning", "hours": [], "counter_hours": 0.0}
+    return {
+        "date": day, "day_type": kind, "state": "planning", "hours": [], "counter_hours": 0.0,
+        "appointments": appointments,
+    }  # fmt: skip
 
 
 class HallAtCommit(Protocol):

@@ -3,12 +3,12 @@
 From the day's scenario (its arrivals per hour by service: a pension day, a wage day, an
 ordinary day, scaled to the branch) and its booked appointments, ``plan_day`` builds the
 staffing hour by hour with the simulator that drives the domain: for each hour it starts from
-the counters staffed the hour before, adds counters (in the branch's order: flexible
-windows first) while the customers arriving in that hour would wait
-over 3 minutes more often than the target allows, or wait too long on average or at the
-longest (the branch's bound: ``StaffingRules.max_mean_s``, ``max_longest_s``), then lets the
-least needed go while the hour stays well within the target and the bound; the care window
-stays open all day. Each hour is judged on a few seeded days simulated up to its end plus a
+the counters staffed the hour before, adds counters (in the branch's order: flexible windows
+first) while the customers arriving in that hour would wait over 3 minutes more often than the
+target allows, or wait too long on average or at the longest (the branch's bound:
+``StaffingRules.max_mean_s``, ``max_longest_s``: a plan must not buy its share by letting a few
+wait very long), then lets the least needed go while the hour stays well within the target and
+the bound; the care window stays open all day. Each hour is judged on a few seeded days simulated up to its end plus a
 drain, with every earlier hour as planned.
 """
 

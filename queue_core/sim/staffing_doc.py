@@ -20,7 +20,8 @@ from queue_core.sim.runs import (
 from queue_core.sim.staffing import EVERY_S
 from queue_core.sim.stats import mean_ci, paired_ci, pct, text
 
-#: Besides the bundled scenarios: a pension day staffed like a weekday (the plan forgotten).
+#: A scenario to name besides the bundled ones (``--scenario pension_day@weekday``): a pension
+#: day staffed like a weekday (the plan forgotten).
 UNPLANNED = "pension_day@weekday"
 
 INTRO = """# Staffing advice: followed, against the branch's static plan
@@ -52,9 +53,9 @@ static" is the mean daily difference with its interval (the same customers on bo
 Counter-hours count each counter from opening to closing, including the serving of those
 still inside after closing time.
 
-`pension_day@weekday` is the pension day staffed like a weekday (no flexible windows,
-counter 4 non-cash first): what happens when the plan is forgotten, and how much the advice
-makes good of it.
+`pension_day@weekday`, where it is given (`--scenario pension_day@weekday`), is the pension day
+staffed like a weekday (no flexible windows, counter 4 non-cash first): what happens when the
+plan is forgotten, and how much the advice makes good of it.
 
 The **day plan** is what the lobby console shows before opening (`GET /staffing/plan`,
 `queue_core/sim/plan.py`): hour by hour, from the day type's arrival profile and the day's
@@ -158,8 +159,7 @@ def document(days: int, seed: int, scenarios: Sequence[str], jobs: int) -> str:
             mean=f"{rules.max_mean_s / 60:g}", longest=f"{rules.max_longest_s / 60:g}",
         )
     ]  # fmt: skip
-    names = [*scenarios, UNPLANNED] if "pension_day" in scenarios else list(scenarios)
-    for name in names:
+    for name in scenarios:
         scenario = scenario_variant(name)
         static = run_batches(staffing_days, batches(name, "static", days, seed), jobs)
         advised = run_batches(staffing_days, batches(name, "advised", days, seed), jobs)

@@ -41,17 +41,21 @@ from queue_core.domain.staffing import AdviceRecord, Change, CounterNow, Forecas
 from queue_core.domain.tickets import Status
 from queue_core.sim.advice import advise
 from queue_core.sim.plan import DayPlan, plan_day
-from queue_core.sim.scenario import CounterSpec, Scenario, available, load
+from queue_core.sim.scenario import AppointmentSpec, CounterSpec, Scenario, available, load
 from queue_core.sim.selectors import EnginePolicy
 from queue_core.sim.staffing import profile_forecast
-from queue_core.store.models import AdviceRow, ForecastRow, TicketRow
+from queue_core.store.models import AdviceRow, AppointmentRow, ForecastRow, TicketRow
 from queue_core.store.pending import TICKETS
+from queue_core.usecases.appointments import HOLDING
+from queue_core.usecases.appointments import day_of as appointment_day
 from queue_core.usecases.live import LiveView
 from queue_core.usecases.reads import Reads
 from queue_core.usecases.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: A day's booked appointments as a plan counts them.
+Bookings = tuple[AppointmentSpec, ...]
 
 
 def day_profile(config: BranchConfig, day: str) -> Scenario | None:
@@ -318,8 +322,8 @@ class Advisor:
         self.rules = config.staffing.rules()
         self.clock = clock
         self._profiles: dict[str, Scenario | None] = {}
-        self._plans: dict[str, tuple[str, DayPlan | None]] = {}
-        self._planning: dict[str, asyncio.Task[None]] = {}
+        self._plans: dict[str, tuple[str, Bookings, DayPlan | None]] = {}
+        self._planning: dict[tuple[str, Bookings], asyncio.Task[None]] = {}
         self._lock = asyncio.Lock()
 
     def _profile(self, day: str) -> Scenario | None:
@@ -378,34 +382,57 @@ class Advisor:
             self.stop()
 
     async def plan(self, day: str) -> wire.PlanBody:
-        """The staffing planned for a day before opening, hour by hour: ``state`` ``ready``,
-        or ``planning`` while it is being made (ask again in a few seconds). Made once per day
-        in a process of its own (it simulates the day's type several times over: seconds of
-        CPU), then kept."""
-        if day in self._plans:
-            kind, found = self._plans[day]
-            return wire.plan(day, kind, found, self.config)
-        if day not in self._planning:
-            task = asyncio.create_task(self._make_plan(day))
-            self._planning[day] = task
-            task.add_done_callback(lambda _: self._planning.pop(day, None))
-        return wire.planning(day, staffing.day_type(date.fromisoformat(day)))
+        """The staffing planned for a day before opening, hour by hour, counting the day's
+        booked appointments: ``state`` ``ready``, or ``planning`` while it is being made (ask
+        again in a few seconds). Made in a process of its own (it simulates the day's type
+        several times over: seconds of CPU), then kept until the day's bookings change."""
+        bookings = await asyncio.to_thread(self._bookings, day)
+        key = (day, bookings)
+        kept = self._plans.get(day)
+        if kept is not None and kept[1] == bookings:
+            return wire.plan(day, kept[0], kept[2], self.config, len(bookings))
+        if key not in self._planning:
+            task = asyncio.create_task(self._make_plan(day, bookings))
+            self._planning[key] = task
+            task.add_done_callback(lambda _: self._planning.pop(key, None))
+        return wire.planning(day, staffing.day_type(date.fromisoformat(day)), len(bookings))
 
-    async def _make_plan(self, day: str) -> None:
+    def _bookings(self, day: str) -> Bookings:
+        """The day's appointments that hold their window (booked, or checked in), as the plan
+        counts them: service, window from opening, tier, green channel."""
+        opening = appointment_day(self.config, day).opening
+        with self.reads.store.read() as session:
+            rows = session.scalars(
+                select(AppointmentRow)
+                .where(AppointmentRow.day == day, AppointmentRow.status.in_(HOLDING))
+                .order_by(AppointmentRow.start, AppointmentRow.id)
+            )
+            return tuple(
+                AppointmentSpec(
+                    r.service, r.start - opening, r.end - opening, 1, r.tier, r.green_channel
+                )
+                for r in rows
+            )
+
+    async def _make_plan(self, day: str, bookings: Bookings) -> None:
         kind = staffing.day_type(date.fromisoformat(day))
         profile = self._profile(day)
         found: DayPlan | None = None
         if profile is not None:
-            scenario = branch_day(self.config, profile)
+            head_start = self.config.appointments.rules().head_start_s
+            scenario = replace(
+                branch_day(self.config, profile), appointments=bookings, head_start_s=head_start
+            )
             policy = EnginePolicy(self.config.routing.policy_object())
             try:
                 found = await _in_own_process(plan_day, scenario, policy, self.rules)
             except Exception:  # the next request tries again
                 log.warning("staffing plan for %s failed", day, exc_info=True)
                 return
+        self._plans.pop(day, None)
         while len(self._plans) >= KEPT_PLANS:
             del self._plans[next(iter(self._plans))]
-        self._plans[day] = (kind, found)
+        self._plans[day] = (kind, bookings, found)
 
     def stop(self) -> None:
         """Stop the plans being made (their processes are killed)."""

@@ -110,3 +110,20 @@ def test_following_the_advice_rescues_a_pension_day_staffed_like_a_weekday() -> 
     assert first.change.kind == "open" and first_at == day.open_at  # the morning rush, at once
     assert advised.by_class["all"].over_share < static.by_class["all"].over_share / 2
     assert advised.counter_hours > static.counter_hours  # it costs counter-hours, and says so
+
+
+def test_no_counter_is_advised_to_close_if_without_it_the_hour_passes_the_bound() -> None:
+    """The quiet hall could spare a counter by its share over 3 minutes alone; a branch whose
+    bound on the mean or the longest wait the hour without it would pass hears nothing."""
+    quiet = hall((counter(1, ("A",)), counter(2, ("A",)), counter(3, ("A",)), counter(5, ("B",))),
+                 waiting(1), per_hour=8)  # fmt: skip
+    found = advise(quiet, RULES)
+    (advice,) = found.advice
+    assert advice.change.kind == "close"
+    before, after = found.outlook, advice.after
+    assert after.longest_s > before.longest_s and after.mean_s > before.mean_s
+    for bound in (
+        {"max_longest_s": (before.longest_s + after.longest_s) / 2},
+        {"max_mean_s": (before.mean_s + after.mean_s) / 2},
+    ):
+        assert advise(quiet, replace(RULES, **bound)).advice == ()  # type: ignore[arg-type]

@@ -74,8 +74,8 @@ export const STRINGS = {
     "staff.outcome": "{s} {k} 条：其中 {j} 条之后一小时共 {n} 人，预测超 {m} 分钟 {a} → {b}，实际 {p}",
     "staff.outcome.counting": "{s} {k} 条：之后一小时统计中",
     "staff.plan": "今日排班计划", "staff.plan.none": "本行业务与该类日子的客流资料不符，无法排班",
-    "staff.plan.hour": "{from}–{to} · {n} 个窗口：{c} · 预计超 3 分钟 {p}",
-    "staff.plan.head": "{d}（{k}）共 {h} 窗口·小时", "day.pension_day": "养老金发放日", "day.wage_day": "工资日",
+    "staff.plan.hour": "{from}–{to} · {n} 个窗口：{c} · 预计超 3 分钟 {p} · 平均等候 {m} 分钟 · 最长 {l} 分钟",
+    "staff.plan.head": "{d}（{k}）共 {h} 窗口·小时，已计入 {a} 个预约", "day.pension_day": "养老金发放日", "day.wage_day": "工资日",
     "day.weekday": "平常日", "staff.plan.making": "正在排班…",
   },
   en: {
@@ -150,8 +150,8 @@ export const STRINGS = {
     "staff.outcome": "{s}: {k} advice; the hour after {j} of them, {n} customers: forecast over {m} min {a} → {b}, came to {p}",
     "staff.outcome.counting": "{s}: {k} advice; the hour after: counting",
     "staff.plan": "Today's staffing plan", "staff.plan.none": "This branch's services are not in the day type's profile: no plan",
-    "staff.plan.hour": "{from}–{to} · {n} counters: {c} · over 3 min {p}",
-    "staff.plan.head": "{d} ({k}): {h} counter-hours", "day.pension_day": "pension day", "day.wage_day": "wage day",
+    "staff.plan.hour": "{from}–{to} · {n} counters: {c} · over 3 min {p} · mean wait {m} min · longest {l} min",
+    "staff.plan.head": "{d} ({k}): {h} counter-hours, counting {a} booked appointments", "day.pension_day": "pension day", "day.wage_day": "wage day",
     "day.weekday": "ordinary day", "staff.plan.making": "Planning…",
   },
 };

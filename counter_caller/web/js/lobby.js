@@ -196,9 +196,10 @@ async function loadPlan() {
   }
   if (!plan || plan.state !== "ready") { box.textContent = ""; return; }
   const pct = (v) => `${Math.round(v * 100)}%`;
-  box.innerHTML = plan.hours.length ? `<p class="muted">${esc(t("staff.plan.head", { d: plan.date, k: t(`day.${plan.day_type}`), h: plan.counter_hours }))}</p>
+  box.innerHTML = plan.hours.length ? `<p class="muted">${esc(t("staff.plan.head", { d: plan.date, k: t(`day.${plan.day_type}`), h: plan.counter_hours, a: plan.appointments ?? 0 }))}</p>
     <ol class="plan">${plan.hours.map((h) => `<li data-start="${esc(h.start)}">${esc(t("staff.plan.hour", {
       from: branchClock(h.start), to: branchClock(h.end), n: h.counters.length, c: h.counters.join(" "), p: pct(h.over_share),
+      m: Math.round((h.mean_wait_s ?? 0) / 60), l: Math.round((h.longest_wait_s ?? 0) / 60),
     }))}</li>`).join("")}</ol>` : `<p class="muted">${esc(t("staff.plan.none"))}</p>`;
 }
 
