@@ -8,8 +8,8 @@ first) while the customers arriving in that hour would wait over 3 minutes more 
 target allows, or wait too long on average or at the longest (the branch's bound:
 ``StaffingRules.max_mean_s``, ``max_longest_s``: a plan must not buy its share by letting a few
 wait very long), then lets the least needed go while the hour stays well within the target and
-the bound; the care window stays open all day. Each hour is judged on a few seeded days simulated up to its end plus a
-drain, with every earlier hour as planned.
+the bound; the care window stays open all day. Each hour is judged on a few seeded days
+simulated up to its end plus a drain, with every earlier hour as planned.
 """
 
 from __future__ import annotations
