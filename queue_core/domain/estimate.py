@@ -199,28 +199,35 @@ class Arrivals:
 
     window_s: float = 1800.0
     seen: deque[tuple[float, ArrivalClass]] = field(default_factory=deque)
+    #: Per class in ``seen``: the places (record numbers) of its arrivals there, oldest first;
+    #: what ``rates`` counts and orders by, without going through the window every forecast.
+    _places: dict[ArrivalClass, deque[int]] = field(default_factory=dict)
+    _recorded: int = 0
 
     def copy(self) -> Arrivals:
         """An independent copy, to read while the original keeps recording."""
-        return Arrivals(self.window_s, deque(self.seen))
+        places = {cls: deque(q) for cls, q in self._places.items()}
+        return Arrivals(self.window_s, deque(self.seen), places, self._recorded)
 
     def record(self, ticket: Ticket) -> None:
         """Note one issued ticket (call in issue order)."""
-        self.seen.append(
-            (
-                ticket.issued_at,
-                (ticket.service, ticket.tier, ticket.tier_rank, ticket.green_channel),
-            )
-        )
+        cls = (ticket.service, ticket.tier, ticket.tier_rank, ticket.green_channel)
+        self.seen.append((ticket.issued_at, cls))
+        self._places.setdefault(cls, deque()).append(self._recorded)
+        self._recorded += 1
 
     def rates(self, now: float) -> dict[ArrivalClass, float]:
-        """Arrivals per second of each class over the last ``window_s`` seconds."""
-        while self.seen and self.seen[0][0] < now - self.window_s:
-            self.seen.popleft()
-        counts: dict[ArrivalClass, int] = {}
-        for _, cls in self.seen:
-            counts[cls] = counts.get(cls, 0) + 1
-        return {cls: n / self.window_s for cls, n in counts.items()}
+        """Arrivals per second of each class over the last ``window_s`` seconds, the classes
+        in the order of their first arrival in the window."""
+        seen, places = self.seen, self._places
+        while seen and seen[0][0] < now - self.window_s:
+            _, cls = seen.popleft()
+            mine = places[cls]
+            mine.popleft()
+            if not mine:
+                del places[cls]
+        ordered = sorted(places.items(), key=lambda item: item[1][0])
+        return {cls: len(mine) / self.window_s for cls, mine in ordered}
 
     def expected(self, now: float, horizon_s: float) -> list[Ticket]:
         """Customers expected within ``horizon_s``: each class evenly at its recent rate.

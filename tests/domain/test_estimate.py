@@ -408,3 +408,35 @@ def test_a_stand_in_is_the_ticket_it_stands_for(
     assert isinstance(made, Ticket)
     assert {f.name: getattr(made, f.name) for f in fields(Ticket)} == asdict(plain)
     assert made.is_waiting and hash(made) == hash(plain)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(classes, st.sampled_from(["normal", "gold"]), st.floats(0, 900), st.booleans()),
+        max_size=60,
+    ),
+    window_s=st.sampled_from([60.0, 600.0, 1800.0]),
+)
+def test_arrival_rates_are_the_window_counted_again(
+    steps: list[tuple[tuple[str, int, bool], str, float, bool]], window_s: float
+) -> None:
+    """The rates kept as arrivals come and leave the window are the window counted afresh,
+    class by class in the order of their first arrival there (the order a forecast's
+    stand-ins are made in)."""
+    arrivals, plain = Arrivals(window_s), deque[tuple[float, tuple[str, str, int, bool]]]()
+    at = NOW
+    for (service, rank, green), tier, gap, ask in steps:
+        at += gap
+        arrivals.record(replace(ticket(0, service, at, rank, green), tier=tier))
+        plain.append((at, (service, tier, rank, green)))
+        if ask:
+            copied = arrivals.copy()
+            while plain and plain[0][0] < at - window_s:
+                plain.popleft()
+            counts: dict[tuple[str, str, int, bool], int] = {}
+            for _, cls in plain:
+                counts[cls] = counts.get(cls, 0) + 1
+            expected = [(cls, n / window_s) for cls, n in counts.items()]
+            assert list(arrivals.rates(at).items()) == expected
+            assert list(copied.rates(at).items()) == expected
