@@ -40,6 +40,7 @@ from queue_core.domain.routing import (
     group_key,
 )
 from queue_core.domain.tickets import Status, Ticket
+from queue_core.domain.waiting import WaitingIndex
 
 #: Beyond this many people ahead the counters are played forward in bulk, not one by one.
 _EXACT_LIMIT = 400
@@ -252,15 +253,23 @@ class Arrivals:
 
 def _arrivals_of(cls: ArrivalClass, now: float, gap: float, until: float) -> Iterator[Ticket]:
     at, k = now + gap / 2.0, 0
+    service, tier, rank, green = cls
+    prefix = _stand_in_prefix(cls)
     while at <= until:
-        yield _stand_in(cls, at, k)
+        yield StandIn(f"{prefix}{k}", service, tier, rank, green, at)
         at += gap
         k += 1
 
 
+def _stand_in_prefix(cls: ArrivalClass) -> str:
+    service, tier, _, green = cls
+    return f"~{service}{tier}{int(green)}"
+
+
 def _stand_in(cls: ArrivalClass, at: float, k: int) -> Ticket:
+    """The ``k``-th customer of a class expected, at ``at`` (what ``_arrivals_of`` makes)."""
     service, tier, rank, green = cls
-    return StandIn(f"~{service}{tier}{int(green)}{k}", service, tier, rank, green, at)
+    return StandIn(f"{_stand_in_prefix(cls)}{k}", service, tier, rank, green, at)
 
 
 _set = object.__setattr__
@@ -319,6 +328,10 @@ def _issued_at(ticket: Ticket) -> float:
     return ticket.issued_at
 
 
+def _fifo(ticket: Ticket) -> tuple[float, float, str, str]:
+    return (ticket.queued_at, ticket.issued_at, ticket.number, ticket.id)
+
+
 class _Peekable:
     """An iterator whose next item can be looked at before it is taken."""
 
@@ -352,8 +365,24 @@ class GroupHeads:
     def __init__(self, tickets: Iterable[Ticket]) -> None:
         self.groups: dict[object, deque[Ticket]] = {}
         self.tails: dict[object, _Peekable] = {}
-        for ticket in sorted(tickets, key=lambda t: (t.queued_at, t.issued_at, t.number, t.id)):
+        for ticket in sorted(tickets, key=_fifo):
             self.add(ticket)
+
+    @classmethod
+    def of(cls, grouped: WaitingIndex, others: Iterable[Ticket] = ()) -> GroupHeads:
+        """``GroupHeads([*grouped, *others])`` from the index's groups, which are already in
+        first come, first served order: no sort of the whole hall per forecast."""
+        heads = cls(())
+        groups = heads.groups
+        for key, tickets in grouped.groups.items():
+            groups[(key, None)] = deque(tickets)
+        for ticket in grouped.fronted.values():
+            groups[heads.key(ticket)] = deque([ticket])
+        for ticket in sorted(others, key=_fifo):
+            group = groups.setdefault(heads.key(ticket), deque())
+            at = next((i for i, t in enumerate(group) if _fifo(t) > _fifo(ticket)), len(group))
+            group.insert(at, ticket)
+        return heads
 
     @staticmethod
     def key(ticket: Ticket) -> object:
@@ -496,8 +525,14 @@ class _Play:
         times: ServiceTimes,
         arrivals: Arrivals | None,
         horizon_s: float,
+        grouped: WaitingIndex | None = None,
     ) -> None:
-        self.heads = heads = GroupHeads(t for t in waiting if t.status is Status.WAITING)
+        if grouped is None:
+            heads = GroupHeads(t for t in waiting if t.status is Status.WAITING)
+        else:
+            others = (t for t in waiting if t.status is Status.WAITING and t.id not in grouped)
+            heads = GroupHeads.of(grouped, others)
+        self.heads = heads
         if arrivals is not None:
             heads.expect(arrivals.streams(now, horizon_s))
         self.end = now + horizon_s
@@ -528,6 +563,7 @@ class _Play:
     def calls(self) -> Iterator[tuple[float, Ticket, CounterView]]:
         """The calls in order: (when, whom, where)."""
         heads, free, views, visit, end = self.heads, self.free, self.views, self.visit, self.end
+        groups, tails = heads.groups, heads.tails
         choose = self._choosers()
         while free:
             at, number = heapq.heappop(free)
@@ -540,7 +576,12 @@ class _Play:
                     heapq.heappush(free, (later, number))
                 continue
             key, chosen = first
-            heads.remove_head(chosen, key)
+            # (``heads.remove_head``, the group known)
+            group = groups[key]
+            if group and group[0] is chosen:
+                group.popleft()
+            else:
+                tails[key].pop()
             # (pushed before the call is told, so that between calls ``free`` is whole)
             heapq.heappush(free, (at + visit[chosen.service], number))
             yield at, chosen, views[number]
@@ -621,9 +662,13 @@ def forecast_positions(
     arrivals: Arrivals | None = None,
     targets: Collection[str] | None = None,
     horizon_s: float = 4 * 3600.0,
+    grouped: WaitingIndex | None = None,
 ) -> dict[str, Forecast]:
     """Each waiting ticket's ``Forecast`` (by id) from one play of the counters: its wait and
     its people ahead come from the same calls, so the two always agree. See ``forecast_calls``.
+
+    ``grouped``: the index that holds every waiting ticket of ``waiting`` but a few (the hall's
+    own, which keeps them grouped in order), so that the play need not sort them again.
     """
     present = {t.id for t in waiting if t.status is Status.WAITING}
     wanted = set(targets) if targets is not None else set(present)
@@ -633,7 +678,7 @@ def forecast_positions(
     found: dict[str, Forecast] = {}
     if not wanted:
         return found
-    play = _Play(waiting, counters, now, policy, times, arrivals, horizon_s)
+    play = _Play(waiting, counters, now, policy, times, arrivals, horizon_s, grouped)
     # A target the play would never reach is let go as soon as that is sure, so that the play
     # stops with the last one it does call, not at the horizon (the answer is the same).
     chasing = {t.id: play.out_of_reach(t) for t in waiting if t.id in wanted}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from queue_core.domain.estimate import (
     Arrivals,
     CounterLoad,
+    Forecast,
     OpenCounter,
     ServiceTimes,
     estimate_all,
@@ -215,27 +216,29 @@ def positions_of(
     """``position_of`` for several tickets at once, by ticket id: the counters are played
     forward once for all of them (what a commit of several new tickets needs)."""
     out: dict[str, Position | None] = {}
-    serving_any = False
     need: list[Ticket] = []
     open_views = [c.view for c in counters if c.is_open]
+
+    def by_counts(t: Ticket, serving: list[CounterState]) -> Position:
+        rivals = competing_services(t.service, open_views)
+        ahead = waiting.ahead_counts(t, rivals, now, policy)
+        if not serving:
+            return Position(sum(ahead.values()), None)
+        wait = estimate_from_counts(ahead, [c.load() for c in serving], now, times)
+        return Position(sum(ahead.values()), _round(wait))
+
     for t in tickets:
         if not t.is_waiting:
             out[t.id] = None
-            continue
-        rivals = competing_services(t.service, open_views)
-        ahead = waiting.ahead_counts(t, rivals, now, policy)
-        serving = _serving_counters(t.service, counters)
-        if not serving:
-            out[t.id] = Position(sum(ahead.values()), None)
-            continue
-        serving_any = True
-        wait = estimate_from_counts(ahead, [c.load() for c in serving], now, times)
-        out[t.id] = Position(sum(ahead.values()), _round(wait))
-        need.append(t)
-    if serving_any and arrivals is not None and len(waiting) <= FORECAST_LIMIT and need:
+        elif not _serving_counters(t.service, counters):
+            out[t.id] = by_counts(t, [])
+        else:
+            out[t.id] = None  # (its place in the answer's order: filled below)
+            need.append(t)
+    found: dict[str, Forecast] = {}
+    if arrivals is not None and len(waiting) <= FORECAST_LIMIT and need:
         pool = list(waiting)
-        known = {t.id for t in pool}
-        pool.extend(t for t in need if t.id not in known)
+        pool.extend(t for t in need if t.id not in waiting)
         found = forecast_positions(
             pool,
             _open_counters(counters),
@@ -244,8 +247,14 @@ def positions_of(
             times,
             arrivals=arrivals,
             targets=[t.id for t in need],
+            grouped=waiting,
         )
-        for t in need:
-            if (f := found.get(t.id)) is not None:
-                out[t.id] = Position(f.ahead, _round(f.wait_s))
+    # The estimate from the counts ahead only where the play did not call the ticket.
+    for t in need:
+        f = found.get(t.id)
+        out[t.id] = (
+            Position(f.ahead, _round(f.wait_s))
+            if f is not None
+            else by_counts(t, _serving_counters(t.service, counters))
+        )
     return out

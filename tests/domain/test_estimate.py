@@ -36,6 +36,7 @@ from queue_core.domain.routing import (
     sort_key,
 )
 from queue_core.domain.tickets import Status, Ticket
+from queue_core.domain.waiting import WaitingIndex
 
 NOW = 1_000_000.0
 
@@ -440,3 +441,26 @@ def test_arrival_rates_are_the_window_counted_again(
             expected = [(cls, n / window_s) for cls, n in counts.items()]
             assert list(arrivals.rates(at).items()) == expected
             assert list(copied.rates(at).items()) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(waiting=st.lists(waiting_spec, max_size=30), others=st.integers(0, 3))
+def test_group_heads_from_the_hall_index_are_the_sorted_ones(
+    waiting: list[tuple[tuple[str, int, bool], float, int | None, bool]], others: int
+) -> None:
+    """The forecast's groups taken from the hall's index (plus a few tickets not in it yet)
+    are the ones it would sort out of the whole list, in the same order."""
+    tickets = [
+        replace(
+            ticket(n, service, NOW - ago, rank, green),
+            target_counter=target,
+            front_at=NOW - ago / 2 if front else None,
+        )
+        for n, ((service, rank, green), ago, target, front) in enumerate(waiting)
+    ]
+    indexed, extra = tickets[others:], tickets[:others]
+    grouped = GroupHeads.of(WaitingIndex.of(indexed), extra)
+    plain = GroupHeads(tickets)
+    assert {k: list(g) for k, g in grouped.groups.items()} == {
+        k: list(g) for k, g in plain.groups.items()
+    }

@@ -106,3 +106,31 @@ def test_in_call_order_the_line_grows_and_the_wait_never_shrinks(
             assert listed[0].ahead == 0 or listed[0].estimated_wait_s > 0
         for p in listed:
             assert p.estimated_wait_s != 0 or p.ahead == 0, (service, listed)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    halls(),
+    st.lists(st.tuples(st.sampled_from(SERVICES), st.floats(0, 1800)), max_size=20),
+    st.sampled_from([4 * 3600.0, 1800.0]),
+    st.integers(1, 4),
+)
+def test_several_tickets_placed_at_once_are_each_placed_alone(
+    case: tuple[list[Ticket], list[hall.CounterState]],
+    arrived: list[tuple[str, float]],
+    window_s: float,
+    placed: int,
+) -> None:
+    """A commit places its tickets in one play (and falls back to the counts ahead only for
+    those the play does not reach): each gets what it would alone."""
+    tickets, counters = case
+    arrivals = Arrivals(window_s)
+    for n, (service, ago) in enumerate(sorted(arrived, key=lambda a: -a[1])):
+        arrivals.record(ticket(f"{service}8{n:02d}", NOW - ago))
+    waiting = index(tickets)
+    chosen = tickets[-placed:]
+    together = hall.positions_of(chosen, waiting, counters, NOW, Policy(), TIMES, arrivals)
+    assert list(together) == [t.id for t in chosen]
+    for t in chosen:
+        alone = hall.position_of(t, waiting, counters, NOW, Policy(), TIMES, arrivals.copy())
+        assert together[t.id] == alone
