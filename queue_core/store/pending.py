@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, select, update
+from sqlalchemy import Connection, Select, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
@@ -64,17 +64,27 @@ class DriverSQL:
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
 
     def run(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        conn, sql, order = self._prepared(session)
+        if order is None:
+            conn.exec_driver_sql(sql, rows)
+        else:
+            conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+
+    def first(self, session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row a query finds with these parameters (a look-up by key)."""
+        conn, sql, order = self._prepared(session)
+        bound = params if order is None else tuple(params[name] for name in order)
+        row = conn.exec_driver_sql(sql, bound).first()
+        return tuple(row) if row is not None else None
+
+    def _prepared(self, session: Session) -> tuple[Connection, str, tuple[str, ...] | None]:
         conn = session.connection()
         compiled = self._compiled.get(conn.dialect.name)
         if compiled is None:
             c = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
             order = tuple(c.positiontup) if c.positiontup else None
             compiled = self._compiled[conn.dialect.name] = (c.string, order)
-        sql, order = compiled
-        if order is None:
-            conn.exec_driver_sql(sql, rows)
-        else:
-            conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+        return conn, *compiled
 
 
 def _update_by(table: Table, key: str, fields: tuple[str, ...]) -> DriverSQL:
@@ -101,8 +111,10 @@ _LAST_NUMBER = select(NUMBERS.c.last).where(
 
 
 _BUCKET = select(BUCKETS.c.tokens, BUCKETS.c.stamp).where(BUCKETS.c.name == bindparam("name"))
-_KEY = select(KEYS.c.request_hash, KEYS.c.ticket_id).where(
-    KEYS.c.principal == bindparam("principal"), KEYS.c.key == bindparam("key")
+_KEY = DriverSQL(
+    select(KEYS.c.request_hash, KEYS.c.ticket_id).where(
+        KEYS.c.principal == bindparam("principal"), KEYS.c.key == bindparam("key")
+    )
 )
 _INSERT_KEY = _insert(KEYS, ("principal", "key", "request_hash", "ticket_id", "created_at"))
 
@@ -192,7 +204,8 @@ class PendingRows:
         if (principal, key) in self._keys:
             request_hash, ticket_id, _ = self._keys[(principal, key)]
             return request_hash, ticket_id
-        found = self.session.execute(_KEY, {"principal": principal, "key": key}).first()
+        # (every kiosk press asks: by the driver, without the ORM's per-statement work)
+        found = _KEY.first(self.session, {"principal": principal, "key": key})
         return (str(found[0]), str(found[1])) if found is not None else None
 
     def save_idempotent(
