@@ -344,6 +344,9 @@ class SmsSettings(_Strict):
     #: {2} counter.
     template_next: str = Field(pattern=r"^\d{1,20}$")
     template_called: str = Field(pattern=r"^\d{1,20}$")
+    #: An appointment's reminder: {1} service, {2} the window's start (HH:MM). Without it,
+    #: appointments are reminded by Web Push only.
+    template_reminder: str | None = Field(default=None, pattern=r"^\d{1,20}$")
     region: str = "ap-guangzhou"
     endpoint: str = "https://sms.tencentcloudapi.com"
     timeout_s: float = Field(default=3.0, gt=0, le=30)
@@ -356,6 +359,9 @@ class NotifySettings(_Strict):
     called. Each channel is on only when configured."""
 
     ahead: int = Field(default=3, ge=0, le=50)
+    #: How long before its window a customer who opted in on the appointment's page is
+    #: reminded of it (once).
+    remind_minutes: float = Field(default=30, ge=5, le=24 * 60)
     push: PushSettings | None = None
     sms: SmsSettings | None = None
 

@@ -148,7 +148,7 @@ def create_app(
         events.quiet_denials()
         if bridge is not None:
             await bridge.start()
-        housekeeping = asyncio.create_task(_housekeeping(access, branch))
+        housekeeping = asyncio.create_task(_housekeeping(access, branch, notifier))
         if uplink is not None:
             await uplink.start()
         watch.start()
@@ -293,12 +293,12 @@ def _uplink(config: BranchConfig, store: Store, branch: Branch, clock: Callable[
     return make_uplink(config, store, branch, clock)
 
 
-async def _housekeeping(access: Access, branch: Branch) -> None:
+async def _housekeeping(access: Access, branch: Branch, notifier: Notifier | None) -> None:
     """Each minute: start the business day if no request has yet (void what earlier days left
     open), void the tickets taken from phones that were not checked in in time, erase the
-    reminder requests (phone numbers, subscriptions) of earlier days and release the
-    appointments whose window passed without a check-in; every ten minutes, drop expired
-    sessions."""
+    reminder requests (phone numbers, subscriptions) of earlier days, release the
+    appointments whose window passed without a check-in and send the appointments' reminders
+    due; every ten minutes, drop expired sessions."""
     for minute in itertools.count():
         try:
             voided = (await branch.execute(StartDay())).value
@@ -310,6 +310,8 @@ async def _housekeeping(access: Access, branch: Branch) -> None:
             released = (await branch.execute(ReleaseNoShows())).value
             if released:
                 log.info("%d appointments released as no-shows", released)
+            if notifier is not None:
+                await notifier.remind()
             if minute % 10 == 0:
                 await run_in_threadpool(access.purge_expired)
         except Exception:  # the store may be briefly down: try again next minute

@@ -1,9 +1,10 @@
 """When a customer who opted in is told their turn is near: pure, from the ticket's state.
 
-Two notices: ``near`` once when at most ``ahead`` people are before a waiting ticket (again
+Three notices: ``near`` once when at most ``ahead`` people are before a waiting ticket (again
 after a missed call that the lobby put back in the queue), and ``called`` at each call of the
-ticket (a recall means the customer has not come yet). Nothing is sent for a ticket that is
-closed or expired.
+ticket (a recall means the customer has not come yet); and for an appointment, ``reminder``
+once before its window (``reminder_due``). Nothing is sent for a ticket that is closed or
+expired, nor for an appointment no longer booked.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from enum import StrEnum
 class Notice(StrEnum):
     NEAR = "near"
     CALLED = "called"
+    REMINDER = "reminder"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +46,11 @@ def due(
         out.append(Notice.NEAR)
         seen = replace(seen, near_at_calls=call_count)
     return seen, out
+
+
+def reminder_due(start: float, booked_at: float, now: float, before_s: float) -> bool:
+    """Whether an appointment still booked and not yet reminded is reminded at ``now``: from
+    ``before_s`` ahead of its window's start until the start; one booked within that time
+    was made with the window in mind and gets none."""
+    begins = start - before_s
+    return booked_at < begins <= now < start

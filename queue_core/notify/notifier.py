@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,14 @@ from queue_core.notify.phones import PhoneVault
 from queue_core.notify.push import PushError, Subscription, WebPush
 from queue_core.notify.sms import SmsError, TencentSms, TencentSmsSettings
 from queue_core.usecases import Branch
-from queue_core.usecases.notices import OptOut, RecordTold, Request, requests_of
+from queue_core.usecases.notices import (
+    OptOut,
+    RecordTold,
+    Reminder,
+    Request,
+    TakeDueReminders,
+    requests_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +85,20 @@ def words(notice: Notice, state: dict[str, Any], lang: str) -> Said:
             else f"{number}：前面还有 {ahead} 人，请回到大厅留意叫号"
         )
     return Said(title, body)
+
+
+def reminder_words(reminder: Reminder, config: BranchConfig, lang: str) -> Said:
+    """An appointment's reminder: the service and the window, what to do at the branch."""
+    en = lang == "en"
+    service = config.service(reminder.service)
+    name = (service.name_en if en else service.name) if service else reminder.service
+    start, end = (datetime.fromtimestamp(t, config.zone).strftime("%H:%M")
+                  for t in (reminder.start, reminder.end))  # fmt: skip
+    branch = config.branch
+    title = (branch.name_en if en else branch.name) or branch.name
+    if en:
+        return Said(title, f"{name} booked {start}–{end}: check in at the kiosk when you arrive")
+    return Said(title, f"您预约的{name} {start}–{end} 快到了：到网点后请在取号机签到")
 
 
 class Notifier:
@@ -260,6 +282,72 @@ class Notifier:
                 template, params = settings.template_called, [number, counter]
             else:
                 template, params = settings.template_next, [number, str(state.get("ahead") or 0)]
+
+            async def send_sms() -> None:
+                try:
+                    await sms.send(phone, template, params)
+                except SmsError as exc:
+                    if exc.code in _FINAL_SMS:
+                        raise Permanent(exc.code) from exc
+                    raise
+
+            return self.outbox.offer(Message("sms", label, send_sms))
+        return False
+
+    # ------------------------------------------------------------ appointments
+    async def remind(self) -> int:
+        """Send the appointments' reminders due now (the housekeeping's, each minute); each is
+        recorded as told before it goes, so none is sent twice. Returns how many went out."""
+        settings = self.config.notify
+        texts = bool(settings.sms and settings.sms.template_reminder)
+        channels = tuple(
+            c
+            for c, on in (("push", self.push is not None), ("sms", self.sms is not None and texts))
+            if on
+        )
+        if not channels:
+            return 0
+        command = TakeDueReminders(settings.remind_minutes * 60, channels)
+        due = (await self.branch.execute(command)).value
+        sent = 0
+        for reminder in due:
+            try:
+                sent += self._offer_reminder(reminder)
+            except Exception:  # a reminder is a courtesy: the others go regardless
+                log.warning("an appointment's reminder not sent", exc_info=True)
+        return sent
+
+    def _offer_reminder(self, reminder: Reminder) -> bool:
+        request = reminder.request
+        said = reminder_words(reminder, self.config, request.lang)
+        label = f"reminder for an appointment at {reminder.start:.0f}"
+        if request.channel == "push" and self.push is not None:
+            push = self.push
+            info = json.loads(self.vault.open(request.sealed, request.ticket_id))
+            subscription = Subscription(info["endpoint"], info["p256dh"], info["auth"])
+            url = f"{self.config.branch.public_url}/a/{request.ticket_id}"
+            payload = {"title": said.title, "body": said.body, "url": url, "tag": request.ticket_id}
+
+            async def send_push() -> None:
+                try:
+                    await push.send(subscription, payload)
+                except PushError as exc:
+                    if exc.gone:
+                        raise Permanent(exc.code) from exc
+                    raise
+
+            return self.outbox.offer(Message("push", label, send_push))
+        settings = self.config.notify.sms
+        if request.channel == "sms" and self.sms is not None and settings is not None:
+            sms, template = self.sms, settings.template_reminder
+            if template is None:
+                return False
+            phone = self.vault.open(request.sealed, request.ticket_id)
+            service = self.config.service(reminder.service)
+            params = [
+                service.name if service else reminder.service,
+                datetime.fromtimestamp(reminder.start, self.config.zone).strftime("%H:%M"),
+            ]
 
             async def send_sms() -> None:
                 try:

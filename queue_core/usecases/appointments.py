@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from queue_core.config import BranchConfig
@@ -33,7 +33,7 @@ from queue_core.domain.events import (
 )
 from queue_core.domain.tickets import Ticket
 from queue_core.security import browser_hash, door_key, new_id
-from queue_core.store.models import AppointmentRow
+from queue_core.store.models import AppointmentRow, NotifyRow
 from queue_core.usecases.remote import BROWSER_ID, free_check_in_code
 from queue_core.usecases.unit import UnitOfWork
 
@@ -182,6 +182,8 @@ class CancelAppointment:
         row = _row(uow, self.appointment_id)
         a = rules_of.cancel(row.to_domain(), uow.now)
         row.update(a)
+        # Its reminder's number or subscription is kept no longer than the booking.
+        uow.session.execute(delete(NotifyRow).where(NotifyRow.ticket_id == a.id))
         uow.changed = True
         uow.emit(AppointmentCancelled(a))
         return a

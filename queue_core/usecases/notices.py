@@ -1,11 +1,13 @@
 """The use cases of "you're next" (``domain.notices``): a customer opts in on the ticket's page
-(Web Push, or SMS to a number), what was told is recorded, and the day's requests are erased.
+(Web Push, or SMS to a number), what was told is recorded, and the day's requests are erased;
+and the appointment's reminder: opted in on the appointment's page, taken once when due.
 
 A request is kept only for its business day: the phone number as a keyed hash (to count the
 day's messages per number) and sealed with the ticket as associated data (``notify.phones``),
 a push subscription sealed the same way. ``EraseNotices`` deletes every request of an earlier
 day: the engine's housekeeping runs it each minute, so a number outlives its day by a minute
-at most.
+at most. An appointment's request is kept for the appointment's day (it is the day it is
+for), and deleted with the appointment's cancellation.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from typing import Any
 from sqlalchemy import Result, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from queue_core.domain import notices
+from queue_core.domain.appointments import AppointmentStatus
 from queue_core.domain.errors import IllegalMove, InvalidInput, NotFound, TooMany
 from queue_core.domain.notices import Seen
 from queue_core.domain.tickets import Status
-from queue_core.store.models import NotifyRow
+from queue_core.store.models import AppointmentRow, NotifyRow
 from queue_core.store.pending import TICKETS
 from queue_core.usecases.unit import UnitOfWork
 
@@ -80,6 +84,90 @@ class OptIn:
         row.near_at_calls, row.calls_told = None, t.call_count
         uow.changed = True
         return self.ticket_id
+
+
+@dataclass(frozen=True, slots=True)
+class OptInAppointment:
+    """Ask to be reminded of a booked appointment before its window, on one channel (kept
+    under the appointment's id, for its day); asking again replaces the request."""
+
+    appointment_id: str
+    channel: str
+    sealed: str
+    lang: str = "zh"
+    number_hash: str | None = None
+
+    def run(self, uow: UnitOfWork) -> str:
+        if self.channel not in CHANNELS:
+            raise InvalidInput(f"unknown channel {self.channel!r}", "unknown_channel")
+        a = uow.session.get(AppointmentRow, self.appointment_id)
+        if a is None:
+            raise NotFound("no such appointment", "appointment_not_found")
+        if a.status != AppointmentStatus.BOOKED.value or a.start <= uow.now:
+            raise IllegalMove("this appointment has nothing more to be told", "ticket_closed")
+        row = uow.session.scalars(
+            select(NotifyRow).where(
+                NotifyRow.ticket_id == self.appointment_id, NotifyRow.channel == self.channel
+            )
+        ).first()
+        if row is None:
+            row = NotifyRow(ticket_id=self.appointment_id, channel=self.channel, sent=0)
+            uow.session.add(row)
+        row.business_day = a.day
+        row.sealed = self.sealed
+        row.number_hash = self.number_hash
+        row.lang = "en" if self.lang == "en" else "zh"
+        row.created_at = uow.now
+        row.near_at_calls, row.calls_told = None, 0  # not reminded yet
+        uow.changed = True
+        return self.appointment_id
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """An appointment's reminder to send now, on one channel."""
+
+    request: Request
+    service: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class TakeDueReminders:
+    """The reminders due now (``notices.reminder_due``), each marked as told before it is
+    sent: a restarted engine repeats none (a reminder lost to a crash in between is a
+    courtesy lost, never a second message)."""
+
+    before_s: float
+    #: The channels that can send a reminder now (SMS needs its template).
+    channels: tuple[str, ...] = CHANNELS
+
+    def run(self, uow: UnitOfWork) -> list[Reminder]:
+        now = uow.now
+        rows = uow.session.execute(
+            select(NotifyRow, AppointmentRow)
+            .join(AppointmentRow, AppointmentRow.id == NotifyRow.ticket_id)
+            .where(
+                NotifyRow.channel.in_(self.channels),
+                NotifyRow.near_at_calls.is_(None),
+                AppointmentRow.status == AppointmentStatus.BOOKED.value,
+                AppointmentRow.start > now,
+                AppointmentRow.start - self.before_s <= now,
+            )
+        ).all()
+        out = []
+        for row, a in rows:
+            if not notices.reminder_due(a.start, a.booked_at, now, self.before_s):
+                continue
+            row.near_at_calls, row.sent = 0, (row.sent or 0) + 1
+            uow.changed = True
+            seen = Seen(row.near_at_calls, row.calls_told)
+            out.append(
+                Reminder(Request(row.ticket_id, row.channel, row.sealed, row.lang, seen),
+                         a.service, a.start, a.end)
+            )  # fmt: skip
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,11 @@ MATRIX: dict[tuple[str, str], tuple[set[str], Any]] = {
     ("post", "/phone/appointments"): (PUBLIC, {"service": "A", "browser": "0" * 32, **_WINDOW}),
     ("get", "/appointments/{appointment_id}/public"): (PUBLIC, None),
     ("post", "/appointments/{appointment_id}/public/cancel"): (PUBLIC, None),
+    ("post", "/appointments/{appointment_id}/public/notify"): (
+        PUBLIC,
+        {"sms": {"phone": "13812345678"}},
+    ),
+    ("delete", "/appointments/{appointment_id}/public/notify"): (PUBLIC, None),
     ("get", "/appointments"): (MANAGERS, None),
     ("get", "/appointments/slots"): (MANAGERS, None),
     ("post", "/appointments"): (MANAGERS, {"service": "A", **_WINDOW}),
