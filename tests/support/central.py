@@ -43,12 +43,21 @@ def signing_key(folder: Path) -> SigningKey:
 
 
 def branch_toml(
-    folder: Path, code: str, nats_url: str, verify_key: str, name: str | None = None
+    folder: Path,
+    code: str,
+    nats_url: str,
+    verify_key: str,
+    name: str | None = None,
+    hours: tuple[str, str] | None = None,
 ) -> Path:
-    """The demo branch as branch ``code``, with an uplink to its leaf node at ``nats_url``."""
+    """The demo branch as branch ``code``, with an uplink to its leaf node at ``nats_url``;
+    ``hours`` (opening, closing) in place of the demo's 09:00–17:00."""
     text = DEMO_CONFIG.read_text("utf-8").replace('code = "0101"', f'code = "{code}"', 1)
     if name:
         text = text.replace('name = "城东支行"', f'name = "{name}"', 1)
+    if hours:
+        text = text.replace('opening = "09:00"', f'opening = "{hours[0]}"', 1)
+        text = text.replace('closing = "17:00"', f'closing = "{hours[1]}"', 1)
     text += (
         f'\n[uplink]\nnats_url = "{nats_url}"\nverify_key = "{verify_key}"\n'
         'files_dir = "central"\npoll_s = 0.2\nstatus_s = 1.0\n'
