@@ -16,14 +16,12 @@ from websockets.sync.client import connect
 
 from queue_core.client import EngineClient, EngineError, events_url
 from queue_core.config import load_config
-from tests.support.clocked import Clock, ClockedEngine, at
+from tests.support.clocked import PLAN_BOUND_S, Clock, ClockedEngine, at
 from tests.support.engine import DISPLAY_TOKEN, LOBBY
 
 #: A look-ahead plays the coming hour several times per candidate: give it time on a busy
 #: machine (it is not what is measured here).
 LOOK_TIMEOUT_S = 120.0
-#: A day plan plays the day several times over: the bound on waiting for one, not a measure.
-PLAN_BOUND_S = 300.0
 
 
 @pytest.fixture

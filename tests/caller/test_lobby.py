@@ -11,7 +11,7 @@ from websockets.sync.client import connect
 from queue_core.client import EngineClient, events_url
 from tests.caller.conftest import screenshot
 from tests.caller.flows import issue, open_caller, open_lobby, press
-from tests.support.clocked import Clock, ClockedEngine, at
+from tests.support.clocked import PLAN_BOUND_S, Clock, ClockedEngine, at
 from tests.support.engine import (
     DISPLAY_TOKEN,
     KIOSK_TOKEN,
@@ -265,7 +265,7 @@ def test_a_ticket_that_did_not_print_is_held_and_the_lobby_reprints_releases_or_
     expect(page.locator('.queue[data-service="A"] li')).to_have_count(1)
 
 
-PLAN_TIMEOUT_MS = 120_000
+PLAN_TIMEOUT_MS = PLAN_BOUND_S * 1000
 
 
 def test_staffing_advice_with_its_figure_and_what_was_done(page: Page, tmp_path: Path) -> None:

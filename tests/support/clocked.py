@@ -26,6 +26,10 @@ from queue_core.config import BranchConfig, load_config
 from tests.support.engine import LOBBY, TELLERS, free_port
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: How long a test waits for the engine's day plan: a bound, not a measure. The plan plays the
+#: day several times over, 12–15 s of CPU for the demo branch's pension day; at load 10 on two
+#: cores (two full suites beside two busy loops) the lobby's plan took over two minutes.
+PLAN_BOUND_S = 600.0
 
 
 def at(text: str) -> float:
