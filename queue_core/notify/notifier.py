@@ -256,43 +256,64 @@ class Notifier:
         said = words(notice, state, request.lang)
         label = f"{notice.value} for {state.get('number', '?')}"
         if request.channel == "push" and self.push is not None:
-            push = self.push
-            info = json.loads(self.vault.open(request.sealed, request.ticket_id))
-            subscription = Subscription(info["endpoint"], info["p256dh"], info["auth"])
-            url = f"{self.config.branch.public_url}/t/{request.ticket_id}"
-            payload = {"title": said.title, "body": said.body, "url": url, "tag": request.ticket_id}
-
-            async def send_push() -> None:
-                try:
-                    await push.send(subscription, payload)
-                except PushError as exc:
-                    if exc.gone:
-                        raise Permanent(exc.code) from exc
-                    raise
-
-            return self.outbox.offer(
-                Message("push", label, send_push, self._drop(request.ticket_id, "push"))
-            )
+            drop = self._drop(request.ticket_id, "push")
+            return self.outbox.offer(self._push_message(request, "t", said, label, drop))
         if request.channel == "sms" and self.sms is not None and self.config.notify.sms:
-            sms, settings = self.sms, self.config.notify.sms
-            phone = self.vault.open(request.sealed, request.ticket_id)
+            settings = self.config.notify.sms
             number = str(state.get("number", ""))
             if notice is Notice.CALLED:
                 counter = str(state.get("counter_name") or state.get("counter") or "")
                 template, params = settings.template_called, [number, counter]
             else:
                 template, params = settings.template_next, [number, str(state.get("ahead") or 0)]
-
-            async def send_sms() -> None:
-                try:
-                    await sms.send(phone, template, params)
-                except SmsError as exc:
-                    if exc.code in _FINAL_SMS:
-                        raise Permanent(exc.code) from exc
-                    raise
-
-            return self.outbox.offer(Message("sms", label, send_sms))
+            return self.outbox.offer(self._sms_message(request, template, params, label))
         return False
+
+    def _push_message(
+        self,
+        request: Request,
+        page: str,
+        said: Said,
+        label: str,
+        on_gone: Callable[[], Awaitable[None]] | None = None,
+    ) -> Message:
+        """A Web Push of ``said`` to the request's subscription, opening the public page
+        ``/{page}/{id}``; a subscription the push service says is gone is final."""
+        assert self.push is not None
+        push = self.push
+        info = json.loads(self.vault.open(request.sealed, request.ticket_id))
+        subscription = Subscription(info["endpoint"], info["p256dh"], info["auth"])
+        url = f"{self.config.branch.public_url}/{page}/{request.ticket_id}"
+        payload = {"title": said.title, "body": said.body, "url": url, "tag": request.ticket_id}
+
+        async def send_push() -> None:
+            try:
+                await push.send(subscription, payload)
+            except PushError as exc:
+                if exc.gone:
+                    raise Permanent(exc.code) from exc
+                raise
+
+        return Message("push", label, send_push, on_gone)
+
+    def _sms_message(
+        self, request: Request, template: str, params: list[str], label: str
+    ) -> Message:
+        """A text by the gateway's ``template`` with ``params`` to the request's number; the
+        gateway's final refusals are final."""
+        assert self.sms is not None
+        sms = self.sms
+        phone = self.vault.open(request.sealed, request.ticket_id)
+
+        async def send_sms() -> None:
+            try:
+                await sms.send(phone, template, params)
+            except SmsError as exc:
+                if exc.code in _FINAL_SMS:
+                    raise Permanent(exc.code) from exc
+                raise
+
+        return Message("sms", label, send_sms)
 
     # ------------------------------------------------------------ appointments
     async def remind(self) -> int:
@@ -322,42 +343,18 @@ class Notifier:
         said = reminder_words(reminder, self.config, request.lang)
         label = f"reminder for an appointment at {reminder.start:.0f}"
         if request.channel == "push" and self.push is not None:
-            push = self.push
-            info = json.loads(self.vault.open(request.sealed, request.ticket_id))
-            subscription = Subscription(info["endpoint"], info["p256dh"], info["auth"])
-            url = f"{self.config.branch.public_url}/a/{request.ticket_id}"
-            payload = {"title": said.title, "body": said.body, "url": url, "tag": request.ticket_id}
-
-            async def send_push() -> None:
-                try:
-                    await push.send(subscription, payload)
-                except PushError as exc:
-                    if exc.gone:
-                        raise Permanent(exc.code) from exc
-                    raise
-
-            return self.outbox.offer(Message("push", label, send_push))
+            return self.outbox.offer(self._push_message(request, "a", said, label))
         settings = self.config.notify.sms
         if request.channel == "sms" and self.sms is not None and settings is not None:
-            sms, template = self.sms, settings.template_reminder
+            template = settings.template_reminder
             if template is None:
                 return False
-            phone = self.vault.open(request.sealed, request.ticket_id)
             service = self.config.service(reminder.service)
             params = [
                 service.name if service else reminder.service,
                 datetime.fromtimestamp(reminder.start, self.config.zone).strftime("%H:%M"),
             ]
-
-            async def send_sms() -> None:
-                try:
-                    await sms.send(phone, template, params)
-                except SmsError as exc:
-                    if exc.code in _FINAL_SMS:
-                        raise Permanent(exc.code) from exc
-                    raise
-
-            return self.outbox.offer(Message("sms", label, send_sms))
+            return self.outbox.offer(self._sms_message(request, template, params, label))
         return False
 
     def _drop(self, ticket_id: str, channel: str) -> Callable[[], Awaitable[None]]:
