@@ -20,6 +20,7 @@ from typing_extensions import TypedDict
 
 from queue_core.config import BranchConfig
 from queue_core.domain import events as ev
+from queue_core.domain import notices
 from queue_core.domain.announcements import Announcement
 from queue_core.domain.appointments import Appointment, AppointmentStatus
 from queue_core.domain.business_day import BusinessDay
@@ -173,6 +174,9 @@ class PublicAppointment(TypedDict):
     code: str
     public_url: str
     ticket_url: str | None
+    #: When the reminder goes (``[notify] remind_minutes`` before the window), while that is
+    #: still ahead for a booked appointment; else None (booked within that time, or past it).
+    remind_at: str | None
     branch: BranchName
 
 
@@ -477,6 +481,8 @@ class PhoneNotify(TypedDict):
     ahead: int
     push_key: str | None
     sms: bool
+    #: Whether an appointment's reminder can go by SMS (``[notify.sms] template_reminder``).
+    sms_reminder: bool
 
 
 class PhoneBranch(TypedDict):
@@ -935,10 +941,14 @@ def appointment_news(a: Appointment, tz: tzinfo) -> AppointmentNews:
     }
 
 
-def public_appointment(a: Appointment, config: BranchConfig) -> PublicAppointment:
-    """A booking as the customer's phone shows it: the code only while it can check in."""
+def public_appointment(a: Appointment, config: BranchConfig, now: float) -> PublicAppointment:
+    """A booking as the customer's phone shows it at ``now``: the code only while it can check
+    in, the reminder's time only while it is ahead."""
     base = config.branch.public_url
     service = config.service(a.service)
+    before_s = config.notify.remind_minutes * 60
+    booked = a.status is AppointmentStatus.BOOKED
+    remind = booked and notices.reminder_ahead(a.start, a.booked_at, now, before_s)
     return {
         "id": a.id,
         "service": a.service,
@@ -951,6 +961,7 @@ def public_appointment(a: Appointment, config: BranchConfig) -> PublicAppointmen
         "code": a.code if a.status is AppointmentStatus.BOOKED else "",
         "public_url": f"{base}/a/{a.id}",
         "ticket_url": f"{base}/t/{a.ticket_id}" if a.ticket_id else None,
+        "remind_at": _iso(a.start - before_s, config.zone) if remind else None,
         "branch": branch_name(config),
     }
 

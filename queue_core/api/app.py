@@ -110,12 +110,15 @@ def create_app(
     secret: bytes,
     clock: Callable[[], float] = time.time,
     pages: Sequence[APIRouter] = (),
+    minute_s: float = 60.0,
 ) -> FastAPI:
     """Build the engine for one branch on one database, serving ``pages`` too (the staff
     pages, which ``branchq serve`` mounts).
 
     On PostgreSQL the events reach this process's subscribers through the LISTEN/NOTIFY
     bridge, so several engine processes (``serve --workers N``) share one ordered stream.
+    ``minute_s`` is the housekeeping's pause in real seconds (a test that moves ``clock``
+    shortens it, so the minute's work follows the moved clock at once).
     """
     store = Store(db_url)
     hub = EventHub(partial(iso, tz=config.zone), clock=clock)  # type: ignore[arg-type]
@@ -148,7 +151,7 @@ def create_app(
         events.quiet_denials()
         if bridge is not None:
             await bridge.start()
-        housekeeping = asyncio.create_task(_housekeeping(access, branch, notifier))
+        housekeeping = asyncio.create_task(_housekeeping(access, branch, notifier, minute_s))
         if uplink is not None:
             await uplink.start()
         watch.start()
@@ -293,7 +296,9 @@ def _uplink(config: BranchConfig, store: Store, branch: Branch, clock: Callable[
     return make_uplink(config, store, branch, clock)
 
 
-async def _housekeeping(access: Access, branch: Branch, notifier: Notifier | None) -> None:
+async def _housekeeping(
+    access: Access, branch: Branch, notifier: Notifier | None, minute_s: float = 60.0
+) -> None:
     """Each minute: start the business day if no request has yet (void what earlier days left
     open), void the tickets taken from phones that were not checked in in time, erase the
     reminder requests (phone numbers, subscriptions) of earlier days, release the
@@ -316,4 +321,4 @@ async def _housekeeping(access: Access, branch: Branch, notifier: Notifier | Non
                 await run_in_threadpool(access.purge_expired)
         except Exception:  # the store may be briefly down: try again next minute
             log.warning("housekeeping failed", exc_info=True)
-        await asyncio.sleep(60)
+        await asyncio.sleep(minute_s)

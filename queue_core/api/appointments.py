@@ -131,7 +131,7 @@ async def phone_book(body: PhoneBookBody, branch: BranchDep) -> wire.PublicAppoi
         browser=body.browser,
     )
     done = await branch.execute(command)
-    return wire.public_appointment(done.value, branch.config)
+    return wire.public_appointment(done.value, branch.config, branch.clock())
 
 
 @router.get("/appointments/{appointment_id}/public", response_model=wire.PublicAppointment)
@@ -144,4 +144,4 @@ def public(appointment_id: AppointmentId, branch: BranchDep) -> wire.PublicAppoi
 async def public_cancel(appointment_id: AppointmentId, branch: BranchDep) -> wire.PublicAppointment:
     """The customer cancels from the appointment's page."""
     done = await branch.execute(uc.CancelAppointment(appointment_id))
-    return wire.public_appointment(done.value, branch.config)
+    return wire.public_appointment(done.value, branch.config, branch.clock())

@@ -142,9 +142,10 @@ async def check_in(body: CheckInBody, branch: BranchDep) -> wire.CheckedInBody:
         else:
             booked = checked.appointments
             ids += [a.ticket_id for a in booked if a.ticket_id]
+    now = branch.clock()
     return {
         "tickets": await run_in_threadpool(_held, branch, ids),
-        "appointments": [wire.public_appointment(a, branch.config) for a in booked],
+        "appointments": [wire.public_appointment(a, branch.config, now) for a in booked],
     }
 
 

@@ -54,3 +54,10 @@ def reminder_due(start: float, booked_at: float, now: float, before_s: float) ->
     was made with the window in mind and gets none."""
     begins = start - before_s
     return booked_at < begins <= now < start
+
+
+def reminder_ahead(start: float, booked_at: float, now: float, before_s: float) -> bool:
+    """Whether an appointment's reminder is still to come at ``now`` (``reminder_due`` has not
+    begun): what the appointment's page offers the opt-in by."""
+    begins = start - before_s
+    return booked_at < begins and now < begins

@@ -160,10 +160,13 @@ class Notifier:
 
     def options(self) -> dict[str, Any]:
         """What the phone page offers (``GET /phone/branch`` → ``notify``)."""
+        settings = self.config.notify
+        texts = settings.sms is not None and settings.sms.template_reminder is not None
         return {
             "ahead": self.config.notify.ahead,
             "push_key": self.push.public_key if self.push is not None else None,
             "sms": self.sms is not None,
+            "sms_reminder": self.sms is not None and texts,
         }
 
     # ------------------------------------------------------------ running

@@ -272,13 +272,18 @@ class Reads:
                 "place": rules.place,
                 "valid_s": int(rules.valid_s),
             },
-            # Booking from the phone and the reminders are not offered by this engine yet.
             "appointments": {
                 "phone": config.appointments.phone,
                 "services": [s.code for s in config.services if config.takes_appointments(s.code)],
                 "days": booking.bookable_days(config, now) if config.appointments.phone else [],
             },
-            "notify": {"ahead": config.notify.ahead, "push_key": None, "sms": False},
+            # No channel without the notifier, which answers its own (api/phone.py).
+            "notify": {
+                "ahead": config.notify.ahead,
+                "push_key": None,
+                "sms": False,
+                "sms_reminder": False,
+            },
             "services": services,
         }
 
@@ -455,7 +460,7 @@ class Reads:
 
     def public_appointment(self, appointment_id: str) -> wire.PublicAppointment:
         """A booking as its phone page shows it (the id is the only key, as for tickets)."""
-        return wire.public_appointment(self.appointment(appointment_id), self.config)
+        return wire.public_appointment(self.appointment(appointment_id), self.config, self.clock())
 
     def appointment_slots(self, service: str, day: str) -> wire.AppointmentSlots:
         """A day's windows of a service that still take bookings, with their free places."""

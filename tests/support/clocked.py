@@ -64,6 +64,9 @@ class ClockedEngine:
     #: Whether the engine looks ahead for staffing advice every minute by itself (off: the
     #: test asks with POST /staffing/look, so no look-ahead runs at a moment it did not pick).
     staffing: bool = False
+    #: The housekeeping's pause (real seconds): short, so a moved clock's due work (the
+    #: appointments' reminders, no-shows) is done within it.
+    minute_s: float = 60.0
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
 
@@ -75,7 +78,7 @@ class ClockedEngine:
         # The pages beside the API, as ``branchq serve`` composes the engine.
         config = self.config if self.staffing else without_staffing(self.config)
         db = f"sqlite:///{self.workdir / 'q.db'}"
-        app = create_app(config, db, b"k" * 32, self.clock, pages=[pages])
+        app = create_app(config, db, b"k" * 32, self.clock, pages=[pages], minute_s=self.minute_s)
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         )

@@ -1,11 +1,14 @@
 // An appointment on the phone (/a/{id}, where booking leads): its window, the code to check in
-// with at the kiosk, and, once checked in, the way to the ticket's live page. The state is
+// with at the kiosk, the "remind me" panel while its reminder is ahead (notify-optin.js, as on
+// the ticket page), and, once checked in, the way to the ticket's live page. The state is
 // read again each minute while the page is in view (an appointment changes a few times a day).
 
 import { API, Api } from "./api.js";
 import * as held from "./held.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
+import * as optIn from "./notify-optin.js";
+import { said } from "./notify-optin.js";
 import * as phone from "./phone-state.js";
 import { STRINGS } from "./phone-strings.js";
 
@@ -15,12 +18,7 @@ const api = new Api(null);
 let appt = null;
 let armed = false;
 let timer = null;
-
-function said(exc) {
-  const key = `err.${exc && exc.code}`;
-  const text = t(key);
-  return text === key ? String(exc && exc.message || exc) : text;
-}
+let options = null;  // the branch's reminder channels (GET /phone/branch → notify)
 
 function problem(message) {
   $("#error").textContent = message || "";
@@ -51,6 +49,24 @@ function render() {
   if (view.ticket) $("#ticket").href = view.ticket;
   $("#cancel").hidden = !appt || appt.status !== "booked";
   $("#cancel").textContent = t(armed ? "appt.cancel.confirm" : "appt.cancel");
+  renderRemind();
+}
+
+function renderRemind() {
+  const panel = phone.remindPanel(appt, options, { on: held.notified(id), pushSupported: optIn.pushSupported });
+  optIn.show(panel);
+  if (!panel.show) return;
+  $("#notify-what").textContent = t("remind.what", { time: panel.at, m: panel.m });
+  $("#push-on").textContent = t("remind.push.on", { time: panel.at });
+  $("#sms-on").textContent = t("remind.sms.on", { time: panel.at });
+}
+
+async function loadOptions() {
+  if (options || !appt || !appt.remind_at) return;
+  try {
+    options = (await api.get("/phone/branch")).notify;
+    render();
+  } catch (_) { /* no reminders offered; the page works without them */ }
 }
 
 async function load() {
@@ -64,6 +80,7 @@ async function load() {
   }
   render();
   if (appt && appt.status !== "booked") clearInterval(timer);
+  loadOptions();
 }
 
 async function cancel() {
@@ -87,6 +104,7 @@ async function cancel() {
 function main() {
   i18n.setupForPhone(STRINGS, render);
   $("#cancel").addEventListener("click", cancel);
+  optIn.wire({ id, path: `/appointments/${encodeURIComponent(id)}/public/notify`, pushKey: () => options.push_key, render });
   timer = setInterval(() => { if (document.visibilityState === "visible") load(); }, 60000);
   render();
   load();

@@ -1,7 +1,14 @@
 // The words of the branch's phone pages (take a number, book, check in), Chinese and English.
 
+import { NOTIFY_STRINGS } from "./notify-strings.js";
+
 export const STRINGS = {
   zh: {
+    ...NOTIFY_STRINGS.zh,
+    "remind.title": "预约前提醒我", "remind.what": "在 {time} 提醒您一次（预约时段开始前 {m} 分钟）。",
+    "remind.consent": "我同意银行仅为这次预约的提醒使用此号码。取消预约或预约当天营业结束后号码即被删除，不会显示在任何屏幕上。",
+    "remind.push.on": "✓ 本手机会在 {time} 收到提醒", "remind.sms.on": "✓ {time} 会发提醒短信到您留下的号码",
+    "err.ticket_closed": "这个预约已经不能设提醒了。",
     "title.branch": "手机取号", "title.checkin": "签到", "title.appointment": "我的预约",
     loading: "正在读取…", "lang.switch": "English", privacy: "取号和预约不需要您的任何个人信息。",
     "intro.kiosk_only": "本网点请到网点的取号机取号。下面是各业务现在的排队情况。",
@@ -41,6 +48,11 @@ export const STRINGS = {
     "err.too_early": "还没到预约时段，请临近预约时间再签到。", "err.appointment_missed": "预约时段已过。",
   },
   en: {
+    ...NOTIFY_STRINGS.en,
+    "remind.title": "Remind me before my appointment", "remind.what": "Once, at {time} ({m} minutes before your time).",
+    "remind.consent": "I agree that the bank uses this number only to remind me of this appointment. It is erased when the appointment is cancelled or its day ends, and never shown on any screen.",
+    "remind.push.on": "✓ This phone will be reminded at {time}", "remind.sms.on": "✓ A text message will be sent at {time}",
+    "err.ticket_closed": "This appointment can no longer be reminded.",
     "title.branch": "Take a number", "title.checkin": "Check in", "title.appointment": "My appointment",
     loading: "Loading…", "lang.switch": "中文", privacy: "Taking a number or booking needs nothing about who you are.",
     "intro.kiosk_only": "At this branch, numbers are taken at the kiosk in the branch. This is how long each queue is now.",

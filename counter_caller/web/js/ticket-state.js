@@ -129,10 +129,17 @@ const NOTIFIABLE = new Set(["remote", "waiting", "next"]);
 export function notifyPanel(ticket, options, { on = {}, pushSupported = false } = {}) {
   const hidden = { show: false, push: "none", sms: "none", ahead: 0 };
   if (!ticket || !options || !NOTIFIABLE.has(phase(ticket))) return hidden;
-  const push = options.push_key ? (on.push ? "on" : pushSupported ? "offer" : "none") : "none";
-  const sms = options.sms ? (on.sms ? "on" : "offer") : "none";
-  if (push === "none" && sms === "none") return hidden;
-  return { show: true, push, sms, ahead: Number(options.ahead || 0) };
+  const offered = channels(options.push_key, options.sms, { on, pushSupported });
+  return offered.show ? { ...offered, ahead: Number(options.ahead || 0) } : hidden;
+}
+
+// The channels a "remind me" panel offers (push: the branch's VAPID key, and a browser that
+// can subscribe; sms: the branch texts this kind of notice), each "offer", "on" (this phone
+// asked already) or "none"; show: whether any is left to show.
+export function channels(pushKey, sms, { on = {}, pushSupported = false } = {}) {
+  const push = pushKey ? (on.push ? "on" : pushSupported ? "offer" : "none") : "none";
+  const text = sms ? (on.sms ? "on" : "offer") : "none";
+  return { show: push !== "none" || text !== "none", push, sms: text };
 }
 
 // A mainland mobile number as the engine takes it (queue_core/notify/phones.py: 11 digits

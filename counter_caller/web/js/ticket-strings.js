@@ -1,7 +1,10 @@
 // The phone ticket page's words, Chinese and English: short, plain, what to do next.
 
+import { NOTIFY_STRINGS } from "./notify-strings.js";
+
 export const STRINGS = {
   zh: {
+    ...NOTIFY_STRINGS.zh,
     title: "排队进度", "title.missing": "找不到此号", "title.ahead": "{number} · 前面 {n} 人",
     "title.next": "{number} · 下一位就是您", "title.called": "请到{counter} · {number}",
     "title.serving": "{number} · 正在办理", "title.finished": "{number} · 已办结",
@@ -30,23 +33,13 @@ export const STRINGS = {
     lapsed: "此号已失效", "lapsed.what": "没有在有效时间内签到。如仍需办理，请重新取号。",
     "note.appointment": "预约时段 {from}–{to}",
     "notify.title": "快到您时提醒我", "notify.what": "前面还剩 {ahead} 人时和叫到您的号时提醒您。",
-    "notify.push": "在本手机上提醒", "notify.push.on": "✓ 本手机会收到提醒",
-    "notify.sms.label": "或者用短信提醒（手机号码）", "notify.sms.send": "短信提醒我",
-    "notify.sms.on": "✓ 提醒短信会发到您留下的号码",
     "notify.consent": "我同意银行仅为今天的叫号提醒使用此号码。营业结束后号码即被删除，不会显示在任何屏幕上。",
-    "notify.phone.bad": "请输入 11 位手机号码，例如 138 1234 5678。", "notify.consent.needed": "请先勾选上面的同意。",
-    "notify.push.denied": "没有获得通知权限：请在浏览器设置中允许本网页发通知，或改用短信。",
-    "notify.push.failed": "本手机暂时无法接收推送提醒，请改用短信。",
-    "notify.failed": "没有设置成功：{message}",
     "cancel": "不需要了，退号", "cancel.confirm": "再按一次确认退号", "cancel.failed": "没有退号成功：{message}",
-    "err.engine_unavailable": "连接不上银行的服务器，请稍后再试。",
-    "err.invalid_phone": "请输入 11 位手机号码。", "err.consent_required": "请先勾选同意。",
-    "err.sms_daily_limit": "今天发给此号码的提醒已经够多了。", "err.notify_unavailable": "本网点没有开通这种提醒。",
-    "err.push_service_not_allowed": "本手机的推送服务不受支持，请改用短信。",
-    "err.notify_closed": "此号已不在排队中。", "err.too_many_requests": "操作太频繁，请稍后再试。",
+    "err.ticket_closed": "此号已不在排队中。",
     "lang.switch": "English",
   },
   en: {
+    ...NOTIFY_STRINGS.en,
     title: "Your place in the queue", "title.missing": "Ticket not found",
     "title.ahead": "{number} · {n} ahead", "title.next": "{number} · You are next",
     "title.called": "Go to {counter} · {number}", "title.serving": "{number} · Being served",
@@ -77,20 +70,9 @@ export const STRINGS = {
     lapsed: "This number is no longer valid", "lapsed.what": "It was not checked in in time. To be served, please take a new number.",
     "note.appointment": "Appointment {from}–{to}",
     "notify.title": "Tell me when my turn is near", "notify.what": "When {ahead} are ahead of you, and when you are called.",
-    "notify.push": "Notify me on this phone", "notify.push.on": "✓ This phone will be notified",
-    "notify.sms.label": "Or by text message (mobile number)", "notify.sms.send": "Text me",
-    "notify.sms.on": "✓ Reminders will be sent by text message",
     "notify.consent": "I agree that the bank uses this number only for today's reminders. It is erased at the end of the day and never shown on any screen.",
-    "notify.phone.bad": "Please enter an 11-digit mobile number, e.g. 138 1234 5678.", "notify.consent.needed": "Please tick the agreement above first.",
-    "notify.push.denied": "Notifications are not allowed: allow them for this page in the browser's settings, or use a text message.",
-    "notify.push.failed": "This phone cannot receive notifications now; please use a text message.",
-    "notify.failed": "That did not work: {message}",
     "cancel": "I no longer need it", "cancel.confirm": "Tap again to give the number back", "cancel.failed": "The number was not given back: {message}",
-    "err.engine_unavailable": "The bank's server cannot be reached; please try again shortly.",
-    "err.invalid_phone": "Please enter an 11-digit mobile number.", "err.consent_required": "Please tick the agreement first.",
-    "err.sms_daily_limit": "This number has had enough reminders today.", "err.notify_unavailable": "This branch does not offer that kind of reminder.",
-    "err.push_service_not_allowed": "This phone's push service is not supported; please use a text message.",
-    "err.notify_closed": "This number is no longer in the queue.", "err.too_many_requests": "Too many tries; please wait a moment.",
+    "err.ticket_closed": "This number is no longer in the queue.",
     "lang.switch": "中文",
   },
 };

@@ -8,6 +8,8 @@ import { API, Api } from "./api.js";
 import * as held from "./held.js";
 import * as i18n from "./i18n.js";
 import { t } from "./i18n.js";
+import * as optIn from "./notify-optin.js";
+import { problem, said } from "./notify-optin.js";
 import * as ticketState from "./ticket-state.js";
 import { STRINGS } from "./ticket-strings.js";
 
@@ -24,7 +26,6 @@ let retryTimer = null;
 let options = null;  // the branch's notification channels (GET /phone/branch → notify)
 let cancelArmed = false;
 const api = new Api(null);
-const pushSupported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 
 function say(el, message) {
   el.textContent = message ? t(message[0], message[1]) : "";
@@ -70,66 +71,9 @@ function render() {
 }
 
 function renderNotify() {
-  const panel = ticketState.notifyPanel(ticket, options, { on: held.notified(ticketId), pushSupported });
-  $("#notify").hidden = !panel.show;
-  if (!panel.show) return;
-  $("#notify-what").textContent = t("notify.what", { ahead: panel.ahead });
-  $("#push").hidden = panel.push !== "offer";
-  $("#push-on").hidden = panel.push !== "on";
-  $("#sms").hidden = panel.sms !== "offer";
-  $("#sms-on").hidden = panel.sms !== "on";
-}
-
-// A refusal in the customer's words: by its stable code where the page knows it.
-function said(exc) {
-  const key = `err.${exc && exc.code}`;
-  const text = t(key);
-  return text === key ? String(exc && exc.message || exc) : text;
-}
-
-function problem(el, message) {
-  el.textContent = message || "";
-  el.hidden = !message;
-}
-
-function b64url(text) {
-  const pad = "=".repeat((4 - (text.length % 4)) % 4);
-  const raw = atob((text + pad).replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
-}
-
-async function subscribePush() {
-  problem($("#notify-error"), "");
-  try {
-    if (await Notification.requestPermission() !== "granted") {
-      problem($("#notify-error"), t("notify.push.denied"));
-      return;
-    }
-    const reg = await navigator.serviceWorker.register("/ui/js/push-sw.js");
-    await navigator.serviceWorker.ready;
-    const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64url(options.push_key) });
-    await api.post(`/tickets/${encodeURIComponent(ticketId)}/public/notify`, { push: sub.toJSON(), lang: i18n.current() });
-    held.setNotified(ticketId, { push: true });
-  } catch (exc) {
-    problem($("#notify-error"), exc && exc.code ? t("notify.failed", { message: said(exc) }) : t("notify.push.failed"));
-  }
-  render();
-}
-
-async function subscribeSms(event) {
-  event.preventDefault();
-  const phone = ticketState.phoneNumber($("#sms-phone").value);
-  if (!phone) return problem($("#notify-error"), t("notify.phone.bad"));
-  if (!$("#sms-consent").checked) return problem($("#notify-error"), t("notify.consent.needed"));
-  problem($("#notify-error"), "");
-  try {
-    await api.post(`/tickets/${encodeURIComponent(ticketId)}/public/notify`, { sms: { phone, consent: true }, lang: i18n.current() });
-    $("#sms-phone").value = "";  // the number is not kept on the page either
-    held.setNotified(ticketId, { sms: true });
-  } catch (exc) {
-    problem($("#notify-error"), t("notify.failed", { message: said(exc) }));
-  }
-  render();
+  const panel = ticketState.notifyPanel(ticket, options, { on: held.notified(ticketId), pushSupported: optIn.pushSupported });
+  optIn.show(panel);
+  if (panel.show) $("#notify-what").textContent = t("notify.what", { ahead: panel.ahead });
 }
 
 async function giveBack() {
@@ -223,8 +167,12 @@ function follow() {
 
 function main() {
   i18n.setupForPhone(STRINGS, render);
-  $("#push").addEventListener("click", subscribePush);
-  $("#sms").addEventListener("submit", subscribeSms);
+  optIn.wire({
+    id: ticketId,
+    path: `/tickets/${encodeURIComponent(ticketId)}/public/notify`,
+    pushKey: () => options.push_key,
+    render,
+  });
   $("#cancel").addEventListener("click", giveBack);
   // A phone that slept may have lost the stream without noticing: follow again on wake.
   document.addEventListener("visibilitychange", () => {
