@@ -168,12 +168,72 @@ def test_reminders_are_offered_while_the_ticket_waits_and_say_what_is_on(
         ];""",
         {"t": WAITING, "called": called, "n": BRANCH["notify"]},
     )
-    assert got[0] == {"show": True, "push": "offer", "sms": "offer", "ahead": 3}
+    assert got[0] == {
+        "show": True,
+        "push": "offer",
+        "sms": "offer",
+        "stop": False,
+        "stopped": False,
+        "ahead": 3,
+    }
     assert got[1]["push"] == "on"
     assert got[2]["push"] == "none" and got[2]["sms"] == "offer"  # no Web Push in this browser
     assert got[3]["show"] is False  # nothing this phone could use
     assert got[4]["show"] is False  # called: too late for "you're next"
     assert got[5:] == [True, False]
+
+
+def test_a_customer_who_asked_is_offered_to_stop_and_then_told_it_is_stopped(
+    page: Page, pages_server: str
+) -> None:
+    called = {**WAITING, "status": "called", "counter": 3}
+    done = {**WAITING, "status": "finished"}
+    got = call(
+        page,
+        pages_server,
+        "ticket-state.js",
+        """const p = (t, o) => m.notifyPanel(t, arg.n, {pushSupported: true, ...o});
+        return [
+          p(arg.t, {on: {sms: true}}),
+          p(arg.t, {on: {push: false, sms: false}, stopped: true}),
+          p(arg.called, {on: {sms: true}}),
+          p(arg.called, {stopped: true}),
+          p(arg.called, {}),
+          p(arg.done, {on: {sms: true}}),
+        ];""",
+        {"t": WAITING, "called": called, "done": done, "n": BRANCH["notify"]},
+    )
+    assert got[0]["stop"] and got[0]["sms"] == "on" and got[0]["push"] == "offer"
+    assert not got[0]["stopped"]
+    # Stopped: the line says so and both channels are offered again.
+    assert got[1]["stopped"] and not got[1]["stop"]
+    assert (got[1]["push"], got[1]["sms"]) == ("offer", "offer")
+    # Called: a recall still texts, so the panel stays to stop it, offering nothing new.
+    assert got[2]["show"] and got[2]["stop"] and (got[2]["push"], got[2]["sms"]) == ("none", "on")
+    assert got[3]["show"] and got[3]["stopped"] and got[3]["sms"] == "none"
+    assert got[4]["show"] is False
+    assert got[5]["show"] is False  # finished: nothing more will be sent
+
+    appointment = {
+        "status": "booked",
+        "start": "2026-11-13T10:00:00+08:00",
+        "remind_at": "2026-11-13T09:30:00+08:00",
+    }
+    options = {"push_key": "k", "sms_reminder": True}
+    got = call(
+        page,
+        pages_server,
+        "phone-state.js",
+        """return [
+          m.remindPanel(arg.a, arg.o, {on: {push: true}, pushSupported: true}),
+          m.remindPanel(arg.a, arg.o, {stopped: true, pushSupported: true}),
+          m.remindPanel({...arg.a, status: "cancelled"}, arg.o, {on: {push: true}}),
+        ];""",
+        {"a": appointment, "o": options},
+    )
+    assert got[0]["stop"] and got[0]["push"] == "on" and got[0]["at"] == "09:30"
+    assert got[1]["stopped"] and (got[1]["push"], got[1]["sms"]) == ("offer", "offer")
+    assert got[2]["show"] is False
 
 
 def test_a_mobile_number_is_checked_as_the_engine_checks_it(page: Page, pages_server: str) -> None:

@@ -53,7 +53,7 @@ function render() {
 }
 
 function renderRemind() {
-  const panel = phone.remindPanel(appt, options, { on: held.notified(id), pushSupported: optIn.pushSupported });
+  const panel = phone.remindPanel(appt, options, { on: held.notified(id), pushSupported: optIn.pushSupported, stopped: optIn.stoppedHere() });
   optIn.show(panel);
   if (!panel.show) return;
   $("#notify-what").textContent = t("remind.what", { time: panel.at, m: panel.m });

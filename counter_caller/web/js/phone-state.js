@@ -115,14 +115,15 @@ export function checkin({ held = 0, result = null, error = null } = {}) {
   return { tone: "serving", headline: ["checkin.done", { numbers }], error: null, advice: null, go: done[0].public_url };
 }
 
-// The appointment's "remind me" panel: {show, push, sms, at, m}. Offered only while it is
-// booked and its reminder is still ahead (remind_at, which the engine works out by its own
-// clock), and only on the channels the branch reminds by (GET /phone/branch → notify:
-// push_key, sms_reminder). at: the reminder's "HH:MM"; m: how long before the window.
-export function remindPanel(a, options, { on = {}, pushSupported = false } = {}) {
-  const hidden = { show: false, push: "none", sms: "none", at: "", m: 0 };
+// The appointment's "remind me" panel: {show, push, sms, stop, stopped, at, m} (as the ticket
+// page's, ticket-state.channels). Offered only while it is booked and its reminder is still
+// ahead (remind_at, which the engine works out by its own clock), and only on the channels
+// the branch reminds by (GET /phone/branch → notify: push_key, sms_reminder). at: the
+// reminder's "HH:MM"; m: how long before the window.
+export function remindPanel(a, options, { on = {}, pushSupported = false, stopped = false } = {}) {
+  const hidden = { show: false, push: "none", sms: "none", stop: false, stopped: false, at: "", m: 0 };
   if (!a || a.status !== "booked" || !a.remind_at || !options) return hidden;
-  const offered = channels(options.push_key, options.sms_reminder, { on, pushSupported });
+  const offered = channels(options.push_key, options.sms_reminder, { on, pushSupported, stopped });
   if (!offered.show) return hidden;
   const m = Math.round((Date.parse(a.start) - Date.parse(a.remind_at)) / 60000);
   return { ...offered, at: hhmm(a.remind_at), m };

@@ -122,24 +122,42 @@ export function alerts(before, after) {
 
 // The phases in which a customer may still ask to be told when their turn is near.
 const NOTIFIABLE = new Set(["remote", "waiting", "next"]);
+// The phases in which one who asked may still be told something (a recall, a missed number
+// put back in the line), so may still stop it: nothing new is offered then.
+const STOPPABLE = new Set(["called", "skipped"]);
 
-// The "tell me when I'm next" panel: which channels to offer and which are on.
+// The "tell me when I'm next" panel: which channels to offer and which are on, whether to
+// show the button that stops them (stop) and the line that says they were stopped (stopped).
 // options: the branch's (GET /phone/branch → notify: {ahead, push_key, sms}); on: what this
-// phone already asked for ({push, sms}); pushSupported: the browser can subscribe at all.
-export function notifyPanel(ticket, options, { on = {}, pushSupported = false } = {}) {
-  const hidden = { show: false, push: "none", sms: "none", ahead: 0 };
-  if (!ticket || !options || !NOTIFIABLE.has(phase(ticket))) return hidden;
-  const offered = channels(options.push_key, options.sms, { on, pushSupported });
+// phone already asked for ({push, sms}); pushSupported: the browser can subscribe at all;
+// stopped: this phone just stopped them.
+export function notifyPanel(ticket, options, { on = {}, pushSupported = false, stopped = false } = {}) {
+  const hidden = { show: false, push: "none", sms: "none", stop: false, stopped: false, ahead: 0 };
+  if (!ticket || !options) return hidden;
+  const p = phase(ticket);
+  let offered = channels(options.push_key, options.sms, { on, pushSupported, stopped });
+  if (STOPPABLE.has(p)) offered = stopOnly(offered);
+  else if (!NOTIFIABLE.has(p)) return hidden;
   return offered.show ? { ...offered, ahead: Number(options.ahead || 0) } : hidden;
 }
 
 // The channels a "remind me" panel offers (push: the branch's VAPID key, and a browser that
 // can subscribe; sms: the branch texts this kind of notice), each "offer", "on" (this phone
-// asked already) or "none"; show: whether any is left to show.
-export function channels(pushKey, sms, { on = {}, pushSupported = false } = {}) {
+// asked already) or "none"; stop: some channel is on, so the panel offers to stop it;
+// stopped: nothing is on since this phone stopped it; show: whether any is left to show.
+export function channels(pushKey, sms, { on = {}, pushSupported = false, stopped = false } = {}) {
   const push = pushKey ? (on.push ? "on" : pushSupported ? "offer" : "none") : "none";
   const text = sms ? (on.sms ? "on" : "offer") : "none";
-  return { show: push !== "none" || text !== "none", push, sms: text };
+  const stop = push === "on" || text === "on";
+  const said = stopped && !stop;
+  return { show: push !== "none" || text !== "none" || said, push, sms: text, stop, stopped: said };
+}
+
+// Only what is on and the way to stop it, or that it was stopped: nothing new to ask for.
+function stopOnly(offered) {
+  const push = offered.push === "on" ? "on" : "none";
+  const sms = offered.sms === "on" ? "on" : "none";
+  return { ...offered, show: offered.stop || offered.stopped, push, sms };
 }
 
 // A mainland mobile number as the engine takes it (queue_core/notify/phones.py: 11 digits

@@ -71,7 +71,7 @@ function render() {
 }
 
 function renderNotify() {
-  const panel = ticketState.notifyPanel(ticket, options, { on: held.notified(ticketId), pushSupported: optIn.pushSupported });
+  const panel = ticketState.notifyPanel(ticket, options, { on: held.notified(ticketId), pushSupported: optIn.pushSupported, stopped: optIn.stoppedHere() });
   optIn.show(panel);
   if (panel.show) $("#notify-what").textContent = t("notify.what", { ahead: panel.ahead });
 }
