@@ -88,14 +88,18 @@ def with_guidance(before: KioskState, after: KioskState, effects: Result) -> Res
 
 def fixed_guidance(state: KioskState) -> list[tuple[str, str]]:
     """The sentences care mode says most, to render before the first customer needs them:
-    each language's services screen, the waiting screen, the notices and the ticket's usual
-    parts (people ahead and minutes up to a busy hall's)."""
+    each language's services screen, the waiting screen, the check-in keypad's where the
+    branch checks in, the notices and the ticket's usual parts (people ahead and minutes up
+    to a busy hall's)."""
     out: list[tuple[str, str]] = []
     for lang in state.languages:
         en = lang == "en"
         shown = replace(state, lang=lang)
         out.append((guidance(replace(shown, screen=Choose())), lang))
         out.append((guidance(replace(shown, screen=Issuing("", ""))), lang))
+        if state.check_in:
+            out.append((guidance(replace(shown, screen=CodeEntry())), lang))
+            out.append((guidance(replace(shown, screen=CheckingIn("", ""))), lang))
         for ahead in range(0, 21):
             ticket = {"number": "", "ahead": ahead, "estimated_wait_s": ahead * 60 or None}
             words = _ticket_words(ticket, "printing", en)[1:]  # all but the number itself
@@ -112,13 +116,15 @@ def guidance(state: KioskState) -> str:
         if asked:
             return ("Priority care asked for. Now choose your service." if en else
                     "已选择优先照顾。请选择您要办理的业务，从上往下第一个按钮开始。")  # fmt: skip
-        return _choose_words(care_services(state), en)
+        return _choose_words(care_services(state), en, state.check_in)
     if isinstance(screen, Issuing):
         return "Getting your ticket, please wait." if en else "正在为您取号，请稍候。"
     if isinstance(screen, CodeEntry):
         return ("Type the eight digits of the code on your phone with the number keys, then "
-                "press OK, bottom right." if en else
-                "请用屏幕上的数字键输入手机上的八位签到码，再按右下角的确定。")  # fmt: skip
+                "press OK, bottom right. To go back, press the middle button at the bottom."
+                if en else
+                "请用屏幕上的数字键输入手机上的八位签到码，再按右下角的确定。"
+                "不签到了，请按最下面中间的返回。")  # fmt: skip
     if isinstance(screen, CheckingIn):
         return "Checking you in, please wait." if en else "正在为您签到，请稍候。"
     if isinstance(screen, Showing):
@@ -134,23 +140,33 @@ def guidance(state: KioskState) -> str:
     return ""
 
 
-def _choose_words(services: Sequence[Service], en: bool) -> str:
+#: The header's check-in button, said after the services (most customers walk in).
+CHECK_IN_WORDS = (
+    "在手机上取了号或者预约了的，请按右上角的签到。",
+    "If you took a number on your phone or booked a time, press Check in, at the top right.",
+)
+
+
+def _choose_words(services: Sequence[Service], en: bool, check_in: bool = False) -> str:
+    check = [CHECK_IN_WORDS[1 if en else 0]] if check_in else []
     if not services:
         if en:
-            return "No service can be taken now. The yellow button calls the lobby manager."
-        return "现在没有可以办理的业务。请按黄色按钮，请大堂经理过来帮忙。"
+            return " ".join(["No service can be taken now.", *check,
+                             "The yellow button calls the lobby manager."])  # fmt: skip
+        return "".join(["现在没有可以办理的业务。", *check,
+                        "请按黄色按钮，请大堂经理过来帮忙。"])  # fmt: skip
     if en:
         parts = [f"The {ORDINALS_EN[i]} button: {s.name_en or s.name}."
                  for i, s in enumerate(services)]  # fmt: skip
         return " ".join([
-            "Please choose your service. The buttons, from the top down.", *parts,
+            "Please choose your service. The buttons, from the top down.", *parts, *check,
             "In the bottom row, the left button asks for priority care,",
             "and the yellow button on the right calls the lobby manager to help you.",
             "To hear this again, press the bottom left button.",
         ])  # fmt: skip
     parts = [f"第{ORDINALS_ZH[i]}个，{s.name}。" for i, s in enumerate(services)]
     return "".join([
-        "请选择您要办理的业务。屏幕上的按钮，从上往下：", *parts,
+        "请选择您要办理的业务。屏幕上的按钮，从上往下：", *parts, *check,
         "最下面一排：左边的按钮，需要优先照顾；右边的黄色按钮，请大堂经理过来帮忙。",
         "再听一遍，请按左下角的按钮。",
     ])  # fmt: skip

@@ -8,8 +8,17 @@ from typing import TYPE_CHECKING
 
 from kiosk import texts
 from kiosk.care import care_services
-from kiosk.layout import Rect, buttons, care_switch, inset
-from kiosk.model import Attract, Choose, Issuing, KioskState, Notice, Showing
+from kiosk.layout import Rect, buttons, care_code_text, care_switch, inset
+from kiosk.model import (
+    Attract,
+    CheckingIn,
+    Choose,
+    CodeEntry,
+    Issuing,
+    KioskState,
+    Notice,
+    Showing,
+)
 
 if TYPE_CHECKING:
     from kiosk.view import Painter
@@ -43,6 +52,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "printing": ("请在下方取走号票", "Take your ticket below"),
     "failed": ("未能打印，请到大堂经理处补打", "Not printed: ask the lobby manager"),
     "unprinted": ("请记住号码，留意叫号", "Remember your number, listen for it"),
+    "check_in": ("签到", "Check in"),
+    "delete": ("删除", "Delete"),
 }
 
 
@@ -112,6 +123,11 @@ def draw(painter: Painter, state: KioskState) -> None:
         _choose(painter, state)
     elif isinstance(screen, Issuing):
         painter.put(texts.word("issuing", state.lang), f.px(110), WHITE, f.body, tag="issuing")
+    elif isinstance(screen, CheckingIn):
+        painter.put(texts.word("checking_in", state.lang), f.px(110), WHITE, f.body,
+                    tag="checking_in")  # fmt: skip
+    elif isinstance(screen, CodeEntry):
+        _code_entry(painter, state, screen)
     elif isinstance(screen, Showing):
         _showing(painter, state, screen)
     elif isinstance(screen, Notice):
@@ -122,6 +138,11 @@ def draw(painter: Painter, state: KioskState) -> None:
 def _header(painter: Painter, state: KioskState) -> None:
     f = painter.frame
     box = inset(f.header, f.px(16))
+    check_in = next((b.rect for b in buttons(state, *painter.surface.get_size())
+                     if b.target == "check-in"), None)  # fmt: skip
+    if check_in is not None:  # the header's right end; the title or a fault beside it
+        button(painter, check_in, word("check_in", state), "check-in", 80)
+        box = (box[0], box[1], check_in[0] - box[0] - f.px(16), box[3])
     if not state.connected:
         painter.box(box, ALARM)
         put_lines(painter, texts.word("offline", state.lang), f.px(60), WHITE,
@@ -132,14 +153,20 @@ def _header(painter: Painter, state: KioskState) -> None:
         put_lines(painter, texts.word("printer_fault", state.lang), f.px(60), WHITE,
                   inset(box, f.px(12)), "printer_fault")  # fmt: skip
         return
-    title = word("choose", state) if isinstance(state.screen, Choose) else texts.word(
-        "welcome", state.lang)  # fmt: skip
+    if isinstance(state.screen, Choose):
+        title = word("choose", state)
+    elif isinstance(state.screen, CodeEntry | CheckingIn):
+        title = word("check_in", state)
+    else:
+        title = texts.word("welcome", state.lang)
     painter.put(title, f.px(96), WHITE, box, tag="title")
 
 
 def _footer(painter: Painter, state: KioskState) -> None:
     labels = {"care:repeat": word("repeat", state), "care:off": word("care_off", state),
               "lang": texts.word("lang", state.lang)}  # fmt: skip
+    if isinstance(state.screen, CodeEntry):  # its way back is the footer's middle slot
+        labels["back"] = texts.word("back", state.lang)
     for b in buttons(state, *painter.surface.get_size()):
         if b.target in labels:
             button(painter, b.rect, labels[b.target], b.target, 60, FOOTER_BUTTON)
@@ -193,6 +220,35 @@ def _choose(painter: Painter, state: KioskState) -> None:
                     (x, y, w, h * 3 // 5), tag=f"name:{service.code}")  # fmt: skip
         painter.put(texts.waiting_line(service, state.lang), min(f.px(64), h * 7 // 20), YELLOW,
                     (x, y + h * 3 // 5, w, h * 2 // 5), tag=f"wait:{service.code}")  # fmt: skip
+
+
+def _code_entry(painter: Painter, state: KioskState, screen: CodeEntry) -> None:
+    """The check-in code's keypad in large type: what to type, the digits so far in two
+    groups of four (yellow, larger than the standard screen's), where the code is, and keys
+    with words where the standard screen has signs; OK turns green once all eight are in."""
+    f = painter.frame
+    x, y, w, h = care_code_text(f)
+    prompt_h, digits_h = f.px(150), f.px(240)
+    put_lines(painter, texts.word("code_prompt", state.lang), f.px(76), WHITE,
+              (x, y, w, prompt_h), "code_prompt")  # fmt: skip
+    typed = screen.digits.ljust(8, "_")
+    painter.put(f"{typed[:4]} {typed[4:]}", f.px(200), YELLOW, (x, y + prompt_h, w, digits_h),
+                tag="code")  # fmt: skip
+    rest = y + prompt_h + digits_h
+    put_lines(painter, texts.word("code_hint", state.lang), f.px(64), WHITE,
+              (x, rest, w, y + h - rest), "code_hint")  # fmt: skip
+    complete = len(screen.digits) == 8
+    for b in buttons(state, *painter.surface.get_size()):
+        key = b.target.removeprefix("code:")
+        if not b.target.startswith("code:"):
+            continue
+        if key == "ok":
+            button(painter, b.rect, texts.word("ok", state.lang), b.target, 84,
+                   PRIORITY_ON if complete else FOOTER_BUTTON)  # fmt: skip
+        elif key == "del":
+            button(painter, b.rect, word("delete", state), b.target, 72)
+        else:
+            button(painter, b.rect, key, b.target, 110)
 
 
 def _showing(painter: Painter, state: KioskState, screen: Showing) -> None:

@@ -177,7 +177,8 @@ def care_switch(frame: Frame, screen: object) -> Rect:
 
 # Care mode: one column of very large buttons, and a footer of three.
 def care_footer(frame: Frame) -> tuple[Rect, Rect, Rect]:
-    """Three equal slots from the left: listen again, standard mode, language."""
+    """Three equal slots from the left: listen again, standard mode (back, on the keypad),
+    language."""
     x, y, w, h = frame.footer
     gap = frame.px(20)
     bw = (w - 4 * gap) // 3
@@ -194,6 +195,40 @@ def care_choices(frame: Frame, count: int) -> list[Rect]:
     return [(x + gap, y + gap + i * (row + gap), w - 2 * gap, row) for i in range(count)]
 
 
+def care_check_in(frame: Frame) -> Rect:
+    """Care mode's check-in button: the header's right end, a third of the screen wide, so
+    the services below keep the whole body (a row of its own would squeeze them on a 15.6"
+    landscape kiosk) and the voice can say where it is: top right."""
+    x, y, w, h = frame.header
+    gap = frame.px(16)
+    bw = max(frame.px(340), w // 3)
+    return (x + w - bw - gap, y + gap, bw, h - 2 * gap)
+
+
+def care_code_keys(frame: Frame) -> list[Rect]:
+    """Care mode's keypad (``PIN_KEYS``, OK at the bottom right): on a landscape screen a
+    square on the body's right, beside the prompt and the digits; on a portrait one the
+    body's lower part, below them (``care_code_text``)."""
+    x, y, w, h = frame.body
+    gap = frame.px(24)
+    if w > h:
+        side = min(h, w // 2)
+        return grid((x + w - side - gap, y, side, h), len(PIN_KEYS), 3, gap)
+    top = care_code_text(frame)[3]
+    side = frame.px(60)
+    return grid((x + side, y + top, w - 2 * side, h - top), len(PIN_KEYS), 3, gap)
+
+
+def care_code_text(frame: Frame) -> Rect:
+    """Where care mode's keypad screen says what to type and shows the digits typed."""
+    x, y, w, h = frame.body
+    side = frame.px(40)
+    if w > h:
+        keys = min(h, w // 2) + frame.px(24)
+        return (x + side, y, w - keys - 2 * side, h)
+    return (x + side, y, w - 2 * side, frame.px(620))
+
+
 def care_done(frame: Frame) -> Rect:
     x, y, w, h = frame.body
     bw, bh = max(frame.px(560), w // 2), frame.px(190)
@@ -203,11 +238,17 @@ def care_done(frame: Frame) -> Rect:
 def care_buttons(state: KioskState, frame: Frame) -> list[Button]:
     repeat, standard, lang = care_footer(frame)
     screen = state.screen
-    if isinstance(screen, Issuing):
+    if isinstance(screen, Issuing | CheckingIn):
         return []
     out = [Button("care:repeat", repeat), Button("lang", lang)]
-    if isinstance(screen, Choose):
+    if isinstance(screen, CodeEntry):
+        keys = care_code_keys(frame)
+        out += [Button(f"code:{k}", r) for k, r in zip(PIN_KEYS, keys, strict=True)]
+        out.append(Button("back", standard))
+    elif isinstance(screen, Choose):
         out.append(Button("care:off", standard))
+        if state.check_in:
+            out.append(Button("check-in", care_check_in(frame)))
         services = care_services(state)
         # The last row: "需要优先照顾" (the green channel) and "请大堂经理帮忙", side by side.
         *cells, (x, y, w, h) = care_choices(frame, len(services) + 1)
@@ -230,7 +271,7 @@ def buttons(state: KioskState, width: int, height: int) -> list[Button]:
     if isinstance(screen, Attract):
         switch = "care:off" if state.care else "care:on"
         return [Button(switch, care_switch(frame, screen)), Button("wake", (0, 0, width, height))]
-    if state.care and not isinstance(screen, PinEntry | Settings | CodeEntry | CheckingIn):
+    if state.care and not isinstance(screen, PinEntry | Settings):
         return care_buttons(state, frame)
     out = [Button("lang", frame.lang_button)]
     if isinstance(screen, Choose):

@@ -131,6 +131,12 @@ def care_screens(base: KioskState) -> Iterator[tuple[str, KioskState]]:
     yield "care-offline-notice", run(offline, Tap("service:A", NOW + 5))
     yield "care-priority", run(choose, Tap("care:priority", NOW + 3))
     yield "care-help-sent", run(choose, Tap("care:help", NOW + 3), HelpAsked(True, NOW + 3.2))
+    code = run(choose, Tap("check-in", NOW + 3), *(Tap(f"code:{d}", NOW + 4 + i)
+                                                   for i, d in enumerate("402133")))  # fmt: skip
+    yield "care-check-in", code
+    yield "care-check-in-en", run(code, Tap("lang", NOW + 11))
+    done = run(code, Tap("code:7", NOW + 11), Tap("code:7", NOW + 12))
+    yield "care-check-in-ready", done
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,7 +98,7 @@ class Painter:
     def draw(self, state: KioskState) -> None:
         self.placed = {}
         screen = state.screen
-        if state.care and not isinstance(screen, PinEntry | Settings | CodeEntry | CheckingIn):
+        if state.care and not isinstance(screen, PinEntry | Settings):
             care_view.draw(self, state)
             return
         self.surface.fill(BACKGROUND)

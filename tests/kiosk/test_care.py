@@ -12,12 +12,15 @@ import pytest
 
 from drivers.voice.reading import ticket_zh
 from kiosk.care import MAX_SERVICES, CarePolicy, Speak, care_services, guidance
-from kiosk.layout import buttons
+from kiosk.layout import Frame, buttons, care_footer
 from kiosk.model import (
     AskForHelp,
     Attract,
     BranchLoaded,
+    CheckInCode,
+    CheckingIn,
     Choose,
+    CodeEntry,
     HelpAsked,
     Issued,
     IssueTicket,
@@ -172,7 +175,13 @@ def test_no_open_service_is_said_plainly() -> None:
 
     state = run(caring(), ServicesLoaded(closed, NOW + 2))
     assert care_services(state) == ()
-    assert guidance(state) == "现在没有可以办理的业务。请按黄色按钮，请大堂经理过来帮忙。"
+    assert guidance(replace(state, check_in=False)) == (
+        "现在没有可以办理的业务。请按黄色按钮，请大堂经理过来帮忙。"
+    )
+    assert guidance(state) == (
+        "现在没有可以办理的业务。在手机上取了号或者预约了的，请按右上角的签到。"
+        "请按黄色按钮，请大堂经理过来帮忙。"
+    )
     assert [b.target for b in buttons(state, 1080, 1920) if b.target.startswith("care:h")] == [
         "care:help"
     ]
@@ -218,3 +227,37 @@ def test_a_customer_asks_for_priority_care_and_the_ticket_carries_the_request() 
     assert not again.priority
     _, effects = step(again, Tap("service:A", NOW + 5))
     assert effects[0] == IssueTicket("A", None, "preview-1")
+
+
+def test_care_mode_checks_in_from_the_header_with_a_keypad_the_voice_explains() -> None:
+    state = caring()
+    # The voice names the check-in button and where it is, after the services.
+    words = guidance(state)
+    assert words.index("贵宾业务") < words.index("请按右上角的签到。") < words.index("最下面一排")
+    w, h = 1366, 768  # the 15.6" landscape kiosk, where a row of its own would not fit
+    [check_in] = [b.rect for b in buttons(state, w, h) if b.target == "check-in"]
+    assert check_in[0] > w // 2 and check_in[1] + check_in[3] < h // 6  # top right
+    assert not any(b.target == "check-in" for b in buttons(replace(state, check_in=False), w, h))
+
+    state, effects = step(state, Tap("check-in", NOW + 3))
+    assert isinstance(state.screen, CodeEntry) and state.care
+    assert spoken(effects) == [
+        "请用屏幕上的数字键输入手机上的八位签到码，再按右下角的确定。"
+        "不签到了，请按最下面中间的返回。"
+    ]
+    shown = {b.target: b.rect for b in buttons(state, w, h)}
+    assert shown["back"] == care_footer(Frame(w, h))[1]  # the footer's middle, as said
+    ok, nine = shown["code:ok"], shown["code:9"]
+    assert ok[0] == nine[0] and ok[1] > nine[1]  # OK at the keypad's bottom right
+    for i, digit in enumerate("4021337"):
+        state, effects = step(state, Tap(f"code:{digit}", NOW + 4 + i))
+        assert spoken(effects) == []  # typing says nothing over the customer's own pace
+    state, _ = step(state, Tap("code:ok", NOW + 12))
+    assert isinstance(state.screen, CodeEntry)  # seven digits: OK waits for the eighth
+    state, _ = step(state, Tap("code:8", NOW + 13))
+    state, effects = step(state, Tap("code:ok", NOW + 14))
+    assert isinstance(state.screen, CheckingIn) and state.screen.code == "40213378"
+    assert CheckInCode("40213378", "preview-1") in effects
+    assert spoken(effects) == ["正在为您签到，请稍候。"]
+    back = run(caring(), Tap("check-in", NOW + 3), Tap("back", NOW + 5))
+    assert isinstance(back.screen, Choose) and back.care
