@@ -2,21 +2,23 @@
 the test moves: a customer who asked for a text on the ticket's page or the appointment's page
 sees that they will be told and a button to stop; once stopped, the page says so and offers
 the form again, and the local Tencent Cloud SMS gateway receives nothing more for them, while
-another customer who still asked is told as before (what shows the engine got that far)."""
+another customer who asked on their own phone's page is told as before (what shows the engine
+got that far) and, once called, still has the button to stop."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import BrowserContext, Page, expect
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.caller.accessibility import Scan, assert_no_blocking, look
 from tests.caller.conftest import new_tab, screenshot
 from tests.caller.test_accessibility import scans  # noqa: F401  (axe-core's scans, recorded)
-from tests.caller.test_ticket_page import phone  # noqa: F401  (the phone's browser context)
+from tests.caller.test_ticket_page import PHONE, phone  # noqa: F401  (the phone's context)
 from tests.notify.test_notifier import configured
 from tests.notify.test_reminders import with_reminders
 from tests.support.clocked import Clock, ClockedEngine, at
@@ -39,9 +41,9 @@ def _numbers(sms: TencentSmsGateway) -> list[str]:
     return [n for sent in sms.accepted for n in sent["PhoneNumberSet"]]
 
 
-def _ask_by_text(page: Page, said: str) -> None:
+def _ask_by_text(page: Page, said: str, number: str = "138 1234 5678") -> None:
     """Leave the number with the consent ticked, as a customer does; the page says it is on."""
-    page.locator("#sms-phone").fill("138 1234 5678")
+    page.locator("#sms-phone").fill(number)
     page.locator("#sms-consent").check()
     page.locator("#sms button[type=submit]").click()
     expect(page.locator("#sms-on")).to_have_text(said)
@@ -57,8 +59,19 @@ def _is_large_and_fits(page: Page, selector: str) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
+@pytest.fixture
+def other_phone(browser: Browser) -> Iterator[BrowserContext]:
+    """Another customer's phone."""
+    ctx = browser.new_context(**PHONE, has_touch=True, locale="zh-CN")  # type: ignore[arg-type]
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
 def test_a_customer_stops_the_tickets_texts_and_is_told_nothing_more(
     phone: BrowserContext,  # noqa: F811
+    other_phone: BrowserContext,
     scans: list[Scan],  # noqa: F811
     tmp_path: Path,
 ) -> None:
@@ -67,7 +80,6 @@ def test_a_customer_stops_the_tickets_texts_and_is_told_nothing_more(
         config = configured(tmp_path, sms, sms_url)  # told when 2 are ahead, and when called
         branch = ClockedEngine(tmp_path, Clock(at("2026-11-12 10:00")), config=config).start()
         try:
-            api = f"{branch.url}/api/v1"
             lobby = branch.lobby()
             tickets = [lobby.issue("A") for _ in range(5)]
             mine, other = tickets[3], tickets[4]
@@ -105,14 +117,12 @@ def test_a_customer_stops_the_tickets_texts_and_is_told_nothing_more(
             expect(stop).to_be_hidden()
             expect(stopped).to_be_hidden()
 
-            # The customer behind still asks: the engine tells them, and never the one who
-            # stopped, when 2 are ahead of each and when each is called.
-            asked = httpx.post(
-                f"{api}/tickets/{other['id']}/public/notify",
-                json={"sms": {"phone": OTHER, "consent": True}},
-                timeout=30,
-            )
-            assert asked.status_code == 201, asked.text
+            # The customer behind asks on their own phone's page: the engine tells them, and
+            # never the one who stopped, when 2 are ahead of each and when each is called.
+            theirs = new_tab(other_phone)
+            theirs.goto(f"{branch.url}{other['public_url']}")
+            expect(theirs.locator("#headline")).to_have_text("您前面还有 4 人")
+            _ask_by_text(theirs, "✓ 提醒短信会发到您留下的号码", OTHER)
             teller = branch.teller(3)
             teller.counter_action(3, "open")
 
@@ -123,15 +133,23 @@ def test_a_customer_stops_the_tickets_texts_and_is_told_nothing_more(
             serve_next()  # 2 ahead of the one who stopped
             serve_next()  # 2 ahead of the other
             _until(lambda: len(sms.accepted) >= 1, "the other customer's 'near'")
-            for _ in range(3):
-                serve_next()  # the one who stopped is called, then the other
+            serve_next()
+            serve_next()  # the one who stopped is called and served
+            teller.call_next(3)  # the other is called
             _until(lambda: len(sms.accepted) >= 2, "the other customer's 'called'")
             time.sleep(1)  # room for a stray text to arrive
             assert _numbers(sms) == [f"+86{OTHER}"] * 2, sms.accepted
             assert [s["TemplateId"] for s in sms.accepted] == ["1110", "1111"]
             assert sms.refused == []
+            # Called: a recall would text again, so the button to stop stays, alone.
+            expect(theirs.locator("#headline")).to_have_text("请到 3号窗口")
+            expect(theirs.locator("#notify-stop")).to_be_visible()
+            expect(theirs.locator("#sms-on")).to_be_visible()
+            expect(theirs.locator("#sms")).to_be_hidden()
+            expect(theirs.locator("#push")).to_be_hidden()
+            look(theirs, "phone: called, text reminder on, stop offered", scans)
             assert_no_blocking(scans)
-            assert page.errors == []  # type: ignore[attr-defined]
+            assert page.errors == [] and theirs.errors == []  # type: ignore[attr-defined]
         finally:
             branch.stop()
 
