@@ -30,6 +30,8 @@ from playwright.sync_api import Page
 AXE_VERSION = "4.14.1"
 REPORT_ENV = "BRANCHQ_AXE_REPORT"  # a file the scans of a test run are appended to
 BLOCKING = ("serious", "critical")
+#: Flow tests that scan the states they walk through besides test_*_accessibility.py.
+SCANNING_FLOWS = ("test_phone_stop_reminders.py",)
 
 
 def axe_path() -> Path:
@@ -166,6 +168,7 @@ def main() -> int:
         report.touch()
         tests = [str(Path(__file__).with_name("test_accessibility.py"))]
         tests += [str(p) for p in Path(__file__).parent.glob("test_*_accessibility.py")]
+        tests += [str(Path(__file__).with_name(name)) for name in SCANNING_FLOWS]
         code = subprocess.call(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
             env={**os.environ, REPORT_ENV: str(report)},
