@@ -103,6 +103,30 @@ Device = Annotated[Principal, Depends(_device)]
 
 
 @dataclass(frozen=True, slots=True)
+class Issuing:
+    """Who issues a ticket (a kiosk or the lobby manager, as ``Issuer``) and the branch it is
+    issued in, with the access rules that limit a kiosk's rate."""
+
+    caller: Principal
+    branch: Branch
+    access: Access
+
+
+async def _issuing(request: Request) -> Issuing:
+    # One dependency for the busiest write (a kiosk press): FastAPI solves each dependency
+    # layer on every request, and ``Issuer``, ``BranchDep`` and ``AccessDep`` were four.
+    state = request.app.state
+    found: Access = state.access
+    caller = found.authenticate(bearer(request))
+    access.require(caller, "kiosk", "lobby")
+    return Issuing(caller, state.branch, found)
+
+
+#: Issuing a ticket: the caller as ``Issuer``, with the branch and its access rules.
+IssuingBy = Annotated[Issuing, Depends(_issuing)]
+
+
+@dataclass(frozen=True, slots=True)
 class CounterCaller:
     """Someone who may act on counter ``number``; ``teller`` is their login when they are the
     teller (who then holds the counter), None for the lobby, an admin, or the keypad."""

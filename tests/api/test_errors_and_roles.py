@@ -96,6 +96,24 @@ def test_idempotency_key_gives_one_ticket(engine: RunningEngine) -> None:
     assert (err.status, err.code) == (422, "idempotency_key_reused")
 
 
+def test_a_retried_press_gets_the_first_answer_byte_for_byte_marked_replayed(
+    engine: RunningEngine,
+) -> None:
+    url, auth = f"{engine.url}{API}/tickets", {"Authorization": f"Bearer {KIOSK_TOKEN}"}
+    press = {**auth, "Idempotency-Key": "press-7"}
+    first = httpx.post(url, json={"service": "A"}, headers=press, timeout=10)
+    again = httpx.post(url, json={"service": "A"}, headers=press, timeout=10)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert again.headers["content-type"] == first.headers["content-type"] == "application/json"
+    # The ticket as its response model gives it (GET /tickets/{id}): the same bytes.
+    staff = {"Authorization": f"Bearer {engine.login('lobby', '6789')}"}
+    read = httpx.get(f"{url}/{first.json()['id']}", headers=staff, timeout=10)
+    assert read.content == first.content
+
+
 def test_kiosk_issuing_is_rate_limited(engine: RunningEngine) -> None:
     k = kiosk(engine)
     codes = []
