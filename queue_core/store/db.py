@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 #: The PostgreSQL advisory lock key that serializes a branch's writes.
 WRITE_LOCK_KEY = 0x42_52_51  # "BRQ"
 LAST_SEQ = text("SELECT max(seq) FROM events")
+#: The two statements that begin every write transaction, run by the driver (``DriverSQL``).
+_WRITE_LOCK = DriverSQL(text("SELECT pg_advisory_xact_lock(:k)"))
+_LAST_SEQ = DriverSQL(LAST_SEQ)
 EVENTS = cast(Table, EventRow.__table__)
 _INSERT_EVENT = DriverSQL(
     EVENTS.insert().values({name: bindparam(name) for name in ("seq", "type", "at", "data")})
@@ -160,8 +163,9 @@ class Store:
             tx: Transaction | None = None
             try:
                 if not self.is_sqlite:
-                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
-                last = session.execute(LAST_SEQ).scalar() or 0
+                    _WRITE_LOCK.first(session, {"k": WRITE_LOCK_KEY})
+                found = _LAST_SEQ.first(session, {})
+                last = (found[0] if found is not None else None) or 0
                 tx = Transaction(session, last + 1)
                 yield tx
                 tx._write()

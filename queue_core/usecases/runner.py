@@ -65,6 +65,8 @@ class _Job:
     value: Any = None
     body: Any = None
     error: BaseException | None = None
+    #: An endpoint's job: ``notify`` is then called on this event loop (``_answer``).
+    loop: asyncio.AbstractEventLoop | None = None
 
 
 class Runner:
@@ -109,10 +111,7 @@ class Runner:
             else:
                 future.set_result(Done(job.value, job.body))
 
-        def notify() -> None:
-            loop.call_soon_threadsafe(settle)
-
-        job = _Job(command, notify=notify)
+        job = _Job(command, notify=settle, loop=loop)
         self._jobs.put(job)
         return await future
 
@@ -172,8 +171,7 @@ class Runner:
                     job.value, job.body, job.error = None, None, None
                     self._run_together([job], unexpected_is_error=True)
         finally:
-            for job in batch:
-                job.notify()
+            _answer(batch)
 
     def _run_together(self, batch: list[_Job], unexpected_is_error: bool = False) -> None:
         live = self.live
@@ -246,6 +244,25 @@ class Runner:
             uow.tx.append(event.type, at, hall.event_data(event))
         for job in done:
             job.body = hall.body(job.value)
+
+
+def _answer(batch: list[_Job]) -> None:
+    """Tell each job's waiter its outcome, in the batch's order: the endpoints' on their event
+    loop with one hand-over for the whole batch (each is a wake-up of the loop, a write to
+    its self-pipe and a read), the threads' at once."""
+    on_loop: dict[asyncio.AbstractEventLoop, list[Callable[[], None]]] = {}
+    for job in batch:
+        if job.loop is None:
+            job.notify()
+        else:
+            on_loop.setdefault(job.loop, []).append(job.notify)
+    for loop, settles in on_loop.items():
+        loop.call_soon_threadsafe(_settle_all, settles)
+
+
+def _settle_all(settles: list[Callable[[], None]]) -> None:
+    for settle in settles:
+        settle()
 
 
 @dataclass(eq=False)
