@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import statistics
 import tempfile
@@ -31,6 +32,29 @@ from tests.support.engine import DISPLAY_TOKEN, KIOSK_TOKEN, LOBBY, RunningEngin
 from tests.support.postgres import PostgresServer, start_postgres
 
 
+def tree_cpu_s(pid: int) -> float:
+    """User and system CPU seconds of a process and all its descendants so far (the workers
+    of ``serve --workers N``; PostgreSQL's backends under its postmaster)."""
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        todo.extend(map(int, children))
+    return total
+
+
+def postmaster_pid(server: PostgresServer | None) -> int | None:
+    if server is None:
+        return None
+    return int((server.data / "postmaster.pid").read_text().split()[0])
+
+
 def table(title: str, rows: list[tuple[str, object]]) -> None:
     print(f"\n{title}")
     width = max(len(k) for k, _ in rows)
@@ -41,6 +65,15 @@ def table(title: str, rows: list[tuple[str, object]]) -> None:
 @contextmanager
 def engine_on(backend: str, counters: int = 8, kiosk_rate: int = 30) -> Iterator[RunningEngine]:
     """An engine on ``sqlite``, ``postgres`` or ``postgres/N`` (``serve --workers N``)."""
+    with engine_and_db(backend, counters, kiosk_rate) as (engine, _):
+        yield engine
+
+
+@contextmanager
+def engine_and_db(
+    backend: str, counters: int = 8, kiosk_rate: int = 30
+) -> Iterator[tuple[RunningEngine, int | None]]:
+    """``engine_on``'s engine, and the process id of its PostgreSQL (None on SQLite)."""
     folder = Path(tempfile.mkdtemp(prefix="branchq-bench-"))
     config = branch_file(folder, counters=counters, kiosk_per_minute=kiosk_rate)
     server: PostgresServer | None = None
@@ -55,7 +88,7 @@ def engine_on(backend: str, counters: int = 8, kiosk_rate: int = 30) -> Iterator
     if workers:
         wait_for_workers(engine, int(workers))
     try:
-        yield engine
+        yield engine, postmaster_pid(server)
     finally:
         engine.stop()
         if server is not None:
@@ -95,11 +128,17 @@ def kill9(args: argparse.Namespace) -> None:
 
 def calls(args: argparse.Namespace) -> None:
     for backend in args.backends.split(","):
-        with engine_on(backend, counters=args.counters) as engine:
+        with engine_and_db(backend, counters=args.counters) as (engine, pg):
             t0 = time.perf_counter()
             issued = issue_many(engine, args.calls, threads=8)
             issue_s = time.perf_counter() - t0
+            assert engine.proc is not None
+            cpu0 = tree_cpu_s(engine.proc.pid), tree_cpu_s(pg) if pg else 0.0
             result = race(engine, list(range(1, args.counters + 1)), issued)
+            cpu1 = tree_cpu_s(engine.proc.pid), tree_cpu_s(pg) if pg else 0.0
+        cycles = max(result.calls, 1)
+        engine_ms = (cpu1[0] - cpu0[0]) / cycles * 1e3
+        db_ms = (cpu1[1] - cpu0[1]) / cycles * 1e3
         table(
             f"{args.counters} counters racing on call-next, {backend}",
             [
@@ -108,6 +147,9 @@ def calls(args: argparse.Namespace) -> None:
                 ("same ticket called twice", len(result.duplicates)),
                 ("issued but never called", result.uncalled),
                 ("call-next + finish cycles / s", f"{result.per_s:.0f}"),
+                ("engine CPU per cycle, all workers (ms)", f"{engine_ms:.2f}"),
+                ("PostgreSQL CPU per cycle (ms)", f"{db_ms:.2f}" if pg else "-"),
+                ("load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}"),
                 ("refusals", result.errors or "none"),
             ],
         )
