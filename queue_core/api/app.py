@@ -137,6 +137,8 @@ def create_app(
         return await run_in_threadpool(branch.reads.public_many, ids)
 
     watch = TicketWatch(hub, public_states)
+    if bridge is not None:  # a worker nobody follows the hall on reads no other's events
+        bridge.wanted = lambda: any(watch.needs(s) for s in hub.subscribers)
     notify = config.notify
     notifier = (
         Notifier.of(config, branch, watch, secret)

@@ -189,7 +189,10 @@ class EventHub:
     def deliver(self, events: list[Event]) -> None:
         """Hand events to every subscriber; call on the hub's loop, in ``seq`` order."""
         if events:
-            self._enqueue(events, [Outgoing.of(e, self.render_time) for e in events])
+            # Encoded only for someone to send them to (a worker may have no stream at all).
+            render = self.render_time
+            messages = [Outgoing.of(e, render) for e in events] if self.subscribers else []
+            self._enqueue(events, messages)
 
     def _enqueue(self, events: list[Event], messages: list[Outgoing]) -> None:
         now = self.clock()

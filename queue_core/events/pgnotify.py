@@ -93,6 +93,7 @@ class EventBridge:
         max_backoff: float = 5.0,
         on_listening: Callable[[bool], None] | None = None,
         on_session_ended: Callable[[str], None] | None = None,
+        wanted: Callable[[], bool] | None = None,
     ) -> None:
         self.store = store
         self.hub = hub
@@ -102,6 +103,10 @@ class EventBridge:
         self.on_listening = on_listening
         #: Called with the token hash of a staff session another process ended (logout).
         self.on_session_ended = on_session_ended
+        #: Whether anyone on this process would receive events now (a stream, a phone page):
+        #: when nobody would, a notification moves ``last`` on without reading the log.
+        self.wanted = wanted
+        self.skipped = 0
         self.last = 0
         #: The last seq this process is committing: its notification needs no read.
         self._own = 0
@@ -173,6 +178,14 @@ class EventBridge:
             self.last = run[-1].seq
             self.hub.deliver(run)
 
+    def _skip(self, seq: int) -> None:
+        """Nobody here to hand the events up to ``seq`` to: count them as delivered. Every
+        one of them is committed (the notification comes with the commit, and seqs commit in
+        order), so a stream that opens from now on reads them in its own catch-up, after
+        subscribing; and from then on this process reads again."""
+        self.skipped += seq - self.last
+        self.last = seq
+
     # ------------------------------------------------------------------ tasks
     async def _pump(self) -> None:
         """Read the log after ``last`` whenever asked, until it is drained."""
@@ -218,7 +231,10 @@ class EventBridge:
                         self.notifications += 1
                         seq = int(note.payload) if note.payload.isdigit() else None
                         if seq is None or seq > max(self.last, self._own):
-                            self._want()
+                            if seq is not None and self.wanted is not None and not self.wanted():
+                                self._skip(seq)
+                            else:
+                                self._want()
             except asyncio.CancelledError:
                 self._set_listening(False)
                 raise

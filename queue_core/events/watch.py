@@ -158,6 +158,12 @@ class TicketWatch:
             self._far.pop(watcher.ticket_id, None)
 
     # ------------------------------------------------------------ the feed
+    def needs(self, sub: Subscriber) -> bool:
+        """Whether the hub's stream ``sub`` needs events now: any stream but this watch's own
+        feed, and the feed while a page (or a reminder) follows a ticket. With nothing open,
+        a ticket's state is computed afresh when a page opens."""
+        return sub is not self._sub or bool(self.watchers)
+
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 

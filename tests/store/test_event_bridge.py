@@ -70,3 +70,47 @@ async def _settle(bridge: EventBridge, last: int) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"bridge stopped at seq {bridge.last}, wanted {last}")
+
+
+@pytest.mark.postgres
+def test_a_process_with_no_stream_reads_nothing_and_a_stream_opened_later_gets_what_follows(
+    postgres: PostgresServer,
+) -> None:
+    """``serve --workers N``: a worker nobody follows the hall on costs no read of the log per
+    commit of the writer (a read each on 2 cores made three workers slower than one)."""
+    url = postgres.create_database(f"bridge_{int(time.time() * 1000)}")
+    here, elsewhere = Store(url), Store(url)
+    hub = EventHub(str)
+    bridge = EventBridge(here, hub, poll_s=3600, wanted=lambda: bool(hub.subscribers))
+
+    async def run() -> tuple[int, int, list[int]]:
+        hub.bind(asyncio.get_running_loop())
+        await bridge.start()
+        try:
+            for _ in range(100):
+                if bridge.listening and bridge.reads:
+                    break
+                await asyncio.sleep(0.05)
+            reads_before = bridge.reads
+            for n in range(10):
+                await asyncio.to_thread(_commit, elsewhere, n, False, bridge)
+            await _settle(bridge, 10)
+            idle_reads = bridge.reads - reads_before
+            sub = hub.subscribe("test", "display")
+            for n in range(10, 13):
+                await asyncio.to_thread(_commit, elsewhere, n, False, bridge)
+            await _settle(bridge, 13)
+            return idle_reads, bridge.skipped, [m.seq for m in sub.held]
+        finally:
+            await bridge.stop()
+
+    try:
+        idle_reads, skipped, seqs = asyncio.run(run())
+    finally:
+        here.dispose()
+        elsewhere.dispose()
+    assert idle_reads == 0
+    assert skipped == 10
+    # The stream opened after seq 10 (its own catch-up reads the log up to there): it gets
+    # every event after it, in order, once.
+    assert seqs == [11, 12, 13]
