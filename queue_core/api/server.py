@@ -20,7 +20,7 @@ import asyncio
 import json
 import logging
 import os
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -51,21 +51,90 @@ FRAMES_EXTENSION = "branchq.frames"
 WS_MAX_MESSAGE = 64 * 1024
 
 
+class Handoff(Protocol):
+    """Where a connection whose next request is a write goes whole (``serve --workers N``:
+    to the elected writer, ``queue_core.api.writer``)."""
+
+    def wants(self, data: bytes) -> bool:
+        """Whether ``data``, a request's first bytes, is a write this process hands over."""
+        ...
+
+    async def hand(self, fd: int, data: bytes) -> bool | None:
+        """Offer the connection (its descriptor) and the bytes read from it: True when the
+        writer took it, False when it did not (nothing happened), None when the writer went
+        away with it (the request may have run)."""
+        ...
+
+
+#: The ASGI scope key of a request whose connection the writer went away with: answered
+#: ``503 writer_unavailable``, never run again here.
+WRITER_LOST = "branchq.writer_lost"
+
+
 class GuardedHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with a deadline for reading each request."""
+    """uvicorn's httptools protocol with a deadline for reading each request; and, with
+    several workers, a connection whose next request is a write is handed to the writer
+    before anything of it is parsed here (``handoff``)."""
 
     _read_timer: asyncio.TimerHandle | None = None
+    #: This process's handoff (set by its ``Writer``), None with one worker.
+    handoff: Handoff | None = None
+    #: What a protocol of this process's server is made of (its config, state and app's
+    #: lifespan state), for the connections the writer adopts.
+    made_of: tuple[Any, Any, Any] | None = None
+    _mid = False  # a request has begun and not been read whole
+    _lost = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        GuardedHttpProtocol.made_of = (self.config, self.server_state, self.app_state)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
 
+    def data_received(self, data: bytes) -> None:
+        handoff = self.handoff
+        if (
+            handoff is not None
+            and not self._mid
+            and not self.pipeline
+            and (self.cycle is None or self.cycle.response_complete)
+            and handoff.wants(data)
+        ):
+            self._unset_keepalive_if_required()
+            self._disarm()
+            self.transport.pause_reading()
+            task = self.loop.create_task(self._hand(handoff, data))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            return
+        super().data_received(data)
+
+    async def _hand(self, handoff: Handoff, data: bytes) -> None:
+        sock = self.transport.get_extra_info("socket")
+        taken = False if sock is None else await handoff.hand(sock.fileno(), data)
+        if self.transport.is_closing():
+            return  # the client left meanwhile
+        if taken:
+            self.transport.close()  # this process's copy: the writer serves the connection
+            return
+        self._lost = taken is None
+        self._arm()
+        self.transport.resume_reading()
+        super().data_received(data)
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._mid = True
+        if self._lost:
+            self._lost = False
+            self.scope[WRITER_LOST] = True  # type: ignore[literal-required]
         if self._read_timer is None:
             self._arm()
 
     def on_message_complete(self) -> None:
+        self._mid = False
         self._disarm()
         super().on_message_complete()
 

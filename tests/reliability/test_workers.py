@@ -138,6 +138,31 @@ def test_every_worker_reads_and_one_writer_makes_every_write(three_workers: Work
     writers = {_issue(engine, token) for _ in range(20)}
     assert len(readers) >= 2, readers  # reads stay on the worker that took the connection
     assert len(writers) == 1, writers  # every write was passed to the writer
+    (writer,) = writers
+
+    (reader, *_) = sorted(three_workers.ids - writers)
+
+    async def teller_on_a_reader() -> list[str]:
+        """A teller's page keeps its connection: once it writes, the writer serves it whole
+        (the write and what follows on it), so no write of it takes a second hop."""
+        headers = {"Authorization": f"Bearer {token}"}
+        http = await client_on(engine, reader, headers)
+        try:
+            before = (await http.get("/api/v1/auth/me")).headers["x-branchq-worker"]
+            issued = await http.post("/api/v1/tickets", json={"service": "A"})
+            assert issued.status_code == 201, issued.text
+            after = [(await http.get("/api/v1/auth/me")).headers["x-branchq-worker"]]
+            after += [
+                (await http.post("/api/v1/tickets", json={"service": "B"})).headers[
+                    "x-branchq-worker"
+                ]
+            ]
+            return [before, issued.headers["x-branchq-worker"], *after]
+        finally:
+            await http.aclose()
+
+    # Read on the worker holding it; the write, and the read and write after it, by the writer.
+    assert asyncio.run(teller_on_a_reader()) == [reader, writer, writer, writer]
 
 
 @pytest.mark.postgres
