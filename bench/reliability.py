@@ -2,6 +2,7 @@
 
     python -m bench.reliability kill9   [--rounds 20] [--busy 3]
     python -m bench.reliability calls   [--calls 10000] [--counters 20] [--backends sqlite,postgres]
+                                        [--allocator malloc|pymalloc]
     python -m bench.reliability streams [--outage 60] [--events 4000]
     python -m bench.reliability fuzz    [--examples 50]
     python -m bench.reliability all
@@ -71,7 +72,7 @@ def engine_on(backend: str, counters: int = 8, kiosk_rate: int = 30) -> Iterator
 
 @contextmanager
 def engine_and_db(
-    backend: str, counters: int = 8, kiosk_rate: int = 30
+    backend: str, counters: int = 8, kiosk_rate: int = 30, allocator: str | None = None
 ) -> Iterator[tuple[RunningEngine, int | None]]:
     """``engine_on``'s engine, and the process id of its PostgreSQL (None on SQLite)."""
     folder = Path(tempfile.mkdtemp(prefix="branchq-bench-"))
@@ -83,7 +84,8 @@ def engine_and_db(
     if name == "postgres":
         server = start_postgres()
         url = server.create_database("bench")
-    engine = RunningEngine(workdir=folder, config=config, db_url=url, extra_args=extra)
+    env = {"PYTHONMALLOC": allocator} if allocator else {}
+    engine = RunningEngine(workdir=folder, config=config, db_url=url, extra_args=extra, env=env)
     engine.start(timeout=90)
     if workers:
         wait_for_workers(engine, int(workers))
@@ -128,7 +130,10 @@ def kill9(args: argparse.Namespace) -> None:
 
 def calls(args: argparse.Namespace) -> None:
     for backend in args.backends.split(","):
-        with engine_and_db(backend, counters=args.counters) as (engine, pg):
+        # Each engine on the allocator the systemd unit gives it (serve --workers N gives its
+        # workers the same): comparing 1 worker on CPython's with 3 on the C library's was
+        # comparing allocators too.
+        with engine_and_db(backend, args.counters, allocator=args.allocator) as (engine, pg):
             t0 = time.perf_counter()
             issued = issue_many(engine, args.calls, threads=8)
             issue_s = time.perf_counter() - t0
@@ -228,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--busy", type=float, default=3.0)
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--counters", type=int, default=20)
+    parser.add_argument("--allocator", choices=("malloc", "pymalloc"), default="malloc")
     parser.add_argument(
         "--backends", default="sqlite,postgres", help="sqlite, postgres, postgres/N (N workers)"
     )
