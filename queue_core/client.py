@@ -27,6 +27,10 @@ from queue_core.wire import News, Snapshot, WireError, parse_event
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
+#: How long a client waits for an answer when it is not told (the kiosk and the signs agent
+#: set their own). A module setting, so a program (the test suite on a loaded CI machine) can
+#: wait longer for every client it makes.
+DEFAULT_TIMEOUT_S = 5.0
 Json = dict[str, Any]
 
 
@@ -87,10 +91,14 @@ class _Paths:
 class EngineClient:
     """Blocking client for the v1 HTTP API (kiosk, signs agent, scripts, tests)."""
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0) -> None:
+    def __init__(
+        self, base_url: str, token: str | None = None, timeout: float | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+        self._http = httpx.Client(
+            base_url=self.base_url, timeout=DEFAULT_TIMEOUT_S if timeout is None else timeout
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -198,10 +206,14 @@ class EngineClient:
 class AsyncEngineClient:
     """The same API for asyncio programs (display, caller pages' tests, signs agent)."""
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0) -> None:
+    def __init__(
+        self, base_url: str, token: str | None = None, timeout: float | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, timeout=DEFAULT_TIMEOUT_S if timeout is None else timeout
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -10,9 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from queue_core import client
 from tests.support.engine import RunningEngine
 from tests.support.postgres import PostgresServer, start_postgres
 from tests.support.postgres import available as pg_available
+
+# The engines under test share a busy CI machine (the suite is run beside CPU-burning loops):
+# a client that is not told how long to wait waits as long as such a machine may need, so a
+# slow answer fails no test. How fast answers come is measured in bench/, not here.
+client.DEFAULT_TIMEOUT_S = 30.0
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
