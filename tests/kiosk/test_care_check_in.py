@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
 import pygame
 from escpos.printer import Dummy
 
@@ -18,9 +17,9 @@ from kiosk.model import Choose, CodeEntry, Showing
 from tests.caller.test_lobby_appointments import _branch_file
 from tests.kiosk.contrast import KIOSKS, measure, targets_mm
 from tests.kiosk.pixels import ink
-from tests.kiosk.running import open_counter, running_kiosk, tap, until, waiting_numbers
+from tests.kiosk.running import running_kiosk, tap, until, waiting_numbers
 from tests.kiosk.test_care_live import Ear
-from tests.kiosk.test_check_in import PHONE, kiosk_post, printed
+from tests.kiosk.test_check_in import a_phone_ticket_and_a_walk_in, printed
 from tests.support.engine import RunningEngine
 
 LANDSCAPE = KIOSKS['15.6" landscape']
@@ -37,12 +36,7 @@ def test_a_care_mode_customer_checks_in_with_the_phones_code_and_gets_the_ticket
 
 
 def _check_in_in_care_mode(engine: RunningEngine, tmp_path: Path) -> None:
-    api = f"{engine.url}/api/v1"
-    open_counter(engine, 1)
-    taken = httpx.post(
-        f"{api}/phone/tickets", json={"service": "A", "browser": PHONE}, timeout=10
-    ).json()
-    walk_in = kiosk_post(engine, "/tickets", {"service": "A"}).json()
+    taken, walk_in = a_phone_ticket_and_a_walk_in(engine)
     code = str(taken["check_in_code"])
     device, ear = Dummy(), Ear()
     size = LANDSCAPE[:2]

@@ -52,13 +52,19 @@ def test_a_code_typed_or_scanned_at_the_kiosk_prints_the_customers_ticket(
         engine.stop()
 
 
-def _check_in_at_the_kiosk(engine: RunningEngine, tmp_path: Path) -> None:
-    api = f"{engine.url}/api/v1"
+def a_phone_ticket_and_a_walk_in(engine: RunningEngine) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Counter 1 open, then an A ticket taken on a phone (remote, not yet in the queue) and a
+    walk-in's A ticket from the kiosk: the two the check-in tests start from."""
     open_counter(engine, 1)
     taken = httpx.post(
-        f"{api}/phone/tickets", json={"service": "A", "browser": PHONE}, timeout=10
+        f"{engine.url}/api/v1/phone/tickets", json={"service": "A", "browser": PHONE}, timeout=10
     ).json()
-    walk_in = kiosk_post(engine, "/tickets", {"service": "A"}).json()
+    return taken, kiosk_post(engine, "/tickets", {"service": "A"}).json()
+
+
+def _check_in_at_the_kiosk(engine: RunningEngine, tmp_path: Path) -> None:
+    api = f"{engine.url}/api/v1"
+    taken, walk_in = a_phone_ticket_and_a_walk_in(engine)
     today = httpx.get(f"{api}/phone/branch", timeout=10).json()["today"]
     slots = httpx.get(
         f"{api}/appointments/slots",
