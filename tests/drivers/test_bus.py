@@ -99,10 +99,13 @@ def test_a_dead_sign_is_reported_and_the_others_keep_working(
     devices.dead.add(2)
     for address in SIGNS:
         scheduler.submit(ShowText(address, f"A00{address}", 6))
-    started = time.monotonic()
-    while scheduler.step():
-        if time.monotonic() - started > 0.5:
+    # Until the three live signs show their number and the dead one has been reported: the
+    # scheduler keeps probing, so it is never idle; a loaded machine takes its time.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if reports and all(devices.signs[a].text for a in SIGNS if a != 2):
             break
+        scheduler.step()
     assert [devices.signs[a].text for a in SIGNS] == ["A001", "", "A003", "A004"]
     status, detail = reports[-1]
     assert status == "warning" and detail["dead"] == ["sign:2"]
