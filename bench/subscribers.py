@@ -1,21 +1,25 @@
 """Subscribers against the write path: call-next latency and engine memory with many open
 event streams (hall displays, staff pages, phones).
 
-    python -m bench.subscribers [--subscribers 0,500,2000] [--calls 200] [--counters 4]
-                                [--allocator malloc|pymalloc] [--backend sqlite|postgres/N]
+    python -m bench.subscribers [--subscribers 0,2000] [--calls 200] [--counters 8]
+                                [--cycle-s 2,0.2] [--allocator malloc|pymalloc]
+                                [--backend sqlite|postgres/N]
 
-For each subscriber count a fresh engine (``branchq serve --no-access-log`` on SQLite, on the
-C allocator as the systemd unit runs it: ``PYTHONMALLOC=malloc``) gets that many ``/events``
-streams, held by another process with a minimal websocket client (it reads frames and answers
-pings, nothing else, so it takes little of the 2 cores from
-the engine). Then ``--counters`` tellers each press call-next and finish in turn, at a brisk
-pace, until ``--calls`` calls are made; every call-next's latency is timed. The table gives
-call-next p50/p99, the engine's CPU per call (from ``/proc``: the call, the finish and the
-fan-out of their events to every stream), its resident memory before the streams, with them,
-and 5 s after they all left, and how many streams received every event. With
-``--backend postgres/3`` the engine is ``serve --workers 3`` on PostgreSQL: the streams spread
-over the workers as the kernel hands out the connections, CPU and memory are those of every
-worker together.
+For each cycle and subscriber count a fresh engine (``branchq serve --no-access-log`` on
+SQLite, on the C allocator as the systemd unit runs it: ``PYTHONMALLOC=malloc``) gets that many
+``/events`` streams, held by another process with a minimal websocket client (it reads frames
+and answers pings, nothing else, so it takes little of the 2 cores from the engine). Then
+``--counters`` tellers each press call-next once per cycle and finish half a cycle later, on a
+schedule that does not wait for the engine's answers, until ``--calls`` calls are made; every
+call-next's latency is timed. A cash transaction takes 2-3 minutes, so a hall of 8 counters
+makes a call every 15-20 s at its busiest: a 2 s cycle is that peak 75 times over (4 calls and
+4 finishes a second), and 0.2 s (40 calls a second) finds what the machine can fan out at all.
+The table gives call-next p50/p99, the engine's CPU per call (from ``/proc``: the call, the
+finish and the fan-out of their events to every stream), its resident memory before the
+streams, with them, and 5 s after they all left, and how many streams received every event.
+With ``--backend postgres/3`` the engine is ``serve --workers 3`` on PostgreSQL: the streams
+spread over the workers as the kernel hands out the connections, CPU and memory are those of
+every worker together.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bench.engine import SERVICES
 from bench.load import Connection
 from tests.reliability.workers import wait_for_workers
 from tests.support.engine import DISPLAY_TOKEN, LOBBY, TELLERS, RunningEngine
@@ -198,14 +203,21 @@ async def _login(conn: Connection, login: str, pin: str, counter: int | None) ->
     return str(r.json()["token"])
 
 
-async def _calls(url: str, calls: int, counters: int, pids: list[int]) -> dict[str, float]:
+async def _calls(
+    url: str, calls: int, counters: int, cycle_s: float, pids: list[int]
+) -> dict[str, float]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     lobby_conn = await Connection.open(host, port)
     lobby = await _login(lobby_conn, *LOBBY, None)
-    issue = lobby_conn.request_bytes("POST", f"{API}/tickets", lobby, {"service": "A"})
-    for _ in range(calls):
-        r = await lobby_conn.send(issue)
+    # Every service of the demo branch, three times the calls: each counter always has one
+    # of its own services waiting, however the calls fall between the counters.
+    issues = [
+        lobby_conn.request_bytes("POST", f"{API}/tickets", lobby, {"service": service})
+        for service in SERVICES
+    ]
+    for i in range(3 * calls):
+        r = await lobby_conn.send(issues[i % len(issues)])
         assert r.status == 201, r.body
     await lobby_conn.close()
     numbers = list(range(1, counters + 1))
@@ -221,26 +233,34 @@ async def _calls(url: str, calls: int, counters: int, pids: list[int]) -> dict[s
     latencies: list[float] = []
     remaining = [calls]
     cpu0 = _tree_figures(pids)[1]
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.1
+
+    async def until(when: float) -> None:
+        await asyncio.sleep(max(0.0, when - loop.time()))
 
     async def teller(n: int) -> None:
+        """Call-next on schedule, finish half a cycle later. The schedule does not wait for
+        the answers (a teller presses when the customer leaves, not when the engine is
+        ready), so a slow answer is measured, not hidden by calling less often."""
         conn = conns[n]
         call_next = conn.request_bytes("POST", f"{API}/counters/{n}/call-next", tokens[n])
         finish = conn.request_bytes("POST", f"{API}/counters/{n}/finish", tokens[n], {})
-        await asyncio.sleep(0.025 * n)  # the counters out of step, as in a hall
+        due = start + cycle_s * (n - 1) / counters  # the counters out of step, as in a hall
         while remaining[0] > 0:
             remaining[0] -= 1
+            await until(due)
             t0 = time.perf_counter()
             r = await conn.send(call_next)
             latencies.append(time.perf_counter() - t0)
             assert r.status == 200, r.body
-            # Far quicker than a real teller (a customer takes minutes), yet a steady pace:
-            # the hall gets a call or a finish every 25 ms or so.
-            await asyncio.sleep(0.05)
+            await until(due + cycle_s / 2)
             r = await conn.send(finish)
             assert r.status == 200, r.body
-            await asyncio.sleep(0.05)
+            due += cycle_s
 
     await asyncio.gather(*(teller(n) for n in numbers))
+    elapsed = loop.time() - start
     cpu = _tree_figures(pids)[1] - cpu0
     for c in conns.values():
         await c.close()
@@ -249,6 +269,7 @@ async def _calls(url: str, calls: int, counters: int, pids: list[int]) -> dict[s
         "p99": pct(latencies, 99) * 1e3,
         "max": max(latencies) * 1e3,
         "cpu_ms": cpu / calls * 1e3,
+        "rate": calls / elapsed,
     }
 
 
@@ -269,7 +290,9 @@ def _until_streams(url: str, count: int, workers: int, timeout: float = 60.0) ->
     raise AssertionError("the engine still counts streams a minute after they all left")
 
 
-def run(count: int, calls: int, counters: int, allocator: str, backend: str) -> dict[str, float]:
+def run(
+    count: int, calls: int, counters: int, cycle_s: float, allocator: str, backend: str
+) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-subscribers-"))
     name, _, n = backend.partition("/")
     workers = int(n or 1)
@@ -293,7 +316,7 @@ def run(count: int, calls: int, counters: int, allocator: str, backend: str) -> 
         holder.start()
         assert here.recv() == "ready"
         rss_with = _tree_figures(pids)[0]
-        figures = asyncio.run(_calls(engine.url, calls, counters, pids))
+        figures = asyncio.run(_calls(engine.url, calls, counters, cycle_s, pids))
         here.send(calls)
         seen: list[int] = here.recv()
         here.send("leave")
@@ -317,28 +340,39 @@ def run(count: int, calls: int, counters: int, allocator: str, backend: str) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subscribers", default="0,500,2000")
+    parser.add_argument("--subscribers", default="0,2000")
     parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--counters", type=int, default=4)
+    parser.add_argument("--counters", type=int, default=8)
+    parser.add_argument(
+        "--cycle-s",
+        default="2,0.2",
+        help="seconds from one call-next of a counter to its next (finish half-way), a list",
+    )
     parser.add_argument("--allocator", choices=("malloc", "pymalloc"), default="malloc")
     parser.add_argument("--backend", default="sqlite", help="sqlite, or postgres/N: N workers")
     args = parser.parse_args()
-    counts = map(int, args.subscribers.split(","))
-    rows = [(n, run(n, args.calls, args.counters, args.allocator, args.backend)) for n in counts]
+    counts = [int(n) for n in args.subscribers.split(",")]
+    cycles = [float(c) for c in args.cycle_s.split(",")]
+    rows = [
+        (c, n, run(n, args.calls, args.counters, c, args.allocator, args.backend))
+        for c in cycles
+        for n in counts
+    ]
     print(
         f"\nsubscribers vs call-next — {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()} ({args.allocator}), {args.backend}; {args.calls} calls from "
         f"{args.counters} counters; load average {os.getloadavg()[0]:.1f}"
     )
     print(
-        f"{'streams':>7} {'call p50 ms':>11} {'p99 ms':>7} {'max ms':>7} {'CPU/call ms':>11} "
-        f"{'RSS MB before':>13} {'with':>6} {'after':>6} {'got every call':>14}"
+        f"{'cycle s':>7} {'calls/s':>7} {'streams':>7} {'call p50 ms':>11} {'p99 ms':>7} "
+        f"{'max ms':>7} {'CPU/call ms':>11} {'RSS MB before':>13} {'with':>6} {'after':>6} "
+        f"{'got every call':>14}"
     )
-    for n, r in rows:
+    for c, n, r in rows:
         print(
-            f"{n:>7} {r['p50']:>11.1f} {r['p99']:>7.1f} {r['max']:>7.1f} {r['cpu_ms']:>11.2f} "
-            f"{r['rss_before']:>13.0f} {r['rss_with']:>6.0f} {r['rss_after']:>6.0f} "
-            f"{int(r['complete']):>9}/{n}"
+            f"{c:>7g} {r['rate']:>7.1f} {n:>7} {r['p50']:>11.1f} {r['p99']:>7.1f} "
+            f"{r['max']:>7.1f} {r['cpu_ms']:>11.2f} {r['rss_before']:>13.0f} "
+            f"{r['rss_with']:>6.0f} {r['rss_after']:>6.0f} {int(r['complete']):>9}/{n}"
         )
 
 
