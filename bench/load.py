@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,3 +82,35 @@ class Connection:
     async def close(self) -> None:
         self._writer.close()
         await self._writer.wait_closed()
+
+
+async def paced_counter(
+    conn: Connection,
+    call_next: bytes,
+    finish: bytes,
+    first_due: float,
+    cycle_s: float,
+    remaining: list[int],
+    answered: Callable[[Answer, float, float], None],
+) -> None:
+    """One teller on a schedule: call-next at ``first_due`` and once per ``cycle_s`` after
+    (times of the running loop's clock), finish half a cycle after each call, while
+    ``remaining[0]`` calls are left to make (shared by the tellers of a hall). The schedule
+    does not wait for the answers (a teller presses when the customer leaves, not when the
+    engine is ready), so a slow answer is measured, not hidden by calling less often.
+    ``answered`` gets each call-next's answer, its latency in seconds and when it came
+    (``time.perf_counter()``)."""
+    loop = asyncio.get_running_loop()
+    due = first_due
+    while remaining[0] > 0:
+        remaining[0] -= 1
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        t0 = time.perf_counter()
+        r = await conn.send(call_next)
+        t1 = time.perf_counter()
+        assert r.status == 200, r.body
+        answered(r, t1 - t0, t1)
+        await asyncio.sleep(max(0.0, due + cycle_s / 2 - loop.time()))
+        r = await conn.send(finish)
+        assert r.status == 200, r.body
+        due += cycle_s

@@ -37,7 +37,7 @@ import httpx
 from playwright.sync_api import expect, sync_playwright
 
 from bench.engine import API, _address, _login, pct
-from bench.load import Connection
+from bench.load import Answer, Connection, paced_counter
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.engine import LOBBY, TELLERS, RunningEngine
 
@@ -182,29 +182,23 @@ async def _tellers(
     latencies: list[float] = []
     answered: list[tuple[float, str]] = []
     remaining = [calls]
-    loop = asyncio.get_running_loop()
-    start = loop.time() + 0.1
+    start = asyncio.get_running_loop().time() + 0.1
 
-    async def until(when: float) -> None:
-        await asyncio.sleep(max(0.0, when - loop.time()))
+    def on_answer(r: Answer, latency: float, at: float) -> None:
+        latencies.append(latency)
+        answered.append((at, str(r.json()["id"])))
 
     async def teller(i: int, n: int) -> None:
         conn = conns[n]
-        call_next = conn.request_bytes("POST", f"{API}/counters/{n}/call-next", tokens[n])
-        finish = conn.request_bytes("POST", f"{API}/counters/{n}/finish", tokens[n], {})
-        due = start + cycle_s * i / len(COUNTERS)  # the counters out of step, as in a hall
-        while remaining[0] > 0:
-            remaining[0] -= 1
-            await until(due)
-            t0 = time.perf_counter()
-            r = await conn.send(call_next)
-            t1 = time.perf_counter()
-            assert r.status == 200, r.body
-            latencies.append(t1 - t0)
-            answered.append((t1, str(r.json()["id"])))
-            await until(due + cycle_s / 2)
-            await conn.send(finish)
-            due += cycle_s
+        await paced_counter(
+            conn,
+            conn.request_bytes("POST", f"{API}/counters/{n}/call-next", tokens[n]),
+            conn.request_bytes("POST", f"{API}/counters/{n}/finish", tokens[n], {}),
+            start + cycle_s * i / len(COUNTERS),  # the counters out of step, as in a hall
+            cycle_s,
+            remaining,
+            on_answer,
+        )
 
     await asyncio.gather(*(teller(i, n) for i, n in enumerate(COUNTERS)))
     for n in COUNTERS:

@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bench.engine import SERVICES
-from bench.load import Connection
+from bench.load import Answer, Connection, paced_counter
 from tests.reliability.workers import wait_for_workers
 from tests.support.engine import DISPLAY_TOKEN, LOBBY, TELLERS, RunningEngine
 from tests.support.postgres import start_postgres
@@ -236,28 +236,20 @@ async def _calls(
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.1
 
-    async def until(when: float) -> None:
-        await asyncio.sleep(max(0.0, when - loop.time()))
+    def answered(r: Answer, latency: float, at: float) -> None:
+        latencies.append(latency)
 
     async def teller(n: int) -> None:
-        """Call-next on schedule, finish half a cycle later. The schedule does not wait for
-        the answers (a teller presses when the customer leaves, not when the engine is
-        ready), so a slow answer is measured, not hidden by calling less often."""
         conn = conns[n]
-        call_next = conn.request_bytes("POST", f"{API}/counters/{n}/call-next", tokens[n])
-        finish = conn.request_bytes("POST", f"{API}/counters/{n}/finish", tokens[n], {})
-        due = start + cycle_s * (n - 1) / counters  # the counters out of step, as in a hall
-        while remaining[0] > 0:
-            remaining[0] -= 1
-            await until(due)
-            t0 = time.perf_counter()
-            r = await conn.send(call_next)
-            latencies.append(time.perf_counter() - t0)
-            assert r.status == 200, r.body
-            await until(due + cycle_s / 2)
-            r = await conn.send(finish)
-            assert r.status == 200, r.body
-            due += cycle_s
+        await paced_counter(
+            conn,
+            conn.request_bytes("POST", f"{API}/counters/{n}/call-next", tokens[n]),
+            conn.request_bytes("POST", f"{API}/counters/{n}/finish", tokens[n], {}),
+            start + cycle_s * (n - 1) / counters,  # the counters out of step, as in a hall
+            cycle_s,
+            remaining,
+            answered,
+        )
 
     await asyncio.gather(*(teller(n) for n in numbers))
     elapsed = loop.time() - start
